@@ -1,0 +1,62 @@
+# Two commands on a fresh clone: `make run` and `make test`.
+# The venv is rebuilt only when pyproject.toml changes (the stamp file tracks it).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint types pytest compat-jinja bench-templates bench-server bench-app bench-realtime system-deps fuzz clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m examples.serve_demo --host $(HOST) --port $(PORT)
+
+# Debian packages the browser, Redis and load tests need; installed only when missing.
+system-deps:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP) system-deps
+	$(BIN)/pytest -q
+
+compat-jinja: $(STAMP)
+	$(BIN)/python compat/jinja/run
+
+test: lint types pytest
+
+bench-templates: $(STAMP)
+	$(BIN)/python bench/templates.py
+
+bench-server: $(STAMP) system-deps
+	$(BIN)/python bench/server.py
+
+bench-app: $(STAMP) system-deps
+	$(BIN)/python bench/app.py
+
+bench-realtime: $(STAMP) system-deps
+	$(BIN)/python bench/realtime.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
