@@ -1,0 +1,289 @@
+"""Long-lived connections after the server let go of them: taking a socket over from the
+WSGI environ, ordered writes from many threads, and one shared reactor thread that watches
+every such socket.
+
+Rules:
+- A connection is obtained with :func:`take_over` from ``environ["kettle.takeover"]``
+  (kettle.server) or ``environ["gunicorn.socket"]`` (gunicorn's gthread worker). Under
+  gunicorn the socket is shut down, not closed, when we are done: gunicorn then finds it
+  dead (EPIPE, which it ignores) instead of writing an HTTP response after our last byte.
+- Sockets stay in blocking mode; a kernel send timeout (``SO_SNDTIMEO``) bounds every
+  blocking write, so a client that stops reading costs one thread for at most that long.
+- Writes go through an outbox: bytes are queued in order under a short state lock and
+  flushed by whoever holds the write lock. The reactor only ever tries non-blocking
+  flushes, so one stuck client can never stall the reactor and with it every other
+  connection.
+- One reactor thread per process (started on first use) owns a selector over all taken
+  sockets. Its callbacks never block: they read what the kernel has, parse, and hand
+  results to waiting threads. Once a second it runs keepalive on every connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import selectors
+import socket
+import struct
+import threading
+import time
+import traceback
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+SEND_TIMEOUT = 30.0
+TICK = 1.0
+_RECV_SIZE = 65536
+
+
+class TakeoverError(Exception):
+    """The WSGI server cannot hand its connection to the application."""
+
+
+def can_take_over(environ: dict[str, Any]) -> bool:
+    """Whether this request's server lets the application own the connection."""
+    return "kettle.takeover" in environ or "gunicorn.socket" in environ
+
+
+def take_over(environ: dict[str, Any]) -> tuple[socket.socket, bytes, bool]:
+    """Return ``(sock, leftover, owned)`` for this request's connection.
+
+    ``owned`` is True when the socket is ours to close (kettle.server), False when the
+    server still closes it afterwards (gunicorn). Raises :class:`TakeoverError` when the
+    server offers neither hook.
+    """
+    takeover = environ.get("kettle.takeover")
+    if takeover is not None:
+        sock, leftover = takeover()
+        return sock, bytes(leftover), True
+    sock = environ.get("gunicorn.socket")
+    if isinstance(sock, socket.socket):
+        sock.setblocking(True)
+        return sock, b"", False
+    raise TakeoverError(
+        "this server cannot hand over its connection "
+        "(needs environ['kettle.takeover'] or gunicorn's gthread worker)"
+    )
+
+
+def set_send_timeout(sock: socket.socket, seconds: float) -> None:
+    whole = int(seconds)
+    micro = int((seconds - whole) * 1_000_000)
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", whole, micro))
+
+
+class Connection(ABC):
+    """A taken-over socket: ordered writes from any thread, readiness via the reactor.
+
+    Subclasses implement :meth:`on_data` (bytes read by the reactor, ``b""`` at EOF) and
+    :meth:`keepalive` (called about once a second by the reactor).
+    """
+
+    def __init__(self, sock: socket.socket, *, owned: bool) -> None:
+        self.sock = sock
+        self.owned = owned
+        self.closed = False
+        self.last_write = time.monotonic()
+        self._state = threading.Lock()
+        self._write = threading.Lock()
+        self._outbox: deque[bytes] = deque()
+        self._on_close: list[Callable[[], None]] = []
+        self._fileno = sock.fileno()
+        set_send_timeout(sock, SEND_TIMEOUT)
+
+    # -- writing -------------------------------------------------------------------
+    def write(self, data: bytes) -> None:
+        """Queue ``data`` and block until it (and everything queued before) is sent.
+
+        Raises ``ConnectionError`` when the connection is closed or the write fails.
+        """
+        with self._state:
+            if self.closed:
+                raise ConnectionResetError(errno.ECONNRESET, "connection closed")
+            self._outbox.append(data)
+        self.flush(block=True)
+
+    def queue(self, data: bytes) -> None:
+        """Queue ``data`` under the caller's own ordering (caller holds no locks)."""
+        with self._state:
+            if not self.closed:
+                self._outbox.append(data)
+
+    def flush(self, *, block: bool) -> None:
+        while self._outbox:
+            if not self._write.acquire(blocking=block):
+                return  # the holder flushes what we queued
+            try:
+                if not self._drain(block):
+                    return
+            finally:
+                self._write.release()
+
+    def _drain(self, block: bool) -> bool:
+        """Send queued bytes while holding the write lock; False if we must stop."""
+        while True:
+            with self._state:
+                if not self._outbox:
+                    return True
+                chunk = self._outbox[0]
+            try:
+                if block:
+                    self.sock.sendall(chunk)
+                    sent = len(chunk)
+                else:
+                    sent = self.sock.send(chunk, socket.MSG_DONTWAIT)
+            except BlockingIOError as exc:
+                if not block:
+                    return False
+                # SO_SNDTIMEO expired: the client stopped reading.
+                self.abort()
+                raise ConnectionResetError(errno.ETIMEDOUT, "write timed out") from exc
+            except OSError as exc:
+                self.abort()
+                if block:
+                    raise ConnectionResetError(errno.EPIPE, f"write failed: {exc}") from exc
+                return False
+            self.last_write = time.monotonic()
+            with self._state:
+                if sent == len(chunk):
+                    self._outbox.popleft()
+                else:
+                    self._outbox[0] = chunk[sent:]
+                    return False
+
+    # -- lifecycle -----------------------------------------------------------------
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` (once) when the connection closes; at once if it is closed."""
+        with self._state:
+            if not self.closed:
+                self._on_close.append(callback)
+                return
+        callback()
+
+    def abort(self) -> None:
+        """Mark closed, stop watching, release the socket, and run close callbacks."""
+        with self._state:
+            if self.closed:
+                return
+            self.closed = True
+            callbacks, self._on_close = self._on_close, []
+            self._outbox.clear()
+        reactor().unwatch(self)
+        self._release_socket()
+        for callback in callbacks:
+            with contextlib.suppress(Exception):
+                callback()
+
+    def _release_socket(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        if self.owned:
+            with contextlib.suppress(OSError):
+                self.sock.close()
+
+    # -- reactor side ----------------------------------------------------------------
+    def on_readable(self) -> None:
+        try:
+            data = self.sock.recv(_RECV_SIZE, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        self.on_data(data)
+
+    @abstractmethod
+    def on_data(self, data: bytes) -> None:
+        """Handle bytes the reactor read; ``b""`` means the peer closed or the read failed."""
+
+    @abstractmethod
+    def keepalive(self, now: float) -> None:
+        """Called by the reactor about once a second; must not block."""
+
+    def fileno(self) -> int:
+        return self._fileno
+
+
+class Reactor:
+    """One daemon thread running a selector over every taken-over connection."""
+
+    def __init__(self) -> None:
+        self._selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
+        self._pending: deque[tuple[bool, Connection]] = deque()
+        self._conns: set[Connection] = set()
+        self._thread = threading.Thread(target=self._run, name="kettle-reactor", daemon=True)
+        self._thread.start()
+
+    def watch(self, conn: Connection) -> None:
+        self._pending.append((True, conn))
+        self._wake()
+
+    def unwatch(self, conn: Connection) -> None:
+        self._pending.append((False, conn))
+        self._wake()
+
+    def count(self) -> int:
+        return len(self._conns)
+
+    def _wake(self) -> None:
+        with contextlib.suppress(BlockingIOError, OSError):
+            self._wake_w.send(b"\0")
+
+    def _apply_pending(self) -> None:
+        while self._pending:
+            add, conn = self._pending.popleft()
+            if add and not conn.closed and conn not in self._conns:
+                try:
+                    self._selector.register(conn.fileno(), selectors.EVENT_READ, conn)
+                except (ValueError, KeyError, OSError):
+                    continue
+                self._conns.add(conn)
+            elif not add and conn in self._conns:
+                self._conns.discard(conn)
+                with contextlib.suppress(KeyError, ValueError, OSError):
+                    self._selector.unregister(conn.fileno())
+
+    def _run(self) -> None:
+        next_tick = time.monotonic() + TICK
+        while True:
+            self._apply_pending()
+            timeout = max(0.0, next_tick - time.monotonic())
+            for key, _ in self._selector.select(timeout):
+                conn = key.data
+                if conn is None:
+                    with contextlib.suppress(BlockingIOError, OSError):
+                        self._wake_r.recv(4096)
+                    continue
+                self._call(conn.on_readable)
+            now = time.monotonic()
+            if now >= next_tick:
+                next_tick = now + TICK
+                for conn in list(self._conns):
+                    self._call(conn.keepalive, now)
+
+    @staticmethod
+    def _call(function: Callable[..., None], *args: Any) -> None:
+        try:
+            function(*args)
+        except Exception:  # a bug in one connection must not stop the others
+            traceback.print_exc()
+
+
+_reactor: Reactor | None = None
+_reactor_lock = threading.Lock()
+
+
+def reactor() -> Reactor:
+    """The process-wide reactor, started on first use."""
+    global _reactor
+    if _reactor is None:
+        with _reactor_lock:
+            if _reactor is None:
+                _reactor = Reactor()
+    return _reactor
