@@ -1,6 +1,24 @@
 """The threaded HTTP/1.1 WSGI server.
 
 Rules: imports ``kettle.http`` and the standard library (plus httptools) only. It sees an
-application only as a PEP 3333 WSGI callable. The HTTP logic is sans-IO; the socket and
-thread code is a thin driver around it.
+application only as a PEP 3333 WSGI callable. The HTTP logic is sans-IO
+(``protocol``, ``response``, ``environ``); the socket and thread code (``connection``,
+``engine``) is a thin driver around it; ``server`` is the public entry point.
 """
+
+from __future__ import annotations
+
+from .environ import RequestBodyError
+from .protocol import Limits
+from .server import Server, bind_socket, make_ssl_context, serve
+from .wsgi import FileWrapper
+
+__all__ = [
+    "FileWrapper",
+    "Limits",
+    "RequestBodyError",
+    "Server",
+    "bind_socket",
+    "make_ssl_context",
+    "serve",
+]

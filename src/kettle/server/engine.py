@@ -1,0 +1,248 @@
+"""The threads of the server: one selector thread and a bounded pool of workers.
+
+Owns accepting, parking idle connections, deadlines and graceful shutdown. Rules kept:
+
+- Idle connections wait in one epoll set, registered ``EPOLLONESHOT``: when one becomes
+  readable the kernel disarms it and the selector hands it to the worker queue, so exactly
+  one thread owns a connection at any time. A worker re-arms it (``park``) when it has
+  no request in hand; ``epoll_ctl`` is safe to call from any thread.
+- The worker pool is bounded by ``threads``; ready connections beyond it wait in the
+  queue (and new ones in the listen backlog), never dropped.
+- Only the selector thread closes parked connections (deadline sweep, shutdown), and only
+  the owning worker closes a connection it holds.
+- Shutdown: stop accepting, close parked connections, let workers finish the requests in
+  hand (answered with ``Connection: close``) up to the grace period, then cut the rest.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import queue
+import select
+import socket
+import ssl
+import threading
+import time
+from typing import Any
+
+from .connection import Connection, timeval
+from .protocol import Limits
+from .wsgi import WSGIApp
+
+log = logging.getLogger("kettle.server")
+
+_ARM = select.EPOLLIN | select.EPOLLONESHOT
+_TICK = 0.25
+
+
+class Engine:
+    """Runs an app on already listening sockets. Use ``Server``, not this, directly."""
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        listeners: list[socket.socket],
+        *,
+        threads: int,
+        limits: Limits,
+        header_timeout: float,
+        keepalive_timeout: float,
+        body_timeout: float,
+        send_timeout: float,
+        base_environ: dict[str, Any],
+        ssl_context: ssl.SSLContext | None,
+        access_log: bool,
+    ) -> None:
+        self.app = app
+        self.listeners = {sock.fileno(): sock for sock in listeners}
+        self.threads = threads
+        self.limits = limits
+        self.header_timeout = header_timeout
+        self.keepalive_timeout = keepalive_timeout
+        self.body_timeout = body_timeout
+        self.send_timeout = send_timeout
+        self.base_environ = base_environ
+        self.ssl_context = ssl_context
+        self.access_log = access_log
+        self.draining = False
+        self.conns: dict[int, Connection] = {}
+        self._queue: queue.SimpleQueue[Connection | None] = queue.SimpleQueue()
+        self._epoll = select.epoll()
+        self._wake_r, self._wake_w = os.pipe()
+        self._workers: list[threading.Thread] = []
+        self._selector: threading.Thread | None = None
+        self._rcvtimeo = timeval(body_timeout)
+        self._sndtimeo = timeval(send_timeout)
+        self._paused_until = 0.0
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        for fd, sock in self.listeners.items():
+            sock.setblocking(False)
+            self._epoll.register(fd, select.EPOLLIN)
+        self._epoll.register(self._wake_r, select.EPOLLIN)
+        for index in range(self.threads):
+            worker = threading.Thread(
+                target=self._work, name=f"kettle-worker-{index}", daemon=True
+            )
+            worker.start()
+            self._workers.append(worker)
+        self._selector = threading.Thread(target=self._select, name="kettle-selector", daemon=True)
+        self._selector.start()
+
+    def stop(self, grace: float) -> None:
+        """Graceful shutdown; returns when every thread has ended (or grace ran out)."""
+        if self.draining:
+            return
+        self.draining = True
+        os.write(self._wake_w, b"x")
+        deadline = time.monotonic() + grace
+        if self._selector is not None:
+            self._selector.join(max(0.0, deadline - time.monotonic()) + 1.0)
+        for _ in self._workers:
+            self._queue.put(None)
+        for worker in self._workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
+        if any(worker.is_alive() for worker in self._workers):
+            log.warning("grace period over: cutting %d connection(s)", len(self.conns))
+            for conn in list(self.conns.values()):
+                try:
+                    conn.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            for worker in self._workers:
+                worker.join(1.0)
+        for conn in list(self.conns.values()):
+            conn.close()
+        self._epoll.close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+    # -- connection bookkeeping (called by connections) ---------------------------------
+
+    def park(self, conn: Connection) -> None:
+        """Give a connection back to the selector until it is readable or expires."""
+        if self.draining:
+            conn.close()
+            return
+        conn.parked = True
+        try:
+            self._epoll.modify(conn.fd, _ARM)
+        except (OSError, ValueError):
+            conn.parked = False
+            conn.close()
+
+    def forget(self, conn: Connection) -> None:
+        """Stop tracking a connection (closed, or taken over by the application)."""
+        if self.conns.get(conn.fd) is conn:
+            del self.conns[conn.fd]
+            try:
+                self._epoll.unregister(conn.fd)
+            except (OSError, ValueError):
+                pass
+
+    # -- threads ------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        get = self._queue.get
+        while True:
+            conn = get()
+            if conn is None:
+                return
+            try:
+                conn.serve_ready()
+            except Exception:
+                log.exception("unexpected error while serving a connection")
+                conn.close()
+
+    def _select(self) -> None:
+        poll = self._epoll.poll
+        conns = self.conns
+        put = self._queue.put
+        next_sweep = time.monotonic() + _TICK
+        while not self.draining:
+            try:
+                events = poll(_TICK)
+            except InterruptedError:
+                continue
+            for fd, _mask in events:
+                conn = conns.get(fd)
+                if conn is not None:
+                    if conn.parked:
+                        conn.parked = False
+                        put(conn)
+                elif fd in self.listeners:
+                    self._accept(self.listeners[fd])
+            now = time.monotonic()
+            if now >= next_sweep:
+                next_sweep = now + _TICK
+                self._sweep(now)
+        self._close_idle()
+
+    def _sweep(self, now: float) -> None:
+        if self._paused_until and now >= self._paused_until:
+            self._paused_until = 0.0
+            for fd in self.listeners:
+                self._epoll.modify(fd, select.EPOLLIN)
+        for conn in list(self.conns.values()):
+            if conn.parked and conn.deadline <= now:
+                conn.parked = False
+                conn.expire()
+
+    def _close_idle(self) -> None:
+        for fd, sock in self.listeners.items():
+            try:
+                self._epoll.unregister(fd)
+            except (OSError, ValueError):
+                pass
+            sock.close()
+        for conn in list(self.conns.values()):
+            if conn.parked:
+                conn.parked = False
+                conn.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                sock, address = listener.accept()
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    # Out of descriptors: leave the rest in the backlog for a moment.
+                    log.error("accept failed (%s); pausing accepts for 0.5 s", exc)
+                    self._paused_until = time.monotonic() + 0.5
+                    for fd in self.listeners:
+                        self._epoll.modify(fd, 0)
+                else:
+                    log.warning("accept failed: %s", exc)
+                return
+            self._add(sock, address, listener)
+
+    def _add(self, sock: socket.socket, address: Any, listener: socket.socket) -> None:
+        base = self.base_environ.copy()
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            base["REMOTE_ADDR"] = address[0]
+            base["REMOTE_PORT"] = str(address[1])
+        else:
+            base["REMOTE_ADDR"] = ""
+            base["REMOTE_PORT"] = ""
+        tls = self.ssl_context is not None
+        if tls:
+            sock.setblocking(False)
+            sock = self.ssl_context.wrap_socket(  # type: ignore[union-attr]  # tls checked
+                sock, server_side=True, do_handshake_on_connect=False
+            )
+        else:
+            sock.setblocking(True)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, self._rcvtimeo)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, self._sndtimeo)
+        conn = Connection(sock, base, self, tls)
+        conn.deadline = time.monotonic() + self.header_timeout
+        conn.parked = True
+        self.conns[conn.fd] = conn
+        self._epoll.register(conn.fd, _ARM)

@@ -1,0 +1,327 @@
+"""The sans-IO HTTP/1.1 request side of one connection: bytes in, events out.
+
+Owns request parsing (delegated to httptools, i.e. llhttp, in strict mode) and every rule
+about what a request may look like: size limits, the request-smuggling rules of RFC 9112
+sections 5 and 6.3, supported versions and transfer codings. It never touches a socket,
+a thread or a clock; the driver feeds it bytes with ``feed`` and pops events with
+``next_event``.
+
+Events, in order for each request: one ``Request``, zero or more ``Data`` (decoded body
+bytes), one ``END_OF_MESSAGE``. A ``ProtocolError`` is always the last event: the driver
+answers it with its status and closes the connection. After a request that llhttp treats
+as an upgrade (``Upgrade`` with ``Connection: upgrade``, or ``CONNECT``) parsing stops and
+every later byte is kept in ``leftover`` for whoever takes the connection over.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import httptools
+
+from ..http.status import reason_phrase
+
+# The header names the core inspects, lowercased bytes.
+_HOST = b"host"
+_CONTENT_LENGTH = b"content-length"
+_TRANSFER_ENCODING = b"transfer-encoding"
+_EXPECT = b"expect"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Size limits for requests; ``max_body_size=None`` means unlimited."""
+
+    max_request_line: int = 8190
+    max_header_bytes: int = 65536
+    max_headers: int = 100
+    max_body_size: int | None = 1 << 30
+
+    def __post_init__(self) -> None:
+        for name in ("max_request_line", "max_header_bytes", "max_headers"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        body = self.max_body_size
+        if body is not None and (not isinstance(body, int) or body < 0):
+            raise ValueError(f"max_body_size must be None or an int >= 0, got {body!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A request head. ``target`` is the raw request-target; header names keep their case."""
+
+    method: str
+    target: bytes
+    http_version: str
+    headers: list[tuple[bytes, bytes]]
+    keep_alive: bool
+    upgrade: bool
+    expect_continue: bool
+    content_length: int | None
+    chunked: bool
+
+    @property
+    def has_body(self) -> bool:
+        return self.chunked or bool(self.content_length)
+
+
+@dataclass(frozen=True, slots=True)
+class Data:
+    """A piece of the decoded request body."""
+
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class EndOfMessage:
+    """The current request is complete (body included)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolError:
+    """The request cannot be served; answer with ``status`` and close the connection."""
+
+    status: int
+    detail: str
+
+    @property
+    def reason(self) -> str:
+        return reason_phrase(self.status)
+
+
+END_OF_MESSAGE = EndOfMessage()
+Event = Request | Data | EndOfMessage | ProtocolError
+
+
+class _Reject(Exception):
+    """Raised inside a parser callback to stop parsing with a given status."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+class RequestReader:
+    """Parses the requests of one connection. Not thread-safe: one owner at a time."""
+
+    __slots__ = (
+        "_body_seen",
+        "_events",
+        "_head_bytes",
+        "_headers",
+        "_in_body",
+        "_limits",
+        "_parser",
+        "_pending",
+        "_rejected",
+        "_url",
+        "_url_size",
+        "failed",
+        "head_started",
+        "leftover",
+        "upgraded",
+    )
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self._limits = limits or Limits()
+        self._parser = httptools.HttpRequestParser(self)
+        self._events: deque[Event] = deque()
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._url: list[bytes] = []
+        self._url_size = 0
+        self._head_bytes = 0
+        self._pending = 0
+        self._body_seen = 0
+        self._in_body = False
+        self._rejected: _Reject | None = None
+        #: True once a request's first byte arrived and its head is not yet complete.
+        self.head_started = False
+        #: True after a ProtocolError event: the connection must be closed.
+        self.failed = False
+        #: True after an upgrade request; ``leftover`` holds the bytes that followed it.
+        self.upgraded = False
+        self.leftover = b""
+
+    # -- driver API ---------------------------------------------------------------------
+
+    def feed(self, data: bytes) -> None:
+        """Parse ``data``; an empty ``data`` means the peer closed its side."""
+        if self.failed:
+            return
+        if self.upgraded:
+            self.leftover += data
+            return
+        if not data:
+            if self.head_started or self._in_body:
+                self._fail(400, "connection closed in the middle of a request")
+            return
+        started_before = self.head_started
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade as exc:
+            self.upgraded = True
+            self.leftover = data[exc.args[0] :]
+        except httptools.HttpParserError as exc:
+            self._parse_failed(exc)
+            return
+        if self.head_started:
+            # A head is still incomplete: bound the bytes buffered for it. The chunk in
+            # which the head began is counted only if the head began before it, so the
+            # memory held is at most the limit plus one chunk.
+            if started_before:
+                self._pending += len(data)
+            limit = self._limits.max_header_bytes + self._limits.max_request_line
+            if self._pending > limit:
+                status = 431 if self._url_size else 414
+                self._fail(status, "request head too large")
+
+    def next_event(self) -> Event | None:
+        """Pop the next event, or return ``None`` when more bytes are needed."""
+        events = self._events
+        return events.popleft() if events else None
+
+    def has_events(self) -> bool:
+        return bool(self._events)
+
+    def queued_body(self) -> tuple[bytes, bool]:
+        """Remove and return the queued body bytes of the current request.
+
+        The flag is False when events of a following request are queued behind them (the
+        driver then cannot hand the raw connection over without losing those requests).
+        """
+        pieces: list[bytes] = []
+        events = self._events
+        while events and isinstance(events[0], Data):
+            pieces.append(events.popleft().data)  # type: ignore[union-attr]  # checked above
+        if events and events[0] is END_OF_MESSAGE:
+            events.popleft()
+        return b"".join(pieces), not events
+
+    # -- errors -------------------------------------------------------------------------
+
+    def _fail(self, status: int, detail: str) -> None:
+        self.failed = True
+        self.head_started = False
+        self._events.append(ProtocolError(status, detail))
+
+    def _parse_failed(self, exc: Exception) -> None:
+        rejected = self._rejected
+        if rejected is not None:
+            self._fail(rejected.status, rejected.detail)
+            return
+        message = str(exc)
+        if message == "Pause on PRI/Upgrade":
+            # RFC 9113 section 3.4: the HTTP/2 connection preface on an HTTP/1.1 port.
+            self._fail(400, "HTTP/2 connection preface on an HTTP/1.1 connection")
+        elif isinstance(exc, httptools.HttpParserInvalidMethodError) and not self._url:
+            self._fail(400, "malformed request line (TLS or binary data on a plain port?)")
+        else:
+            self._fail(400, message or "malformed request")
+
+    # -- httptools callbacks ------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self.head_started = True
+        self._pending = 0
+        self._head_bytes = 0
+        self._url = []
+        self._url_size = 0
+        self._headers = []
+
+    def on_url(self, piece: bytes) -> None:
+        self._url.append(piece)
+        self._url_size += len(piece)
+        if self._url_size > self._limits.max_request_line:
+            self._rejected = _Reject(414, "request-target too long")
+            raise self._rejected
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._head_bytes += len(name) + len(value) + 4
+        if self._in_body:
+            # A trailer field (RFC 9112 section 7.1.2): counted against the limits, dropped.
+            if self._head_bytes > self._limits.max_header_bytes:
+                self._rejected = _Reject(431, "trailer section too large")
+                raise self._rejected
+            return
+        headers = self._headers
+        headers.append((name, value))
+        if len(headers) > self._limits.max_headers:
+            self._rejected = _Reject(431, "too many header fields")
+            raise self._rejected
+        if self._head_bytes > self._limits.max_header_bytes:
+            self._rejected = _Reject(431, "header section too large")
+            raise self._rejected
+
+    def on_headers_complete(self) -> None:
+        parser = self._parser
+        version = parser.get_http_version()
+        if version != "1.1" and version != "1.0":
+            self._rejected = _Reject(505, f"HTTP/{version} is not supported")
+            raise self._rejected
+        headers = self._headers
+        hosts = 0
+        content_length: int | None = None
+        chunked = False
+        expect_continue = False
+        for name, value in headers:
+            lower = name.lower()
+            if lower == _HOST:
+                hosts += 1
+            elif lower == _CONTENT_LENGTH:
+                content_length = int(value)  # llhttp checked: digits only, one field
+            elif lower == _TRANSFER_ENCODING:
+                chunked = self._check_transfer_coding(value)
+            elif lower == _EXPECT:
+                expect_continue = value.strip().lower() == b"100-continue"
+        if hosts > 1 or (hosts == 0 and version == "1.1"):
+            # RFC 9112 section 3.2: exactly one Host field in an HTTP/1.1 request.
+            self._rejected = _Reject(400, "an HTTP/1.1 request needs exactly one Host field")
+            raise self._rejected
+        limit = self._limits.max_body_size
+        if limit is not None and content_length is not None and content_length > limit:
+            self._rejected = _Reject(413, "request body larger than the limit")
+            raise self._rejected
+        url = self._url
+        target = url[0] if len(url) == 1 else b"".join(url)
+        self.head_started = False
+        self._in_body = True
+        self._body_seen = 0
+        self._head_bytes = 0
+        self._events.append(
+            Request(
+                parser.get_method().decode("ascii"),
+                target,
+                version,
+                headers,
+                parser.should_keep_alive(),
+                parser.should_upgrade(),
+                expect_continue,
+                content_length,
+                chunked,
+            )
+        )
+
+    def _check_transfer_coding(self, value: bytes) -> bool:
+        # RFC 9112 section 6.1: chunked is the only transfer coding this server decodes;
+        # a coding it does not understand gets 501. (llhttp already rejects a request
+        # whose final coding is not chunked, and Content-Length next to it: section 6.3.)
+        if value.strip().lower() != b"chunked":
+            self._rejected = _Reject(501, "unsupported Transfer-Encoding")
+            raise self._rejected
+        return True
+
+    def on_body(self, data: bytes) -> None:
+        limit = self._limits.max_body_size
+        if limit is not None:
+            self._body_seen += len(data)
+            if self._body_seen > limit:
+                self._rejected = _Reject(413, "request body larger than the limit")
+                raise self._rejected
+        self._events.append(Data(data))
+
+    def on_message_complete(self) -> None:
+        self._in_body = False
+        self._events.append(END_OF_MESSAGE)

@@ -1,0 +1,103 @@
+"""The sans-IO response side: WSGI status and headers in, HTTP/1.1 bytes out.
+
+Owns the serialization of response heads, chunked framing and the canned error responses.
+Rules kept here:
+
+- A header name must be an RFC 9110 token and a value may not contain CR, LF or NUL
+  (RFC 9110 section 5.5); anything else raises ``ValueError`` so the driver answers 500
+  instead of letting an application split the response.
+- Names and values are str and are sent as latin-1 (PEP 3333).
+- The head is built as one bytes object so the driver can send head and a small body in
+  a single ``sendall``. Status lines are cached, the Date line comes from ``DateHeader``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..http.dates import DateHeader
+from ..http.status import parse_status, reason_phrase
+
+SERVER_SOFTWARE = "kettle"
+
+# What the driver must know about a header an application sets.
+PLAIN, CONTENT_LENGTH, CONNECTION, DATE, SERVER, TRANSFER_ENCODING = range(6)
+_SPECIAL = {
+    "content-length": CONTENT_LENGTH,
+    "connection": CONNECTION,
+    "date": DATE,
+    "server": SERVER,
+    "transfer-encoding": TRANSFER_ENCODING,
+}
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_NAME_KINDS: dict[str, int] = {}
+_STATUS_LINES: dict[str, tuple[bytes, int]] = {}
+_CACHE_LIMIT = 512
+
+DATE_HEADER = DateHeader()
+SERVER_LINE = f"Server: {SERVER_SOFTWARE}\r\n".encode("ascii")
+
+
+def header_kind(name: str) -> int:
+    """Classify a response header name, validating it; cached per distinct name."""
+    kind = _NAME_KINDS.get(name)
+    if kind is not None:
+        return kind
+    if type(name) is not str or not _TOKEN.match(name):
+        raise ValueError(f"invalid response header name {name!r}")
+    kind = _SPECIAL.get(name.lower(), PLAIN)
+    if len(_NAME_KINDS) < _CACHE_LIMIT:
+        _NAME_KINDS[name] = kind
+    return kind
+
+
+def status_line(status: str) -> tuple[bytes, int]:
+    """Return ``(b"HTTP/1.1 200 OK\\r\\n", 200)`` for a WSGI status string, validated."""
+    cached = _STATUS_LINES.get(status)
+    if cached is not None:
+        return cached
+    code = parse_status(status)
+    try:
+        line = f"HTTP/1.1 {status}\r\n".encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(f"status is not latin-1: {status!r}")
+    result = (line, code)
+    if len(_STATUS_LINES) < _CACHE_LIMIT:
+        _STATUS_LINES[status] = result
+    return result
+
+
+def encode_fields(fields: list[str], count: int) -> bytes:
+    """Join ``"Name: value\\r\\n"`` strings (``count`` of them) into latin-1 bytes.
+
+    One CR and one LF per line is the whole budget: any extra means a value smuggled a
+    line break into the head (response splitting), which is refused.
+    """
+    block = "".join(fields)
+    if block.count("\n") != count or block.count("\r") != count or "\0" in block:
+        raise ValueError("a response header value contains CR, LF or NUL")
+    try:
+        return block.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError("a response header is not latin-1")
+
+
+def chunk(data: bytes) -> bytes:
+    """Frame ``data`` as one chunk of a chunked response (RFC 9112 section 7.1)."""
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+LAST_CHUNK = b"0\r\n\r\n"
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+def error_response(status: int, detail: str = "", *, close: bool = True) -> bytes:
+    """A complete plain-text response for a status the server produces itself."""
+    reason = reason_phrase(status)
+    body = f"{status} {reason}\n{detail}\n".encode() if detail else f"{status} {reason}\n".encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\n"
+        f"Content-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\n" + ("Connection: close\r\n" if close else "")
+    ).encode("ascii")
+    return head + SERVER_LINE + DATE_HEADER.line() + b"\r\n" + body

@@ -1,0 +1,273 @@
+"""The public face of the server: ``Server`` (start/stop from code and tests) and ``serve``.
+
+Owns option validation, binding (IPv4, IPv6, host names, Unix socket paths, an already
+bound socket or file descriptor), TLS setup and signal handling. Rules kept:
+
+- ``Server.start()`` returns once the sockets listen, so ``.port`` is usable at once.
+- ``serve()`` runs in the foreground until SIGINT or SIGTERM, then shuts down gracefully
+  and returns (a CLI built on it exits 0).
+- Bad options raise ``ValueError``/``TypeError`` with a message naming the option.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import ssl
+import stat
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+from .engine import Engine
+from .protocol import Limits
+from .wsgi import FileWrapper, WSGIApp
+
+DEFAULT_THREADS = 32
+
+
+def _positive(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+def make_ssl_context(
+    certfile: str | os.PathLike[str], keyfile: str | os.PathLike[str] | None = None
+) -> ssl.SSLContext:
+    """A server-side TLS context with the library's secure defaults."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certfile, keyfile)
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+def bind_socket(
+    host: str, port: int, *, unix_socket: str | os.PathLike[str] | None, backlog: int
+) -> socket.socket:
+    """Create, bind and listen on a TCP socket (or a Unix socket when a path is given)."""
+    if unix_socket is not None:
+        path = os.fspath(unix_socket)
+        try:
+            if stat.S_ISSOCK(os.stat(path).st_mode):
+                os.unlink(path)  # a stale socket left by a previous run
+        except FileNotFoundError:
+            pass
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.bind(path)
+            sock.listen(backlog)
+        except OSError:
+            sock.close()
+            raise
+        return sock
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValueError(f"port must be an int in 0-65535, got {port!r}")
+    infos = socket.getaddrinfo(
+        host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class Server:
+    """A threaded HTTP/1.1 WSGI server. ``start()`` runs it in the background."""
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        threads: int = DEFAULT_THREADS,
+        unix_socket: str | os.PathLike[str] | None = None,
+        sock: socket.socket | None = None,
+        fd: int | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        certfile: str | os.PathLike[str] | None = None,
+        keyfile: str | os.PathLike[str] | None = None,
+        header_timeout: float = 10.0,
+        keepalive_timeout: float = 5.0,
+        body_timeout: float = 30.0,
+        send_timeout: float = 30.0,
+        max_request_line: int = 8190,
+        max_header_bytes: int = 65536,
+        max_headers: int = 100,
+        max_body_size: int | None = 1 << 30,
+        backlog: int = 1024,
+        access_log: bool = False,
+        server_name: str | None = None,
+    ) -> None:
+        if not callable(app):
+            raise TypeError(f"app must be a WSGI callable, got {app!r}")
+        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+            raise ValueError(f"threads must be an int >= 1, got {threads!r}")
+        if sum(x is not None for x in (unix_socket, sock, fd)) > 1:
+            raise ValueError("give at most one of unix_socket, sock and fd")
+        if ssl_context is not None and certfile is not None:
+            raise ValueError("give either ssl_context or certfile/keyfile, not both")
+        if certfile is not None:
+            ssl_context = make_ssl_context(certfile, keyfile)
+        elif keyfile is not None:
+            raise ValueError("keyfile needs certfile")
+        self.app = app
+        self.host = host
+        self.threads = threads
+        self.ssl_context = ssl_context
+        self.access_log = access_log
+        self.server_name = server_name
+        self.limits = Limits(max_request_line, max_header_bytes, max_headers, max_body_size)
+        self.timeouts = (
+            _positive("header_timeout", header_timeout),
+            _positive("keepalive_timeout", keepalive_timeout),
+            _positive("body_timeout", body_timeout),
+            _positive("send_timeout", send_timeout),
+        )
+        if fd is not None:
+            sock = socket.socket(fileno=fd)
+        if sock is None:
+            sock = bind_socket(host, port, unix_socket=unix_socket, backlog=backlog)
+        elif sock.type != socket.SOCK_STREAM:
+            raise ValueError("sock must be a SOCK_STREAM socket")
+        else:
+            try:
+                sock.listen(backlog)  # harmless when it already listens
+            except OSError as exc:
+                raise ValueError(f"cannot listen on the given socket: {exc}")
+        self.socket = sock
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    # -- addresses ----------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        """The bound TCP port (0 for a Unix socket)."""
+        address = self.socket.getsockname()
+        return int(address[1]) if isinstance(address, tuple) else 0
+
+    @property
+    def url(self) -> str:
+        """Where a client on this machine reaches the server, e.g. ``http://127.0.0.1:8000``."""
+        address = self.socket.getsockname()
+        scheme = "https" if self.ssl_context else "http"
+        if not isinstance(address, tuple):
+            return f"unix:{address}"
+        host = address[0]
+        if host in ("0.0.0.0", ""):
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "::1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"{scheme}://{host}:{address[1]}"
+
+    def _base_environ(self) -> dict[str, Any]:
+        address = self.socket.getsockname()
+        if isinstance(address, tuple):
+            name, port = self.server_name or address[0], str(address[1])
+        else:
+            name, port = self.server_name or "localhost", "80"
+        return {
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "https" if self.ssl_context else "http",
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
+            "wsgi.file_wrapper": FileWrapper,
+            "SERVER_SOFTWARE": "kettle",
+            "SERVER_NAME": name,
+            "SERVER_PORT": port,
+            "SCRIPT_NAME": "",
+        }
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def start(self) -> Server:
+        """Serve on background threads; returns once the socket is listening."""
+        with self._lock:
+            if self._engine is not None:
+                raise RuntimeError("this server was already started")
+            header, keepalive, body, send = self.timeouts
+            self._engine = Engine(
+                self.app,
+                [self.socket],
+                threads=self.threads,
+                limits=self.limits,
+                header_timeout=header,
+                keepalive_timeout=keepalive,
+                body_timeout=body,
+                send_timeout=send,
+                base_environ=self._base_environ(),
+                ssl_context=self.ssl_context,
+                access_log=self.access_log,
+            )
+            self._engine.start()
+        return self
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Stop accepting, finish in-flight requests within ``grace`` seconds, close all."""
+        with self._lock:
+            engine = self._engine
+        if engine is not None:
+            engine.stop(grace)
+        else:
+            self.socket.close()
+
+    def __enter__(self) -> Server:
+        return self.start() if self._engine is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def serve_forever(self, grace: float = 10.0, on_start: Any = None) -> None:
+        """Start, then block until SIGINT or SIGTERM (main thread only), then stop.
+
+        ``on_start``, if given, is called with the started server (to print its URL).
+        """
+        stopping = threading.Event()
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            stopping.set()
+
+        previous = {
+            signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            self.start()
+            if on_start is not None:
+                on_start(self)
+            while not stopping.wait(3600):
+                pass
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            self.stop(grace)
+
+
+def serve(
+    app: WSGIApp,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    grace: float = 10.0,
+    on_start: Any = None,
+    **options: Any,
+) -> None:
+    """Serve ``app`` in the foreground until SIGINT/SIGTERM; see ``Server`` for options.
+
+    ``on_start``, if given, is called with the started ``Server`` (to print its URL).
+    """
+    Server(app, host, port, **options).serve_forever(grace, on_start)

@@ -1,0 +1,415 @@
+"""Running one request through a WSGI application (PEP 3333) over a connection.
+
+Owns ``start_response``, the ``write`` callable, response framing, ``wsgi.file_wrapper``,
+the ``kettle.takeover`` hand-over and error handling. Rules kept:
+
+- Framing: the application's Content-Length if it set one; a one-item list or tuple gets a
+  computed Content-Length; otherwise chunked for HTTP/1.1 and close-delimited for 1.0.
+  HEAD and 1xx/204/304 responses carry no body (RFC 9110 sections 9.3.2 and 6.4.1).
+- The head is delayed until the first non-empty body chunk (PEP 3333), so a small
+  response goes out in one ``sendall``.
+- An exception before the head is sent becomes a 500 with a logged traceback (or the
+  status of a ``RequestBodyError``); after it, the connection is cut. Either way the
+  result's ``close()`` is called and the server keeps serving.
+- After ``kettle.takeover()`` the server never writes on the connection again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+from .environ import EMPTY_INPUT, Input, RequestBodyError, fill_environ
+from .protocol import END_OF_MESSAGE, Data, ProtocolError, Request
+from .response import (
+    CONNECTION,
+    CONTENT_LENGTH,
+    CONTINUE,
+    DATE,
+    DATE_HEADER,
+    LAST_CHUNK,
+    SERVER,
+    SERVER_LINE,
+    TRANSFER_ENCODING,
+    chunk,
+    encode_fields,
+    error_response,
+    header_kind,
+    status_line,
+)
+
+if TYPE_CHECKING:
+    import socket
+
+    from .connection import Connection
+
+log = logging.getLogger("kettle.server")
+access_log = logging.getLogger("kettle.server.access")
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+_SMALL_BODY = 65536
+_NO_BODY_CODES = frozenset((204, 304))
+
+
+class FileWrapper:
+    """``wsgi.file_wrapper``: iterates a file in blocks; the server may use sendfile."""
+
+    __slots__ = ("blksize", "filelike")
+
+    def __init__(self, filelike: IO[bytes], blksize: int = 65536) -> None:
+        self.filelike = filelike
+        self.blksize = blksize
+
+    def __iter__(self) -> Iterator[bytes]:
+        read = self.filelike.read
+        while True:
+            block = read(self.blksize)
+            if not block:
+                return
+            yield block
+
+    def close(self) -> None:
+        close = getattr(self.filelike, "close", None)
+        if close is not None:
+            close()
+
+
+class TakenOver(Exception):
+    """Internal: the application took the connection; nothing more is written."""
+
+
+class Exchange:
+    """One request/response on a connection. Created by the driver per request."""
+
+    __slots__ = (
+        "_chunked",
+        "_code",
+        "_continue",
+        "_fields",
+        "_framing_close",
+        "_has_date",
+        "_has_server",
+        "_length",
+        "_line",
+        "_sent",
+        "body_done",
+        "conn",
+        "head_sent",
+        "keep_alive",
+        "request",
+        "taken",
+    )
+
+    def __init__(self, conn: Connection, request: Request) -> None:
+        self.conn = conn
+        self.request = request
+        self.keep_alive = request.keep_alive and not request.upgrade
+        self.body_done = not request.has_body
+        self._continue = request.expect_continue
+        self.head_sent = False
+        self.taken = False
+        self._line: bytes | None = None
+        self._fields = b""
+        self._code = 0
+        self._length: int | None = None
+        self._chunked = False
+        self._framing_close = False
+        self._has_date = False
+        self._has_server = False
+        self._sent = 0
+
+    # -- the request body ---------------------------------------------------------------
+
+    def fetch_body(self) -> bytes | None:
+        """The next decoded body piece, or ``None`` at the end; reads the socket as needed."""
+        if self.body_done:
+            return None
+        conn = self.conn
+        if self._continue:
+            # RFC 9110 section 10.1.1: the client waits for this before sending the body.
+            self._continue = False
+            if not self.head_sent:
+                conn.sendall(CONTINUE)
+        reader = conn.reader
+        while True:
+            event = reader.next_event()
+            if event is None:
+                reader.feed(conn.recv_body())
+                continue
+            if type(event) is Data:
+                return event.data
+            self.body_done = True
+            if event is END_OF_MESSAGE:
+                return None
+            if type(event) is ProtocolError:
+                self.keep_alive = False
+                raise RequestBodyError(event.status, event.detail)
+            raise RuntimeError(f"unexpected event {event!r} inside a request body")
+
+    # -- start_response and write -------------------------------------------------------
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
+        if exc_info:
+            try:
+                if self.head_sent:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self._line is not None:
+            raise RuntimeError("start_response called a second time without exc_info")
+        line, code = status_line(status)
+        if type(headers) is not list:
+            raise TypeError(f"response headers must be a list, got {type(headers).__name__}")
+        fields: list[str] = []
+        length: int | None = None
+        self._has_date = self._has_server = False
+        for name, value in headers:
+            kind = header_kind(name)
+            if type(value) is not str:
+                raise TypeError(f"value of response header {name!r} must be str")
+            if kind:
+                if kind == CONTENT_LENGTH:
+                    if not value.isdigit() or not value.isascii():
+                        raise ValueError(f"invalid Content-Length {value!r}")
+                    length = int(value)
+                elif kind == CONNECTION:
+                    if "close" in value.lower():
+                        self.keep_alive = False
+                    continue  # the server writes its own Connection field
+                elif kind == DATE:
+                    self._has_date = True
+                elif kind == SERVER:
+                    self._has_server = True
+                elif kind == TRANSFER_ENCODING:
+                    raise ValueError("a WSGI application may not set Transfer-Encoding")
+            fields.append(f"{name}: {value}\r\n")
+        self._fields = encode_fields(fields, len(fields))
+        self._line = line
+        self._code = code
+        self._length = length
+        return self.write
+
+    def _head(self, length: int | None) -> bytes:
+        """Serialize the head; decides framing when ``length`` (the known size) is given."""
+        line = self._line
+        if line is None:
+            raise RuntimeError("the application returned without calling start_response")
+        code = self._code
+        extra = b""
+        if self._length is None and length is not None and code >= 200:
+            self._length = length
+            if code not in _NO_BODY_CODES:
+                extra = b"Content-Length: %d\r\n" % length
+        if self._length is None and code >= 200 and code not in _NO_BODY_CODES:
+            if self.request.http_version == "1.1":
+                self._chunked = True
+                extra = b"Transfer-Encoding: chunked\r\n"
+            else:
+                self._framing_close = True
+                self.keep_alive = False
+        conn = self.conn
+        if self.keep_alive and conn.server_draining():
+            self.keep_alive = False
+        if not self.keep_alive:
+            extra += b"Connection: close\r\n"
+        elif self.request.http_version == "1.0":
+            extra += b"Connection: keep-alive\r\n"
+        self.head_sent = True
+        return b"".join(
+            (
+                line,
+                self._fields,
+                b"" if self._has_server else SERVER_LINE,
+                b"" if self._has_date else DATE_HEADER.line(),
+                extra,
+                b"\r\n",
+            )
+        )
+
+    def write(self, data: bytes) -> None:
+        """The ``write`` callable of PEP 3333; also used for every body chunk."""
+        if type(data) is not bytes:
+            if not isinstance(data, (bytes, bytearray, memoryview)):
+                raise TypeError(f"response body chunks must be bytes, got {type(data).__name__}")
+            data = bytes(data)
+        if self.taken:
+            raise RuntimeError("the connection was taken over; nothing can be written")
+        if not data:
+            return
+        head = b"" if self.head_sent else self._head(None)
+        if self.request.method == "HEAD" or self._code in _NO_BODY_CODES:
+            if head:
+                self.conn.sendall(head)
+            return
+        if self._chunked:
+            data = chunk(data)
+        elif self._length is not None:
+            room = self._length - self._sent
+            if len(data) > room:
+                log.error("application wrote more than its Content-Length; truncated")
+                data = data[:room]
+                self.keep_alive = False
+        self._sent += len(data)
+        if head:
+            if len(data) <= _SMALL_BODY:
+                self.conn.sendall(head + data)
+                return
+            self.conn.sendall(head)
+        self.conn.sendall(data)
+
+    # -- the result iterable ------------------------------------------------------------
+
+    def send_result(self, result: Iterable[bytes]) -> None:
+        if type(result) is list or type(result) is tuple:
+            if (
+                not self.head_sent
+                and self._line is not None
+                and self._length is None
+                and all(type(item) is bytes for item in result)
+            ):
+                self._send_whole(b"".join(result))
+                return
+        elif type(result) is FileWrapper and self._sendfile(result):
+            return
+        if self.request.method == "HEAD" and not self.head_sent:
+            # No body goes out: the iterable is not consumed (it is still closed).
+            self.conn.sendall(self._head(None))
+            return
+        for data in result:
+            if data:
+                self.write(data)
+        self._finish()
+
+    def _send_whole(self, body: bytes) -> None:
+        head = self._head(len(body))
+        if self.request.method == "HEAD" or self._code in _NO_BODY_CODES or self._code < 200:
+            self.conn.sendall(head)
+        elif len(body) <= _SMALL_BODY:
+            self.conn.sendall(head + body)
+        else:
+            self.conn.sendall(head)
+            self.conn.sendall(body)
+        self._sent = len(body)
+
+    def _finish(self) -> None:
+        if not self.head_sent:
+            self.conn.sendall(self._head(0))
+        elif self._chunked and self.request.method != "HEAD":
+            self.conn.sendall(LAST_CHUNK)
+        elif (
+            self._length is not None
+            and self._sent < self._length
+            and self.request.method != "HEAD"
+            and self._code not in _NO_BODY_CODES
+        ):
+            log.error("application sent less than its Content-Length; closing")
+            self.keep_alive = False
+
+    def _sendfile(self, wrapper: FileWrapper) -> bool:
+        """Send a file with ``os.sendfile``; False when the generic path must be used."""
+        conn = self.conn
+        if conn.tls or self.head_sent or self.request.method == "HEAD":
+            return False
+        try:
+            fileno = wrapper.filelike.fileno()
+            offset = wrapper.filelike.tell()
+            size = os.fstat(fileno).st_size - offset
+        except (AttributeError, OSError, ValueError):
+            return False
+        length = self._length if self._length is not None else size
+        if length > size or self._code < 200 or self._code in _NO_BODY_CODES:
+            return False
+        conn.sendall(self._head(length))
+        conn.sendfile(fileno, offset, length)
+        self._sent = length
+        return True
+
+    # -- takeover -----------------------------------------------------------------------
+
+    def takeover(self) -> tuple[socket.socket, bytes]:
+        """``environ["kettle.takeover"]``: hand the raw connection to the application."""
+        if self.taken:
+            raise RuntimeError("the connection was already taken over")
+        if self.head_sent:
+            raise RuntimeError("cannot take over a connection after the response started")
+        sock, leftover = self.conn.take_over()
+        self.taken = True
+        self.keep_alive = False
+        return sock, leftover
+
+
+def run(app: WSGIApp, conn: Connection, request: Request, base: dict[str, Any]) -> bool:
+    """Serve ``request``; return True when the connection may carry another request."""
+    exchange = Exchange(conn, request)
+    environ = base.copy()
+    fill_environ(environ, request)
+    environ["wsgi.input"] = Input(exchange.fetch_body) if request.has_body else EMPTY_INPUT
+    environ["kettle.takeover"] = exchange.takeover
+    environ["werkzeug.socket"] = conn.sock
+    started = time.time() if conn.access_log else 0.0
+    try:
+        result = app(environ, exchange.start_response)
+        try:
+            if not exchange.taken:
+                exchange.send_result(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+    except Exception as exc:
+        if exchange.taken:
+            log.exception("error in application after takeover")
+            return False
+        _fail(exchange, exc, environ)
+    if exchange.taken:
+        return False
+    if conn.access_log:
+        _log_access(environ, exchange, started)
+    if not exchange.body_done and exchange.keep_alive:
+        exchange.keep_alive = conn.drain_body(exchange)
+    return exchange.keep_alive
+
+
+def _fail(exchange: Exchange, exc: Exception, environ: dict[str, Any]) -> None:
+    exchange.keep_alive = False
+    if isinstance(exc, RequestBodyError):
+        status = exc.status
+        log.info(
+            "request body error on %s %s: %s", environ["REQUEST_METHOD"], environ["PATH_INFO"], exc
+        )
+    else:
+        status = 500
+        log.error(
+            "error in application on %s %s",
+            environ["REQUEST_METHOD"],
+            environ["PATH_INFO"],
+            exc_info=exc,
+        )
+    if exchange.head_sent:
+        return  # the response is cut short; the driver closes the connection
+    exchange.head_sent = True
+    exchange._code = status
+    try:
+        exchange.conn.sendall(error_response(status))
+    except OSError:
+        pass
+
+
+def _log_access(environ: dict[str, Any], exchange: Exchange, started: float) -> None:
+    """One line in the common log format, via the ``kettle.server.access`` logger."""
+    when = time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime(started))
+    request_line = f"{environ['REQUEST_METHOD']} {environ['RAW_URI']} {environ['SERVER_PROTOCOL']}"
+    size = exchange._sent if exchange._sent else "-"
+    access_log.info(
+        '%s - - [%s] "%s" %d %s',
+        environ.get("REMOTE_ADDR") or "-",
+        when,
+        request_line.replace('"', '\\"'),
+        exchange._code,
+        size,
+    )
