@@ -1,0 +1,221 @@
+"""The rule set (``Map``) and its per-request view (``MapAdapter``): matching and building.
+
+Rules: the map owns the rules and the converter registry; adding a rule drops the compiled
+matcher, which is rebuilt on the next match (rules are normally all added at import time).
+An adapter carries what a request knows (server name, script name, scheme, method, query
+string) so URLs can be built relative or absolute. Building picks, among the endpoint's
+rules, the first that suits the values (most arguments first); values the rule does not use
+become the query string, ``None`` values are dropped.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from .converters import DEFAULT_CONVERTERS, BaseConverter
+from .matcher import FULL, NONE, PARTIAL, REDIRECT, Matcher, MatchResult
+from .rules import Rule
+
+__all__ = [
+    "FULL",
+    "NONE",
+    "PARTIAL",
+    "REDIRECT",
+    "BuildError",
+    "Map",
+    "MapAdapter",
+    "MatchResult",
+]
+
+
+class BuildError(LookupError):
+    """No rule of ``endpoint`` can be built from the given values and method."""
+
+    def __init__(self, endpoint: str, values: Mapping[str, Any], method: str | None) -> None:
+        self.endpoint = endpoint
+        self.values = dict(values)
+        self.method = method
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        text = f"Could not build url for endpoint {self.endpoint!r}"
+        if self.method:
+            text += f" ({self.method!r})"
+        if self.values:
+            text += f" with values {sorted(self.values)!r}"
+        return text + ". Did you forget to specify values or give a wrong endpoint?"
+
+
+class Map:
+    """All URL rules of an application."""
+
+    default_converters: dict[str, type[BaseConverter]] = dict(DEFAULT_CONVERTERS)
+
+    def __init__(
+        self,
+        rules: Iterable[Rule] | None = None,
+        strict_slashes: bool = True,
+        converters: Mapping[str, type[BaseConverter]] | None = None,
+        host_matching: bool = False,
+    ) -> None:
+        self.strict_slashes = strict_slashes
+        self.host_matching = host_matching
+        self.converters: dict[str, type[BaseConverter]] = dict(self.default_converters)
+        if converters:
+            self.converters.update(converters)
+        self._rules: list[Rule] = []
+        self._by_endpoint: dict[Any, list[Rule]] = {}
+        self._matcher: Matcher | None = None
+        self._lock = threading.Lock()
+        for rule in rules or ():
+            self.add(rule)
+
+    def add(self, rule_factory: Rule) -> None:
+        for rule in rule_factory.get_rules(self):
+            rule.bind(self)
+            with self._lock:
+                self._rules.append(rule)
+                endpoint_rules = self._by_endpoint.setdefault(rule.endpoint, [])
+                endpoint_rules.append(rule)
+                endpoint_rules.sort(key=Rule.build_compare_key)
+                self._matcher = None
+
+    def iter_rules(self, endpoint: Any = None) -> Iterator[Rule]:
+        if endpoint is not None:
+            return iter(self._by_endpoint.get(endpoint, ()))
+        return iter(self._rules)
+
+    def __iter__(self) -> Iterator[Rule]:
+        return self.iter_rules()
+
+    def __repr__(self) -> str:
+        return f"Map({self._rules!r})"
+
+    @property
+    def matcher(self) -> Matcher:
+        matcher = self._matcher
+        if matcher is None:
+            with self._lock:
+                matcher = self._matcher = Matcher(self._rules)
+        return matcher
+
+    def is_endpoint_expecting(self, endpoint: str, *arguments: str) -> bool:
+        wanted = set(arguments)
+        return any(wanted <= rule.arguments for rule in self._by_endpoint.get(endpoint, ()))
+
+    def bind(
+        self,
+        server_name: str,
+        script_name: str = "/",
+        subdomain: str | None = None,
+        url_scheme: str = "http",
+        default_method: str = "GET",
+        path_info: str | None = None,
+        query_args: str = "",
+    ) -> MapAdapter:
+        return MapAdapter(
+            self, server_name, script_name, url_scheme, path_info or "/", default_method,
+            query_args,
+        )  # fmt: skip
+
+    def bind_to_environ(self, environ: Mapping[str, Any]) -> MapAdapter:
+        return MapAdapter(
+            self,
+            environ.get("HTTP_HOST") or _server_name(environ),
+            environ.get("SCRIPT_NAME", "") or "/",
+            environ.get("wsgi.url_scheme", "http"),
+            environ.get("PATH_INFO", "") or "/",
+            environ.get("REQUEST_METHOD", "GET"),
+            environ.get("QUERY_STRING", ""),
+        )
+
+
+def _server_name(environ: Mapping[str, Any]) -> str:
+    name = str(environ.get("SERVER_NAME", "localhost"))
+    port = str(environ.get("SERVER_PORT", ""))
+    scheme = environ.get("wsgi.url_scheme", "http")
+    if port and not ((scheme == "http" and port == "80") or (scheme == "https" and port == "443")):
+        name = f"{name}:{port}"
+    return name
+
+
+def encode_query(values: Mapping[str, Any]) -> str:
+    """``a=1&b=2&b=3`` from a mapping whose values may be lists; ``None`` values dropped."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            pairs.extend((key, str(item)) for item in value if item is not None)
+        else:
+            pairs.append((key, str(value)))
+    return urlencode(pairs, safe="!$'()*,/:;?@")
+
+
+class MapAdapter:
+    """A map bound to one request's host, script name, scheme and method."""
+
+    def __init__(
+        self,
+        map: Map,
+        server_name: str,
+        script_name: str,
+        url_scheme: str,
+        path_info: str,
+        default_method: str,
+        query_args: str = "",
+    ) -> None:
+        self.map = map
+        self.server_name = server_name
+        self.script_name = script_name if script_name.endswith("/") else script_name + "/"
+        self.url_scheme = url_scheme
+        self.path_info = path_info
+        self.default_method = default_method
+        self.query_args = query_args
+
+    def match_result(self, path_info: str | None = None, method: str | None = None) -> MatchResult:
+        return self.map.matcher.match(
+            path_info if path_info is not None else self.path_info,
+            (method or self.default_method).upper(),
+        )
+
+    def allowed_methods(self, path_info: str | None = None) -> set[str]:
+        return self.map.matcher.allowed_methods(
+            path_info if path_info is not None else self.path_info
+        )
+
+    def redirect_url(self, path: str) -> str:
+        """The absolute URL of ``path`` below the script name, keeping the query string."""
+        url = f"{self.url_scheme}://{self.server_name}{self.script_name[:-1]}{path}"
+        if self.query_args:
+            url += "?" + self.query_args
+        return url
+
+    def build(
+        self,
+        endpoint: str,
+        values: Mapping[str, Any] | None = None,
+        method: str | None = None,
+        force_external: bool = False,
+        append_unknown: bool = True,
+        url_scheme: str | None = None,
+    ) -> str:
+        """The URL for ``endpoint``: a path below the script name, or absolute if asked."""
+        clean = {key: value for key, value in (values or {}).items() if value is not None}
+        for rule in self.map._by_endpoint.get(endpoint, ()):
+            if rule.suitable_for(clean, method):
+                path = rule.build_path(clean)
+                extra = {key: value for key, value in clean.items() if key not in rule.arguments}
+                if rule.defaults:
+                    extra = {k: v for k, v in extra.items() if k not in rule.defaults}
+                url = quote(self.script_name[:-1], safe="/") + path
+                if append_unknown and extra:
+                    url += "?" + encode_query(extra)
+                if force_external or url_scheme is not None:
+                    scheme = url_scheme or self.url_scheme
+                    url = f"{scheme}://{self.server_name}{url}"
+                return url
+        raise BuildError(endpoint, clean, method)

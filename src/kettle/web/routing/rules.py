@@ -1,0 +1,219 @@
+"""One URL rule: its text parsed into static parts and converters, its regex, and building.
+
+Rules: a rule is parsed and compiled once, when it is added to a ``Map`` (``bind``). Matching
+yields converted values or ``None``; a ``ValidationError`` from a converter means "no match"
+so that the next rule is tried. Building checks that the given values suit the rule
+(every argument present, defaults equal) and quotes each part through its converter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .converters import BaseConverter, ValidationError, parse_converter_args
+
+if TYPE_CHECKING:
+    from .map import Map
+
+_VARIABLE = re.compile(
+    r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\((?P<args>.*?)\))?:)?"
+    r"(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>"
+)
+SLASH_GROUP = "__kettle_slash"
+
+
+class Rule:
+    """A URL pattern bound to an endpoint, with its methods and default values."""
+
+    def __init__(
+        self,
+        string: str,
+        defaults: Mapping[str, Any] | None = None,
+        subdomain: str | None = None,
+        methods: Iterable[str] | None = None,
+        build_only: bool = False,
+        endpoint: Any = None,
+        strict_slashes: bool | None = None,
+        merge_slashes: bool | None = None,
+        redirect_to: str | None = None,
+        alias: bool = False,
+        host: str | None = None,
+        websocket: bool = False,
+    ) -> None:
+        if not string.startswith("/"):
+            raise ValueError(f"urls must start with a leading slash: {string!r}")
+        self.rule = string
+        self.defaults = dict(defaults) if defaults else None
+        self.subdomain = subdomain
+        self.host = host
+        self.build_only = build_only
+        self.endpoint = endpoint
+        self.strict_slashes = strict_slashes
+        self.merge_slashes = merge_slashes
+        self.redirect_to = redirect_to
+        self.alias = alias
+        self.websocket = websocket
+        self.provide_automatic_options = False
+        if methods is None:
+            self.methods: set[str] | None = None
+        else:
+            if isinstance(methods, str):
+                raise TypeError("'methods' should be a list of strings, not a string")
+            self.methods = {method.upper() for method in methods}
+            if "GET" in self.methods:
+                self.methods.add("HEAD")
+        self.map: Map | None = None
+        self.arguments: set[str] = set(self.defaults or ())
+        self.variables: list[str] = []
+        self._parts: list[tuple[str, BaseConverter | None]] = []
+        self._regex: re.Pattern[str] | None = None
+        self._slash_optional = False
+
+    def __repr__(self) -> str:
+        methods = f" ({', '.join(sorted(self.methods))})" if self.methods else ""
+        return f"<Rule {self.rule!r}{methods} -> {self.endpoint}>"
+
+    def get_rules(self, map: Map) -> Iterable[Rule]:
+        yield self
+
+    def empty(self) -> Rule:
+        """A copy of this rule, not bound to any map."""
+        return Rule(
+            self.rule,
+            self.defaults,
+            self.subdomain,
+            self.methods,
+            self.build_only,
+            self.endpoint,
+            self.strict_slashes,
+            self.merge_slashes,
+            self.redirect_to,
+            self.alias,
+            self.host,
+            self.websocket,
+        )
+
+    # -- compiling ---------------------------------------------------------------------------
+
+    def bind(self, map: Map) -> None:
+        """Parse the rule text with the map's converters and compile its regex."""
+        if self.map is not None:
+            raise RuntimeError(f"url rule {self!r} already bound to map {self.map!r}")
+        self.map = map
+        if self.strict_slashes is None:
+            self.strict_slashes = map.strict_slashes
+        position = 0
+        parts: list[tuple[str, BaseConverter | None]] = []
+        for found in _VARIABLE.finditer(self.rule):
+            if found.start() > position:
+                parts.append((self.rule[position : found.start()], None))
+            name = found.group("name")
+            if name in self.variables:
+                raise ValueError(f"variable name {name!r} used twice in {self.rule!r}")
+            parts.append((name, self._make_converter(map, found)))
+            self.variables.append(name)
+            self.arguments.add(name)
+            position = found.end()
+        if position < len(self.rule):
+            parts.append((self.rule[position:], None))
+        if "<" in "".join(text for text, conv in parts if conv is None):
+            raise ValueError(f"malformed url rule: {self.rule!r}")
+        self._parts = parts
+        last_text, last_conv = parts[-1]
+        self._slash_optional = bool(
+            self.strict_slashes and last_conv is None and last_text.endswith("/")
+        )
+        if self._slash_optional and self.rule == "/":
+            self._slash_optional = False
+        self._regex = re.compile("^" + self.regex_source("") + "$")
+
+    def _make_converter(self, map: Map, found: re.Match[str]) -> BaseConverter:
+        kind = found.group("converter") or "default"
+        if kind not in map.converters:
+            raise LookupError(f"the converter {kind!r} does not exist")
+        args, kwargs = parse_converter_args(found.group("args") or "")
+        return map.converters[kind](map, *args, **kwargs)
+
+    def regex_source(self, prefix: str) -> str:
+        """The rule as a regex body; variables are named ``prefix + name``."""
+        pieces: list[str] = []
+        parts = self._parts
+        for index, (text, converter) in enumerate(parts):
+            if converter is None:
+                if index == len(parts) - 1 and self._slash_optional:
+                    pieces.append(re.escape(text[:-1]))
+                    pieces.append(f"(?P<{prefix}{SLASH_GROUP}>/)?")
+                else:
+                    pieces.append(re.escape(text))
+            else:
+                pieces.append(f"(?P<{prefix}{text}>{converter.regex})")
+        return "".join(pieces)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """Static segments sort before dynamic ones, narrow converters before wide ones."""
+        key: list[tuple[int, int]] = []
+        for text, converter in self._parts:
+            if converter is None:
+                key.extend((0, -len(segment)) for segment in text.split("/") if segment)
+            else:
+                key.append((1, converter.weight))
+        return (tuple(key), self.rule.endswith("/"))
+
+    def convert(self, raw: Mapping[str, str | None]) -> dict[str, Any] | None:
+        """Convert matched text to values; ``None`` when a converter rejects it."""
+        values: dict[str, Any] = dict(self.defaults) if self.defaults else {}
+        try:
+            for text, converter in self._parts:
+                if converter is not None:
+                    values[text] = converter.to_python(raw[text] or "")
+        except (ValidationError, ValueError):
+            return None
+        return values
+
+    def match(self, path: str) -> tuple[dict[str, Any], bool] | None:
+        """Values and whether a strict-slash redirect is needed, or ``None``."""
+        if self._regex is None:
+            raise RuntimeError(f"rule {self!r} is not bound to a map")
+        found = self._regex.match(path)
+        if found is None:
+            return None
+        raw = found.groupdict()
+        values = self.convert(raw)
+        if values is None:
+            return None
+        needs_slash = self._slash_optional and raw.get(SLASH_GROUP) is None
+        return values, needs_slash
+
+    def allows(self, method: str) -> bool:
+        return self.methods is None or method in self.methods
+
+    # -- building ----------------------------------------------------------------------------
+
+    def suitable_for(self, values: Mapping[str, Any], method: str | None = None) -> bool:
+        if method is not None and self.methods is not None and method not in self.methods:
+            return False
+        defaults = self.defaults or {}
+        for name in self.arguments:
+            if name not in defaults and name not in values:
+                return False
+        for name, default in defaults.items():
+            if name in values and values[name] != default:
+                return False
+        return True
+
+    def build_compare_key(self) -> tuple[int, int, int]:
+        return (1 if self.alias else 0, -len(self.arguments), -len(self.defaults or ()))
+
+    def build_path(self, values: Mapping[str, Any]) -> str:
+        """The path for ``values`` (which must suit this rule)."""
+        defaults = self.defaults or {}
+        pieces: list[str] = []
+        for text, converter in self._parts:
+            if converter is None:
+                pieces.append(text)
+            else:
+                value = values[text] if text in values else defaults[text]
+                pieces.append(converter.to_url(value))
+        return "".join(pieces)
