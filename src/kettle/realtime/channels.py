@@ -1,0 +1,181 @@
+"""In-process channels: :class:`Subscription` (a bounded queue) and
+:class:`MemoryBroadcast` (the fan-out), shared by every broadcast backend.
+
+Rules:
+- Messages are ``str``. ``publish`` never blocks on a subscriber: each subscription has a
+  bounded queue (``maxsize``, default 1,000); when a subscriber falls that far behind, the
+  *oldest* queued message is dropped and counted in :attr:`Subscription.dropped`. A slow
+  reader therefore sees the newest state and can tell it missed some (for example to
+  reload the full page); the publisher and every other subscriber are unaffected.
+- Waiting in :meth:`Subscription.get` honours the current cancel scope: when the client of
+  the event stream or WebSocket being served leaves, the wait raises ``Disconnected``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from types import TracebackType
+from typing import Protocol
+
+from .scope import current_scope
+
+__all__ = ["DEFAULT_MAXSIZE", "Broadcast", "MemoryBroadcast", "Subscription", "SubscriptionClosed"]
+
+DEFAULT_MAXSIZE = 1000
+
+
+class SubscriptionClosed(Exception):
+    """``get`` on a subscription that was closed."""
+
+
+class Subscription:
+    """One subscriber's bounded queue on one channel. Use it as a context manager."""
+
+    def __init__(self, hub: MemoryBroadcast, channel: str, maxsize: int) -> None:
+        if maxsize < 1:
+            raise ValueError("maxsize must be at least 1")
+        self.channel = channel
+        self.maxsize = maxsize
+        self.dropped = 0
+        self.closed = False
+        self._hub = hub
+        self._queue: deque[str] = deque()
+        self._ready = threading.Condition(threading.Lock())
+        self._interrupted = False
+
+    def deliver(self, message: str) -> None:
+        """Queue ``message`` (dropping the oldest when full); never blocks on the reader."""
+        with self._ready:
+            if len(self._queue) >= self.maxsize:
+                self._queue.popleft()
+                self.dropped += 1
+            self._queue.append(message)
+            self._ready.notify()
+
+    def _interrupt(self) -> None:
+        with self._ready:
+            self._interrupted = True
+            self._ready.notify_all()
+
+    def get(self, timeout: float | None = None) -> str:
+        """The next message. Raises ``TimeoutError`` after ``timeout`` seconds,
+        :class:`SubscriptionClosed` once closed, ``Disconnected`` if the client of the
+        current stream leaves while waiting."""
+        scope = current_scope()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if scope is not None:
+            scope.add_waiter(self._interrupt)
+        try:
+            with self._ready:
+                while not self._queue:
+                    if self.closed:
+                        raise SubscriptionClosed(f"subscription to {self.channel!r} is closed")
+                    if self._interrupted:
+                        self._interrupted = False
+                        if scope is not None:
+                            scope.check()
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        raise TimeoutError(f"no message on {self.channel!r} within the timeout")
+                    self._ready.wait(remaining)
+                return self._queue.popleft()
+        finally:
+            if scope is not None:
+                scope.remove_waiter(self._interrupt)
+
+    def get_nowait(self) -> str | None:
+        with self._ready:
+            return self._queue.popleft() if self._queue else None
+
+    def __iter__(self) -> Iterator[str]:
+        """Messages until the subscription is closed."""
+        while True:
+            try:
+                yield self.get()
+            except SubscriptionClosed:
+                return
+
+    def close(self) -> None:
+        """Unsubscribe and discard what is queued; a blocked ``get`` raises
+        :class:`SubscriptionClosed`."""
+        self._hub._remove(self)
+        with self._ready:
+            self.closed = True
+            self._queue.clear()
+            self._ready.notify_all()
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class Broadcast(Protocol):
+    """What every backend offers."""
+
+    def publish(self, channel: str, message: str) -> None: ...
+
+    def subscribe(self, channel: str, *, maxsize: int = DEFAULT_MAXSIZE) -> Subscription: ...
+
+    def close(self) -> None: ...
+
+
+def check_message(channel: str, message: str | None = None) -> None:
+    if not isinstance(channel, str) or not channel:
+        raise ValueError("a channel name must be a non-empty str")
+    if message is not None and not isinstance(message, str):
+        raise TypeError(f"broadcast messages are str, not {type(message).__name__}")
+
+
+class MemoryBroadcast:
+    """Channels within one process. Also the local fan-out of the Redis backend."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._channels: dict[str, set[Subscription]] = {}
+
+    def publish(self, channel: str, message: str) -> None:
+        check_message(channel, message)
+        self.deliver(channel, message)
+
+    def deliver(self, channel: str, message: str) -> int:
+        """Hand ``message`` to this process's subscribers; return how many got it."""
+        with self._lock:
+            subscribers = tuple(self._channels.get(channel, ()))
+        for subscription in subscribers:
+            subscription.deliver(message)
+        return len(subscribers)
+
+    def subscribe(self, channel: str, *, maxsize: int = DEFAULT_MAXSIZE) -> Subscription:
+        check_message(channel)
+        subscription = Subscription(self, channel, maxsize)
+        with self._lock:
+            self._channels.setdefault(channel, set()).add(subscription)
+        return subscription
+
+    def subscriber_count(self, channel: str) -> int:
+        with self._lock:
+            return len(self._channels.get(channel, ()))
+
+    def _remove(self, subscription: Subscription) -> None:
+        with self._lock:
+            subscribers = self._channels.get(subscription.channel)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self._channels[subscription.channel]
+
+    def close(self) -> None:
+        with self._lock:
+            everyone = [s for subs in self._channels.values() for s in subs]
+        for subscription in everyone:
+            subscription.close()
