@@ -14,6 +14,8 @@ from urllib.parse import unquote
 
 import pytest
 
+from kettle.server import Server
+
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 
@@ -102,12 +104,26 @@ class TakeoverServer:
         self.listener.close()
 
 
-@pytest.fixture
-def serve() -> Iterator[Callable[[WSGIApp], TakeoverServer]]:
-    servers: list[TakeoverServer] = []
+class KettleServer:
+    """kettle.server.Server behind the same small interface as :class:`TakeoverServer`."""
 
-    def start(app: WSGIApp) -> TakeoverServer:
-        server = TakeoverServer(app)
+    def __init__(self, app: WSGIApp) -> None:
+        self.server = Server(app, "127.0.0.1", 0, threads=16).start()
+        self.port = self.server.port
+        self.errors: list[BaseException] = []
+
+    def close(self) -> None:
+        self.server.stop(grace=1)
+
+
+@pytest.fixture(params=["takeover-stub", "kettle-server"])
+def serve(request: pytest.FixtureRequest) -> Iterator[Callable[[WSGIApp], Any]]:
+    """Start a WSGI app on a real socket: on the minimal takeover server of this file, then
+    on kettle.server."""
+    servers: list[TakeoverServer | KettleServer] = []
+
+    def start(app: WSGIApp) -> TakeoverServer | KettleServer:
+        server = TakeoverServer(app) if request.param == "takeover-stub" else KettleServer(app)
         servers.append(server)
         return server
 

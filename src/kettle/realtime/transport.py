@@ -148,6 +148,8 @@ class Connection(ABC):
                 return False
             self.last_write = time.monotonic()
             with self._state:
+                if not self._outbox or self._outbox[0] is not chunk:
+                    return False  # aborted meanwhile: the outbox was cleared
                 if sent == len(chunk):
                     self._outbox.popleft()
                 else:
