@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from .environ import RequestBodyError
 from .protocol import ProtocolError, Request, RequestReader
 from .response import error_response
-from .wsgi import run
+from .wsgi import DRAIN_LIMIT, run
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("kettle.server")
 
 RECV_SIZE = 65536
-DRAIN_LIMIT = 1 << 20
 
 
 def timeval(seconds: float) -> bytes:

@@ -161,8 +161,8 @@ class Input:
             data = bytes(buffer)
             buffer.clear()
             return data
-        if not buffer:
-            self._pull()
+        while len(buffer) < size and self._pull():
+            pass
         data = bytes(buffer[:size])
         del buffer[:size]
         return data

@@ -51,6 +51,7 @@ access_log = logging.getLogger("kettle.server.access")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _SMALL_BODY = 65536
+DRAIN_LIMIT = 1 << 20
 _NO_BODY_CODES = frozenset((204, 304))
 
 
@@ -94,6 +95,7 @@ class Exchange:
         "_has_server",
         "_length",
         "_line",
+        "_received",
         "_sent",
         "body_done",
         "conn",
@@ -120,6 +122,7 @@ class Exchange:
         self._has_date = False
         self._has_server = False
         self._sent = 0
+        self._received = 0
 
     # -- the request body ---------------------------------------------------------------
 
@@ -140,6 +143,7 @@ class Exchange:
                 reader.feed(conn.recv_body())
                 continue
             if type(event) is Data:
+                self._received += len(event.data)
                 return event.data
             self.body_done = True
             if event is END_OF_MESSAGE:
@@ -213,7 +217,7 @@ class Exchange:
                 self._framing_close = True
                 self.keep_alive = False
         conn = self.conn
-        if self.keep_alive and conn.server_draining():
+        if self.keep_alive and (conn.server_draining() or not self._can_skip_body()):
             self.keep_alive = False
         if not self.keep_alive:
             extra += b"Connection: close\r\n"
@@ -230,6 +234,15 @@ class Exchange:
                 b"\r\n",
             )
         )
+
+    def _can_skip_body(self) -> bool:
+        """Whether an unread request body is small enough to drain after the response."""
+        if self.body_done:
+            return True
+        if self._continue:
+            return False  # 100 Continue was never sent: the client may not send the body
+        length = self.request.content_length
+        return length is None or length - self._received <= DRAIN_LIMIT
 
     def write(self, data: bytes) -> None:
         """The ``write`` callable of PEP 3333; also used for every body chunk."""
@@ -275,10 +288,6 @@ class Exchange:
                 self._send_whole(b"".join(result))
                 return
         elif type(result) is FileWrapper and self._sendfile(result):
-            return
-        if self.request.method == "HEAD" and not self.head_sent:
-            # No body goes out: the iterable is not consumed (it is still closed).
-            self.conn.sendall(self._head(None))
             return
         for data in result:
             if data:

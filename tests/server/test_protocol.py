@@ -1,0 +1,253 @@
+"""The sans-IO request core, byte for byte, without sockets."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kettle.server.protocol import (
+    END_OF_MESSAGE,
+    Data,
+    Limits,
+    ProtocolError,
+    Request,
+    RequestReader,
+)
+
+
+def events_of(*chunks: bytes, limits: Limits | None = None) -> list[object]:
+    reader = RequestReader(limits)
+    out: list[object] = []
+    for data in chunks:
+        reader.feed(data)
+        while (event := reader.next_event()) is not None:
+            out.append(event)
+    return out
+
+
+def test_simple_get() -> None:
+    assert events_of(b"GET /a?b=1 HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n") == [
+        Request(
+            "GET",
+            b"/a?b=1",
+            "1.1",
+            [(b"Host", b"x"), (b"Accept", b"*/*")],
+            True,
+            False,
+            False,
+            None,
+            False,
+        ),
+        END_OF_MESSAGE,
+    ]
+
+
+def test_http10_defaults_to_close_and_keep_alive_header_keeps_it() -> None:
+    (plain, _) = events_of(b"GET / HTTP/1.0\r\n\r\n")
+    (kept, _) = events_of(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+    assert isinstance(plain, Request) and isinstance(kept, Request)
+    assert (plain.keep_alive, kept.keep_alive) == (False, True)
+
+
+def test_pipelined_requests_come_out_in_order() -> None:
+    stream = (
+        b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+        b"GET /3 HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    kinds = [
+        (type(e).__name__, getattr(e, "target", getattr(e, "data", None)))
+        for e in events_of(stream)
+    ]
+    assert kinds == [
+        ("Request", b"/1"),
+        ("EndOfMessage", None),
+        ("Request", b"/2"),
+        ("Data", b"abc"),
+        ("EndOfMessage", None),
+        ("Request", b"/3"),
+        ("EndOfMessage", None),
+    ]
+
+
+def test_chunked_body_is_decoded_and_trailers_dropped() -> None:
+    events = events_of(
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-Trailer: y\r\n\r\n"
+    )
+    request = events[0]
+    assert isinstance(request, Request)
+    assert (request.chunked, request.content_length, request.headers[-1]) == (
+        True,
+        None,
+        (b"Transfer-Encoding", b"chunked"),
+    )
+    assert events[1:] == [Data(b"abc"), Data(b"de"), END_OF_MESSAGE]
+
+
+def test_expect_continue_flag() -> None:
+    (request, *_) = events_of(
+        b"PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n"
+    )
+    assert isinstance(request, Request) and request.expect_continue
+
+
+def test_upgrade_keeps_leftover_bytes() -> None:
+    reader = RequestReader()
+    reader.feed(
+        b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n\x81\x05"
+    )
+    reader.feed(b"hello")
+    request = reader.next_event()
+    assert isinstance(request, Request) and request.upgrade
+    assert reader.next_event() is END_OF_MESSAGE
+    assert (reader.upgraded, reader.leftover, reader.next_event()) == (
+        True,
+        b"\x81\x05hello",
+        None,
+    )
+
+
+def test_queued_body_for_takeover() -> None:
+    reader = RequestReader()
+    reader.feed(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab")
+    reader.feed(b"cd")
+    assert isinstance(reader.next_event(), Request)
+    assert reader.queued_body() == (b"abcd", True)
+    reader.feed(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert reader.queued_body() == (b"", False)
+
+
+BAD = [
+    (
+        "te-and-cl",
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+        400,
+    ),
+    (
+        "duplicate-cl",
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+        400,
+    ),
+    ("invalid-cl", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3x\r\n\r\nabc", 400),
+    ("negative-cl", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400),
+    ("cl-list", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 3\r\n\r\nabc", 400),
+    ("obs-fold", b"GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n", 400),
+    ("space-before-colon", b"GET / HTTP/1.1\r\nHost: x\r\nX-A : a\r\n\r\n", 400),
+    ("te-gzip", b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+    (
+        "te-gzip-chunked",
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+        501,
+    ),
+    (
+        "te-chunked-not-last",
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+        400,
+    ),
+    ("http2-preface", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400),
+    ("tls-client-hello", bytes.fromhex("16030100a5010000a10303") + b"\x00" * 32, 400),
+    ("garbage", b"\x00\x01\x02\r\n\r\n", 400),
+    ("lf-only", b"GET / HTTP/1.1\nHost: x\n\n", 400),
+    ("http09", b"GET /\r\n\r\n", 505),
+    ("http12", b"GET / HTTP/1.2\r\nHost: x\r\n\r\n", 400),
+    ("no-host-11", b"GET / HTTP/1.1\r\n\r\n", 400),
+    ("two-hosts", b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+    ("nul-in-value", b"GET / HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n", 400),
+]
+
+
+@pytest.mark.parametrize(("raw", "status"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
+def test_bad_requests_end_in_a_protocol_error(raw: bytes, status: int) -> None:
+    reader = RequestReader()
+    reader.feed(raw)
+    events = []
+    while (event := reader.next_event()) is not None:
+        events.append(event)
+    assert isinstance(events[-1], ProtocolError)
+    assert events[-1].status == status
+    assert reader.failed
+    assert not any(isinstance(e, Request) for e in events)
+    reader.feed(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert reader.next_event() is None  # nothing is parsed after a failure
+
+
+def test_bad_chunk_size_after_the_head() -> None:
+    events = events_of(
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", b"zz\r\n"
+    )
+    assert isinstance(events[0], Request)
+    assert events[1:] == [ProtocolError(400, "Invalid character in chunk size")]
+
+
+def test_limits() -> None:
+    small = Limits(max_request_line=20, max_header_bytes=40, max_headers=2, max_body_size=5)
+    long_target = b"GET /" + b"a" * 30 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    assert events_of(long_target, limits=small)[-1] == ProtocolError(
+        414, "request-target too long"
+    )
+    many = b"GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\n\r\n"
+    assert events_of(many, limits=small)[-1] == ProtocolError(431, "too many header fields")
+    big = b"GET / HTTP/1.1\r\nHost: x\r\nA: " + b"v" * 40 + b"\r\n\r\n"
+    assert events_of(big, limits=small)[-1] == ProtocolError(431, "header section too large")
+    body = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nabcdef"
+    assert events_of(body, limits=small)[-1] == ProtocolError(
+        413, "request body larger than the limit"
+    )
+    chunked = (
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n"
+    )
+    events = events_of(chunked, limits=small)
+    assert events[1:] == [Data(b"abc"), ProtocolError(413, "request body larger than the limit")]
+
+
+def test_an_unterminated_head_is_bounded() -> None:
+    limits = Limits(max_request_line=100, max_header_bytes=100)
+    reader = RequestReader(limits)
+    reader.feed(b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: ")
+    for _ in range(20):
+        reader.feed(b"v" * 50)
+    assert reader.next_event() == ProtocolError(431, "request head too large")
+
+
+def test_eof_in_the_middle_of_a_head() -> None:
+    reader = RequestReader()
+    reader.feed(b"GET / HTTP/1.1\r\nHo")
+    assert reader.head_started
+    reader.feed(b"")
+    assert reader.next_event() == ProtocolError(
+        400, "connection closed in the middle of a request"
+    )
+
+
+def test_eof_between_requests_is_clean() -> None:
+    reader = RequestReader()
+    reader.feed(b"")
+    assert (reader.next_event(), reader.failed) == (None, False)
+
+
+PIPELINE = (
+    b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\n"
+    b"POST /2 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nwxyz\r\n0\r\n\r\n"
+    b"PUT /3 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+)
+
+
+def collapse(events: list[object]) -> list[object]:
+    """Merge adjacent Data events: how a body is split depends on how bytes arrive."""
+    out: list[object] = []
+    for event in events:
+        if isinstance(event, Data) and out and isinstance(out[-1], Data):
+            out[-1] = Data(out[-1].data + event.data)
+        else:
+            out.append(event)
+    return out
+
+
+@given(st.lists(st.integers(min_value=0, max_value=len(PIPELINE)), max_size=12))
+def test_any_split_of_the_stream_gives_the_same_events(cuts: list[int]) -> None:
+    points = sorted(set(cuts))
+    chunks = [PIPELINE[a:b] for a, b in zip([0, *points], [*points, len(PIPELINE)], strict=True)]
+    chunks = [c for c in chunks if c]
+    assert collapse(events_of(*chunks)) == collapse(events_of(PIPELINE))
