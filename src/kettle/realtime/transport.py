@@ -91,6 +91,7 @@ class Connection(ABC):
         self._write = threading.Lock()
         self._outbox: deque[bytes] = deque()
         self._on_close: list[Callable[[], None]] = []
+        self._released = threading.Event()
         self._fileno = sock.fileno()
         set_send_timeout(sock, SEND_TIMEOUT)
 
@@ -166,15 +167,22 @@ class Connection(ABC):
         callback()
 
     def abort(self) -> None:
-        """Mark closed, stop watching, release the socket, and run close callbacks."""
+        """Mark closed, stop watching, release the socket, and run close callbacks.
+
+        Returns only once the socket is released, whichever thread released it, so the
+        caller can hand control back to the server knowing the connection is dead.
+        """
         with self._state:
-            if self.closed:
-                return
+            already = self.closed
             self.closed = True
             callbacks, self._on_close = self._on_close, []
             self._outbox.clear()
+        if already:
+            self._released.wait(5.0)
+            return
         reactor().unwatch(self)
         self._release_socket()
+        self._released.set()
         for callback in callbacks:
             with contextlib.suppress(Exception):
                 callback()
