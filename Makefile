@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint types pytest compat-jinja bench-templates bench-server bench-app bench-realtime system-deps fuzz clean
+.PHONY: run test lint types pytest compat-jinja compat-autobahn bench-templates bench-server bench-app bench-realtime system-deps fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,7 +44,10 @@ pytest: $(STAMP) system-deps
 compat-jinja: $(STAMP)
 	$(BIN)/python compat/jinja/run
 
-test: lint types pytest
+compat-autobahn: $(STAMP)
+	$(BIN)/python compat/autobahn/run
+
+test: lint types pytest compat-autobahn
 
 bench-templates: $(STAMP)
 	$(BIN)/python bench/templates.py

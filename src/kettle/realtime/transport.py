@@ -92,6 +92,7 @@ class Connection(ABC):
         self._outbox: deque[bytes] = deque()
         self._on_close: list[Callable[[], None]] = []
         self._released = threading.Event()
+        self._finish_pending = False
         self._fileno = sock.fileno()
         set_send_timeout(sock, SEND_TIMEOUT)
 
@@ -122,6 +123,18 @@ class Connection(ABC):
                     return
             finally:
                 self._write.release()
+        if self._finish_pending:
+            self.abort()
+
+    def finish(self) -> None:
+        """Release the connection once everything queued is sent (never blocks).
+
+        Used by the reactor after a closing handshake: if a writer holds the write lock,
+        that writer sends the last bytes and then releases the socket; if the kernel buffer
+        is full, the next keepalive tick retries.
+        """
+        self._finish_pending = True
+        self.flush(block=False)
 
     def _drain(self, block: bool) -> bool:
         """Send queued bytes while holding the write lock; False if we must stop."""

@@ -310,13 +310,14 @@ class WebSocket(Connection):
             return
         self._last_read = time.monotonic()
         with self._state:
-            if self.closed:
-                return
+            if self.closed or self._finish_pending:
+                return  # after the closing handshake, further bytes mean nothing
             self._frames.receive_data(data)
             finished = self._handle_events()
-        self.flush(block=False)
         if finished:
-            self.abort()
+            self.finish()
+        else:
+            self.flush(block=False)
 
     def _handle_events(self) -> bool:
         """Process parsed frames (state lock held); True when the socket should go."""
