@@ -1,0 +1,203 @@
+"""URL helpers: percent-quoting, query strings to and from MultiDicts, IRI <-> URI.
+
+Owns the URL text rules every other layer uses: ``url_quote``/``url_unquote``,
+``url_encode``/``url_decode`` (query strings), ``iri_to_uri``/``uri_to_iri`` (RFC 3987),
+and ``wsgi_decoding`` of PEP 3333 "bytes as latin-1" strings.
+
+Rules: decoding never raises; invalid UTF-8 is replaced (U+FFFD). Query values keep blank
+values (``a=&b`` gives ``a=''`` and ``b=''``) and their order, as Werkzeug does. ``None``
+values are skipped when encoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import urlencode as _std_urlencode
+
+from .multidict import MultiDict, _iter_multi_items
+
+_URI_SAFE = "%!$&'()*+,/:;=?@[]~#"
+
+
+def url_quote(value: str | bytes, safe: str = "/:", charset: str = "utf-8") -> str:
+    """Percent-encode everything but unreserved characters and ``safe``."""
+    if isinstance(value, str):
+        value = value.encode(charset)
+    return quote(value, safe=safe)
+
+
+def url_quote_plus(value: str | bytes, safe: str = "") -> str:
+    """Percent-encode for a form value: spaces become ``+``."""
+    return url_quote(value, safe=safe + " ").replace(" ", "+")
+
+
+def url_unquote(value: str | bytes, charset: str = "utf-8", errors: str = "replace") -> str:
+    """Decode percent-escapes; invalid bytes become U+FFFD."""
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    return unquote(value, encoding=charset, errors=errors)
+
+
+def url_unquote_plus(value: str | bytes, charset: str = "utf-8", errors: str = "replace") -> str:
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    return url_unquote(value.replace("+", " "), charset, errors)
+
+
+def iter_query_pairs(query: str | bytes) -> Iterator[tuple[str, str]]:
+    """Yield (key, value) pairs of a query string, blanks kept, ``+`` as space."""
+    if isinstance(query, bytes):
+        query = query.decode("latin-1")
+    if not query:
+        return
+    for part in query.split("&"):
+        if not part:
+            continue
+        key, _, value = part.partition("=")
+        if "+" in key:
+            key = key.replace("+", " ")
+        if "+" in value:
+            value = value.replace("+", " ")
+        if "%" in key:
+            key = unquote(key, errors="replace")
+        if "%" in value:
+            value = unquote(value, errors="replace")
+        yield key, value
+
+
+def url_decode(query: str | bytes, cls: type[MultiDict] | None = None) -> MultiDict:
+    """Parse a query string (or urlencoded body) into a MultiDict (or ``cls``)."""
+    return (cls or MultiDict)(list(iter_query_pairs(query)))
+
+
+def url_encode(obj: Mapping[str, Any] | Any, sort: bool = False) -> str:
+    """Encode a dict, MultiDict or list of pairs as a query string; ``None`` skipped."""
+    pairs = [
+        (str(key), value if isinstance(value, bytes) else str(value))
+        for key, value in _iter_multi_items(obj)
+        if value is not None
+    ]
+    if sort:
+        pairs.sort(key=lambda pair: pair[0])
+    return _std_urlencode(pairs, safe="!$'()*,/:;?@")
+
+
+def _encode_netloc(netloc: str) -> str:
+    userinfo, at, hostport = netloc.rpartition("@")
+    if hostport.startswith("["):
+        host, port = hostport, ""
+        if "]:" in hostport:
+            host, _, port = hostport.rpartition(":")
+            port = ":" + port
+    else:
+        host, colon, port = hostport.partition(":")
+        port = colon + port
+    try:
+        host = host.encode("idna").decode("ascii") if host and not host.isascii() else host
+    except UnicodeError:
+        host = quote(host, safe="")
+    if at:
+        userinfo = quote(userinfo, safe="%!$&'()*+,;=:")
+    return f"{userinfo}{at}{host}{port}"
+
+
+def iri_to_uri(iri: str) -> str:
+    """Turn an IRI into an ASCII URI: IDNA host, percent-encoded UTF-8 elsewhere."""
+    if iri.isascii() and " " not in iri:
+        return iri
+    parts = urlsplit(iri)
+    return urlunsplit(
+        (
+            parts.scheme,
+            _encode_netloc(parts.netloc),
+            quote(parts.path, safe=_URI_SAFE),
+            quote(parts.query, safe=_URI_SAFE),
+            quote(parts.fragment, safe=_URI_SAFE),
+        )
+    )
+
+
+def uri_to_iri(uri: str) -> str:
+    """Turn a URI into an IRI: decode the host and the escapes of non-ASCII UTF-8."""
+    parts = urlsplit(uri)
+    netloc = parts.netloc
+    if "xn--" in netloc:
+        userinfo, at, hostport = netloc.rpartition("@")
+        host, colon, port = hostport.partition(":")
+        try:
+            host = host.encode("ascii").decode("idna")
+        except UnicodeError:
+            pass
+        netloc = f"{userinfo}{at}{host}{colon}{port}"
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            _unquote_non_ascii(parts.path),
+            _unquote_non_ascii(parts.query),
+            _unquote_non_ascii(parts.fragment),
+        )
+    )
+
+
+def _unquote_non_ascii(value: str) -> str:
+    """Decode percent-escapes that form non-ASCII UTF-8; keep ASCII escapes as they are."""
+    if "%" not in value:
+        return value
+    out: list[str] = []
+    pieces = value.split("%")
+    out.append(pieces[0])
+    pending = bytearray()
+    for piece in pieces[1:]:
+        code = piece[:2]
+        try:
+            byte = int(code, 16) if len(code) == 2 else -1
+        except ValueError:
+            byte = -1
+        if byte >= 0x80:
+            pending.append(byte)
+            if piece[2:]:
+                out.append(_flush(pending))
+                out.append(piece[2:])
+            continue
+        out.append(_flush(pending))
+        out.append("%" + piece)
+    out.append(_flush(pending))
+    return "".join(out)
+
+
+def _flush(pending: bytearray) -> str:
+    if not pending:
+        return ""
+    raw = bytes(pending)
+    pending.clear()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "".join(f"%{byte:02X}" for byte in raw)
+
+
+def wsgi_decoding(value: str, charset: str = "utf-8") -> str:
+    """Turn a PEP 3333 latin-1 environ string back into text (bytes decoded as UTF-8)."""
+    if value.isascii():
+        return value
+    return value.encode("latin-1", "replace").decode(charset, "replace")
+
+
+__all__ = [
+    "iri_to_uri",
+    "iter_query_pairs",
+    "quote",
+    "unquote",
+    "uri_to_iri",
+    "url_decode",
+    "url_encode",
+    "url_quote",
+    "url_quote_plus",
+    "url_unquote",
+    "url_unquote_plus",
+    "urlsplit",
+    "wsgi_decoding",
+]

@@ -1,0 +1,471 @@
+"""ResponseBase: a response object that is itself a WSGI application.
+
+Owns status, headers, the body (a buffered sequence of bytes or any iterable),
+cookies, close callbacks and the WSGI call. ``kettle.web.wrappers.Response`` adds the
+conditional/range machinery and JSON on top; ``kettle.web.exceptions`` builds its error
+pages from this base so the two modules do not import each other.
+
+Rules (as Werkzeug's Response, which Flask apps rely on):
+- ``status`` is the WSGI string with an upper-case reason (``"404 NOT FOUND"``),
+  ``status_code`` the int; setting either keeps the other in step.
+- A str/bytes body sets Content-Length; an iterable body is streamed untouched
+  (``direct_passthrough`` skips even the encoding of str chunks).
+- Responses with no content (1xx, 204, 304, and HEAD requests) send no body; 204 and
+  304 drop Content-Length; 304 also drops the entity headers (RFC 9110 section 15.4.5).
+- ``close()`` closes the body iterable and runs ``call_on_close`` callbacks once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from kettle.http.cookies import dump_cookie
+from kettle.http.headers import Headers, HeaderSet
+from kettle.http.options import dump_options, parse_options_header
+from kettle.http.status import HTTP_STATUS_CODES
+
+_STATUS_CACHE: dict[int, str] = {}
+_ENTITY_HEADERS = frozenset(
+    (
+        "allow",
+        "content-encoding",
+        "content-language",
+        "content-length",
+        "content-location",
+        "content-md5",
+        "content-range",
+        "content-type",
+        "expires",
+        "last-modified",
+    )
+)
+_TEXT_TYPES = ("text/", "application/xml", "application/javascript", "application/ecmascript")
+
+
+def status_line(code: int) -> str:
+    """``404`` -> ``"404 NOT FOUND"`` (Werkzeug's spelling), cached."""
+    line = _STATUS_CACHE.get(code)
+    if line is None:
+        line = f"{code} {HTTP_STATUS_CODES.get(code, 'UNKNOWN').upper()}"
+        _STATUS_CACHE[code] = line
+    return line
+
+
+def get_content_type(mimetype: str, charset: str = "utf-8") -> str:
+    """Add ``; charset=...`` to text types that lack it."""
+    if (
+        mimetype.startswith(_TEXT_TYPES) or mimetype.endswith("+xml")
+    ) and "charset" not in mimetype:
+        return f"{mimetype}; charset={charset}"
+    return mimetype
+
+
+class ClosingIterator:
+    """Iterates a body and, on ``close()``, closes it and runs the callbacks."""
+
+    __slots__ = ("_callbacks", "_iterator")
+
+    def __init__(self, iterable: Iterable[bytes], callbacks: list[Callable[[], Any]]) -> None:
+        self._iterator = iter(iterable)
+        self._callbacks = callbacks
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._iterator)
+
+    def close(self) -> None:
+        for callback in self._callbacks:
+            callback()
+
+
+class ResponseBase:
+    """A WSGI response: call it with ``(environ, start_response)``."""
+
+    charset = "utf-8"
+    default_status = 200
+    default_mimetype: str | None = "text/html"
+    automatically_set_content_length = True
+    max_cookie_size = 4093
+    implicit_sequence_conversion = True
+
+    def __init__(
+        self,
+        response: Iterable[bytes] | Iterable[str] | bytes | str | None = None,
+        status: int | str | None = None,
+        headers: Any = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        direct_passthrough: bool = False,
+    ) -> None:
+        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+        if content_type is None:
+            if mimetype is None and "content-type" not in self.headers:
+                mimetype = self.default_mimetype
+            if mimetype is not None:
+                content_type = get_content_type(mimetype, self.charset)
+        if content_type is not None:
+            self.headers.set("Content-Type", content_type)
+        if status is None:
+            status = self.default_status
+        self.status = status
+        self.direct_passthrough = direct_passthrough
+        self._on_close: list[Callable[[], Any]] = []
+        if response is None:
+            self.response: Any = []
+        elif isinstance(response, str | bytes | bytearray):
+            self.set_data(response)
+        else:
+            self.response = response
+
+    # -- status --------------------------------------------------------------------------
+    @property
+    def status_code(self) -> int:
+        return self._status_code
+
+    @status_code.setter
+    def status_code(self, code: int) -> None:
+        self._status_code = code
+        self._status = status_line(code)
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    @status.setter
+    def status(self, value: int | str | bytes) -> None:
+        if isinstance(value, int):
+            self.status_code = int(value)
+            return
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if not isinstance(value, str):
+            raise TypeError("Invalid status argument: use an int or a str such as '200 OK'.")
+        value = value.strip()
+        if not value:
+            raise ValueError("Empty status argument")
+        head, _, reason = value.partition(" ")
+        if head.isdigit():
+            code = int(head)
+            self._status_code = code
+            self._status = f"{code} {reason}" if reason else status_line(code)
+        else:
+            self._status_code = 0
+            self._status = f"0 {value}"
+
+    # -- body ----------------------------------------------------------------------------
+    def get_data(self, as_text: bool = False) -> Any:
+        """The whole body as bytes (or text); a streamed body is buffered first."""
+        self._ensure_sequence()
+        data = b"".join(self.iter_encoded())
+        return data.decode(self.charset) if as_text else data
+
+    def set_data(self, value: str | bytes | bytearray) -> None:
+        """Replace the body and set Content-Length."""
+        data = value.encode(self.charset) if isinstance(value, str) else bytes(value)
+        self.response = [data]
+        if self.automatically_set_content_length:
+            self.headers.set("Content-Length", str(len(data)))
+
+    data = property(get_data, set_data, doc="The body as bytes (settable).")
+
+    @property
+    def is_sequence(self) -> bool:
+        return isinstance(self.response, list | tuple)
+
+    @property
+    def is_streamed(self) -> bool:
+        try:
+            len(self.response)
+        except (TypeError, AttributeError):
+            return True
+        return False
+
+    def _ensure_sequence(self, mutable: bool = False) -> None:
+        if self.is_sequence:
+            if mutable and not isinstance(self.response, list):
+                self.response = list(self.response)
+            return
+        if self.direct_passthrough:
+            raise RuntimeError(
+                "A direct_passthrough response cannot be buffered; read .response instead."
+            )
+        if not self.implicit_sequence_conversion:
+            raise RuntimeError("The response object required the iterable to be a sequence.")
+        self.make_sequence()
+
+    def make_sequence(self) -> None:
+        """Buffer a streamed body into a list (and close the original iterable)."""
+        if not self.is_sequence:
+            close = getattr(self.response, "close", None)
+            self.response = list(self.iter_encoded())
+            if close is not None:
+                self.call_on_close(close)
+
+    def iter_encoded(self) -> Iterator[bytes]:
+        """The body chunks as bytes (str chunks encoded)."""
+        charset = self.charset
+        for item in self.response:
+            if isinstance(item, str):
+                yield item.encode(charset)
+            else:
+                yield item
+
+    def calculate_content_length(self) -> int | None:
+        try:
+            self._ensure_sequence()
+        except RuntimeError:
+            return None
+        return sum(len(chunk) for chunk in self.iter_encoded())
+
+    def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
+        """Run ``func`` when the WSGI server closes the response; returns ``func``."""
+        self._on_close.append(func)
+        return func
+
+    def close(self) -> None:
+        close = getattr(self.response, "close", None)
+        if close is not None:
+            close()
+        callbacks, self._on_close = self._on_close, []
+        for func in callbacks:
+            func()
+
+    def __enter__(self) -> ResponseBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def freeze(self) -> None:
+        """Buffer the body and fix Content-Length (for caching or testing)."""
+        self.response = list(self.iter_encoded())
+        self.headers["Content-Length"] = str(sum(map(len, self.response)))
+
+    # -- headers -------------------------------------------------------------------------
+    @property
+    def mimetype(self) -> str | None:
+        value = self.headers.get("content-type")
+        return value.split(";")[0].strip() if value else None
+
+    @mimetype.setter
+    def mimetype(self, value: str) -> None:
+        self.headers["Content-Type"] = get_content_type(value, self.charset)
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        return parse_options_header(self.headers.get("content-type"))[1]
+
+    @property
+    def content_type(self) -> str | None:
+        value: str | None = self.headers.get("content-type")
+        return value
+
+    @content_type.setter
+    def content_type(self, value: str | None) -> None:
+        if value is None:
+            self.headers.remove("Content-Type")
+        else:
+            self.headers["Content-Type"] = value
+
+    @property
+    def content_length(self) -> int | None:
+        value: int | None = self.headers.get("content-length", type=int)
+        return value
+
+    @content_length.setter
+    def content_length(self, value: int | None) -> None:
+        if value is None:
+            self.headers.remove("Content-Length")
+        else:
+            self.headers["Content-Length"] = str(value)
+
+    @property
+    def location(self) -> str | None:
+        value: str | None = self.headers.get("location")
+        return value
+
+    @location.setter
+    def location(self, value: str | None) -> None:
+        if value is None:
+            self.headers.remove("Location")
+        else:
+            self.headers["Location"] = value
+
+    def _header_set(self, name: str) -> HeaderSet:
+        def write_back(header_set: HeaderSet) -> None:
+            if header_set:
+                self.headers[name] = header_set.to_header()
+            else:
+                self.headers.remove(name)
+
+        raw = self.headers.get(name, "")
+        items = [item.strip() for item in raw.split(",") if item.strip()]
+        return HeaderSet(items, write_back)
+
+    @property
+    def vary(self) -> HeaderSet:
+        return self._header_set("Vary")
+
+    @property
+    def allow(self) -> HeaderSet:
+        return self._header_set("Allow")
+
+    @property
+    def content_language(self) -> HeaderSet:
+        return self._header_set("Content-Language")
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: timedelta | int | None = None,
+        expires: str | datetime | int | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Add a Set-Cookie header (see ``kettle.http.cookies.dump_cookie``)."""
+        self.headers.add(
+            "Set-Cookie",
+            dump_cookie(
+                key,
+                value=value,
+                max_age=max_age,
+                expires=expires,
+                path=path,
+                domain=domain,
+                secure=secure,
+                httponly=httponly,
+                max_size=self.max_cookie_size,
+                samesite=samesite,
+                partitioned=partitioned,
+            ),
+        )
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Expire a cookie in the browser."""
+        self.set_cookie(
+            key,
+            expires=0,
+            max_age=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+        )
+
+    def set_content_type_option(self, name: str, value: str) -> None:
+        mimetype, options = parse_options_header(self.content_type)
+        options[name] = value
+        self.content_type = dump_options(mimetype, options)
+
+    # -- WSGI ----------------------------------------------------------------------------
+    def get_wsgi_headers(self, environ: dict[str, Any]) -> Headers:
+        """The headers to send for ``environ`` (drops what the status forbids)."""
+        code = self._status_code
+        if code == 304:
+            headers = Headers(
+                [pair for pair in self.headers if pair[0].lower() not in _ENTITY_HEADERS]
+            )
+            return headers
+        headers = self.headers
+        if code < 200 or code == 204:
+            if "content-length" in headers:
+                headers = headers.copy()
+                headers.remove("Content-Length")
+            return headers
+        if (
+            self.automatically_set_content_length
+            and type(self.response) is list
+            and "content-length" not in headers
+            and not self.direct_passthrough
+        ):
+            length = 0
+            for chunk in self.response:
+                length += len(chunk.encode(self.charset) if isinstance(chunk, str) else chunk)
+            headers = headers.copy()
+            headers["Content-Length"] = str(length)
+        return headers
+
+    def get_app_iter(self, environ: dict[str, Any]) -> Iterable[bytes]:
+        """The body iterable to hand to the server for ``environ``."""
+        code = self._status_code
+        if environ.get("REQUEST_METHOD") == "HEAD" or code < 200 or code in (204, 304):
+            body: Iterable[bytes] = ()
+        elif self.direct_passthrough or (
+            type(self.response) is list and all(type(c) is bytes for c in self.response)
+        ):
+            body = self.response
+        else:
+            body = self.iter_encoded()
+        return ClosingIterator(body, [self.close])
+
+    def get_wsgi_response(self, environ: dict[str, Any]) -> tuple[Iterable[bytes], str, Headers]:
+        headers = self.get_wsgi_headers(environ)
+        return self.get_app_iter(environ), self._status, headers
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        app_iter, status, headers = self.get_wsgi_response(environ)
+        start_response(status, headers.to_wsgi_list())
+        return app_iter
+
+    @classmethod
+    def force_type(cls, response: Any, environ: dict[str, Any] | None = None) -> Any:
+        """Turn another response object or any WSGI app into an instance of ``cls``."""
+        if isinstance(response, cls):
+            return response
+        if isinstance(response, ResponseBase):
+            response.__class__ = cls
+            return response
+        if environ is None:
+            raise TypeError(
+                "Converting a WSGI application into a response needs the request's environ."
+            )
+        return cls.from_app(response, environ)
+
+    @classmethod
+    def from_app(cls, app: Any, environ: dict[str, Any], buffered: bool = False) -> Any:
+        """Run a WSGI app and wrap what it answers."""
+        captured: list[Any] = []
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
+            captured[:] = [status, headers]
+            return lambda data: None
+
+        body = app(environ, start_response)
+        if buffered or not captured:
+            try:
+                chunks = list(body)
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+            body = chunks
+        response = cls(body, captured[0], Headers(captured[1]))
+        if not isinstance(body, list) and hasattr(body, "close"):
+            response.call_on_close(body.close)
+        return response
+
+    def __repr__(self) -> str:
+        size = f"{sum(map(len, self.iter_encoded()))} bytes" if self.is_sequence else "streamed"
+        return f"<{type(self).__name__} {size} [{self.status}]>"
