@@ -1,0 +1,301 @@
+"""Sending files: ``send_file``, ``send_from_directory`` and the range body they use.
+
+Owns file responses as Flask defines them: Content-Type guessed from the name,
+Content-Disposition for downloads (RFC 6266, with an ASCII fallback and ``filename*``),
+Last-Modified and an ETag from the file's mtime, size and path, Cache-Control from
+``max_age`` (or the app's ``get_send_file_max_age``), then ``make_conditional`` for
+304/412 and Range 206/416.
+
+Rules:
+- A path is opened only after ``safe_join`` accepted it (``send_from_directory``) and it
+  is a regular file; anything else is a 404, never a traceback or a directory listing.
+- A full body goes out through the server's ``wsgi.file_wrapper`` (so the server may use
+  sendfile) with ``direct_passthrough``; a range reads only the requested bytes.
+- The file is closed when the response closes, whatever happens in between.
+- Outside a request these functions need ``environ=``; inside one they find the request,
+  the app's response class, root path, ``USE_X_SENDFILE`` and default max age themselves.
+"""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+import os
+import posixpath
+import unicodedata
+import zlib
+from collections.abc import Iterator
+from datetime import datetime
+from time import time
+from typing import IO, Any
+from urllib.parse import quote
+
+from .exceptions import NotFound
+from .globals import _cv_app, _cv_request
+from .wrappers import Response
+
+_BLOCK = 65536
+_WINDOWS_DEVICES = frozenset(
+    [
+        "CON",
+        "PRN",
+        "AUX",
+        "NUL",
+        *(f"COM{i}" for i in range(1, 10)),
+        *(f"LPT{i}" for i in range(1, 10)),
+    ]
+)
+
+
+def safe_join(directory: str, *pathnames: str) -> str | None:
+    """Join untrusted ``pathnames`` below ``directory``; ``None`` if that is unsafe."""
+    if not directory:
+        directory = "."
+    parts = [directory]
+    for filename in pathnames:
+        if filename == "":
+            continue
+        filename = posixpath.normpath(filename)
+        if (
+            "\\" in filename
+            or "\0" in filename
+            or (os.sep != "/" and os.sep in filename)
+            or os.path.isabs(filename)
+            or filename.startswith("/")
+            or (len(filename) >= 2 and filename[1] == ":")
+            or filename == ".."
+            or filename.startswith("../")
+            or _is_device_name(filename)
+        ):
+            return None
+        parts.append(filename)
+    return posixpath.join(*parts)
+
+
+def _is_device_name(filename: str) -> bool:
+    base = posixpath.basename(filename).split(".")[0].upper()
+    return os.name == "nt" and base in _WINDOWS_DEVICES
+
+
+class RangeBody:
+    """Yields ``length`` bytes of a file from ``start``, then closes the file."""
+
+    def __init__(self, file: IO[bytes], start: int, length: int) -> None:
+        self.file = file
+        self.start = start
+        self.length = length
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.file.seek(self.start)
+        left = self.length
+        while left > 0:
+            block = self.file.read(min(_BLOCK, left))
+            if not block:
+                break
+            left -= len(block)
+            yield block
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class FileBody:
+    """A whole file as a body; ranges replace it with a ``RangeBody``."""
+
+    def __init__(self, file: IO[bytes], environ: dict[str, Any]) -> None:
+        self.file = file
+        wrapper = environ.get("wsgi.file_wrapper")
+        self._iterable: Any = wrapper(file, _BLOCK) if wrapper is not None else None
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._iterable is not None:
+            return iter(self._iterable)
+        return iter(lambda: self.file.read(_BLOCK), b"")
+
+    def wrap_range(self, start: int, length: int) -> RangeBody:
+        return RangeBody(self.file, start, length)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _content_disposition(kind: str, name: str) -> str:
+    """``inline``/``attachment`` with ``filename`` and, for non-ASCII, ``filename*``."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    ascii_name = ascii_name.replace("\\", "").replace('"', "")
+    if ascii_name and all(ch.isalnum() or ch in "!#$&+-.^_`|~" for ch in ascii_name):
+        value = f"{kind}; filename={ascii_name}"
+    else:
+        value = f'{kind}; filename="{ascii_name}"'
+    if ascii_name != name:
+        value += f"; filename*=UTF-8''{quote(name, safe='!#$&+-.^_`|~')}"
+    return value
+
+
+def _context() -> tuple[dict[str, Any] | None, Any]:
+    request_ctx = _cv_request.get(None)
+    app_ctx = _cv_app.get(None)
+    environ = request_ctx.request.environ if request_ctx is not None else None
+    app = app_ctx.app if app_ctx is not None else None
+    return environ, app
+
+
+def _file_etag(path: str, mtime: float, size: int) -> str:
+    checksum = zlib.adler32(path.encode("utf-8", "surrogateescape")) & 0xFFFFFFFF
+    return f"kettle-{mtime}-{size}-{checksum}"
+
+
+def _open_source(
+    path_or_file: Any, root_path: str | None
+) -> tuple[IO[bytes], str | None, float | None, int | None]:
+    """(file, path, mtime, size) of a path or an open binary file."""
+    if isinstance(path_or_file, str | os.PathLike):
+        path = os.fspath(path_or_file)
+        if root_path is not None and not os.path.isabs(path):
+            path = os.path.join(root_path, path)
+        stat = os.stat(path)
+        return open(path, "rb"), path, stat.st_mtime, stat.st_size
+    if isinstance(path_or_file, io.TextIOBase):
+        raise ValueError("Files must be opened in binary mode or use BytesIO.")
+    size = path_or_file.getbuffer().nbytes if isinstance(path_or_file, io.BytesIO) else None
+    name = getattr(path_or_file, "name", None)
+    path = name if isinstance(name, str) else None
+    if path is not None and size is None:
+        try:
+            stat = os.fstat(path_or_file.fileno())
+            return path_or_file, path, stat.st_mtime, stat.st_size
+        except (OSError, AttributeError, io.UnsupportedOperation):
+            pass
+    return path_or_file, path, None, size
+
+
+def send_file(
+    path_or_file: str | os.PathLike[str] | IO[bytes],
+    mimetype: str | None = None,
+    as_attachment: bool = False,
+    download_name: str | None = None,
+    conditional: bool = True,
+    etag: bool | str = True,
+    last_modified: datetime | int | float | None = None,
+    max_age: int | Any | None = None,
+    *,
+    environ: dict[str, Any] | None = None,
+    response_class: type[Response] | None = None,
+    use_x_sendfile: bool | None = None,
+    root_path: str | None = None,
+) -> Response:
+    """A response that sends a file's content, with caching and range support."""
+    current_environ, app = _context()
+    environ = environ if environ is not None else current_environ
+    if environ is None:
+        raise RuntimeError("send_file needs a request context or an explicit environ=.")
+    if app is not None:
+        response_class = response_class or app.response_class
+        root_path = root_path if root_path is not None else app.root_path
+        if use_x_sendfile is None:
+            use_x_sendfile = bool(app.config.get("USE_X_SENDFILE"))
+    response_class = response_class or Response
+    file, path, mtime, size = _open_source(path_or_file, root_path)
+    if download_name is None and path is not None:
+        download_name = os.path.basename(path)
+    if mimetype is None:
+        if download_name is None:
+            if isinstance(path_or_file, str | os.PathLike):
+                file.close()
+            raise TypeError(
+                "Unable to detect the MIME type because a file name is not available."
+                " Either set 'download_name', pass a path instead of a file, or set"
+                " 'mimetype'."
+            )
+        mimetype = mimetypes.guess_type(download_name)[0] or "application/octet-stream"
+    response = _build(file, path, size, mimetype, environ, response_class, bool(use_x_sendfile))
+    if download_name is not None:
+        kind = "attachment" if as_attachment else "inline"
+        response.headers.set("Content-Disposition", _content_disposition(kind, download_name))
+    elif as_attachment:
+        raise TypeError("No name provided for attachment.")
+    _set_cache_headers(response, path, mtime, size, etag, last_modified, max_age, app)
+    if conditional:
+        try:
+            response = response.make_conditional(environ, accept_ranges=True, complete_length=size)
+        except BaseException:
+            response.close()
+            raise
+        if response.status_code == 304:
+            response.headers.remove("x-sendfile")
+    return response
+
+
+def _build(
+    file: IO[bytes],
+    path: str | None,
+    size: int | None,
+    mimetype: str,
+    environ: dict[str, Any],
+    response_class: type[Response],
+    use_x_sendfile: bool,
+) -> Response:
+    if use_x_sendfile and path is not None:
+        file.close()
+        response = response_class([], mimetype=mimetype, direct_passthrough=True)
+        response.headers["X-Sendfile"] = path
+        response.headers["Content-Length"] = str(size or 0)
+        return response
+    response = response_class(FileBody(file, environ), mimetype=mimetype, direct_passthrough=True)
+    if size is not None:
+        response.headers["Content-Length"] = str(size)
+    return response
+
+
+def _set_cache_headers(
+    response: Response,
+    path: str | None,
+    mtime: float | None,
+    size: int | None,
+    etag: bool | str,
+    last_modified: datetime | int | float | None,
+    max_age: Any,
+    app: Any,
+) -> None:
+    if last_modified is not None:
+        response.last_modified = last_modified
+    elif mtime is not None:
+        response.last_modified = int(mtime)
+    if callable(max_age):
+        max_age = max_age(path)
+    elif max_age is None and app is not None:
+        max_age = app.get_send_file_max_age(path)
+    if max_age is None:
+        response.headers["Cache-Control"] = "no-cache"
+    else:
+        seconds = int(max_age.total_seconds() if hasattr(max_age, "total_seconds") else max_age)
+        if seconds > 0:
+            response.headers["Cache-Control"] = f"public, max-age={seconds}"
+        else:
+            response.headers["Cache-Control"] = f"no-cache, max-age={seconds}"
+        response.expires = int(time() + seconds)
+    if isinstance(etag, str):
+        response.set_etag(etag)
+    elif etag and path is not None and mtime is not None and size is not None:
+        response.set_etag(_file_etag(path, mtime, size))
+
+
+def send_from_directory(
+    directory: str | os.PathLike[str], path: str | os.PathLike[str], **kwargs: Any
+) -> Response:
+    """Send ``path`` from inside ``directory``; a path leaving it, or no file, is a 404."""
+    joined = safe_join(os.fspath(directory), os.fspath(path))
+    if joined is None:
+        raise NotFound()
+    _environ, app = _context()
+    root_path = kwargs.get("root_path")
+    if root_path is None and app is not None:
+        root_path = app.root_path
+    if root_path is not None and not os.path.isabs(joined):
+        joined = os.path.join(root_path, joined)
+    if not os.path.isfile(joined):
+        raise NotFound()
+    return send_file(joined, **kwargs)
+
+
+__all__ = ["FileBody", "RangeBody", "safe_join", "send_file", "send_from_directory"]
