@@ -12,6 +12,7 @@ from websockets.exceptions import ConnectionClosed as ClientClosed
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from kettle.realtime.broadcast import MemoryBroadcast
 from kettle.realtime.websocket import (
     ConnectionClosed,
     HandshakeError,
@@ -253,3 +254,27 @@ def test_server_without_takeover_is_a_clear_error() -> None:
         accept(dict(HANDSHAKE))
     assert info.value.status == 501
     assert "cannot hand over its connection" in info.value.reason
+
+
+def test_client_leaving_wakes_handler_blocked_on_a_subscription(serve: Any) -> None:
+    hub = MemoryBroadcast()
+    outcome: list[tuple[str, int]] = []
+    done = threading.Event()
+
+    def handler(ws: WebSocket) -> None:
+        with hub.subscribe("room") as subscription:
+            ws.send("subscribed")
+            try:
+                subscription.get()
+            except ConnectionClosed as exc:
+                outcome.append(("closed", exc.code))
+            finally:
+                done.set()
+
+    server = serve(ws_app(handler))
+    with connect(url(server), open_timeout=5, close_timeout=5) as client:
+        assert client.recv(timeout=5) == "subscribed"
+        client.close(1001, "tab closed")
+    assert done.wait(timeout=5)
+    assert outcome == [("closed", 1001)]
+    assert hub.subscriber_count("room") == 0

@@ -28,10 +28,11 @@ class Disconnected(ConnectionError):
 class CancelScope:
     """A flag plus the wake-up callbacks of whoever is currently waiting under it."""
 
-    __slots__ = ("_lock", "_waiters", "cancelled")
+    __slots__ = ("_lock", "_waiters", "cancelled", "error")
 
-    def __init__(self) -> None:
+    def __init__(self, error: Callable[[], Disconnected] | None = None) -> None:
         self.cancelled = False
+        self.error = error
         self._lock = threading.Lock()
         self._waiters: list[Callable[[], None]] = []
 
@@ -57,7 +58,10 @@ class CancelScope:
                 self._waiters.remove(wake)
 
     def check(self) -> None:
+        """Raise the scope's error (``Disconnected`` unless given) if it was cancelled."""
         if self.cancelled:
+            if self.error is not None:
+                raise self.error()
             raise Disconnected("the client disconnected")
 
 

@@ -43,7 +43,7 @@ from wsproto.events import (
     TextMessage,
 )
 
-from .scope import CancelScope, bind_scope, current_scope
+from .scope import CancelScope, Disconnected, bind_scope, current_scope
 from .transport import Connection, TakeoverError, reactor, take_over
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -71,8 +71,12 @@ class HandshakeError(Exception):
         self.headers = list(headers)
 
 
-class ConnectionClosed(ConnectionError):
-    """The WebSocket is closed; ``code`` and ``reason`` come from the closing handshake."""
+class ConnectionClosed(Disconnected):
+    """The WebSocket is closed; ``code`` and ``reason`` come from the closing handshake.
+
+    Also what a wait under the WebSocket's cancel scope (``Subscription.get``,
+    ``kettle.realtime.sleep``) raises when the client goes away.
+    """
 
     def __init__(self, code: int, reason: str = "") -> None:
         super().__init__(f"WebSocket closed ({code}{': ' + reason if reason else ''})")
@@ -209,7 +213,7 @@ class WebSocket(Connection):
         self._parts: list[str | bytes] = []
         self._part_size = 0
         self._last_read = time.monotonic()
-        self._scope = CancelScope()
+        self._scope = CancelScope(self._closed_error)
         self._previous_scope: CancelScope | None = None
         self.on_close(self._scope.cancel)
 
@@ -220,6 +224,9 @@ class WebSocket(Connection):
             self.on_data(leftover)
         if not self.closed:
             reactor().watch(self)
+
+    def _closed_error(self) -> ConnectionClosed:
+        return ConnectionClosed(self.close_code or 1006, self.close_reason)
 
     # -- application side -----------------------------------------------------------
     def receive(self, timeout: float | None = None) -> str | bytes:

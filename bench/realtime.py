@@ -1,0 +1,325 @@
+"""Realtime load: one server process holding N Server-Sent Events streams and N WebSocket
+connections on 127.0.0.1, with one broadcast every 100 ms to all of them.
+
+Reports, per server and connection kind: p50/p99 delivery latency (publish to receipt),
+RSS per 100 idle connections, and the server's CPU while broadcasting.
+Targets (issue 6): p99 < 250 ms with 1,000 of each; < 10 MiB RSS per 100 idle connections.
+
+Servers compared in the same run, each with the same WSGI app (kettle.realtime):
+- ``kettle``: kettle.server, thread pool sized for the connections, 256 KiB thread stacks.
+- ``gunicorn``: gunicorn's gthread worker (1 worker, same thread count), as the peer a user
+  would scale out to.
+
+Design under test: every connection is held by one server thread (event streams block in
+their generator, WebSocket handlers block on their subscription); one shared reactor
+thread reads every taken-over socket and sends heartbeats/pings, so idle connections cost
+a small stack and a socket, and a broadcast wakes each subscriber's thread once.
+The load client is a single selector thread in this process, so its own parsing delay is
+included in the latency (the numbers are conservative).
+
+    python bench/realtime.py [--connections 1000] [--seconds 10] [--servers kettle,gunicorn]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import resource
+import selectors
+import socket
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STACK = 256 * 1024
+
+APP = textwrap.dedent(
+    """
+    import threading, time
+    from kettle.realtime.broadcast import MemoryBroadcast
+    from kettle.realtime.sse import EventStream
+    from kettle.realtime.websocket import ConnectionClosed, accept
+
+    hub = MemoryBroadcast()
+    started = threading.Event()
+
+    def publisher():
+        started.wait()
+        while True:
+            hub.publish("bench", f"{time.time():.6f}")
+            time.sleep(0.1)
+
+    threading.Thread(target=publisher, daemon=True).start()
+
+    def events(last_id):
+        with hub.subscribe("bench") as sub:
+            yield from sub
+
+    def app(environ, start_response):
+        path = environ["PATH_INFO"]
+        if path == "/events":
+            return EventStream(events)(environ, start_response)
+        if path == "/ws":
+            ws = accept(environ)
+            try:
+                with hub.subscribe("bench") as sub:
+                    for message in sub:
+                        ws.send(message)
+            except ConnectionClosed:
+                pass
+            finally:
+                ws.close()
+            start_response("101 Switching Protocols", [])
+            return []
+        started.set()
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+    """
+)
+
+KETTLE_MAIN = """
+import signal, threading
+threading.stack_size({stack})
+import benchapp
+from kettle.server import Server
+Server(benchapp.app, "127.0.0.1", {port}, threads={threads}, backlog=4096).start()
+print("ready", flush=True)
+signal.pause()
+"""
+
+GUNICORN_CONF = """
+import threading
+threading.stack_size({stack})
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(kind: str, threads: int, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    (workdir / "benchapp.py").write_text(APP)
+    env = {**os.environ, "PYTHONPATH": f"{workdir}:{ROOT / 'src'}"}
+    if kind == "kettle":
+        code = KETTLE_MAIN.format(stack=STACK, port=port, threads=threads)
+        command = [sys.executable, "-c", code]
+    else:
+        (workdir / "gconf.py").write_text(GUNICORN_CONF.format(stack=STACK))
+        command = [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            str(workdir / "gconf.py"),
+            "--worker-class=gthread",
+            f"--threads={threads}",
+            "--workers=1",
+            "--backlog=4096",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=error",
+            "benchapp:app",
+        ]
+    process = subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise SystemExit(f"{kind} did not start") from None
+            time.sleep(0.1)
+    return process, port
+
+
+def worker_pid(process: subprocess.Popen[bytes], kind: str) -> int:
+    """The process that serves connections (gunicorn's worker, not its arbiter)."""
+    if kind == "kettle":
+        return process.pid
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    return int(children[0])
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Client:
+    """One load-client connection: parses SSE events or server WebSocket frames."""
+
+    def __init__(self, kind: str, port: int) -> None:
+        self.kind = kind
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        if kind == "sse":
+            request = "GET /events HTTP/1.1\r\nHost: bench\r\n\r\n"
+        else:
+            key = base64.b64encode(os.urandom(16)).decode()
+            request = (
+                "GET /ws HTTP/1.1\r\nHost: bench\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n"
+            )
+        self.sock.sendall(request.encode())
+        self.sock.setblocking(False)
+        self.buffer = b""
+        self.ready = False
+
+    def feed(self, data: bytes, now: float, latencies: list[float]) -> None:
+        self.buffer += data
+        if not self.ready:
+            _, sep, rest = self.buffer.partition(b"\r\n\r\n")
+            if not sep:
+                return
+            self.ready = True
+            self.buffer = rest
+        if self.kind == "sse":
+            *events, self.buffer = self.buffer.split(b"\n\n")
+            for event in events:
+                if event.startswith(b"data: "):
+                    latencies.append(now - float(event[6:]))
+            return
+        while len(self.buffer) >= 2:
+            length = self.buffer[1] & 0x7F
+            if length >= 126 or len(self.buffer) < 2 + length:
+                break  # bench messages are short; longer frames are not expected
+            payload, self.buffer = self.buffer[2 : 2 + length], self.buffer[2 + length :]
+            if payload[:1].isdigit():
+                latencies.append(now - float(payload))
+
+
+def pump(selector: selectors.BaseSelector, seconds: float, latencies: list[float]) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for key, _ in selector.select(0.05):
+            client: Client = key.data
+            try:
+                data = client.sock.recv(65536)
+            except BlockingIOError:
+                continue
+            if not data:
+                selector.unregister(client.sock)
+                continue
+            client.feed(data, time.time(), latencies)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def run(kind: str, connections: int, seconds: float, workdir: Path) -> dict[str, float]:
+    process, port = start_server(kind, 2 * connections + 64, workdir)
+    try:
+        pid = worker_pid(process, kind)
+        time.sleep(1.0)
+        base_rss = rss_bytes(pid)
+        selector = selectors.DefaultSelector()
+        clients = []
+        for index in range(2 * connections):
+            client = Client("sse" if index % 2 == 0 else "ws", port)
+            selector.register(client.sock, selectors.EVENT_READ, client)
+            clients.append(client)
+            if index % 100 == 99:
+                pump(selector, 0.01, [])
+        deadline = time.monotonic() + 30
+        while not all(c.ready for c in clients) and time.monotonic() < deadline:
+            pump(selector, 0.1, [])
+        ready = sum(c.ready for c in clients)
+        time.sleep(1.0)
+        idle_rss = rss_bytes(pid)
+        per_100 = (idle_rss - base_rss) / ready * 100 / (1 << 20)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"GET /start HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+            sock.recv(1024)
+        pump(selector, 1.0, [])  # warm-up second, not measured
+        sse_lat: list[float] = []
+        ws_lat: list[float] = []
+        cpu_before, wall_before = cpu_seconds(pid), time.monotonic()
+        measure_until = time.monotonic() + seconds
+        while time.monotonic() < measure_until:
+            batch: list[float] = []
+            for key, _ in selector.select(0.05):
+                client = key.data
+                try:
+                    data = client.sock.recv(65536)
+                except BlockingIOError:
+                    continue
+                if not data:
+                    selector.unregister(client.sock)
+                    continue
+                batch.clear()
+                client.feed(data, time.time(), batch)
+                (sse_lat if client.kind == "sse" else ws_lat).extend(batch)
+        cpu = (cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall_before) * 100
+        for client in clients:
+            client.sock.close()
+        expected = connections * seconds * 10
+        return {
+            "ready": ready,
+            "rss_per_100_idle_mib": per_100,
+            "cpu_percent": cpu,
+            "sse_p50_ms": statistics.median(sse_lat) * 1000,
+            "sse_p99_ms": percentile(sse_lat, 0.99) * 1000,
+            "ws_p50_ms": statistics.median(ws_lat) * 1000,
+            "ws_p99_ms": percentile(ws_lat, 0.99) * 1000,
+            "sse_delivered": len(sse_lat) / expected * 100,
+            "ws_delivered": len(ws_lat) / expected * 100,
+        }
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--connections", type=int, default=1000, help="of each kind")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--servers", default="kettle,gunicorn")
+    args = parser.parse_args()
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    workdir = Path(os.environ.get("TMPDIR", "/tmp")) / f"kettle-bench-rt-{os.getpid()}"
+    workdir.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for kind in args.servers.split(","):
+        print(f"running {kind} with {args.connections} SSE + {args.connections} WebSocket ...")
+        results[kind] = run(kind, args.connections, args.seconds, workdir)
+    print()
+    header = f"{'server':10} {'ready':>6} {'MiB/100 idle':>12} {'CPU %':>6}"
+    header += f" {'SSE p50':>8} {'SSE p99':>8} {'WS p50':>8} {'WS p99':>8} {'delivered':>10}"
+    print(header)
+    for kind, r in results.items():
+        delivered = f"{r['sse_delivered']:.0f}%/{r['ws_delivered']:.0f}%"
+        print(
+            f"{kind:10} {r['ready']:6.0f} {r['rss_per_100_idle_mib']:12.2f}"
+            f" {r['cpu_percent']:6.0f}"
+            f" {r['sse_p50_ms']:7.1f}ms {r['sse_p99_ms']:7.1f}ms {r['ws_p50_ms']:7.1f}ms"
+            f" {r['ws_p99_ms']:7.1f}ms {delivered:>10}"
+        )
+    if "kettle" in results and "gunicorn" in results:
+        k, g = results["kettle"], results["gunicorn"]
+        print(
+            f"\nkettle/gunicorn ratios: p99 SSE {k['sse_p99_ms'] / g['sse_p99_ms']:.2f}, "
+            f"p99 WS {k['ws_p99_ms'] / g['ws_p99_ms']:.2f}, "
+            f"RSS {k['rss_per_100_idle_mib'] / g['rss_per_100_idle_mib']:.2f}, "
+            f"CPU {k['cpu_percent'] / g['cpu_percent']:.2f}"
+        )
+    print("targets: p99 < 250 ms; < 10 MiB RSS per 100 idle connections")
+
+
+if __name__ == "__main__":
+    main()
