@@ -1,0 +1,133 @@
+"""Header value grammar: options, lists, dicts, quoting, Accept and Authorization.
+
+Expected values were checked against Werkzeug 3.1's functions of the same names.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kettle.http.options import (
+    Accept,
+    Authorization,
+    LanguageAccept,
+    MIMEAccept,
+    dump_header,
+    dump_options_header,
+    parse_accept_header,
+    parse_dict_header,
+    parse_list_header,
+    parse_options_header,
+    quote_header_value,
+    unquote_header_value,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", ("", {})),
+        ("text/html", ("text/html", {})),
+        ("text/html; charset=UTF-8", ("text/html", {"charset": "UTF-8"})),
+        ("text/html;charset=UTF-8;x", ("text/html", {"charset": "UTF-8"})),
+        (
+            'form-data; name="a\\"b"; filename*=UTF-8\'\'%C3%A9.txt',
+            ("form-data", {"name": 'a"b', "filename": "é.txt"}),
+        ),
+        ('attachment; FileName="x;y.txt"', ("attachment", {"filename": "x;y.txt"})),
+        (
+            "multipart/form-data; boundary=----abc",
+            ("multipart/form-data", {"boundary": "----abc"}),
+        ),
+    ],
+    ids=["empty", "bare", "charset", "bare-param", "rfc2231", "quoted-semicolon", "boundary"],
+)
+def test_parse_options_header(value: str, expected: tuple[str, dict[str, str]]) -> None:
+    assert parse_options_header(value) == expected
+
+
+def test_dump_and_quote() -> None:
+    assert dump_header({"a": "b c", "d": None, "e": "f"}) == 'a="b c", d, e=f'
+    assert dump_header(["a", "b c"]) == 'a, "b c"'
+    assert quote_header_value("") == '""'
+    assert quote_header_value("a b") == '"a b"'
+    assert quote_header_value('a"b') == '"a\\"b"'
+    assert quote_header_value("token") == "token"
+    assert unquote_header_value('"a\\"b"') == 'a"b'
+    assert dump_options_header("text/plain", {"charset": "utf-8"}) == "text/plain; charset=utf-8"
+
+
+def test_list_and_dict_headers() -> None:
+    assert parse_list_header('a, "b, c", d') == ["a", "b, c", "d"]
+    assert parse_list_header("") == []
+    assert parse_dict_header('a="b c", d, e=f') == {"a": "b c", "d": None, "e": "f"}
+
+
+@given(st.text(max_size=20))
+def test_quote_round_trip(text: str) -> None:
+    assert unquote_header_value(quote_header_value(text)) == text
+
+
+def test_mime_accept_order_and_match() -> None:
+    a = parse_accept_header(
+        "text/html;q=0.5, application/json, */*;q=0.1, text/*;q=0.9", MIMEAccept
+    )
+    assert list(a) == [
+        ("application/json", 1),
+        ("text/html", 0.5),
+        ("text/*", 0.9),
+        ("*/*", 0.1),
+    ]
+    assert a.best == "application/json"
+    assert a.best_match(["text/plain", "application/xml"]) == "text/plain"
+    assert a["text/html"] == 0.5
+    assert a.quality("image/png") == 0.1
+    assert "text/x" in a
+    assert a.to_header() == "application/json,text/html;q=0.5,text/*;q=0.9,*/*;q=0.1"
+    assert a.accept_html and a.accept_json
+    assert a.find("text/html") == 1
+    assert a.index("application/json") == 0
+
+
+def test_accept_edge_cases() -> None:
+    dropped = parse_accept_header("a;q=x, b;q=2, c;q=0.3333, d;level=1;q=0.2, e;q=0")
+    assert dropped.to_header() == "c;q=0.3333,d; level=1;q=0.2,e;q=0.0"
+    missing = parse_accept_header(None, MIMEAccept)
+    assert missing.provided is False and missing.best is None
+    assert missing.best_match(["text/html"]) is None
+    html = parse_accept_header("text/html", MIMEAccept)
+    assert html.best_match(["application/json"]) is None
+    assert html.best_match(["text/*"]) == "text/*"
+    assert html.best_match(["application/json"], default="x/y") == "x/y"
+    assert isinstance(parse_accept_header("en"), Accept)
+    with pytest.raises(ValueError, match="invalid mimetype"):
+        html.quality("nonsense")
+
+
+def test_language_accept() -> None:
+    langs = parse_accept_header("de-CH, en;q=0.5", LanguageAccept)
+    assert langs.best_match(["en", "de_ch"]) == "de_ch"
+    assert langs["EN"] == 0.5
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_authorization() -> None:
+    auth = Authorization.from_header(_basic("ann", "s3:cret"))
+    assert auth is not None
+    assert (auth.type, auth.username, auth.password) == ("basic", "ann", "s3:cret")
+    assert auth.to_header() == _basic("ann", "s3:cret")
+    bearer = Authorization.from_header("Bearer abc.def")
+    assert bearer is not None and (bearer.type, bearer.token) == ("bearer", "abc.def")
+    digest = Authorization.from_header('Digest username="x", realm="r"')
+    assert digest is not None and digest.parameters == {"username": "x", "realm": "r"}
+    assert Authorization.from_header(None) is None
+    assert Authorization.from_header("Basic !!!") is None
+    assert Authorization.from_header("Basic " + base64.b64encode(b"nocolon").decode()) is None
+    assert Authorization.from_header("Bearer") is None

@@ -1,0 +1,63 @@
+"""Query strings, quoting and IRI <-> URI conversion."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kettle.http.multidict import MultiDict
+from kettle.http.urls import (
+    iri_to_uri,
+    uri_to_iri,
+    url_decode,
+    url_encode,
+    url_quote,
+    url_quote_plus,
+    url_unquote,
+    url_unquote_plus,
+    wsgi_decoding,
+)
+
+
+def test_decode_keeps_blanks_order_and_plus() -> None:
+    d = url_decode("a=1&b=&c&a=x+y&%C3%A9=%E2%98%83&&d=%ZZ")
+    assert list(d.items(multi=True)) == [
+        ("a", "1"),
+        ("a", "x y"),
+        ("b", ""),
+        ("c", ""),
+        ("é", "☃"),
+        ("d", "%ZZ"),
+    ]
+    assert url_decode(b"k=%FF").to_dict() == {"k": "\ufffd"}
+    assert url_decode("").to_dict() == {}
+
+
+def test_encode() -> None:
+    assert url_encode({"a": "x y", "b": None, "c": ["1", "2"]}) == "a=x+y&c=1&c=2"
+    assert url_encode(MultiDict([("z", "1"), ("a", "é/?")]), sort=True) == "a=%C3%A9/?&z=1"
+
+
+def test_quote_unquote() -> None:
+    assert url_quote("a b/é") == "a%20b/%C3%A9"
+    assert url_quote_plus("a b&c") == "a+b%26c"
+    assert url_unquote("%C3%A9%FF") == "é\ufffd"
+    assert url_unquote_plus("a+b%2B") == "a b+"
+
+
+def test_iri_uri() -> None:
+    assert iri_to_uri("http://☃.net/päth?q=é x#f") == "http://xn--n3h.net/p%C3%A4th?q=%C3%A9%20x#f"
+    assert iri_to_uri("/plain?x=1") == "/plain?x=1"
+    assert uri_to_iri("http://xn--n3h.net/p%C3%A4th?q=%C3%A9%20x") == "http://☃.net/päth?q=é%20x"
+    assert uri_to_iri("/a%2Fb%FF") == "/a%2Fb%FF"
+
+
+def test_wsgi_decoding() -> None:
+    assert wsgi_decoding("/p\xc3\xa4") == "/pä"
+    assert wsgi_decoding("/plain") == "/plain"
+
+
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=8), st.text(max_size=8)), max_size=8))
+def test_query_round_trip(pairs: list[tuple[str, str]]) -> None:
+    decoded = url_decode(url_encode(pairs))
+    assert sorted(decoded.items(multi=True)) == sorted(pairs)
