@@ -1,0 +1,319 @@
+"""Expression half of the code generator: a node in, a Python expression string out.
+
+Rules: every method returns self-contained Python source (parenthesised where needed) and
+writes nothing, so expressions nest freely. Attribute and item access keep Jinja's
+getattr-then-getitem fallback; the common dict case is inlined when the attribute name
+is not a dict method. Filters and tests are bound once per template at module level and
+called with the context/eval context/environment they ask for. The sandbox routes
+attribute access, calls and intercepted operators through the environment.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+from typing import Any
+
+from . import nodes
+from .exceptions import TemplateAssertionError
+from .scopes import Frame
+from .utils import _PassArg
+
+_DICT_ATTRS = frozenset(dir(dict))
+_PASS_ARG_CODE = {
+    _PassArg.context: "context",
+    _PassArg.eval_context: "context.eval_ctx",
+    _PassArg.environment: "environment",
+}
+_CMP = {
+    "eq": "==",
+    "ne": "!=",
+    "gt": ">",
+    "gteq": ">=",
+    "lt": "<",
+    "lteq": "<=",
+    "in": "in",
+    "notin": "not in",
+}
+
+
+def const_repr(value: Any) -> str:
+    """Python source for a constant; non-finite floats have no literal."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float({str(value)!r})"
+    if isinstance(value, tuple | list | set | frozenset):
+        items = ", ".join(const_repr(v) for v in value)
+        if isinstance(value, tuple):
+            return f"({items}{',' if len(value) == 1 else ''})"
+        if isinstance(value, list):
+            return f"[{items}]"
+        return f"{type(value).__name__}([{items}])"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{const_repr(k)}: {const_repr(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+class ExpressionCompiler:
+    """Mixin of ``CodeGenerator``: turns expression nodes into Python source."""
+
+    environment: Any
+    name: str | None
+    filename: str | None
+    is_async: bool
+    sandboxed: bool
+    fast_attr: bool
+    filter_aliases: dict[str, str]
+    test_aliases: dict[str, str]
+    import_aliases: dict[str, str]
+
+    def temp(self) -> str:
+        raise NotImplementedError  # provided by CodeGenerator
+
+    def fail(self, msg: str, lineno: int) -> Any:
+        raise TemplateAssertionError(msg, lineno, self.name, self.filename)
+
+    def position(self, node: nodes.Node) -> str:
+        result = f"line {node.lineno}"
+        if self.name is not None:
+            result = f"{result} in {self.name!r}"
+        return result
+
+    def awaited(self, code: str) -> str:
+        if self.is_async:
+            return f"(await auto_await({code}))"
+        return code
+
+    def expr(self, node: nodes.Node, frame: Frame) -> str:
+        method: Any = getattr(self, f"expr_{type(node).__name__}", None)
+        if method is None:
+            for base in type(node).__mro__[1:]:
+                method = getattr(self, f"expr_{base.__name__}", None)
+                if method is not None:
+                    break
+            else:
+                self.fail(f"cannot compile {type(node).__name__} as an expression", node.lineno)
+        code: str = method(node, frame)
+        return code
+
+    def expr_Const(self, node: nodes.Const, frame: Frame) -> str:
+        return const_repr(node.value)
+
+    def expr_TemplateData(self, node: nodes.TemplateData, frame: Frame) -> str:
+        try:
+            return const_repr(node.as_const(frame.eval_ctx))
+        except nodes.Impossible:
+            return f"(Markup if context.eval_ctx.autoescape else identity)({node.data!r})"
+
+    def expr_Name(self, node: nodes.Name, frame: Frame) -> str:
+        if node.ctx == "store":
+            return frame.symbols.get(node.name) or frame.declare(node.name, "store")
+        return frame.lookup(node.name)
+
+    def expr_NSRef(self, node: nodes.NSRef, frame: Frame) -> str:
+        return f"{frame.lookup(node.name)}.{node.attr}"
+
+    def expr_InternalName(self, node: nodes.InternalName, frame: Frame) -> str:
+        return str(node.name)
+
+    def expr_Tuple(self, node: nodes.Tuple, frame: Frame) -> str:
+        items = [self.expr(item, frame) for item in node.items]
+        if len(items) == 1:
+            return f"({items[0]},)"
+        return f"({', '.join(items)})"
+
+    def expr_List(self, node: nodes.List, frame: Frame) -> str:
+        return f"[{', '.join(self.expr(item, frame) for item in node.items)}]"
+
+    def expr_Dict(self, node: nodes.Dict, frame: Frame) -> str:
+        pairs = (f"{self.expr(p.key, frame)}: {self.expr(p.value, frame)}" for p in node.items)
+        return "{" + ", ".join(pairs) + "}"
+
+    def expr_BinExpr(self, node: nodes.BinExpr, frame: Frame) -> str:
+        left = self.expr(node.left, frame)
+        right = self.expr(node.right, frame)
+        if self.sandboxed and node.operator in self.environment.intercepted_binops:
+            return f"environment.call_binop(context, {node.operator!r}, {left}, {right})"
+        return f"({left} {node.operator} {right})"
+
+    def expr_UnaryExpr(self, node: nodes.UnaryExpr, frame: Frame) -> str:
+        operand = self.expr(node.node, frame)
+        if self.sandboxed and node.operator in self.environment.intercepted_unops:
+            return f"environment.call_unop(context, {node.operator!r}, {operand})"
+        if node.operator == "not":
+            return f"(not {operand})"
+        return f"({node.operator}{operand})"
+
+    def expr_Compare(self, node: nodes.Compare, frame: Frame) -> str:
+        parts = [self.expr(node.expr, frame)]
+        for op in node.ops:
+            parts.append(_CMP[op.op])
+            parts.append(self.expr(op.expr, frame))
+        return f"({' '.join(parts)})"
+
+    def expr_Concat(self, node: nodes.Concat, frame: Frame) -> str:
+        if frame.eval_ctx.volatile:
+            func = "(markup_join if context.eval_ctx.volatile else str_join)"
+        elif frame.eval_ctx.autoescape:
+            func = "markup_join"
+        else:
+            func = "str_join"
+        items = ", ".join(self.expr(n, frame) for n in node.nodes)
+        return f"{func}(({items},))"
+
+    def expr_CondExpr(self, node: nodes.CondExpr, frame: Frame) -> str:
+        soft = frame.soft()
+        test = self.expr(node.test, soft)
+        expr1 = self.expr(node.expr1, soft)
+        if node.expr2 is not None:
+            expr2 = self.expr(node.expr2, soft)
+        else:
+            hint = (
+                f"the inline if-expression on {self.position(node)} evaluated to false and"
+                " no else section was defined."
+            )
+            expr2 = f"cond_expr_undefined({hint!r})"
+        return f"({expr1} if {test} else {expr2})"
+
+    def expr_Getattr(self, node: nodes.Getattr, frame: Frame) -> str:
+        obj = self.expr(node.node, frame)
+        attr = node.attr
+        if self.sandboxed or not self.fast_attr:
+            return f"environment.getattr({obj}, {attr!r})"
+        if attr in _DICT_ATTRS or not attr.isidentifier():
+            return f"getattr_({obj}, {attr!r})"
+        key = repr(attr)
+        return f"(_g[{key}] if type(_g := {obj}) is dict and {key} in _g else getattr_(_g, {key}))"
+
+    def expr_Getitem(self, node: nodes.Getitem, frame: Frame) -> str:
+        obj = self.expr(node.node, frame)
+        if isinstance(node.arg, nodes.Slice):
+            return f"{obj}[{self.expr(node.arg, frame)}]"
+        arg = self.expr(node.arg, frame)
+        if self.sandboxed or not self.fast_attr:
+            return f"environment.getitem({obj}, {arg})"
+        return f"getitem_({obj}, {arg})"
+
+    def expr_Slice(self, node: nodes.Slice, frame: Frame) -> str:
+        result = ""
+        if node.start is not None:
+            result += self.expr(node.start, frame)
+        result += ":"
+        if node.stop is not None:
+            result += self.expr(node.stop, frame)
+        if node.step is not None:
+            result += ":" + self.expr(node.step, frame)
+        return result
+
+    def signature(
+        self, node: nodes.Node, frame: Frame, extra: dict[str, str] | None = None
+    ) -> str:
+        """Argument list source for a call, filter or test (without parentheses)."""
+        parts = [self.expr(arg, frame) for arg in node.args]
+        kwarg_names = {kw.key for kw in node.kwargs}
+        if extra is not None:
+            kwarg_names.update(extra)
+        valid = all(k.isidentifier() and not _is_keyword(k) for k in kwarg_names)
+        if valid:
+            parts.extend(f"{kw.key}={self.expr(kw.value, frame)}" for kw in node.kwargs)
+            if extra:
+                parts.extend(f"{k}={v}" for k, v in extra.items())
+        if node.dyn_args is not None:
+            parts.append("*" + self.expr(node.dyn_args, frame))
+        if not valid:
+            items = [f"{kw.key!r}: {self.expr(kw.value, frame)}" for kw in node.kwargs]
+            items.extend(f"{k!r}: {v}" for k, v in (extra or {}).items())
+            if node.dyn_kwargs is not None:
+                items.append("**" + self.expr(node.dyn_kwargs, frame))
+            parts.append("**{" + ", ".join(items) + "}")
+        elif node.dyn_kwargs is not None:
+            parts.append("**" + self.expr(node.dyn_kwargs, frame))
+        return ", ".join(parts)
+
+    def expr_Call(
+        self, node: nodes.Call, frame: Frame, extra: dict[str, str] | None = None
+    ) -> str:
+        func = self.expr(node.node, frame)
+        args = self.signature(node, frame, extra)
+        args = f", {args}" if args else ""
+        if self.sandboxed:
+            return self.awaited(f"environment.call(context, {func}{args})")
+        return self.awaited(f"context.call({func}{args})")
+
+    def _filter_or_test(
+        self, node: nodes._FilterTestCommon, frame: Frame, is_filter: bool, value: str | None
+    ) -> str:
+        table = self.environment.filters if is_filter else self.environment.tests
+        aliases = self.filter_aliases if is_filter else self.test_aliases
+        func = table.get(node.name)
+        if func is None and not frame.soft_frame:
+            kind = "filter" if is_filter else "test"
+            self.fail(f"No {kind} named {node.name!r}.", node.lineno)
+        alias = aliases.get(node.name)
+        if alias is None:
+            alias = aliases[node.name] = f"{'ff' if is_filter else 'tt'}_{len(aliases)}"
+        parts: list[str] = []
+        pass_arg = _PassArg.from_obj(func) if func is not None else None
+        if pass_arg is not None:
+            parts.append(_PASS_ARG_CODE[pass_arg])
+        if value is None:
+            value = self.expr(node.node, frame)
+        parts.append(value)
+        rest = self.signature(node, frame)
+        if rest:
+            parts.append(rest)
+        return self.awaited(f"{alias}({', '.join(parts)})")
+
+    def expr_Filter(self, node: nodes.Filter, frame: Frame, value: str | None = None) -> str:
+        if value is None and node.node is None:
+            raise TemplateAssertionError(
+                "filter without input", node.lineno, self.name, self.filename
+            )
+        return self._filter_or_test(node, frame, True, value)
+
+    def expr_Test(self, node: nodes.Test, frame: Frame) -> str:
+        return self._filter_or_test(node, frame, False, None)
+
+    def expr_And(self, node: nodes.And, frame: Frame) -> str:
+        return f"({self.expr(node.left, frame)} and {self.expr(node.right, frame)})"
+
+    def expr_Or(self, node: nodes.Or, frame: Frame) -> str:
+        return f"({self.expr(node.left, frame)} or {self.expr(node.right, frame)})"
+
+    def expr_MarkSafe(self, node: nodes.MarkSafe, frame: Frame) -> str:
+        return f"Markup({self.expr(node.expr, frame)})"
+
+    def expr_MarkSafeIfAutoescape(self, node: nodes.MarkSafeIfAutoescape, frame: Frame) -> str:
+        return (
+            f"(Markup if context.eval_ctx.autoescape else identity)({self.expr(node.expr, frame)})"
+        )
+
+    def expr_EnvironmentAttribute(self, node: nodes.EnvironmentAttribute, frame: Frame) -> str:
+        return f"environment.{node.name}"
+
+    def expr_ExtensionAttribute(self, node: nodes.ExtensionAttribute, frame: Frame) -> str:
+        return f"environment.extensions[{node.identifier!r}].{node.name}"
+
+    def expr_ImportedName(self, node: nodes.ImportedName, frame: Frame) -> str:
+        alias = self.import_aliases.get(node.importname)
+        if alias is None:
+            alias = self.import_aliases[node.importname] = f"i_{len(self.import_aliases)}"
+        return alias
+
+    def expr_ContextReference(self, node: nodes.ContextReference, frame: Frame) -> str:
+        return "context"
+
+    def expr_DerivedContextReference(
+        self, node: nodes.DerivedContextReference, frame: Frame
+    ) -> str:
+        return self.derive_context(frame)
+
+    def derive_context(self, frame: Frame) -> str:
+        return f"context.derived({self.dump_locals(frame)})"
+
+    def dump_locals(self, frame: Frame) -> str:
+        items = frame.visible_stores()
+        return "{" + ", ".join(f"{k!r}: {v}" for k, v in items.items()) + "}"
+
+
+def _is_keyword(name: str) -> bool:
+    return keyword.iskeyword(name)

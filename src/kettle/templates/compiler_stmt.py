@@ -1,0 +1,297 @@
+"""Statement half of the code generator: loops, conditions, macros, assignments, blocks,
+inheritance, includes and imports.
+
+Rules: a statement writes lines through the ``CodeGenerator`` (``line``/``emit``) and
+opens a new ``Frame`` exactly where Jinja opens a scope: loop bodies, ``with``, set blocks,
+filter blocks, macros and call blocks. Assignments at template top level also go to
+``context.vars`` (and ``exported_vars`` unless the name starts with ``_``) so imports and
+blocks see them. The ``loop`` object is only built when the body reads ``loop``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import nodes
+from .scopes import PARAM, Frame, find_loads, target_names
+
+
+class StatementCompiler:
+    """Mixin of ``CodeGenerator``: the ``visit_<Node>`` methods of statements."""
+
+    is_async: bool
+    name: str | None
+    has_known_extends: bool
+    extends_so_far: int
+    indentation: int
+
+    if False:  # pragma: no cover - the attributes come from CodeGenerator
+
+        def line(self, code: str, node: Any = None) -> None: ...
+        def indent(self) -> int: ...
+        def outdent(self, mark: int | None = None) -> None: ...
+        def temp(self) -> str: ...
+        def new_frame(
+            self, parent: Any, function: bool = False, eval_ctx: Any = None
+        ) -> Frame: ...
+        def enter(self, frame: Frame) -> None: ...
+        def leave(self, frame: Frame) -> None: ...
+        def declare_stores(self, frame: Frame, body: list[Any]) -> None: ...
+        def body(self, statements: list[Any], frame: Frame) -> None: ...
+        def emit(self, code: str, frame: Frame, node: Any = None) -> None: ...
+        def yield_from(self, code: str, frame: Frame, node: Any = None) -> None: ...
+        def expr(self, node: Any, frame: Frame) -> str: ...
+        def fail(self, msg: str, lineno: int) -> Any: ...
+        def position(self, node: Any) -> str: ...
+        def awaited(self, code: str) -> str: ...
+        def dump_locals(self, frame: Frame) -> str: ...
+        def derive_context(self, frame: Frame) -> str: ...
+        def expr_Call(self, node: Any, frame: Frame, extra: Any = None) -> str: ...
+        def expr_Filter(self, node: Any, frame: Frame, value: Any = None) -> str: ...
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def buffer_value(self, buffer: str, frame: Frame) -> str:
+        """The rendered text of a buffer, marked safe when autoescaping."""
+        if frame.eval_ctx.volatile:
+            return f"(Markup if context.eval_ctx.autoescape else identity)(concat({buffer}))"
+        if frame.eval_ctx.autoescape:
+            return f"Markup(concat({buffer}))"
+        return f"concat({buffer})"
+
+    def assign_target(self, target: nodes.Node, frame: Frame) -> str:
+        return self.expr(target, frame)
+
+    def export_names(self, names: list[str], frame: Frame) -> None:
+        if not frame.toplevel:
+            return
+        for name in names:
+            self.line(f"context.vars[{name!r}] = {frame.lookup(name)}")
+        public = [n for n in names if not n.startswith("_")]
+        if len(public) == 1:
+            self.line(f"context.exported_vars.add({public[0]!r})")
+        elif public:
+            self.line(f"context.exported_vars.update({tuple(public)!r})")
+
+    # -- loops ---------------------------------------------------------------------------
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        loop_frame = self.new_frame(frame)
+        loop_frame.loop_frame = True
+        uses_loop = node.recursive or "loop" in find_loads(node.body, ["loop"], skip_loops=True)
+        if node.test is not None and "loop" in find_loads([node.test], ["loop"]):
+            self.fail(
+                "loop variables cannot be used in a loop filter (use loop.index etc. in the body)",
+                node.lineno,
+            )
+        for name in target_names(node.target):
+            loop_frame.declare(name, PARAM)
+        loop_ident = loop_frame.declare("loop", PARAM) if uses_loop else None
+        self.declare_stores(loop_frame, node.body)
+        if node.recursive:
+            func = self.temp()
+            prefix = "async def" if self.is_async else "def"
+            self.line(f"{prefix} {func}(reciter, loop_render_func, depth=0):", node)
+            self.indentation += 1
+            loop_frame.function = True
+            loop_frame.buffer = self.temp()
+            self.line(f"{loop_frame.buffer} = []")
+            iter_code = "reciter"
+        else:
+            iter_code = self.expr(node.iter, frame)
+        target = self.assign_target(node.target, loop_frame)
+        if node.test is not None:
+            iter_code = self.loop_filter(node, loop_frame, target, iter_code)
+        if loop_ident is not None:
+            cls = "AsyncLoopContext" if self.is_async else "LoopContext"
+            extra = ", loop_render_func, depth" if node.recursive else ""
+            iter_code = f"{cls}({iter_code}, undefined{extra})"
+            target = f"{target}, {loop_ident}"
+        elif self.is_async:
+            iter_code = f"auto_aiter({iter_code})"
+        else_flag = self.temp() if node.else_ else None
+        if else_flag is not None:
+            self.line(f"{else_flag} = 1")
+        self.line(f"{'async for' if self.is_async else 'for'} {target} in {iter_code}:", node)
+        mark = self.indent()
+        self.enter(loop_frame)
+        if else_flag is not None:
+            self.line(f"{else_flag} = 0")
+        self.body(node.body, loop_frame)
+        self.leave(loop_frame)
+        self.outdent(mark)
+        if else_flag is not None:
+            self.line(f"if {else_flag}:")
+            mark = self.indent()
+            else_frame = self.new_frame(frame)
+            self.declare_stores(else_frame, node.else_)
+            self.enter(else_frame)
+            self.body(node.else_, else_frame)
+            self.leave(else_frame)
+            self.outdent(mark)
+        if node.recursive:
+            self.line(f"return {self.buffer_value(loop_frame.buffer or '', frame)}")
+            self.indentation -= 1
+            call = self.awaited(f"{func}({self.expr(node.iter, frame)}, {func})")
+            self.emit(call, frame, node)
+
+    def loop_filter(self, node: nodes.For, loop_frame: Frame, target: str, iter_code: str) -> str:
+        func = self.temp()
+        prefix = "async def" if self.is_async else "def"
+        self.line(f"{prefix} {func}(fiter):", node)
+        self.indentation += 1
+        loop_kw = "async for" if self.is_async else "for"
+        source = "auto_aiter(fiter)" if self.is_async else "fiter"
+        self.line(f"{loop_kw} {target} in {source}:")
+        self.indentation += 1
+        self.line(f"if {self.expr(node.test, loop_frame.soft())}:")
+        self.indentation += 1
+        self.line(f"yield {target}")
+        self.indentation -= 3
+        return f"{func}({iter_code})"
+
+    def visit_Break(self, node: nodes.Break, frame: Frame) -> None:
+        self.line("break", node)
+
+    def visit_Continue(self, node: nodes.Continue, frame: Frame) -> None:
+        self.line("continue", node)
+
+    # -- conditions and plain statements -------------------------------------------------
+
+    def visit_If(self, node: nodes.If, frame: Frame) -> None:
+        soft = frame.soft()
+        self.line(f"if {self.expr(node.test, soft)}:", node)
+        mark = self.indent()
+        self.body(node.body, soft)
+        self.outdent(mark)
+        for elif_ in node.elif_:
+            self.line(f"elif {self.expr(elif_.test, soft)}:", elif_)
+            mark = self.indent()
+            self.body(elif_.body, soft)
+            self.outdent(mark)
+        if node.else_:
+            self.line("else:")
+            mark = self.indent()
+            self.body(node.else_, soft)
+            self.outdent(mark)
+
+    def visit_ExprStmt(self, node: nodes.ExprStmt, frame: Frame) -> None:
+        self.line(self.expr(node.node, frame), node)
+
+    def visit_Assign(self, node: nodes.Assign, frame: Frame) -> None:
+        value = self.expr(node.node, frame)
+        self.assign(node.target, value, frame, node)
+
+    def assign(self, target: nodes.Node, value: str, frame: Frame, node: nodes.Node) -> None:
+        if isinstance(target, nodes.NSRef):
+            ref = frame.lookup(target.name)
+            self.line(f"if not isinstance({ref}, Namespace):", node)
+            self.indentation += 1
+            message = "cannot assign attribute on non-namespace object"
+            self.line(f"raise TemplateRuntimeError({message!r})")
+            self.indentation -= 1
+            self.line(f"{ref}[{target.attr!r}] = {value}")
+            return
+        if isinstance(target, nodes.Tuple) and any(
+            isinstance(item, nodes.NSRef) for item in target.items
+        ):
+            temps = [self.temp() for _ in target.items]
+            self.line(f"({', '.join(temps)},) = {value}", node)
+            for item, temp in zip(target.items, temps, strict=True):
+                self.assign(item, temp, frame, node)
+            return
+        self.line(f"{self.assign_target(target, frame)} = {value}", node)
+        self.export_names(list(target_names(target)), frame)
+
+    def visit_AssignBlock(self, node: nodes.AssignBlock, frame: Frame) -> None:
+        block_frame = self.new_frame(frame)
+        block_frame.require_output_check = False
+        block_frame.buffer = self.temp()
+        self.declare_stores(block_frame, node.body)
+        self.line(f"{block_frame.buffer} = []", node)
+        self.enter(block_frame)
+        self.body(node.body, block_frame)
+        self.leave(block_frame)
+        value = self.buffer_value(block_frame.buffer, frame)
+        if node.filter is not None:
+            value = self.expr_Filter(node.filter, frame, value)
+        self.assign(node.target, value, frame, node)
+
+    def visit_With(self, node: nodes.With, frame: Frame) -> None:
+        with_frame = self.new_frame(frame)
+        values = [self.expr(value, frame) for value in node.values]
+        for target in node.targets:
+            for name in target_names(target):
+                with_frame.declare(name, PARAM)
+        self.declare_stores(with_frame, node.body)
+        for target, value in zip(node.targets, values, strict=True):
+            self.line(f"{self.assign_target(target, with_frame)} = {value}", node)
+        self.enter(with_frame)
+        self.body(node.body, with_frame)
+        self.leave(with_frame)
+
+    def visit_Scope(self, node: nodes.Scope, frame: Frame) -> None:
+        scope_frame = self.new_frame(frame)
+        self.declare_stores(scope_frame, node.body)
+        self.enter(scope_frame)
+        self.body(node.body, scope_frame)
+        self.leave(scope_frame)
+
+    def visit_OverlayScope(self, node: nodes.OverlayScope, frame: Frame) -> None:
+        ctx = self.temp()
+        self.line(f"{ctx} = {self.derive_context(frame)}", node)
+        self.line(f"{ctx}.vars = {self.expr(node.context, frame)}")
+        self.line(f"def {ctx}_body(context):")
+        self.indentation += 1
+        self.line("resolve = context.resolve")
+        self.line("if 0: yield None")
+        scope_frame = self.new_frame(frame, function=True)
+        self.declare_stores(scope_frame, node.body)
+        self.enter(scope_frame)
+        self.body(node.body, scope_frame)
+        self.leave(scope_frame)
+        self.indentation -= 1
+        self.yield_from(f"{ctx}_body({ctx})", frame)
+
+    def visit_EvalContextModifier(self, node: nodes.EvalContextModifier, frame: Frame) -> None:
+        for keyword in node.options:
+            value = self.expr(keyword.value, frame)
+            self.line(f"context.eval_ctx.{keyword.key} = {value}", node)
+            try:
+                const = keyword.value.as_const(frame.eval_ctx)
+            except nodes.Impossible:
+                frame.eval_ctx.volatile = True
+            else:
+                setattr(frame.eval_ctx, keyword.key, const)
+
+    def visit_ScopedEvalContextModifier(
+        self, node: nodes.ScopedEvalContextModifier, frame: Frame
+    ) -> None:
+        saved = self.temp()
+        saved_ctx = frame.eval_ctx.save()
+        self.line(f"{saved} = context.eval_ctx.save()", node)
+        self.visit_EvalContextModifier(node, frame)
+        self.body(node.body, frame)
+        frame.eval_ctx.revert(saved_ctx)
+        self.line(f"context.eval_ctx.revert({saved})")
+
+    def visit_FilterBlock(self, node: nodes.FilterBlock, frame: Frame) -> None:
+        filter_frame = self.new_frame(frame)
+        filter_frame.buffer = self.temp()
+        self.declare_stores(filter_frame, node.body)
+        self.line(f"{filter_frame.buffer} = []", node)
+        self.enter(filter_frame)
+        self.body(node.body, filter_frame)
+        self.leave(filter_frame)
+        value = self.expr_Filter(node.filter, frame, self.buffer_value(filter_frame.buffer, frame))
+        self.write_output_guarded(f"str({value})", frame, node)
+
+    def write_output_guarded(self, code: str, frame: Frame, node: nodes.Node) -> None:
+        if self.has_known_extends and frame.require_output_check:
+            return
+        if frame.require_output_check:
+            self.line("if parent_template is None:")
+            self.indentation += 1
+        self.emit(code, frame, node)
+        if frame.require_output_check:
+            self.indentation -= 1

@@ -1,0 +1,337 @@
+"""What compiled templates run against: the context, loops, macros, block references.
+
+Rules: ``EXPORTED`` (and ``ASYNC_EXPORTED`` for async templates) is the complete list of
+names generated code imports from here; the compiler emits exactly that import, so adding
+a name the compiler uses means adding it here. A ``Context`` is read-only for templates
+except through top-level assignments (``vars``/``exported_vars``). Undefined classes live
+in ``undefined.py`` and are re-exported here under jinja2.runtime's names.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from markupsafe import Markup, escape, soft_str
+
+from .exceptions import TemplateNotFound, TemplateRuntimeError, UndefinedError
+from .loops import AsyncLoopContext, LoopContext
+from .macros import Macro
+from .nodes import EvalContext
+from .undefined import (
+    ChainableUndefined,
+    DebugUndefined,
+    StrictUndefined,
+    Undefined,
+    make_logging_undefined,
+)
+from .utils import Namespace, _PassArg, concat, internalcode, missing
+
+EXPORTED = [
+    "LoopContext",
+    "Macro",
+    "Markup",
+    "Namespace",
+    "TemplateNotFound",
+    "TemplateReference",
+    "TemplateRuntimeError",
+    "Undefined",
+    "escape",
+    "identity",
+    "internalcode",
+    "markup_join",
+    "missing",
+    "missing_callable",
+    "str_join",
+]
+ASYNC_EXPORTED = ["AsyncLoopContext", "auto_aiter", "auto_await"]
+
+__all__ = [
+    "ASYNC_EXPORTED",
+    "EXPORTED",
+    "AsyncLoopContext",
+    "BlockReference",
+    "ChainableUndefined",
+    "Context",
+    "DebugUndefined",
+    "LoopContext",
+    "Macro",
+    "Markup",
+    "Namespace",
+    "StrictUndefined",
+    "TemplateNotFound",
+    "TemplateReference",
+    "TemplateRuntimeError",
+    "Undefined",
+    "UndefinedError",
+    "auto_aiter",
+    "auto_await",
+    "escape",
+    "identity",
+    "internalcode",
+    "make_logging_undefined",
+    "markup_join",
+    "missing",
+    "missing_callable",
+    "new_context",
+    "str_join",
+]
+
+
+def identity(x: Any) -> Any:
+    return x
+
+
+def markup_join(seq: Iterable[Any]) -> str:
+    """Join values, escaping them when any is markup (the ``~`` operator, autoescaped)."""
+    buf = []
+    iterator = map(soft_str, seq)
+    for arg in iterator:
+        buf.append(arg)
+        if hasattr(arg, "__html__"):
+            return Markup("").join(chain_rest(buf, iterator))
+    return concat(buf)
+
+
+def chain_rest(head: list[Any], rest: Iterator[Any]) -> Iterator[Any]:
+    yield from head
+    yield from rest
+
+
+def str_join(seq: Iterable[Any]) -> str:
+    return concat(map(str, seq))
+
+
+def missing_callable(error: type[Exception], message: str) -> Callable[..., Any]:
+    """A stand-in for a filter/test that did not exist at compile time."""
+
+    @internalcode
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise error(message)
+
+    return fail
+
+
+async def auto_await(value: Any) -> Any:
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+class _SyncAsAsync:
+    def __init__(self, iterable: Iterable[Any]) -> None:
+        self._iterator = iter(iterable)
+
+    def __aiter__(self) -> _SyncAsAsync:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return next(self._iterator)
+        except StopIteration:
+            raise StopAsyncIteration() from None
+
+
+def auto_aiter(iterable: Any) -> AsyncIterator[Any]:
+    if hasattr(iterable, "__aiter__"):
+        return iterable.__aiter__()  # type: ignore[no-any-return]
+    return _SyncAsAsync(iterable)
+
+
+def new_context(
+    environment: Any,
+    template_name: str | None,
+    blocks: dict[str, Callable[..., Any]],
+    vars: dict[str, Any] | None = None,
+    shared: bool = False,
+    globals: Mapping[str, Any] | None = None,
+    locals: Mapping[str, Any] | None = None,
+) -> Context:
+    """Build the context a template renders in."""
+    if vars is None:
+        vars = {}
+    if shared:
+        parent = vars
+    else:
+        parent = dict(globals or (), **vars)
+    if locals:
+        if shared:
+            parent = dict(parent)
+        for key, value in locals.items():
+            if value is not missing:
+                parent[key] = value
+    context: Context = environment.context_class(
+        environment, parent, template_name, blocks, globals=globals
+    )
+    return context
+
+
+class TemplateReference:
+    """``self`` in a template: ``self.blockname()`` renders that block."""
+
+    def __init__(self, context: Context) -> None:
+        self.__context = context
+
+    def __getitem__(self, name: str) -> BlockReference:
+        blocks = self.__context.blocks[name]
+        return BlockReference(name, self.__context, blocks, 0)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.__context.name!r}>"
+
+
+class Context:
+    """The variables of one render: the parent mapping (globals + arguments) and vars."""
+
+    def __init__(
+        self,
+        environment: Any,
+        parent: dict[str, Any],
+        name: str | None,
+        blocks: dict[str, Callable[..., Any]],
+        globals: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.parent = parent
+        self.vars: dict[str, Any] = {}
+        self.environment = environment
+        self.eval_ctx = EvalContext(self.environment, name)
+        self.exported_vars: set[str] = set()
+        self.name = name
+        self.globals_keys = set() if globals is None else set(globals)
+        self.blocks = {k: [v] for k, v in blocks.items()}
+
+    def super(self, name: str, current: Callable[..., Any]) -> Any:
+        try:
+            blocks = self.blocks[name]
+            index = blocks.index(current) + 1
+            blocks[index]
+        except LookupError:
+            return self.environment.undefined(
+                f"there is no parent block called {name!r}.", name="super"
+            )
+        return BlockReference(name, self, blocks, index)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def resolve(self, key: str) -> Any:
+        """The value of ``key``, or an undefined naming it."""
+        vars = self.vars
+        if key in vars:
+            return vars[key]
+        parent = self.parent
+        if key in parent:
+            return parent[key]
+        return self.environment.undefined(name=key)
+
+    def resolve_or_missing(self, key: str) -> Any:
+        if key in self.vars:
+            return self.vars[key]
+        if key in self.parent:
+            return self.parent[key]
+        return missing
+
+    def get_exported(self) -> dict[str, Any]:
+        return {k: self.vars[k] for k in self.exported_vars}
+
+    def get_all(self) -> dict[str, Any]:
+        if not self.vars:
+            return self.parent
+        if not self.parent:
+            return self.vars
+        return dict(self.parent, **self.vars)
+
+    @internalcode
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """Call ``__obj`` from a template, passing the context if it asks for it."""
+        if hasattr(__obj, "__call__") and _PassArg.from_obj(__obj.__call__) is not None:  # noqa: B004
+            __obj = __obj.__call__
+        pass_arg = _PassArg.from_obj(__obj)
+        if pass_arg is _PassArg.context:
+            loop_vars = kwargs.pop("_loop_vars", None)
+            block_vars = kwargs.pop("_block_vars", None)
+            context = __self
+            if loop_vars:
+                context = context.derived(loop_vars)
+            if block_vars:
+                context = context.derived(block_vars)
+            args = (context, *args)
+        elif pass_arg is _PassArg.eval_context:
+            args = (__self.eval_ctx, *args)
+        elif pass_arg is _PassArg.environment:
+            args = (__self.environment, *args)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
+
+    def derived(self, locals: dict[str, Any] | None = None) -> Context:
+        """A context sharing this one's data, with ``locals`` added on top."""
+        context = new_context(self.environment, self.name, {}, self.get_all(), True, None, locals)
+        context.eval_ctx = self.eval_ctx
+        context.blocks.update((k, list(v)) for k, v in self.blocks.items())
+        return context
+
+    def keys(self) -> Any:
+        return self.get_all().keys()
+
+    def values(self) -> Any:
+        return self.get_all().values()
+
+    def items(self) -> Any:
+        return self.get_all().items()
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.vars or name in self.parent
+
+    def __getitem__(self, key: str) -> Any:
+        item = self.resolve_or_missing(key)
+        if item is missing:
+            raise KeyError(key)
+        return item
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.get_all()!r} of {self.name!r}>"
+
+
+class BlockReference:
+    """One block in the override chain; calling it renders it, ``.super()`` goes up."""
+
+    def __init__(self, name: str, context: Context, stack: list[Callable[..., Any]], depth: int):
+        self.name = name
+        self._context = context
+        self._stack = stack
+        self._depth = depth
+
+    @property
+    def super(self) -> Any:
+        if self._depth + 1 >= len(self._stack):
+            return self._context.environment.undefined(
+                f"there is no parent block called {self.name!r}.", name="super"
+            )
+        return BlockReference(self.name, self._context, self._stack, self._depth + 1)
+
+    @internalcode
+    async def _async_call(self) -> str:
+        parts = [x async for x in self._stack[self._depth](self._context)]
+        result = concat(parts)
+        if self._context.eval_ctx.autoescape:
+            return Markup(result)
+        return result
+
+    @internalcode
+    def __call__(self) -> Any:
+        if self._context.environment.is_async:
+            return self._async_call()
+        result = concat(self._stack[self._depth](self._context))
+        if self._context.eval_ctx.autoescape:
+            return Markup(result)
+        return result

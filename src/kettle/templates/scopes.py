@@ -1,0 +1,186 @@
+"""Compile-time scopes: which template names live in which generated Python locals.
+
+Rules (Jinja 2.9+ scoping): a frame is the root, a block, a macro or call block (each a
+Python function), or an inline scope (a loop body, ``with``, ``{% set %}`` block, filter
+block). Names stored in a frame are local to it and shadow outer ones for the whole frame;
+a frame's locals that are read are first initialised from the outer frame (inline
+frames) or from the context (function frames). A name found nowhere is resolved from the
+context once, at the start of the nearest function frame. ``self`` and ``super`` are
+special at the root of a template or block. Identifiers are ``l_<frame id>_<name>`` so
+frames never collide inside one Python function.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from . import nodes
+
+PARAM = "param"
+STORE = "store"
+RESOLVE = "resolve"
+SELF = "self"
+SUPER = "super"
+
+
+class Frame:
+    """One scope of the template being compiled."""
+
+    def __init__(
+        self,
+        frame_id: int,
+        parent: Frame | None,
+        eval_ctx: nodes.EvalContext,
+        function: bool = False,
+    ) -> None:
+        self.id = frame_id
+        self.parent = parent
+        self.eval_ctx = eval_ctx
+        self.function = function
+        self.symbols: dict[str, str] = {}
+        self.kinds: dict[str, str] = {}
+        self.loaded: set[str] = set()
+        self.toplevel = False
+        self.rootlevel = False
+        self.soft_frame = False
+        self.loop_frame = False
+        self.block_frame = False
+        self.require_output_check: bool = parent.require_output_check if parent else False
+        self.buffer: str | None = parent.buffer if parent else None
+        self.block: str | None = parent.block if parent else None
+        self.prologue_at = 0
+        self.prologue_indent = 0
+
+    def declare(self, name: str, kind: str) -> str:
+        ident = self.symbols.get(name)
+        if ident is None:
+            ident = f"l_{self.id}_{name}"
+            self.symbols[name] = ident
+            self.kinds[name] = kind
+        elif kind == PARAM:
+            self.kinds[name] = PARAM
+        return ident
+
+    def soft(self) -> Frame:
+        """A view sharing this frame's symbols, for ``if`` bodies (not root level)."""
+        result = copy.copy(self)
+        result.rootlevel = False
+        result.soft_frame = True
+        return result
+
+    def function_frame(self) -> Frame:
+        frame = self
+        while not frame.function and frame.parent is not None:
+            frame = frame.parent
+        return frame
+
+    def outermost(self) -> Frame:
+        frame = self
+        while frame.parent is not None:
+            frame = frame.parent
+        return frame
+
+    def lookup(self, name: str) -> str:
+        """The identifier a load of ``name`` reads in this frame."""
+        frame: Frame | None = self
+        while frame is not None:
+            ident = frame.symbols.get(name)
+            if ident is not None:
+                frame.loaded.add(name)
+                return ident
+            frame = frame.parent
+        root = self.outermost()
+        if name == "self":
+            target, kind = root, SELF
+        elif name == "super" and root.block_frame:
+            target, kind = root, SUPER
+        else:
+            target, kind = self.function_frame(), RESOLVE
+        ident = target.declare(name, kind)
+        target.loaded.add(name)
+        return ident
+
+    def visible_stores(self) -> dict[str, str]:
+        """Every stored name visible here (inner frames win), for derived contexts."""
+        chain: list[Frame] = []
+        frame: Frame | None = self
+        while frame is not None:
+            chain.append(frame)
+            frame = frame.parent
+        result: dict[str, str] = {}
+        for frame in reversed(chain):
+            for name, ident in frame.symbols.items():
+                if frame.kinds[name] in (PARAM, STORE):
+                    frame.loaded.add(name)
+                    result[name] = ident
+        return result
+
+
+def target_names(target: nodes.Node) -> Iterator[str]:
+    """The names an assignment target binds (``NSRef`` binds none)."""
+    if isinstance(target, nodes.Name):
+        yield target.name
+    elif isinstance(target, nodes.Tuple | nodes.List):
+        for item in target.items:
+            yield from target_names(item)
+
+
+def collect_stores(body: Iterable[nodes.Node]) -> list[str]:
+    """Names assigned directly in a frame's statements (not in nested frames)."""
+    found: dict[str, None] = {}
+    for node in body:
+        _stores_of(node, found)
+    return list(found)
+
+
+def _stores_of(node: nodes.Node, found: dict[str, None]) -> None:
+    if isinstance(node, nodes.Assign | nodes.AssignBlock):
+        for name in target_names(node.target):
+            found[name] = None
+    elif isinstance(node, nodes.Macro):
+        found[node.name] = None
+    elif isinstance(node, nodes.Import):
+        found[node.target] = None
+    elif isinstance(node, nodes.FromImport):
+        for item in node.names:
+            found[item[1] if isinstance(item, tuple) else item] = None
+    elif isinstance(node, nodes.If):
+        for child in [*node.body, *node.elif_, *node.else_]:
+            _stores_of(child, found)
+    elif isinstance(node, nodes.ScopedEvalContextModifier):
+        for child in node.body:
+            _stores_of(child, found)
+
+
+class _LoadFinder:
+    """Finds loads of given names in a subtree, skipping scopes that rebind them."""
+
+    def __init__(self, names: Iterable[str], skip_loops: bool) -> None:
+        self.names = set(names)
+        self.found: set[str] = set()
+        self.skip_loops = skip_loops
+
+    def visit(self, node: Any) -> None:
+        if isinstance(node, nodes.Name):
+            if node.ctx == "load" and node.name in self.names:
+                self.found.add(node.name)
+            return
+        if isinstance(node, nodes.Block):
+            return
+        if self.skip_loops and isinstance(node, nodes.For):
+            self.visit(node.iter)
+            return
+        for child in node.iter_child_nodes():
+            self.visit(child)
+
+
+def find_loads(
+    body: Iterable[nodes.Node], names: Iterable[str], skip_loops: bool = False
+) -> set[str]:
+    """Which of ``names`` are read anywhere in ``body`` (not inside blocks)."""
+    finder = _LoadFinder(names, skip_loops)
+    for node in body:
+        finder.visit(node)
+    return finder.found
