@@ -457,8 +457,8 @@ class Request:
 
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
         """The body parsed as JSON: 415 if not JSON (unless ``force``), 400 if invalid."""
-        cached = self.__dict__.get("_cached_json", _unset)
-        if cache and cached is not _unset:
+        cached = self.__dict__.get("_cached_json")
+        if cache and cached is not None and cached[silent] is not _unset:
             return cached[silent]
         if not (force or self.is_json):
             if silent:

@@ -1,0 +1,344 @@
+"""Request and Response (kettle.web.wrappers): Werkzeug's public API, exact values."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from kettle.web.exceptions import (
+    BadRequest,
+    BadRequestKeyError,
+    RequestEntityTooLarge,
+    UnsupportedMediaType,
+)
+from kettle.web.wrappers import Request, Response, redirect
+
+from .http_harness import build_environ, run  # noqa: F401 (fixture)
+
+
+def make(**kwargs: Any) -> Request:
+    return Request(build_environ(**kwargs))
+
+
+def test_url_attributes() -> None:
+    environ = build_environ(path="/pä th", query="a=1&b=%C3%A9&a=2")
+    environ["SCRIPT_NAME"] = "/app"
+    environ["HTTP_HOST"] = "Example.com:8080"
+    r = Request(environ)
+    assert r.method == "GET"
+    assert r.path == "/pä th"
+    assert r.full_path == "/pä th?a=1&b=%C3%A9&a=2"
+    assert r.script_root == "/app"
+    assert r.host == "example.com:8080"
+    assert r.host_url == "http://example.com:8080/"
+    assert r.url_root == "http://example.com:8080/app/"
+    assert r.base_url == "http://example.com:8080/app/p%C3%A4%20th"
+    assert r.url == "http://example.com:8080/app/p%C3%A4%20th?a=1&b=%C3%A9&a=2"
+    assert r.query_string == b"a=1&b=%C3%A9&a=2"
+    assert r.args.getlist("a") == ["1", "2"]
+    assert r.args["b"] == "é"
+    assert r.scheme == "http" and not r.is_secure
+    assert r.remote_addr == "127.0.0.1"
+    assert repr(r) == "<Request 'http://example.com:8080/app/p%C3%A4%20th?a=1&b=%C3%A9&a=2' [GET]>"
+
+
+def test_host_without_header_and_default_ports() -> None:
+    environ = build_environ()
+    del environ["HTTP_HOST"]
+    environ["SERVER_PORT"] = "8000"
+    assert Request(environ).host == "localhost:8000"
+    environ = build_environ(headers={"Host": "x.org:80"})
+    assert Request(environ).host == "x.org"
+    environ = build_environ(headers={"Host": "x.org:443"})
+    environ["wsgi.url_scheme"] = "https"
+    assert Request(environ).host == "x.org"
+
+
+def test_missing_keys_are_bad_request() -> None:
+    r = make()
+    for mapping in (r.args, r.form, r.cookies, r.files, r.values):
+        with pytest.raises(BadRequestKeyError) as info:
+            mapping["nope"]
+        assert info.value.code == 400
+        assert isinstance(info.value, KeyError)
+    with pytest.raises(BadRequestKeyError):
+        r.headers["X-Nope"]
+
+
+def test_headers_cookies_accept_authorization() -> None:
+    token = base64.b64encode(b"ann:pw").decode()
+    r = make(
+        headers={
+            "Cookie": 'session=abc; theme="dark mode"',
+            "Accept": "application/json, text/html;q=0.8",
+            "Accept-Language": "de, en;q=0.5",
+            "Authorization": f"Basic {token}",
+            "User-Agent": "curl/8",
+            "If-None-Match": '"v1"',
+            "Range": "bytes=0-9",
+        }
+    )
+    assert r.cookies.to_dict() == {"session": "abc", "theme": "dark mode"}
+    assert r.headers["user-agent"] == "curl/8"
+    assert r.accept_mimetypes.best == "application/json"
+    assert r.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+    assert r.accept_languages.best_match(["en", "de"]) == "de"
+    assert r.authorization is not None
+    assert (r.authorization.username, r.authorization.password) == ("ann", "pw")
+    assert r.user_agent.string == "curl/8"
+    assert r.if_none_match.contains("v1")
+    assert r.range is not None and r.range.ranges == [(0, 10)]
+
+
+def test_form_and_values() -> None:
+    r = make(
+        method="POST",
+        query="q=1",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body=b"name=ann&q=2",
+    )
+    assert r.form.to_dict() == {"name": "ann", "q": "2"}
+    assert r.values.getlist("q") == ["1", "2"]
+    assert r.values["name"] == "ann"
+    assert r.content_length == 12
+    assert r.mimetype == "application/x-www-form-urlencoded"
+    assert r.get_data() == b""  # the form consumed the body
+    get = make(query="q=1")
+    assert get.values.to_dict() == {"q": "1"}
+
+
+def test_multipart_upload_through_request() -> None:
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\nhello\r\n--b\r\n"
+        b'Content-Disposition: form-data; name="t"\r\n\r\nv\r\n--b--\r\n'
+    )
+    with make(
+        method="POST", headers={"Content-Type": "multipart/form-data; boundary=b"}, body=body
+    ) as r:
+        assert r.form.to_dict() == {"t": "v"}
+        upload = r.files["f"]
+        assert (upload.filename, upload.content_type, upload.read()) == (
+            "a.txt",
+            "text/plain",
+            b"hello",
+        )
+
+
+def test_malformed_form_is_empty() -> None:
+    r = make(
+        method="POST",
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+        body=b"--b\r\nbroken",
+    )
+    assert r.form.to_dict() == {} and r.files.to_dict() == {}
+
+
+def test_limits_raise_413() -> None:
+    r = make(method="POST", headers={"Content-Type": "text/plain"}, body=b"x" * 100)
+    r.max_content_length = 10
+    with pytest.raises(RequestEntityTooLarge):
+        r.get_data()
+    r = make(
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body=b"a=" + b"x" * 100,
+    )
+    r.max_form_memory_size = 10
+    with pytest.raises(RequestEntityTooLarge):
+        r.form  # noqa: B018
+
+
+def test_data_and_json() -> None:
+    r = make(method="POST", headers={"Content-Type": "application/json"}, body=b'{"a": [1, 2]}')
+    assert r.is_json
+    assert r.json == {"a": [1, 2]}
+    assert r.get_json() is r.get_json()
+    assert r.data == b'{"a": [1, 2]}'
+    assert r.get_data(as_text=True) == '{"a": [1, 2]}'
+    vendor = make(method="POST", headers={"Content-Type": "application/vnd.x+json"}, body=b"1")
+    assert vendor.is_json and vendor.json == 1
+
+
+def test_json_errors() -> None:
+    not_json = make(method="POST", headers={"Content-Type": "text/plain"}, body=b"{}")
+    with pytest.raises(UnsupportedMediaType):
+        not_json.get_json()
+    assert not_json.get_json(silent=True) is None
+    assert not_json.get_json(force=True) == {}
+    broken = make(method="POST", headers={"Content-Type": "application/json"}, body=b"{nope")
+    assert broken.get_json(silent=True) is None
+    with pytest.raises(BadRequest, match="Failed to decode JSON object"):
+        broken.get_json()
+
+
+def test_response_basics() -> None:
+    r = Response("héllo")
+    assert r.status == "200 OK"
+    assert r.status_code == 200
+    assert r.headers.to_wsgi_list() == [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Length", "6"),
+    ]
+    assert r.data == "héllo".encode()
+    assert r.get_data(as_text=True) == "héllo"
+    r.status_code = 404
+    assert r.status == "404 NOT FOUND"
+    r.status = "299 Custom"
+    assert (r.status_code, r.status) == (299, "299 Custom")
+    r.status = 201
+    assert r.status == "201 CREATED"
+    r.mimetype = "application/xml"
+    assert r.content_type == "application/xml; charset=utf-8"
+    r.set_data(b"<x/>")
+    assert r.content_length == 4
+    assert Response(b"", status=204, mimetype="text/plain").mimetype == "text/plain"
+    assert Response(content_type="image/png").content_type == "image/png"
+    assert repr(Response("ab")) == "<Response 2 bytes [200 OK]>"
+
+
+def test_response_cookies_and_vary() -> None:
+    r = Response()
+    r.set_cookie("a", "b c", httponly=True, samesite="Strict")
+    r.delete_cookie("old", path="/x")
+    assert r.headers.getlist("Set-Cookie") == [
+        'a="b c"; HttpOnly; Path=/; SameSite=Strict',
+        "old=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/x",
+    ]
+    r.vary.add("Cookie")
+    r.vary.add("Accept")
+    r.vary.add("cookie")
+    assert r.headers["Vary"] == "Cookie, Accept"
+
+
+def test_streamed_response_and_close_callbacks() -> None:
+    closed: list[str] = []
+
+    def body() -> Any:
+        try:
+            yield "a"
+            yield b"b"
+        finally:
+            closed.append("generator")
+
+    r = Response(body(), mimetype="text/plain")
+    r.call_on_close(lambda: closed.append("callback"))
+    assert r.is_streamed
+    captured: list[Any] = []
+    iterable = r(build_environ(), lambda s, h: captured.append((s, h)))
+    assert b"".join(iterable) == b"ab"
+    iterable.close()
+    assert closed == ["generator", "callback"]
+    assert captured == [("200 OK", [("Content-Type", "text/plain; charset=utf-8")])]
+
+
+def test_no_body_statuses_and_head() -> None:
+    captured: list[Any] = []
+    r = Response("x", status=304)
+    r.headers["ETag"] = '"e"'
+    assert list(r(build_environ(), lambda s, h: captured.append(h))) == []
+    assert captured[-1] == [("ETag", '"e"')]
+    head = Response("body")
+    assert list(head(build_environ(method="HEAD"), lambda s, h: captured.append(h))) == []
+    assert ("Content-Length", "4") in captured[-1]
+
+
+def test_make_conditional_and_ranges() -> None:
+    r = Response(b"0123456789", mimetype="text/plain")
+    r.add_etag()
+    etag = r.headers["ETag"]
+    assert etag == '"87acec17cd9dcd20a716cc2cf67417b71c8a7016"'
+    hit = Response(b"0123456789").make_conditional(build_environ(headers={"If-None-Match": etag}))
+    assert hit.status_code == 200  # no ETag on this one, so nothing matches
+    again = Response(b"0123456789")
+    again.add_etag()
+    again.make_conditional(build_environ(headers={"If-None-Match": etag}))
+    assert again.status_code == 304
+    part = Response(b"0123456789")
+    part.make_conditional(
+        build_environ(headers={"Range": "bytes=2-4"}), accept_ranges=True, complete_length=10
+    )
+    assert (part.status_code, part.data, part.headers["Content-Range"]) == (
+        206,
+        b"234",
+        "bytes 2-4/10",
+    )
+    assert part.headers["Accept-Ranges"] == "bytes"
+    with pytest.raises(Exception) as info:
+        Response(b"0123").make_conditional(
+            build_environ(headers={"Range": "bytes=9-"}), accept_ranges=True, complete_length=4
+        )
+    assert getattr(info.value, "code", None) == 416
+    post = Response(b"x").make_conditional(build_environ(method="POST"))
+    assert "Date" not in post.headers
+
+
+def test_redirect() -> None:
+    r = redirect("/päth?x=<1>", 303)
+    assert r.status == "303 SEE OTHER"
+    assert r.headers["Location"] == "/p%C3%A4th?x=%3C1%3E"
+    assert '<a href="/p%C3%A4th?x=%3C1%3E">/päth?x=&lt;1&gt;</a>' in r.get_data(as_text=True)
+
+
+def test_json_response_and_force_type() -> None:
+    r = Response(json.dumps({"a": 1}), mimetype="application/json")
+    assert r.is_json and r.json == {"a": 1}
+
+    def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("201 Created", [("X-A", "1")])
+        return [b"made"]
+
+    forced = Response.force_type(wsgi_app, build_environ())
+    assert (forced.status_code, forced.headers["X-A"], forced.data) == (201, "1", b"made")
+    with pytest.raises(TypeError):
+        Response.force_type(wsgi_app)
+
+
+def echo_app(environ: dict[str, Any], start_response: Any) -> Any:
+    request = Request(environ)
+    payload = {
+        "method": request.method,
+        "path": request.path,
+        "args": request.args.to_dict(flat=False),
+        "form": request.form.to_dict(flat=False),
+        "files": {k: [f.filename, f.read().decode()] for k, f in request.files.items()},
+        "cookies": request.cookies.to_dict(),
+        "json": request.get_json(silent=True),
+    }
+    request.close()
+    response = Response(json.dumps(payload, sort_keys=True), mimetype="application/json")
+    response.set_cookie("seen", "yes")
+    return response(environ, start_response)
+
+
+def test_round_trip_through_transport(run: Any) -> None:  # noqa: F811
+    client = run(echo_app)
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="doc"; filename="d.txt"\r\n\r\n'
+        b'file body\r\n--b\r\nContent-Disposition: form-data; name="k"\r\n\r\nv\r\n--b--\r\n'
+    )
+    result = client.request(
+        "POST",
+        "/up/é",
+        query="x=1&x=2",
+        headers={"Content-Type": "multipart/form-data; boundary=b", "Cookie": "c=1"},
+        body=body,
+    )
+    assert result.status == 200
+    assert result.headers["Set-Cookie"] == "seen=yes; Path=/"
+    assert json.loads(result.body) == {
+        "args": {"x": ["1", "2"]},
+        "cookies": {"c": "1"},
+        "files": {"doc": ["d.txt", "file body"]},
+        "form": {"k": ["v"]},
+        "json": None,
+        "method": "POST",
+        "path": "/up/é",
+    }
+    as_json = client.request(
+        "PUT", "/j", headers={"Content-Type": "application/json"}, body=b'{"n": 1}'
+    )
+    assert json.loads(as_json.body)["json"] == {"n": 1}
