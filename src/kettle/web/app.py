@@ -1,0 +1,365 @@
+"""The application object, ``Kettle`` (``Flask`` in ``kettle.flask``): the per-request path
+(WSGI entry, matching, hooks, dispatch, responses, errors) and ``run``; the setup half
+(config, registration, contexts, URL building, templates) is ``App`` in ``appbase.py``.
+
+Rules: this is the hot path, so it sets two contextvars and nothing else per request, reads
+the hook tables without copying them, skips blueprint walks when the endpoint has no
+blueprint, and converts a view's return value to a response with the cheapest check first.
+Error handling follows Flask's order: HTTP exceptions go to handlers by code then class
+(blueprint before app), other exceptions to handlers by class, and anything unhandled
+becomes a 500 (or propagates when testing/debugging, where debug mode shows the debug page).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from itertools import chain
+from typing import Any
+
+from . import signals
+from .appbase import App
+from .ctx import RequestContext
+from .debug import render_debug_page
+from .devserver import run_app
+from .exceptions import (
+    BadRequestKeyError,
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+)
+from .globals import _cv_request
+from .routing import FULL, PARTIAL, REDIRECT
+from .wrappers import Response
+
+_VALID_TUPLE = (
+    "The view function did not return a valid response tuple. The tuple must have the form"
+    " (body, status, headers), (body, status), or (body, headers)."
+)
+
+
+class RequestRedirect(HTTPException):
+    """Raised when a rule needs a trailing slash: a permanent redirect (308) to the slashed URL."""
+
+    code = 308
+
+    def __init__(self, new_url: str) -> None:
+        super().__init__(new_url)
+        self.new_url = new_url
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
+        response = Response(
+            f"Redirecting to {self.new_url}", status=self.code, mimetype="text/plain"
+        )
+        response.headers["Location"] = self.new_url
+        return response
+
+
+def _blueprint_names(endpoint: str | None) -> tuple[str, ...]:
+    """``("a.b", "a")`` for endpoint ``"a.b.view"``: innermost blueprint first."""
+    if not endpoint or "." not in endpoint:
+        return ()
+    parts = endpoint.rpartition(".")[0].split(".")
+    return tuple(".".join(parts[: i + 1]) for i in reversed(range(len(parts))))
+
+
+class Kettle(App):
+    """A WSGI application with Flask's public API."""
+
+    def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Any:
+        ctx = RequestContext(self, environ)
+        error: BaseException | None = None
+        try:
+            try:
+                ctx.push()
+                response = self.full_dispatch_request(ctx)
+            except Exception as e:
+                error = e
+                try:
+                    response = self.handle_exception(e)
+                except Exception as propagated:
+                    if not self.debug or self.testing:
+                        raise
+                    response = render_debug_page(propagated, self.response_class)
+            except BaseException:
+                error = sys.exc_info()[1]
+                raise
+            return response(environ, start_response)
+        finally:
+            preserve = environ.get("kettle.preserve_context")
+            if preserve is not None:
+                preserve(ctx)
+            if error is not None and self.should_ignore_error(error):
+                error = None
+            ctx.pop(error)
+
+    def _match(self, ctx: RequestContext) -> None:
+        request = ctx.request
+        adapter = ctx.url_adapter
+        if adapter is None:
+            return
+        result = adapter.match_result(request.path, request.method)
+        kind = result.kind
+        if kind == FULL:
+            request.url_rule = ctx.url_rule = result.rule
+            request.view_args = dict(result.values)
+        elif kind == REDIRECT:
+            request.routing_exception = RequestRedirect(adapter.redirect_url(request.path + "/"))
+        elif kind == PARTIAL:
+            request.routing_exception = MethodNotAllowed(valid_methods=sorted(result.allowed))
+        else:
+            request.routing_exception = NotFound()
+
+    def full_dispatch_request(self, ctx: RequestContext | None = None) -> Response:
+        if ctx is None:
+            ctx = _cv_request.get()
+        if not self._got_first_request:
+            self._got_first_request = True
+        self._match(ctx)
+        try:
+            if signals.request_started.receivers:
+                signals.request_started.send(self, _async_wrapper=self.ensure_sync)
+            result = self.preprocess_request()
+            if result is None:
+                result = self.dispatch_request()
+        except Exception as e:
+            result = self.handle_user_exception(e)
+        return self.finalize_request(result)
+
+    def preprocess_request(self) -> Any:
+        request = _cv_request.get().request
+        names = (None, *reversed(request.blueprints))
+        for name in names:
+            for preprocessor in self.url_value_preprocessors.get(name, ()):
+                preprocessor(request.endpoint, request.view_args)
+        for name in names:
+            for before in self.before_request_funcs.get(name, ()):
+                result = self.ensure_sync(before)()
+                if result is not None:
+                    return result
+        return None
+
+    def dispatch_request(self) -> Any:
+        request = _cv_request.get().request
+        if request.routing_exception is not None:
+            self.raise_routing_exception(request)
+        rule = request.url_rule
+        if rule.provide_automatic_options and request.method == "OPTIONS":
+            return self.make_default_options_response()
+        return self.ensure_sync(self.view_functions[rule.endpoint])(**(request.view_args or {}))
+
+    def raise_routing_exception(self, request: Any) -> None:
+        raise request.routing_exception
+
+    def make_default_options_response(self) -> Response:
+        ctx = _cv_request.get()
+        methods = ctx.url_adapter.allowed_methods(ctx.request.path)  # type: ignore[union-attr]
+        response = self.response_class()
+        response.headers["Allow"] = ", ".join(sorted(methods))
+        return response
+
+    def finalize_request(self, result: Any, from_error_handler: bool = False) -> Response:
+        response = self.make_response(result)
+        try:
+            response = self.process_response(response)
+            if signals.request_finished.receivers:
+                signals.request_finished.send(
+                    self, _async_wrapper=self.ensure_sync, response=response
+                )
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception(
+                "Request finalizing failed with an error while handling an error"
+            )
+        return response
+
+    def process_response(self, response: Response) -> Response:
+        ctx = _cv_request.get()
+        for func in ctx._after_request_functions:
+            response = self.ensure_sync(func)(response)
+        for name in chain(ctx.request.blueprints, (None,)):
+            for func in reversed(self.after_request_funcs.get(name, ())):
+                response = self.ensure_sync(func)(response)
+        interface = self.session_interface
+        if ctx.session_opened or (
+            self.config["SESSION_REFRESH_EACH_REQUEST"]
+            and interface.get_cookie_name(self) in ctx.request.cookies
+        ):
+            session = ctx.session
+            if not interface.is_null_session(session):
+                interface.save_session(self, session, response)
+        return response
+
+    # -- return values -------------------------------------------------------------------------
+
+    def make_response(self, result: Any) -> Response:
+        status = headers = None
+        if isinstance(result, tuple):
+            size = len(result)
+            if size == 3:
+                result, status, headers = result
+            elif size == 2:
+                if isinstance(result[1], dict | tuple | list) or hasattr(result[1], "items"):
+                    result, headers = result
+                else:
+                    result, status = result
+            else:
+                raise TypeError(_VALID_TUPLE)
+        if result is None:
+            ctx = _cv_request.get(None)
+            endpoint = ctx.request.endpoint if ctx is not None else None
+            raise TypeError(
+                f"The view function for {endpoint!r} did not return a valid response. The"
+                " function either returned None or ended without a return statement."
+            )
+        response_class = self.response_class
+        if not isinstance(result, response_class):
+            if isinstance(result, str | bytes | bytearray | Iterator):
+                result = response_class(result, status=status, headers=headers)  # type: ignore[arg-type]  # Iterator[Any]: chunks are str or bytes
+                status = headers = None
+            elif isinstance(result, dict | list):
+                result = self.json.response(result)
+            else:
+                result = self._coerce_response(result)
+        if status is not None:
+            if isinstance(status, str | bytes | bytearray):
+                result.status = status if isinstance(status, str) else status.decode("latin-1")
+            else:
+                result.status_code = status
+        if headers:
+            result.headers.update(headers)
+        return result  # type: ignore[no-any-return]
+
+    def _coerce_response(self, result: Any) -> Response:
+        if isinstance(result, HTTPException):
+            response: Response = result.get_response(_cv_request.get().request.environ)
+            return response
+        if isinstance(result, Response):
+            return self.response_class.force_type(result)  # type: ignore[no-any-return]
+        if callable(result):
+            return _run_wsgi_app(result, _cv_request.get().request.environ, self.response_class)
+        raise TypeError(
+            "The view function did not return a valid response. The return type must be a"
+            " string, dict, list, tuple with headers or status, Response instance, or WSGI"
+            f" callable, but it was a {type(result).__name__}."
+        )
+
+    # -- errors --------------------------------------------------------------------------------
+
+    def _find_error_handler(
+        self: Kettle, e: BaseException, blueprints: tuple[str, ...] | list[str]
+    ) -> Callable[..., Any] | None:
+        exc_class, code = self._get_exc_class_and_code(type(e))
+        names = (*blueprints, None)
+        for c in (code, None) if code is not None else (None,):
+            for name in names:
+                scope = self.error_handler_spec.get(name)
+                handler_map = scope.get(c) if scope is not None else None
+                if not handler_map:
+                    continue
+                for cls in exc_class.__mro__:
+                    handler = handler_map.get(cls)
+                    if handler is not None:
+                        return handler
+        return None
+
+    def _current_blueprints(self) -> tuple[str, ...]:
+        ctx = _cv_request.get(None)
+        return tuple(ctx.request.blueprints) if ctx is not None else ()
+
+    def handle_http_exception(self, e: HTTPException) -> Any:
+        if e.code is None or isinstance(e, RequestRedirect):
+            return e
+        handler = self._find_error_handler(e, self._current_blueprints())
+        if handler is None:
+            return e
+        return self.ensure_sync(handler)(e)
+
+    def trap_http_exception(self, e: Exception) -> bool:
+        if self.config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if trap_bad_request is None and self.debug and isinstance(e, BadRequestKeyError):
+            return True
+        if trap_bad_request:
+            return getattr(e, "code", None) == 400
+        return False
+
+    def handle_user_exception(self, e: Exception) -> Any:
+        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
+            return self.handle_http_exception(e)
+        handler = self._find_error_handler(e, self._current_blueprints())
+        if handler is None:
+            raise
+        return self.ensure_sync(handler)(e)
+
+    def handle_exception(self, e: Exception) -> Response:
+        exc_info = sys.exc_info()
+        if signals.got_request_exception.receivers:
+            signals.got_request_exception.send(self, _async_wrapper=self.ensure_sync, exception=e)
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing or self.debug
+        if propagate:
+            if exc_info[1] is e:
+                raise
+            raise e
+        self.log_exception(exc_info)
+        server_error: Any = InternalServerError(original_exception=e)
+        handler = self._find_error_handler(server_error, self._current_blueprints())
+        if handler is not None:
+            server_error = self.ensure_sync(handler)(server_error)
+        return self.finalize_request(server_error, from_error_handler=True)
+
+    def log_exception(self, exc_info: Any) -> None:
+        ctx = _cv_request.get(None)
+        where = f"{ctx.request.path} [{ctx.request.method}]" if ctx is not None else "?"
+        self.logger.error(f"Exception on {where}", exc_info=exc_info)
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        return False
+
+    # -- running ---------------------------------------------------------------------------------
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: Any,
+    ) -> None:
+        """Serve the app on ``kettle.server`` (with the reloader when debugging)."""
+        if debug is not None:
+            self.debug = bool(debug)
+        run_app(self, host, port, load_dotenv=load_dotenv, **options)
+
+
+def _run_wsgi_app(
+    app: Callable[..., Any], environ: dict[str, Any], cls: type[Response]
+) -> Response:
+    """Call a WSGI app and collect its status, headers and body into a response."""
+    captured: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        captured[:] = [status, headers]
+        return lambda data: body.append(data)
+
+    body: list[bytes] = []
+    iterable = app(environ, start_response)
+    try:
+        body.extend(iterable)
+    finally:
+        close = getattr(iterable, "close", None)
+        if close is not None:
+            close()
+    if not captured:
+        raise TypeError(f"the WSGI app {app!r} did not call start_response")
+    status, headers = captured
+    response = cls(b"".join(body), status=status, headers=headers)
+    return response
+
+
+__all__ = ["Kettle", "RequestRedirect"]

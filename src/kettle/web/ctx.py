@@ -1,0 +1,235 @@
+"""Application and request contexts: what ``current_app``, ``g``, ``request`` and ``session``
+point at while a request (or a ``with app.app_context():`` block) runs.
+
+Rules: pushing sets a contextvar and keeps its token, popping resets it, in strict LIFO
+order (popping the wrong context is an error, not a silent mess). A request context pushes
+an app context first when the current one belongs to another app or there is none. The
+session is opened on first use, so requests that never touch it pay nothing. Teardown
+functions run on pop, each one even if an earlier one failed.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from . import signals
+from .globals import _cv_app, _cv_request
+
+if TYPE_CHECKING:
+    from .appbase import App
+    from .routing import MapAdapter, Rule
+    from .sessions import SessionMixin
+    from .wrappers import Request, Response
+
+F = TypeVar("F", bound=Callable[..., Any])
+_sentinel = object()
+
+
+class _AppCtxGlobals:
+    """The ``g`` object: a plain namespace with dict-like helpers."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.__dict__.get(name, default)
+
+    def pop(self, name: str, default: Any = _sentinel) -> Any:
+        if default is _sentinel:
+            return self.__dict__.pop(name)
+        return self.__dict__.pop(name, default)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        return self.__dict__.setdefault(name, default)
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.__dict__
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dict__)
+
+    def __repr__(self) -> str:
+        return f"<kettle.g of {_cv_app.get().app.name!r}>"
+
+
+class AppContext:
+    """Binds an application (and its ``g``) to the current context."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.url_adapter: MapAdapter | None = app.create_url_adapter(None)
+        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
+        self._tokens: list[contextvars.Token[AppContext]] = []
+
+    def push(self) -> None:
+        self._tokens.append(_cv_app.set(self))
+        if signals.appcontext_pushed.receivers:
+            signals.appcontext_pushed.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+        try:
+            if len(self._tokens) == 1:
+                if exc is _sentinel:
+                    exc = sys.exc_info()[1]
+                self.app.do_teardown_appcontext(exc)
+        finally:
+            ctx = _cv_app.get(None)
+            if ctx is not self:
+                raise AssertionError(f"Popped wrong app context ({ctx!r} instead of {self!r})")
+            _cv_app.reset(self._tokens.pop())
+        if signals.appcontext_popped.receivers:
+            signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def __enter__(self) -> AppContext:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pop(exc_value)
+
+
+class RequestContext:
+    """Binds one request (its ``Request``, session, flashes and URL adapter)."""
+
+    def __init__(
+        self,
+        app: App,
+        environ: dict[str, Any],
+        request: Request | None = None,
+        session: SessionMixin | None = None,
+    ) -> None:
+        self.app = app
+        if request is None:
+            request = app.request_class(environ)
+        self.request: Request = request
+        self.url_adapter: MapAdapter | None = app.create_url_adapter(request)
+        self.flashes: list[tuple[str, str]] | None = None
+        self._session: SessionMixin | None = session
+        self._after_request_functions: list[Callable[[Response], Response]] = []
+        self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
+        self.url_rule: Rule | None = None
+
+    @property
+    def session(self) -> SessionMixin:
+        session = self._session
+        if session is None:
+            interface = self.app.session_interface
+            session = interface.open_session(self.app, self.request)
+            if session is None:
+                session = interface.make_null_session(self.app)
+            self._session = session
+        return session
+
+    @session.setter
+    def session(self, value: SessionMixin) -> None:
+        self._session = value
+
+    @property
+    def session_opened(self) -> bool:
+        return self._session is not None
+
+    def copy(self) -> RequestContext:
+        """A context for the same request and session (for another thread or greenlet)."""
+        return RequestContext(
+            self.app, self.request.environ, request=self.request, session=self._session
+        )
+
+    def match_request(self) -> None:
+        """Kept for Flask compatibility: matching happens in ``app.full_dispatch_request``."""
+
+    def push(self) -> None:
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None or app_ctx.app is not self.app:
+            app_ctx = self.app.app_context()
+            app_ctx.push()
+        else:
+            app_ctx = None
+        self._cv_tokens.append((_cv_request.set(self), app_ctx))
+
+    def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
+        clear_request = len(self._cv_tokens) == 1
+        try:
+            if clear_request:
+                if exc is _sentinel:
+                    exc = sys.exc_info()[1]
+                self.app.do_teardown_request(exc)
+                close = getattr(self.request, "close", None)
+                if close is not None:
+                    close()
+        finally:
+            ctx = _cv_request.get(None)
+            token, app_ctx = self._cv_tokens.pop()
+            _cv_request.reset(token)
+            if app_ctx is not None:
+                app_ctx.pop(exc)
+            if ctx is not self:
+                raise AssertionError(f"Popped wrong request context ({ctx!r} instead of {self!r})")
+
+    def __enter__(self) -> RequestContext:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pop(exc_value)
+
+    def __repr__(self) -> str:
+        request = self.request
+        return f"<{type(self).__name__} {request.url!r} [{request.method}] of {self.app.name}>"
+
+
+def has_request_context() -> bool:
+    """Whether a request context is active."""
+    return _cv_request.get(None) is not None
+
+
+def has_app_context() -> bool:
+    """Whether an application context is active."""
+    return _cv_app.get(None) is not None
+
+
+def after_this_request(f: F) -> F:
+    """Run ``f(response)`` after the current request, before the app's after_request hooks."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'after_this_request' can only be used when a request context is active,"
+            " such as in a view function."
+        )
+    ctx._after_request_functions.append(f)
+    return f
+
+
+def copy_current_request_context(f: F) -> F:
+    """Wrap ``f`` so it runs inside a copy of the current request context (e.g. in a thread)."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'copy_current_request_context' can only be used when a request context is"
+            " active, such as in a view function."
+        )
+    copied = ctx.copy()
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with copied:
+            return copied.app.ensure_sync(f)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

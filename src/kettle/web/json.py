@@ -1,0 +1,135 @@
+"""JSON for the app: ``jsonify``, ``dumps``/``loads`` and the provider interface (``app.json``).
+
+Rules: everything goes through the current app's provider when an app context is active
+and through a default provider otherwise. The default provider writes dates as HTTP dates,
+UUIDs and decimals as strings, dataclasses as dicts and ``__html__`` objects as their HTML;
+it sorts keys and writes compact JSON unless the app is in debug mode (then indented), and
+``jsonify`` ends the body with a newline, all as Flask does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import json as _json
+import uuid
+from datetime import date
+from typing import IO, TYPE_CHECKING, Any
+
+from kettle.http.dates import format_http_date
+
+from .globals import _cv_app
+
+if TYPE_CHECKING:
+    from .appbase import App
+    from .wrappers import Response
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, date):
+        return format_http_date(value)  # type: ignore[arg-type]
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+class JSONProvider:
+    """The interface: subclass and set ``app.json = MyProvider(app)`` to change JSON."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        raise NotImplementedError("a JSONProvider subclass must implement dumps")
+
+    def dump(self, obj: Any, fp: IO[str], **kwargs: Any) -> None:
+        fp.write(self.dumps(obj, **kwargs))
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        raise NotImplementedError("a JSONProvider subclass must implement loads")
+
+    def load(self, fp: IO[Any], **kwargs: Any) -> Any:
+        return self.loads(fp.read(), **kwargs)
+
+    def _prepare_response_obj(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if args and kwargs:
+            raise TypeError("app.json.response() takes either args or kwargs, not both")
+        if not args and not kwargs:
+            return None
+        if len(args) == 1:
+            return args[0]
+        return args or kwargs
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(self.dumps(obj), mimetype="application/json")
+
+
+class DefaultJSONProvider(JSONProvider):
+    """Flask's default behaviour, on the standard library's ``json``."""
+
+    default = staticmethod(_default)
+    ensure_ascii = True
+    sort_keys = True
+    compact: bool | None = None
+    mimetype = "application/json"
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("default", self.default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        return _json.dumps(obj, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return _json.loads(s, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        obj = self._prepare_response_obj(args, kwargs)
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            text = _json.dumps(
+                obj, default=self.default, ensure_ascii=self.ensure_ascii,
+                sort_keys=self.sort_keys, indent=2,
+            )  # fmt: skip
+        else:
+            text = _json.dumps(
+                obj, default=self.default, ensure_ascii=self.ensure_ascii,
+                sort_keys=self.sort_keys, separators=(",", ":"),
+            )  # fmt: skip
+        return self._app.response_class(text + "\n", mimetype=self.mimetype)
+
+
+def dumps(obj: Any, **kwargs: Any) -> str:
+    """Serialize ``obj`` with the current app's provider (or the defaults)."""
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        return ctx.app.json.dumps(obj, **kwargs)
+    kwargs.setdefault("default", _default)
+    return _json.dumps(obj, **kwargs)
+
+
+def dump(obj: Any, fp: IO[str], **kwargs: Any) -> None:
+    fp.write(dumps(obj, **kwargs))
+
+
+def loads(s: str | bytes, **kwargs: Any) -> Any:
+    """Parse JSON with the current app's provider (or the standard library)."""
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        return ctx.app.json.loads(s, **kwargs)
+    return _json.loads(s, **kwargs)
+
+
+def load(fp: IO[Any], **kwargs: Any) -> Any:
+    return loads(fp.read(), **kwargs)
+
+
+def jsonify(*args: Any, **kwargs: Any) -> Response:
+    """A JSON response from one value, several values (a list) or keyword arguments."""
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        raise RuntimeError("jsonify needs an application context (current_app.json)")
+    return ctx.app.json.response(*args, **kwargs)

@@ -1,0 +1,131 @@
+"""Templates in the app: the app's template environment, the loader that looks in the app's
+and the blueprints' template folders, and ``render_template`` and friends.
+
+Rules: the environment is ``kettle.templates.Environment`` created once per app (lazily, on
+first use), with autoescaping for HTML/XML file names and for strings, auto-reload in debug
+mode, and ``url_for``, ``get_flashed_messages``, ``config``, ``request``, ``session`` and
+``g`` as globals. The loader tries the app's folder first, then each blueprint's in
+registration order, so an app can override a blueprint's template. Rendering sends
+``before_render_template`` and ``template_rendered`` only when something listens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from kettle.templates import BaseLoader, Template, TemplateNotFound
+from kettle.templates import Environment as BaseEnvironment
+
+from . import signals
+from .globals import _cv_request, get_current_app
+from .helpers import stream_with_context
+
+if TYPE_CHECKING:
+    from .appbase import App
+
+
+class Environment(BaseEnvironment):
+    """The app's template environment; its loader is the app's ``DispatchingJinjaLoader``."""
+
+    def __init__(self, app: App, **options: Any) -> None:
+        if "loader" not in options:
+            options["loader"] = app.create_global_jinja_loader()
+        super().__init__(**options)
+        self.app = app
+
+
+class DispatchingJinjaLoader(BaseLoader):
+    """Finds a template in the app's folder, then in each blueprint's folder."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def get_source(
+        self, environment: BaseEnvironment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        for loader in self._loaders():
+            try:
+                return loader.get_source(environment, template)
+            except TemplateNotFound:
+                continue
+        raise TemplateNotFound(template)
+
+    def _loaders(self) -> Iterator[BaseLoader]:
+        loader = self.app.jinja_loader
+        if loader is not None:
+            yield loader
+        for blueprint in self.app.iter_blueprints():
+            loader = blueprint.jinja_loader
+            if loader is not None:
+                yield loader
+
+    def list_templates(self) -> list[str]:
+        found: set[str] = set()
+        for loader in self._loaders():
+            found.update(loader.list_templates())
+        return sorted(found)
+
+
+def _render(app: App, template: Template, context: dict[str, Any]) -> str:
+    app.update_template_context(context)
+    if signals.before_render_template.receivers:
+        signals.before_render_template.send(
+            app, _async_wrapper=app.ensure_sync, template=template, context=context
+        )
+    text: str = template.render(context)
+    if signals.template_rendered.receivers:
+        signals.template_rendered.send(
+            app, _async_wrapper=app.ensure_sync, template=template, context=context
+        )
+    return text
+
+
+def render_template(
+    template_name_or_list: str | Template | list[str | Template], **context: Any
+) -> str:
+    """Render a template file (or the first that exists of a list) with ``context``."""
+    app = get_current_app()
+    template = app.jinja_env.get_or_select_template(template_name_or_list)
+    return _render(app, template, context)
+
+
+def render_template_string(source: str, **context: Any) -> str:
+    """Render template source text with ``context``."""
+    app = get_current_app()
+    return _render(app, app.jinja_env.from_string(source), context)
+
+
+def _stream(app: App, template: Template, context: dict[str, Any]) -> Iterator[str]:
+    app.update_template_context(context)
+    if signals.before_render_template.receivers:
+        signals.before_render_template.send(
+            app, _async_wrapper=app.ensure_sync, template=template, context=context
+        )
+
+    def generate() -> Iterator[str]:
+        yield from template.generate(context)
+        if signals.template_rendered.receivers:
+            signals.template_rendered.send(
+                app, _async_wrapper=app.ensure_sync, template=template, context=context
+            )
+
+    chunks = generate()
+    if _cv_request.get(None) is not None:
+        return stream_with_context(chunks)  # type: ignore[no-any-return]
+    return chunks
+
+
+def stream_template(
+    template_name_or_list: str | Template | list[str | Template], **context: Any
+) -> Iterator[str]:
+    """Render a template file piece by piece, for a streamed response."""
+    app = get_current_app()
+    template = app.jinja_env.get_or_select_template(template_name_or_list)
+    return _stream(app, template, context)
+
+
+def stream_template_string(source: str, **context: Any) -> Iterator[str]:
+    """Render template source text piece by piece, for a streamed response."""
+    app = get_current_app()
+    return _stream(app, app.jinja_env.from_string(source), context)

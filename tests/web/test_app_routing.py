@@ -1,0 +1,240 @@
+"""Routes on the app: methods, converters, 404/405/Allow, HEAD/OPTIONS, slashes, url_for."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from kettle import Kettle, request, url_for
+from kettle.web.routing import BaseConverter
+from kettle.web.testing import KettleClient
+
+MakeClient = Callable[[Kettle], KettleClient]
+
+
+def build(app: Kettle) -> Kettle:
+    @app.route("/")
+    def index() -> str:
+        return "index"
+
+    @app.get("/items")
+    def list_items() -> str:
+        return "list"
+
+    @app.post("/items")
+    def create_item() -> tuple[str, int]:
+        return "created", 201
+
+    @app.put("/items/<int:item_id>")
+    def put_item(item_id: int) -> str:
+        return f"put {item_id}"
+
+    @app.delete("/items/<int:item_id>")
+    def delete_item(item_id: int) -> str:
+        return f"deleted {item_id}"
+
+    @app.patch("/items/<int:item_id>")
+    def patch_item(item_id: int) -> str:
+        return f"patched {item_id}"
+
+    @app.route("/user/<name>")
+    def user(name: str) -> str:
+        return f"user {name}"
+
+    @app.route("/num/<float:x>")
+    def num(x: float) -> str:
+        return repr(x)
+
+    @app.route("/files/<path:p>")
+    def files(p: str) -> str:
+        return p
+
+    @app.route("/u/<uuid:u>")
+    def by_uuid(u: uuid.UUID) -> str:
+        return type(u).__name__ + " " + str(u)
+
+    @app.route("/pick/<any(red, blue):color>")
+    def pick(color: str) -> str:
+        return color
+
+    @app.route("/docs/")
+    def docs() -> str:
+        return "docs"
+
+    @app.route("/both", methods=["GET", "POST"])
+    def both() -> str:
+        return request.method
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "body"),
+    [
+        ("GET", "/", 200, "index"),
+        ("GET", "/items", 200, "list"),
+        ("POST", "/items", 201, "created"),
+        ("PUT", "/items/3", 200, "put 3"),
+        ("DELETE", "/items/3", 200, "deleted 3"),
+        ("PATCH", "/items/3", 200, "patched 3"),
+        ("GET", "/user/z%C3%BCrich", 200, "user zürich"),
+        ("GET", "/num/2.5", 200, "2.5"),
+        ("GET", "/files/a/b/c.txt", 200, "a/b/c.txt"),
+        (
+            "GET",
+            "/u/12345678-1234-5678-1234-567812345678",
+            200,
+            "UUID 12345678-1234-5678-1234-567812345678",
+        ),
+        ("GET", "/pick/blue", 200, "blue"),
+        ("POST", "/both", 200, "POST"),
+        ("GET", "/both", 200, "GET"),
+    ],
+)
+def test_routes_dispatch(
+    make_client: MakeClient, app: Kettle, method: str, path: str, status: int, body: str
+) -> None:
+    client = make_client(build(app))
+    response = client.open(path, method=method)
+    assert response.status_code == status
+    assert response.get_data(as_text=True) == body
+
+
+def test_unknown_path_is_404(make_client: MakeClient, app: Kettle) -> None:
+    response = make_client(build(app)).get("/nope")
+    assert response.status_code == 404
+    assert "Not Found" in response.get_data(as_text=True)
+
+
+def test_wrong_method_is_405_with_allow(make_client: MakeClient, app: Kettle) -> None:
+    response = make_client(build(app)).delete("/items")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+
+
+def test_head_is_automatic_and_has_no_body(make_client: MakeClient, app: Kettle) -> None:
+    response = make_client(build(app)).head("/items")
+    assert response.status_code == 200
+    assert response.data == b""
+    assert response.headers["Content-Length"] == "4"
+
+
+def test_options_is_automatic(make_client: MakeClient, app: Kettle) -> None:
+    response = make_client(build(app)).options("/items/1")
+    assert response.status_code == 200
+    assert response.headers["Allow"] == "DELETE, OPTIONS, PATCH, PUT"
+
+
+def test_missing_slash_redirects_308(make_client: MakeClient, app: Kettle) -> None:
+    client = make_client(build(app))
+    response = client.get("/docs?x=1")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "http://localhost/docs/?x=1"
+    followed = client.get("/docs", follow_redirects=True)
+    assert followed.get_data(as_text=True) == "docs"
+    assert [r.status_code for r in followed.history] == [308]
+
+
+def test_converter_rejection_is_404(make_client: MakeClient, app: Kettle) -> None:
+    client = make_client(build(app))
+    assert client.get("/pick/green").status_code == 404
+    assert client.get("/num/3").status_code == 404
+
+
+def test_custom_converter(make_client: MakeClient, app: Kettle) -> None:
+    class ListConverter(BaseConverter):
+        def to_python(self, value: str) -> list[str]:
+            return value.split("+")
+
+        def to_url(self, value: list[str]) -> str:
+            return "+".join(value)
+
+    app.url_map.converters["list"] = ListConverter
+
+    @app.route("/tags/<list:tags>")
+    def tags(tags: list[str]) -> str:
+        return f"{len(tags)}:{url_for('tags', tags=tags)}"
+
+    assert make_client(app).get("/tags/a+b+c").get_data(as_text=True) == "3:/tags/a+b+c"
+
+
+def test_url_for_variants(app: Kettle) -> None:
+    build(app)
+
+    @app.route("/post/<int:post_id>", methods=["GET"])
+    def show_post(post_id: int) -> str:
+        return ""
+
+    @app.route("/post/<int:post_id>", methods=["POST"], endpoint="edit_post")
+    def edit_post(post_id: int) -> str:
+        return ""
+
+    with app.test_request_context("/", base_url="http://example.com/app"):
+        assert url_for("index") == "/app/"
+        assert url_for("show_post", post_id=3) == "/app/post/3"
+        assert url_for("show_post", post_id=3, q="a b", tag=["x", "y"]) == (
+            "/app/post/3?q=a+b&tag=x&tag=y"
+        )
+        assert url_for("show_post", post_id=3, _anchor="c 1") == "/app/post/3#c%201"
+        assert url_for("show_post", post_id=3, _external=True) == "http://example.com/app/post/3"
+        assert url_for("show_post", post_id=3, _scheme="https", _external=True) == (
+            "https://example.com/app/post/3"
+        )
+        assert url_for("edit_post", post_id=4, _method="POST") == "/app/post/4"
+        assert url_for("static", filename="a.css") == "/app/static/a.css"
+        with pytest.raises(ValueError, match="'_external' must be True"):
+            url_for("index", _scheme="https", _external=False)
+
+
+def test_url_for_build_error(app: Kettle) -> None:
+    build(app)
+    with (
+        app.test_request_context("/"),
+        pytest.raises(Exception, match="Could not build url for endpoint 'user'"),
+    ):
+        url_for("user")
+
+
+def test_url_for_outside_request_needs_server_name(app: Kettle) -> None:
+    build(app)
+    with app.app_context(), pytest.raises(RuntimeError, match="SERVER_NAME"):
+        url_for("index")
+    app.config.update(SERVER_NAME="example.org", PREFERRED_URL_SCHEME="https")
+    with app.app_context():
+        assert url_for("user", name="x") == "https://example.org/user/x"
+
+
+def test_duplicate_endpoint_is_rejected(app: Kettle) -> None:
+    @app.route("/a")
+    def view() -> str:
+        return "a"
+
+    with pytest.raises(AssertionError, match="overwriting an existing endpoint function: view"):
+
+        @app.route("/b", endpoint="view")
+        def other() -> str:
+            return "b"
+
+
+def test_methods_as_string_is_rejected(app: Kettle) -> None:
+    with pytest.raises(TypeError, match="Allowed methods must be a list of strings"):
+        app.add_url_rule("/x", "x", lambda: "x", methods="GET")
+
+
+def test_route_after_first_request_is_rejected(app: Kettle) -> None:
+    build(app)
+    app.test_client().get("/")
+    with pytest.raises(AssertionError, match="already handled its first request"):
+        app.add_url_rule("/late", "late", lambda: "late")
+
+
+def test_add_url_rule_and_endpoint_decorator(make_client: MakeClient, app: Kettle) -> None:
+    app.add_url_rule("/plain", "plain")
+
+    @app.endpoint("plain")
+    def plain() -> str:
+        return "via endpoint"
+
+    assert make_client(app).get("/plain").get_data(as_text=True) == "via endpoint"

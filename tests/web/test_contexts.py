@@ -1,0 +1,181 @@
+"""Contexts, context-local names, signals, config loading and class-based views."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kettle import (
+    Kettle,
+    MethodView,
+    View,
+    copy_current_request_context,
+    current_app,
+    g,
+    get_current_app,
+    get_request,
+    has_app_context,
+    has_request_context,
+    render_template_string,
+    request,
+    request_finished,
+    request_started,
+    session,
+    template_rendered,
+)
+from kettle.web.config import Config
+from kettle.web.testing import KettleClient
+
+MakeClient = Callable[[Kettle], KettleClient]
+
+
+def test_outside_contexts_are_clear_errors() -> None:
+    with pytest.raises(RuntimeError, match="Working outside of request context"):
+        request.path  # noqa: B018
+    with pytest.raises(RuntimeError, match="Working outside of application context"):
+        current_app.name  # noqa: B018
+    assert not has_request_context()
+    assert not has_app_context()
+    assert repr(request) == "<unbound request>"
+
+
+def test_app_context_and_g(app: Kettle) -> None:
+    with app.app_context():
+        assert has_app_context() and not has_request_context()
+        assert current_app._get_current_object() is app
+        assert get_current_app() is app
+        g.x = 1
+        assert g.get("x") == 1 and "x" in g and g.pop("x") == 1
+        assert g.get("x", "gone") == "gone"
+    assert not has_app_context()
+
+
+def test_test_request_context(app: Kettle) -> None:
+    with app.test_request_context(
+        "/path?a=1&a=2", method="POST", data={"f": "v"}, headers={"X-H": "h"}
+    ):
+        assert get_request() is request._get_current_object()
+        assert request.path == "/path"
+        assert request.args.getlist("a") == ["1", "2"]
+        assert request.form["f"] == "v"
+        assert request.headers["X-H"] == "h"
+        assert request.method == "POST"
+        assert session.get("missing") is None
+
+
+def test_nested_contexts_restore(app: Kettle) -> None:
+    other = Kettle("other")
+    with app.app_context():
+        with other.app_context():
+            assert current_app.name == "other"
+        assert current_app._get_current_object() is app
+
+
+def test_copy_current_request_context_in_thread(app: Kettle) -> None:
+    results: list[str] = []
+
+    @app.route("/")
+    def index() -> str:
+        @copy_current_request_context
+        def work() -> None:
+            results.append(request.args["q"])
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join(5)
+        return "ok"
+
+    app.test_client().get("/?q=threaded")
+    assert results == ["threaded"]
+
+
+def test_signals(make_client: MakeClient, app: Kettle) -> None:
+    seen: list[Any] = []
+
+    def started(sender: Kettle, **extra: Any) -> None:
+        seen.append(("started", request.path))
+
+    def finished(sender: Kettle, response: Any, **extra: Any) -> None:
+        seen.append(("finished", response.status_code))
+
+    def rendered(sender: Kettle, template: Any, context: dict[str, Any], **extra: Any) -> None:
+        seen.append(("rendered", context["name"]))
+
+    app.add_url_rule("/", "i", lambda: render_template_string("{{ name }}", name="n"))
+    with (
+        request_started.connected_to(started, app),
+        request_finished.connected_to(finished, app),
+        template_rendered.connected_to(rendered, app),
+    ):
+        make_client(app).get("/")
+    assert seen == [("started", "/"), ("rendered", "n"), ("finished", 200)]
+
+
+def test_config_loading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = Config(tmp_path, {"DEFAULT": 1})
+    (tmp_path / "settings.py").write_text("SECRET = 'abc'\nlower = 1\nNUMBER = 3\n")
+    assert config.from_pyfile("settings.py")
+    assert config["SECRET"] == "abc" and config["NUMBER"] == 3 and "lower" not in config
+    assert config.from_pyfile("missing.py", silent=True) is False
+    with pytest.raises(FileNotFoundError, match="Unable to load configuration file"):
+        config.from_pyfile("missing.py")
+    (tmp_path / "c.json").write_text('{"FROM_JSON": [1, 2], "ignored": 0}')
+    config.from_file("c.json", load=json.load)
+    assert config["FROM_JSON"] == [1, 2] and "ignored" not in config
+
+    class Obj:
+        UPPER = "yes"
+        lower = "no"
+
+    config.from_object(Obj)
+    assert config["UPPER"] == "yes" and "lower" not in config
+    config.from_mapping({"MAPPED": 1}, OTHER=2)
+    assert (config["MAPPED"], config["OTHER"]) == (1, 2)
+    monkeypatch.setenv("KETTLE_PORT", "8080")
+    monkeypatch.setenv("KETTLE_NAME", "not json")
+    monkeypatch.setenv("KETTLE_DB__HOST", '"db"')
+    config.from_prefixed_env("KETTLE")
+    assert (config["PORT"], config["NAME"], config["DB"]) == (8080, "not json", {"HOST": "db"})
+    config.update(IMAGE_STORE_PATH="/p", IMAGE_STORE_URL="/u", OTHER_X=1)
+    assert config.get_namespace("IMAGE_STORE_") == {"path": "/p", "url": "/u"}
+
+
+def test_config_from_object_string(app: Kettle) -> None:
+    app.config.from_object("json.decoder")
+    assert "JSONArray" not in app.config
+    assert app.config["TESTING"] is False
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_views(make_client: MakeClient, app: Kettle) -> None:
+    class Hello(View):
+        methods = ["GET", "POST"]
+
+        def __init__(self, greeting: str) -> None:
+            self.greeting = greeting
+
+        def dispatch_request(self, name: str) -> str:
+            return f"{self.greeting} {name} via {request.method}"
+
+    class Item(MethodView):
+        def get(self, item_id: int) -> str:
+            return f"get {item_id}"
+
+        def post(self, item_id: int) -> tuple[str, int]:
+            return f"post {item_id}", 201
+
+    app.add_url_rule("/hello/<name>", view_func=Hello.as_view("hello", "hi"))
+    app.add_url_rule("/item/<int:item_id>", view_func=Item.as_view("item"))
+    client = make_client(app)
+    assert client.post("/hello/bo").get_data(as_text=True) == "hi bo via POST"
+    assert client.get("/item/3").get_data(as_text=True) == "get 3"
+    assert client.post("/item/3").status_code == 201
+    assert client.head("/item/3").status_code == 200
+    deleted = client.delete("/item/3")
+    assert deleted.status_code == 405
+    assert deleted.headers["Allow"] == "GET, HEAD, OPTIONS, POST"

@@ -1,0 +1,146 @@
+"""Signed-cookie sessions, permanent sessions, cookie options and flashed messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from kettle import Kettle, flash, get_flashed_messages, session
+from kettle.web.testing import KettleClient
+
+MakeClient = Callable[[Kettle], KettleClient]
+
+
+def counter_app(app: Kettle) -> Kettle:
+    @app.route("/count")
+    def count() -> str:
+        session["n"] = session.get("n", 0) + 1
+        return str(session["n"])
+
+    @app.route("/peek")
+    def peek() -> str:
+        return repr(session.get("n"))
+
+    @app.route("/clear")
+    def clear() -> str:
+        session.clear()
+        return "cleared"
+
+    @app.route("/permanent")
+    def permanent() -> str:
+        session.permanent = True
+        session["p"] = 1
+        return "ok"
+
+    return app
+
+
+def set_cookie_header(response: object) -> str:
+    return ";".join(response.headers.getlist("Set-Cookie"))  # type: ignore[attr-defined]
+
+
+def test_session_round_trip(make_client: MakeClient, app: Kettle) -> None:
+    client = make_client(counter_app(app))
+    assert [client.get("/count").get_data(as_text=True) for _ in range(3)] == ["1", "2", "3"]
+    assert client.get("/peek").get_data(as_text=True) == "3"
+    assert client.get("/clear").get_data(as_text=True) == "cleared"
+    assert client.get("/peek").get_data(as_text=True) == "None"
+
+
+def test_cookie_defaults_are_httponly_and_lax(make_client: MakeClient, app: Kettle) -> None:
+    response = make_client(counter_app(app)).get("/count")
+    header = set_cookie_header(response)
+    assert header.startswith("session=")
+    assert "HttpOnly" in header
+    assert "SameSite=Lax" in header
+    assert "Path=/" in header
+    assert "Expires" not in header
+    assert response.headers["Vary"] == "Cookie"
+
+
+def test_unmodified_session_sets_no_cookie(make_client: MakeClient, app: Kettle) -> None:
+    response = make_client(counter_app(app)).get("/peek")
+    assert response.headers.getlist("Set-Cookie") == []
+
+
+def test_cookie_options(make_client: MakeClient, app: Kettle) -> None:
+    app.config.update(
+        SESSION_COOKIE_NAME="sid",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_PATH="/count",
+        SESSION_COOKIE_DOMAIN="example.com",
+    )
+    header = set_cookie_header(make_client(counter_app(app)).get("/count"))
+    assert header.startswith("sid=")
+    for part in ("Secure", "SameSite=Strict", "Path=/count", "Domain=example.com"):
+        assert part in header
+
+
+def test_permanent_session_has_expiry(make_client: MakeClient, app: Kettle) -> None:
+    app.permanent_session_lifetime = timedelta(days=2)  # type: ignore[assignment]
+    header = set_cookie_header(make_client(counter_app(app)).get("/permanent"))
+    assert "Expires=" in header
+
+
+def test_tampered_cookie_gives_empty_session(app: Kettle) -> None:
+    client = counter_app(app).test_client()
+    client.get("/count")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    client.set_cookie("session", cookie.value[:-2] + "xx")
+    assert client.get("/peek").get_data(as_text=True) == "None"
+
+
+def test_secret_key_fallbacks_still_read_old_cookies(app: Kettle) -> None:
+    client = counter_app(app).test_client()
+    client.get("/count")
+    app.config.update(SECRET_KEY="new secret", SECRET_KEY_FALLBACKS=["test secret"])
+    assert client.get("/peek").get_data(as_text=True) == "1"
+    app.config.update(SECRET_KEY_FALLBACKS=[])
+    assert client.get("/peek").get_data(as_text=True) == "None"
+
+
+def test_no_secret_key_is_a_clear_error(app: Kettle) -> None:
+    app.config["SECRET_KEY"] = None
+    app.testing = True
+    counter_app(app)
+    with pytest.raises(RuntimeError, match="no secret key was set"):
+        app.test_client().get("/count")
+    assert app.test_client().get("/peek").get_data(as_text=True) == "None"
+
+
+def test_session_transaction(app: Kettle) -> None:
+    client = counter_app(app).test_client()
+    with client.session_transaction() as sess:
+        sess["n"] = 41
+    assert client.get("/count").get_data(as_text=True) == "42"
+
+
+def test_flash_with_categories(make_client: MakeClient, app: Kettle) -> None:
+    @app.route("/flash")
+    def do_flash() -> str:
+        flash("saved")
+        flash("careful", "warning")
+        flash("broken", "error")
+        return "flashed"
+
+    @app.route("/show")
+    def show() -> str:
+        first = get_flashed_messages()
+        again = get_flashed_messages(with_categories=True)
+        only = get_flashed_messages(category_filter=["error", "warning"])
+        return repr((first, again, only))
+
+    client = make_client(app)
+    client.get("/flash")
+    assert client.get("/show").get_data(as_text=True) == repr(
+        (
+            ["saved", "careful", "broken"],
+            [("message", "saved"), ("warning", "careful"), ("error", "broken")],
+            ["careful", "broken"],
+        )
+    )
+    assert client.get("/show").get_data(as_text=True) == repr(([], [], []))
