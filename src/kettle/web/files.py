@@ -32,7 +32,7 @@ from urllib.parse import quote
 
 from .exceptions import NotFound
 from .globals import _cv_app, _cv_request
-from .wrappers import Response
+from .wrappers import RangeBody, Response
 
 _BLOCK = 65536
 _WINDOWS_DEVICES = frozenset(
@@ -77,46 +77,17 @@ def _is_device_name(filename: str) -> bool:
     return os.name == "nt" and base in _WINDOWS_DEVICES
 
 
-class RangeBody:
-    """Yields ``length`` bytes of a file from ``start``, then closes the file."""
-
-    def __init__(self, file: IO[bytes], start: int, length: int) -> None:
-        self.file = file
-        self.start = start
-        self.length = length
-
-    def __iter__(self) -> Iterator[bytes]:
-        self.file.seek(self.start)
-        left = self.length
-        while left > 0:
-            block = self.file.read(min(_BLOCK, left))
-            if not block:
-                break
-            left -= len(block)
-            yield block
-
-    def close(self) -> None:
-        self.file.close()
-
-
 class FileBody:
-    """A whole file as a body; ranges replace it with a ``RangeBody``."""
+    """A whole file as a body when the server offers no ``wsgi.file_wrapper``."""
 
-    def __init__(self, file: IO[bytes], environ: dict[str, Any]) -> None:
-        self.file = file
-        wrapper = environ.get("wsgi.file_wrapper")
-        self._iterable: Any = wrapper(file, _BLOCK) if wrapper is not None else None
+    def __init__(self, file: IO[bytes]) -> None:
+        self.filelike = file
 
     def __iter__(self) -> Iterator[bytes]:
-        if self._iterable is not None:
-            return iter(self._iterable)
-        return iter(lambda: self.file.read(_BLOCK), b"")
-
-    def wrap_range(self, start: int, length: int) -> RangeBody:
-        return RangeBody(self.file, start, length)
+        return iter(lambda: self.filelike.read(_BLOCK), b"")
 
     def close(self) -> None:
-        self.file.close()
+        self.filelike.close()
 
 
 def _content_disposition(kind: str, name: str) -> str:
@@ -241,7 +212,10 @@ def _build(
         response.headers["X-Sendfile"] = path
         response.headers["Content-Length"] = str(size or 0)
         return response
-    response = response_class(FileBody(file, environ), mimetype=mimetype, direct_passthrough=True)
+    wrapper = environ.get("wsgi.file_wrapper")
+    # The server's own wrapper lets it use sendfile; a Range swaps it for a RangeBody.
+    body = wrapper(file, _BLOCK) if wrapper is not None else FileBody(file)
+    response = response_class(body, mimetype=mimetype, direct_passthrough=True)
     if size is not None:
         response.headers["Content-Length"] = str(size)
     return response

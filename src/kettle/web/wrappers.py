@@ -18,6 +18,7 @@ Rules:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import cached_property
 from typing import IO, Any
 from urllib.parse import quote
@@ -651,11 +652,33 @@ class Response(ResponseBase):
         return True
 
     def _wrap_range(self, start: int, length: int) -> None:
-        wrap = getattr(self.response, "wrap_range", None)
-        if wrap is not None:
-            self.response = wrap(start, length)
+        filelike = getattr(self.response, "filelike", None)
+        if filelike is not None and hasattr(filelike, "seek"):
+            self.response = RangeBody(filelike, start, length)
             return
         self.response = [b"".join(self.iter_encoded())[start : start + length]]
+
+
+class RangeBody:
+    """Yields ``length`` bytes of a seekable file from ``start``, then closes the file."""
+
+    def __init__(self, file: IO[bytes], start: int, length: int) -> None:
+        self.filelike = file
+        self.start = start
+        self.length = length
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.filelike.seek(self.start)
+        left = self.length
+        while left > 0:
+            block = self.filelike.read(min(65536, left))
+            if not block:
+                break
+            left -= len(block)
+            yield block
+
+    def close(self) -> None:
+        self.filelike.close()
 
 
 def redirect(
