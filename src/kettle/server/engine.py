@@ -224,25 +224,27 @@ class Engine:
 
     def _add(self, sock: socket.socket, address: Any, listener: socket.socket) -> None:
         base = self.base_environ.copy()
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            base["REMOTE_ADDR"] = address[0]
-            base["REMOTE_PORT"] = str(address[1])
-        else:
-            base["REMOTE_ADDR"] = ""
-            base["REMOTE_PORT"] = ""
-        tls = self.ssl_context is not None
-        if tls:
-            sock.setblocking(False)
-            sock = self.ssl_context.wrap_socket(  # type: ignore[union-attr]  # tls checked
-                sock, server_side=True, do_handshake_on_connect=False
-            )
-        else:
-            sock.setblocking(True)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, self._rcvtimeo)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, self._sndtimeo)
-        conn = Connection(sock, base, self, tls)
-        conn.deadline = time.monotonic() + self.header_timeout
-        conn.parked = True
-        self.conns[conn.fd] = conn
-        self._epoll.register(conn.fd, _ARM)
+        try:
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                base["REMOTE_ADDR"] = address[0]
+                base["REMOTE_PORT"] = str(address[1])
+            else:
+                base["REMOTE_ADDR"] = ""
+                base["REMOTE_PORT"] = ""
+            context = self.ssl_context
+            if context is not None:
+                sock.setblocking(False)
+                sock = context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+            else:
+                sock.setblocking(True)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, self._rcvtimeo)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, self._sndtimeo)
+            conn = Connection(sock, base, self, context is not None)
+            conn.deadline = time.monotonic() + self.header_timeout
+            conn.parked = True
+            self._epoll.register(conn.fd, _ARM)
+            self.conns[conn.fd] = conn  # this thread polls, so no event can come first
+        except (OSError, ValueError) as exc:
+            log.warning("could not set up an accepted connection: %s", exc)
+            sock.close()
