@@ -33,7 +33,11 @@ class MultiDict(dict[str, Any]):
         super().__init__()
         if mapping is None:
             return
-        if isinstance(mapping, MultiDict):
+        if type(mapping) is list:
+            setdefault = dict.setdefault
+            for key, value in mapping:
+                setdefault(self, key, []).append(value)
+        elif isinstance(mapping, MultiDict):
             for key, values in mapping.lists():
                 dict.__setitem__(self, key, list(values))
         elif isinstance(mapping, Mapping):
