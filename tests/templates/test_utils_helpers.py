@@ -6,14 +6,18 @@ import copy
 import pickle
 
 import pytest
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from kettle.templates.utils import (
     Cycler,
     Joiner,
     LRUCache,
     Namespace,
+    _escape_text,
+    _escape_text_portable,
     consume,
+    escape_markup,
+    escape_text,
     generate_lorem_ipsum,
     htmlsafe_json_dumps,
     is_undefined,
@@ -143,3 +147,23 @@ def test_helpers() -> None:
     consume(it)
     assert list(it) == []
     assert is_undefined(1) is False
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['<a href="x">&\'', "plain", 3, 2.5, True, None, Markup("<b>"), ["<"], object()],
+    ids=["str", "plain", "int", "float", "bool", "none", "markup", "list", "object"],
+)
+def test_fast_escaping_matches_markupsafe(value: object) -> None:
+    assert escape_text(value) == str(escape(value))
+    assert escape_markup(value) == escape(value)
+    assert type(escape_markup(value)) is Markup
+
+
+def test_portable_escaping_matches_the_c_helper() -> None:
+    text = "<a href=\"x\" title='y'>&amp;</a>"
+    assert (
+        _escape_text_portable(text)
+        == _escape_text(text)
+        == ("&lt;a href=&#34;x&#34; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;")
+    )

@@ -72,6 +72,7 @@ from .seqfilters import (
 )
 from .undefined import Undefined
 from .utils import (
+    escape_markup,
     htmlsafe_json_dumps,
     pass_environment,
     pass_eval_context,
@@ -429,8 +430,8 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "d": do_default,
     "default": do_default,
     "dictsort": do_dictsort,
-    "e": escape,
-    "escape": escape,
+    "e": escape_markup,
+    "escape": escape_markup,
     "filesizeformat": do_filesizeformat,
     "first": do_first,
     "float": do_float,
