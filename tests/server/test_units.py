@@ -1,0 +1,194 @@
+"""Pure functions without sockets: status table, HTTP dates, response heads, environ keys."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kettle.http.dates import DateHeader, format_http_date, parse_http_date
+from kettle.http.status import has_no_body, parse_status, reason_phrase, status_string
+from kettle.server.environ import Input, environ_key, fill_environ, split_target
+from kettle.server.protocol import Request
+from kettle.server.response import chunk, encode_fields, error_response, header_kind, status_line
+
+
+def test_reason_phrases() -> None:
+    assert [reason_phrase(c) for c in (200, 404, 413, 431, 599)] == [
+        "OK",
+        "Not Found",
+        "Content Too Large",
+        "Request Header Fields Too Large",
+        "Unknown",
+    ]
+    assert status_string(503) == "503 Service Unavailable"
+    with pytest.raises(ValueError, match="100-999"):
+        reason_phrase(42)
+    with pytest.raises(ValueError, match="100-999"):
+        reason_phrase(True)
+
+
+@pytest.mark.parametrize(
+    ("status", "code"), [("200 OK", 200), ("599 ", 599), ("404 Not Found", 404)]
+)
+def test_parse_status(status: str, code: int) -> None:
+    assert parse_status(status) == code
+
+
+@pytest.mark.parametrize(
+    "status", ["200", "OK 200", "20 OK", "200OK", "099 Low", "200 OK\r\nX: y", "200 Ünïcode"]
+)
+def test_parse_status_rejects(status: str) -> None:
+    with pytest.raises(ValueError):
+        parse_status(status)
+
+
+def test_has_no_body() -> None:
+    assert [has_no_body(c) for c in (101, 200, 204, 304, 404)] == [True, False, True, True, False]
+
+
+def test_format_http_date() -> None:
+    assert format_http_date(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT"
+    assert format_http_date(datetime(1994, 11, 6, 8, 49, 37)) == "Sun, 06 Nov 1994 08:49:37 GMT"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sun, 06 Nov 1994 08:49:37 GMT",
+        "Sunday, 06-Nov-94 08:49:37 GMT",
+        "Sun Nov  6 08:49:37 1994",
+    ],
+    ids=["imf-fixdate", "rfc850", "asctime"],
+)
+def test_parse_http_date_three_forms(text: str) -> None:
+    assert parse_http_date(text) == datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [None, "", "yesterday", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 31 Feb 1994 08:49:37 GMT",
+     "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT"],
+)  # fmt: skip
+def test_parse_http_date_rejects(text: str | None) -> None:
+    assert parse_http_date(text) is None
+
+
+@given(st.integers(min_value=0, max_value=253402300799))
+def test_http_date_round_trip(seconds: int) -> None:
+    parsed = parse_http_date(format_http_date(seconds))
+    assert parsed is not None and parsed.timestamp() == seconds
+
+
+def test_date_header_is_current() -> None:
+    line = DateHeader().line()
+    assert line.startswith(b"Date: ") and line.endswith(b" GMT\r\n")
+    parsed = parse_http_date(line[6:-2].decode())
+    assert parsed is not None and abs(parsed.timestamp() - time.time()) < 2
+
+
+def test_status_line_and_header_kind() -> None:
+    assert status_line("404 Not Found") == (b"HTTP/1.1 404 Not Found\r\n", 404)
+    assert [header_kind(n) for n in ("X-A", "content-length", "Connection", "DATE")] == [
+        0,
+        1,
+        2,
+        3,
+    ]
+    with pytest.raises(ValueError, match="invalid response header name"):
+        header_kind("Bad:Name")
+
+
+def test_encode_fields_refuses_line_breaks() -> None:
+    assert encode_fields(["A: 1\r\n", "B: é\r\n"], 2) == b"A: 1\r\nB: \xe9\r\n"
+    for bad in ("A: 1\r\nX: 2\r\n", "A: 1\n\r\n", "A: \x001\r\n"):
+        with pytest.raises(ValueError):
+            encode_fields([bad], 1)
+    with pytest.raises(ValueError, match="latin-1"):
+        encode_fields(["A: \u20ac\r\n"], 1)
+
+
+def test_chunk_and_error_response() -> None:
+    assert chunk(b"hello world!") == b"c\r\nhello world!\r\n"
+    raw = error_response(404, "no such thing", close=False)
+    assert raw.startswith(
+        b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Length: 28\r\nServer: kettle\r\nDate: "
+    )
+    assert raw.endswith(b" GMT\r\n\r\n404 Not Found\nno such thing\n")
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        (b"/a/b?x=1", (b"/a/b", b"x=1")),
+        (b"/a?x=1#frag", (b"/a", b"x=1")),
+        (b"/a#frag", (b"/a", b"")),
+        (b"*", (b"*", b"")),
+        (b"http://h:1/p?q", (b"/p", b"q")),
+        (b"https://h", (b"/", b"")),
+        (b"http://h?q=1", (b"/", b"q=1")),
+        (b"example.com:443", (b"example.com:443", b"")),
+    ],
+)
+def test_split_target(target: bytes, expected: tuple[bytes, bytes]) -> None:
+    assert split_target(target) == expected
+
+
+def test_environ_keys() -> None:
+    assert environ_key(b"X-Forwarded-For") == "HTTP_X_FORWARDED_FOR"
+    assert environ_key(b"content-type") == "CONTENT_TYPE"
+    assert environ_key(b"X_Forwarded_For") is None
+
+
+def test_fill_environ() -> None:
+    request = Request(
+        "PUT",
+        b"/%E2%82%AC/x?a=%20",
+        "1.0",
+        [(b"Host", b"h"), (b"Content-Length", b"3"), (b"Accept", b"a"), (b"accept", b"b")],
+        False,
+        False,
+        False,
+        3,
+        False,
+    )
+    environ: dict[str, object] = {}
+    fill_environ(environ, request)
+    assert environ == {
+        "REQUEST_METHOD": "PUT",
+        "PATH_INFO": "/\xe2\x82\xac/x",
+        "QUERY_STRING": "a=%20",
+        "RAW_URI": "/%E2%82%AC/x?a=%20",
+        "REQUEST_URI": "/%E2%82%AC/x?a=%20",
+        "SERVER_PROTOCOL": "HTTP/1.0",
+        "HTTP_HOST": "h",
+        "CONTENT_LENGTH": "3",
+        "HTTP_ACCEPT": "a, b",
+    }
+
+
+def make_input(*pieces: bytes) -> Input:
+    queue = list(pieces)
+    return Input(lambda: queue.pop(0) if queue else None)
+
+
+def test_input_read_sizes() -> None:
+    stream = make_input(b"ab", b"cde", b"f")
+    assert [stream.read(4), stream.read(0), stream.read(), stream.read(3)] == [
+        b"abcd",
+        b"",
+        b"ef",
+        b"",
+    ]
+
+
+def test_input_readline_limits() -> None:
+    stream = make_input(b"abc", b"def\ngh\n", b"tail")
+    assert stream.readline(2) == b"ab"
+    assert stream.readline() == b"cdef\n"
+    assert stream.readlines() == [b"gh\n", b"tail"]
+    assert stream.readline() == b""
