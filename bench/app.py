@@ -151,7 +151,7 @@ def flask_app() -> Any:
 
 def wrk(port: int, path: str, duration: float) -> float:
     output = subprocess.run(
-        ["wrk", "-t2", "-c16", f"-d{duration}s", f"http://127.0.0.1:{port}{path}"],
+        ["wrk", "-t2", "-c16", f"-d{max(1, round(duration))}s", f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, timeout=duration + 30, check=True,
     ).stdout  # fmt: skip
     for line in output.splitlines():
@@ -180,7 +180,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--batch", type=int, default=2000)
-    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--serve", choices=("kettle", "werkzeug"))
     parser.add_argument("--port", type=int, default=0)

@@ -144,3 +144,54 @@ def test_flash_with_categories(make_client: MakeClient, app: Kettle) -> None:
         )
     )
     assert client.get("/show").get_data(as_text=True) == repr(([], [], []))
+
+
+def test_session_cookies_interoperate_with_flask(app: Kettle) -> None:
+    import datetime
+    import uuid
+
+    import flask
+
+    value = {
+        "user": "ann",
+        "ids": (1, 2),
+        "raw": b"\x00bytes",
+        "when": datetime.datetime(2024, 5, 6, 7, 8, 9, tzinfo=datetime.UTC),
+        "uid": uuid.UUID(int=7),
+    }
+    flask_app = flask.Flask(__name__)
+    flask_app.secret_key = "test secret"
+
+    @flask_app.route("/write")
+    def flask_write() -> str:
+        flask.session.update(value)
+        return "written"
+
+    @flask_app.route("/read")
+    def flask_read() -> str:
+        return repr(sorted(flask.session.items()))
+
+    counter_app(app)
+
+    @app.route("/write")
+    def kettle_write() -> str:
+        session.update(value)
+        return "written"
+
+    @app.route("/read")
+    def kettle_read() -> str:
+        return repr(sorted(session.items()))
+
+    expected = repr(sorted(value.items()))
+    flask_client = flask_app.test_client()
+    flask_client.get("/write")
+    flask_cookie = flask_client.get_cookie("session")
+    assert flask_cookie is not None
+    kettle_client = app.test_client()
+    kettle_client.set_cookie("session", flask_cookie.value)
+    assert kettle_client.get("/read").get_data(as_text=True) == expected
+    kettle_client.get("/write")
+    kettle_cookie = kettle_client.get_cookie("session")
+    assert kettle_cookie is not None
+    flask_client.set_cookie("session", kettle_cookie.value)
+    assert flask_client.get("/read").get_data(as_text=True) == expected

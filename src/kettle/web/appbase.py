@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import click
 
-from kettle.realtime.websocket import HandshakeError, accept
+from kettle.realtime.websocket import ConnectionClosed, HandshakeError, accept
 
 from . import cli as cli_module
 from . import signals
@@ -330,9 +330,12 @@ class App(Scaffold):
                     return self.response_class(error.reason, status=error.status)
                 try:
                     handler(ws, **view_args)
+                except ConnectionClosed:
+                    pass  # the client went away: nothing left to answer
                 finally:
                     ws.close()
-                return self.response_class(b"", status=200)
+                # The server no longer owns the connection; this response is never sent.
+                return self.response_class(b"", status=101)
 
             websocket_view.__name__ = endpoint
             self.add_url_rule(rule, endpoint, websocket_view, methods=["GET"], **options)
