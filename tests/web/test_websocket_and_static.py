@@ -23,11 +23,13 @@ def test_websocket_route_echoes_over_kettle_server(app: Kettle) -> None:
         for message in ws:
             ws.send(f"{room}: {message}")
 
-    with Server(app, "127.0.0.1", 0, threads=4) as server:
-        with connect(f"ws://127.0.0.1:{server.port}/ws/lobby?user=ann", open_timeout=5) as ws:
-            assert ws.recv(timeout=5) == "joined lobby as ann"
-            ws.send("hello")
-            assert ws.recv(timeout=5) == "lobby: hello"
+    with (
+        Server(app, "127.0.0.1", 0, threads=4) as server,
+        connect(f"ws://127.0.0.1:{server.port}/ws/lobby?user=ann", open_timeout=5) as ws,
+    ):
+        assert ws.recv(timeout=5) == "joined lobby as ann"
+        ws.send("hello")
+        assert ws.recv(timeout=5) == "lobby: hello"
 
 
 def test_websocket_route_refuses_plain_http(make_client: MakeClient, app: Kettle) -> None:
