@@ -245,3 +245,18 @@ def test_plain_click_command_gets_app_context(app_dir: Path) -> None:
     result = CliRunner().invoke(main, ["--app", "plain_app", "who"], obj=ScriptInfo())
     assert result.exit_code == 0, result.output
     assert result.output == "app is plain_app\n"
+
+
+def test_dotenv_files_are_loaded(app_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (app_dir / ".flaskenv").write_text("KETTLE_APP=hello_app\nBLOG_TITLE=from flaskenv\n")
+    (app_dir / ".env").write_text("BLOG_TITLE=from env\n")
+    monkeypatch.delenv("KETTLE_APP", raising=False)
+    monkeypatch.delenv("BLOG_TITLE", raising=False)
+    result = CliRunner().invoke(main, ["greet"], obj=ScriptInfo())
+    try:
+        assert result.exit_code == 0, result.output
+        assert result.output == "greetings from hello_app\n"
+        assert os.environ["BLOG_TITLE"] == "from env"
+    finally:
+        os.environ.pop("KETTLE_APP", None)
+        os.environ.pop("BLOG_TITLE", None)
