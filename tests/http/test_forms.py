@@ -177,3 +177,23 @@ def test_file_storage_defaults() -> None:
     assert storage.mimetype_params == {"charset": "utf-8"}
     assert storage.read() == b"data"
     assert repr(storage) == "<FileStorage: None ('text/csv; charset=utf-8')>"
+
+
+def test_unknown_length_body_over_the_limit_raises_while_reading() -> None:
+    env = environ(b"0123456789", "text/plain", length=None)
+    env["wsgi.input_terminated"] = True
+    stream = get_input_stream(env, max_content_length=5)
+    assert stream.read(5) == b"01234"
+    with pytest.raises(ContentTooLargeError):
+        stream.read()
+    small = environ(b"0123", "text/plain", length=None)
+    small["wsgi.input_terminated"] = True
+    assert get_input_stream(small, max_content_length=5).read() == b"0123"
+
+
+def test_chunked_multipart_over_the_limit() -> None:
+    body = multipart([("a", None, b"x" * 100, None)])
+    env = environ(body, "multipart/form-data; boundary=XyZ", length=None)
+    env["wsgi.input_terminated"] = True
+    with pytest.raises(ContentTooLargeError):
+        parse_form_data(env, max_content_length=50)

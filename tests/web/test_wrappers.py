@@ -152,6 +152,16 @@ def test_limits_raise_413() -> None:
         r.form  # noqa: B018
 
 
+def test_chunked_body_over_limit_is_413() -> None:
+    environ = build_environ(method="POST", headers={"Content-Type": "text/plain"}, body=b"x" * 50)
+    del environ["CONTENT_LENGTH"]
+    environ["wsgi.input_terminated"] = True
+    r = Request(environ)
+    r.max_content_length = 20
+    with pytest.raises(RequestEntityTooLarge):
+        r.get_data()
+
+
 def test_data_and_json() -> None:
     r = make(method="POST", headers={"Content-Type": "application/json"}, body=b'{"a": [1, 2]}')
     assert r.is_json

@@ -41,12 +41,24 @@ class FormParseError(ValueError):
 
 
 class LimitedStream(io.RawIOBase):
-    """A read-only stream over ``wsgi.input`` that stops after ``limit`` bytes."""
+    """A read-only stream over ``wsgi.input`` that stops after ``limit`` bytes.
 
-    def __init__(self, stream: Any, limit: int | None) -> None:
+    With ``too_large`` set, the limit is a maximum rather than the body's known length:
+    reading past it raises ``too_large`` instead of pretending the body ended.
+    """
+
+    def __init__(
+        self, stream: Any, limit: int | None, too_large: type[Exception] | None = None
+    ) -> None:
         self._stream = stream
         self.limit = limit
         self._pos = 0
+        self._too_large = too_large
+
+    def _at_limit(self) -> bytes:
+        if self._too_large is not None and self._stream.read(1):
+            raise self._too_large("The request body is larger than the configured limit.")
+        return b""
 
     def readable(self) -> bool:
         return True
@@ -59,11 +71,17 @@ class LimitedStream(io.RawIOBase):
         if self.limit is not None:
             left = self.limit - self._pos
             if left <= 0:
-                return b""
-            size = left if size is None or size < 0 else min(size, left)
+                return self._at_limit()
+            if size is None or size < 0:
+                data: bytes = self._stream.read(left)
+                self._pos += len(data)
+                if self._pos >= self.limit:
+                    self._at_limit()
+                return data
+            size = min(size, left)
         elif size is None or size < 0:
             size = -1
-        data: bytes = self._stream.read(size) if size != -1 else self._stream.read()
+        data = self._stream.read(size) if size != -1 else self._stream.read()
         self._pos += len(data)
         return data
 
@@ -79,7 +97,7 @@ class LimitedStream(io.RawIOBase):
         if self.limit is not None:
             left = self.limit - self._pos
             if left <= 0:
-                return b""
+                return self._at_limit()
             size = left if size is None or size < 0 else min(size, left)
         data: bytes = self._stream.readline(size if size is not None else -1)
         self._pos += len(data)
@@ -169,15 +187,25 @@ class FileStorage:
         return f"<{type(self).__name__}: {self.filename!r} ({self.content_type!r})>"
 
 
-def get_input_stream(environ: dict[str, Any], max_content_length: int | None = None) -> IO[bytes]:
-    """``wsgi.input`` limited to the declared Content-Length (413 if over the limit)."""
+def get_input_stream(
+    environ: dict[str, Any],
+    max_content_length: int | None = None,
+    too_large: type[Exception] = ContentTooLargeError,
+) -> IO[bytes]:
+    """``wsgi.input`` limited to the declared Content-Length.
+
+    Over ``max_content_length`` raises ``too_large``: at once when Content-Length says so,
+    or while reading a body of unknown length (chunked, ``wsgi.input_terminated``).
+    """
     stream = environ["wsgi.input"]
     length = get_content_length(environ)
-    if length is not None and max_content_length is not None and length > max_content_length:
-        raise ContentTooLargeError("The request body is larger than the configured limit.")
+    if length is not None:
+        if max_content_length is not None and length > max_content_length:
+            raise too_large("The request body is larger than the configured limit.")
+        return LimitedStream(stream, length)  # type: ignore[return-value]
     if environ.get("wsgi.input_terminated"):
-        return LimitedStream(stream, max_content_length)  # type: ignore[return-value]
-    return LimitedStream(stream, length or 0)  # type: ignore[return-value]
+        return LimitedStream(stream, max_content_length, too_large)  # type: ignore[return-value]
+    return LimitedStream(stream, 0)  # type: ignore[return-value]
 
 
 def get_content_length(environ: dict[str, Any]) -> int | None:

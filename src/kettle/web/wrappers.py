@@ -409,10 +409,7 @@ class Request:
         """The body stream, limited to Content-Length (and ``max_content_length``)."""
         if self.shallow:
             raise RuntimeError("A shallow request cannot read its body.")
-        try:
-            return get_input_stream(self.environ, self.max_content_length)
-        except ContentTooLargeError:
-            raise RequestEntityTooLarge() from None
+        return get_input_stream(self.environ, self.max_content_length, RequestEntityTooLarge)
 
     @property
     def input_stream(self) -> IO[bytes]:
