@@ -275,7 +275,8 @@ class RequestReader:
             elif lower == _TRANSFER_ENCODING:
                 chunked = self._check_transfer_coding(value)
             elif lower == _EXPECT:
-                expect_continue = value.strip().lower() == b"100-continue"
+                # RFC 9110 section 10.1.1: only an HTTP/1.1 client waits for 100 Continue.
+                expect_continue = version == "1.1" and value.strip().lower() == b"100-continue"
         if hosts > 1 or (hosts == 0 and version == "1.1"):
             # RFC 9112 section 3.2: exactly one Host field in an HTTP/1.1 request.
             self._rejected = _Reject(400, "an HTTP/1.1 request needs exactly one Host field")
