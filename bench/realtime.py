@@ -36,23 +36,27 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+MODE = "direct"
 STACK = 256 * 1024
 
 APP = textwrap.dedent(
     """
     import threading, time
     from kettle.realtime.broadcast import MemoryBroadcast
-    from kettle.realtime.sse import EventStream
+    from kettle.realtime.sse import ChannelStream, EventStream
     from kettle.realtime.websocket import ConnectionClosed, accept
 
+    MODE = "{mode}"
     hub = MemoryBroadcast()
     started = threading.Event()
 
     def publisher():
         started.wait()
+        tick = time.monotonic()
         while True:
             hub.publish("bench", f"{time.time():.6f}")
-            time.sleep(0.1)
+            tick += 0.1
+            time.sleep(max(0.0, tick - time.monotonic()))
 
     threading.Thread(target=publisher, daemon=True).start()
 
@@ -60,16 +64,25 @@ APP = textwrap.dedent(
         with hub.subscribe("bench") as sub:
             yield from sub
 
+    def forward(ws):
+        with hub.subscribe("bench") as sub:
+            for message in sub:
+                ws.send(message)
+
     def app(environ, start_response):
         path = environ["PATH_INFO"]
         if path == "/events":
+            if MODE == "direct":
+                return ChannelStream("bench", broadcast=hub)(environ, start_response)
             return EventStream(events)(environ, start_response)
         if path == "/ws":
             ws = accept(environ)
             try:
-                with hub.subscribe("bench") as sub:
-                    for message in sub:
-                        ws.send(message)
+                if MODE == "direct":
+                    ws.attach("bench", broadcast=hub)
+                    ws.wait_closed()
+                else:
+                    forward(ws)
             except ConnectionClosed:
                 pass
             finally:
@@ -106,7 +119,7 @@ def free_port() -> int:
 
 def start_server(kind: str, threads: int, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    (workdir / "benchapp.py").write_text(APP)
+    (workdir / "benchapp.py").write_text(APP.replace("{mode}", MODE))
     env = {**os.environ, "PYTHONPATH": f"{workdir}:{ROOT / 'src'}"}
     if kind == "kettle":
         code = KETTLE_MAIN.format(stack=STACK, port=port, threads=threads)
@@ -123,6 +136,8 @@ def start_server(kind: str, threads: int, workdir: Path) -> tuple[subprocess.Pop
             "--backlog=4096",
             f"--bind=127.0.0.1:{port}",
             "--log-level=error",
+            "--graceful-timeout=5",
+            f"--worker-connections={2 * threads}",
             "benchapp:app",
         ]
     process = subprocess.Popen(command, env=env, cwd=workdir, stdout=subprocess.DEVNULL)
@@ -142,8 +157,15 @@ def worker_pid(process: subprocess.Popen[bytes], kind: str) -> int:
     """The process that serves connections (gunicorn's worker, not its arbiter)."""
     if kind == "kettle":
         return process.pid
-    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-    return int(children[0])
+    deadline = time.monotonic() + 10
+    while True:
+        path = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        children = path.read_text().split()
+        if children:
+            return int(children[0])
+        if time.monotonic() > deadline:
+            raise SystemExit("gunicorn started no worker")
+        time.sleep(0.1)
 
 
 def rss_bytes(pid: int) -> int:
@@ -281,7 +303,11 @@ def run(kind: str, connections: int, seconds: float, workdir: Path) -> dict[str,
         }
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 def main() -> None:
@@ -289,7 +315,16 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=1000, help="of each kind")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--servers", default="kettle,gunicorn")
+    parser.add_argument(
+        "--mode",
+        choices=["direct", "threads"],
+        default="direct",
+        help="direct: ChannelStream / WebSocket.attach (publisher writes to sockets); "
+        "threads: a generator / handler thread per connection woken per message",
+    )
     args = parser.parse_args()
+    global MODE
+    MODE = args.mode
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     workdir = Path(os.environ.get("TMPDIR", "/tmp")) / f"kettle-bench-rt-{os.getpid()}"
@@ -298,6 +333,7 @@ def main() -> None:
     for kind in args.servers.split(","):
         print(f"running {kind} with {args.connections} SSE + {args.connections} WebSocket ...")
         results[kind] = run(kind, args.connections, args.seconds, workdir)
+        print("  ", {name: round(value, 2) for name, value in results[kind].items()}, flush=True)
     print()
     header = f"{'server':10} {'ready':>6} {'MiB/100 idle':>12} {'CPU %':>6}"
     header += f" {'SSE p50':>8} {'SSE p99':>8} {'WS p50':>8} {'WS p99':>8} {'delivered':>10}"

@@ -13,7 +13,7 @@ import pytest
 
 from kettle.realtime.broadcast import MemoryBroadcast
 from kettle.realtime.scope import sleep
-from kettle.realtime.sse import Event, EventStream, comment, format_event
+from kettle.realtime.sse import ChannelStream, Event, EventStream, comment, format_event
 
 from .conftest import TakeoverServer
 
@@ -202,3 +202,24 @@ def test_unknown_item_type_is_a_clear_error() -> None:
     with pytest.raises(TypeError) as info:
         next(iterator)
     assert str(info.value) == "cannot send float as a server-sent event"
+
+
+def test_channel_stream_delivers_broadcasts_and_detaches(serve: Any) -> None:
+    hub = MemoryBroadcast()
+    server = serve(ChannelStream("news", broadcast=hub, event="note", initial=["welcome"]))
+    with open_stream(server) as sock:
+        _, rest = read_head(sock)
+        body = read_until(sock, rest, b"data: welcome\n\n")
+        deadline = time.monotonic() + 5
+        while hub.subscriber_count("news") != 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        hub.publish("news", "line one\nline two")
+        body = read_until(sock, body, b"line two\n\n")
+    assert body == (
+        b": stream open\n\ndata: welcome\n\nevent: note\ndata: line one\ndata: line two\n\n"
+    )
+    deadline = time.monotonic() + 5
+    while hub.subscriber_count("news") != 0:
+        assert time.monotonic() < deadline, "the closed stream stayed attached"
+        time.sleep(0.01)

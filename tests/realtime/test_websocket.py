@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,6 +21,7 @@ from kettle.realtime.websocket import (
     accept,
     accept_key,
     check_handshake,
+    text_frame,
 )
 
 from .conftest import TakeoverServer
@@ -278,3 +280,37 @@ def test_client_leaving_wakes_handler_blocked_on_a_subscription(serve: Any) -> N
     assert done.wait(timeout=5)
     assert outcome == [("closed", 1001)]
     assert hub.subscriber_count("room") == 0
+
+
+def test_attach_forwards_channel_and_receive_still_works(serve: Any) -> None:
+    hub = MemoryBroadcast()
+    received: list[str | bytes] = []
+
+    def handler(ws: WebSocket) -> None:
+        ws.attach("room", broadcast=hub)
+        ws.send("attached")
+        received.append(ws.receive(timeout=5))
+        ws.wait_closed(timeout=5)
+
+    server = serve(ws_app(handler))
+    with connect(url(server), open_timeout=5, close_timeout=5) as client:
+        assert client.recv(timeout=5) == "attached"
+        hub.publish("room", "x" * 70_000)
+        hub.publish("room", "née")
+        assert client.recv(timeout=5) == "x" * 70_000
+        assert client.recv(timeout=5) == "née"
+        client.send("from client")
+    deadline = time.monotonic() + 5
+    while hub.subscriber_count("room") != 0:
+        assert time.monotonic() < deadline, "the closed WebSocket stayed attached"
+        time.sleep(0.01)
+    assert received == ["from client"]
+
+
+@pytest.mark.parametrize(
+    ("size", "head"),
+    [(5, b"\x81\x05"), (126, b"\x81\x7e\x00\x7e"), (70_000, b"\x81\x7f" + (70_000).to_bytes(8))],
+    ids=["short", "16-bit", "64-bit"],
+)
+def test_text_frame_lengths(size: int, head: bytes) -> None:
+    assert text_frame("a" * size) == head + b"a" * size

@@ -16,13 +16,22 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Protocol
 
 from .scope import current_scope
 
-__all__ = ["DEFAULT_MAXSIZE", "Broadcast", "MemoryBroadcast", "Subscription", "SubscriptionClosed"]
+__all__ = [
+    "DEFAULT_MAXSIZE",
+    "Broadcast",
+    "CachedEncoder",
+    "ConnectionSink",
+    "MemoryBroadcast",
+    "Sink",
+    "Subscription",
+    "SubscriptionClosed",
+]
 
 DEFAULT_MAXSIZE = 1000
 
@@ -101,7 +110,7 @@ class Subscription:
     def close(self) -> None:
         """Unsubscribe and discard what is queued; a blocked ``get`` raises
         :class:`SubscriptionClosed`."""
-        self._hub._remove(self)
+        self._hub.detach(self)
         with self._ready:
             self.closed = True
             self._queue.clear()
@@ -119,12 +128,67 @@ class Subscription:
         self.close()
 
 
+class Sink(Protocol):
+    """Anything a channel can deliver to: a :class:`Subscription`, or a connection that
+    writes each message straight to its socket (``WebSocket.attach``, ``channel_stream``).
+    ``deliver`` runs in the publisher's thread and must never block."""
+
+    channel: str
+
+    def deliver(self, message: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class CachedEncoder:
+    """Wire bytes of a message, computed once per message for all connections: a
+    broadcast hands the same ``str`` object to every sink of a channel in turn."""
+
+    __slots__ = ("_encode", "_last")
+
+    def __init__(self, encode: Callable[[str], bytes]) -> None:
+        self._encode = encode
+        self._last: tuple[str, bytes] | None = None
+
+    def __call__(self, message: str) -> bytes:
+        last = self._last
+        if last is not None and last[0] is message:
+            return last[1]
+        data = self._encode(message)
+        self._last = (message, data)
+        return data
+
+
+class ConnectionSink:
+    """A sink that encodes each message and pushes it to one connection without blocking
+    (no thread wakes per message: the publisher's thread does a non-blocking send)."""
+
+    __slots__ = ("_encode", "_push", "channel")
+
+    def __init__(
+        self, channel: str, push: Callable[[bytes], None], encode: Callable[[str], bytes]
+    ) -> None:
+        self.channel = channel
+        self._push = push
+        self._encode = encode
+
+    def deliver(self, message: str) -> None:
+        self._push(self._encode(message))
+
+    def close(self) -> None:
+        """Closing a backend detaches sinks; the connection itself stays up."""
+
+
 class Broadcast(Protocol):
     """What every backend offers."""
 
     def publish(self, channel: str, message: str) -> None: ...
 
     def subscribe(self, channel: str, *, maxsize: int = DEFAULT_MAXSIZE) -> Subscription: ...
+
+    def attach(self, sink: Sink) -> None: ...
+
+    def detach(self, sink: Sink) -> None: ...
 
     def close(self) -> None: ...
 
@@ -141,7 +205,7 @@ class MemoryBroadcast:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._channels: dict[str, set[Subscription]] = {}
+        self._channels: dict[str, dict[Sink, None]] = {}
 
     def publish(self, channel: str, message: str) -> None:
         check_message(channel, message)
@@ -150,32 +214,36 @@ class MemoryBroadcast:
     def deliver(self, channel: str, message: str) -> int:
         """Hand ``message`` to this process's subscribers; return how many got it."""
         with self._lock:
-            subscribers = tuple(self._channels.get(channel, ()))
-        for subscription in subscribers:
-            subscription.deliver(message)
-        return len(subscribers)
+            sinks = tuple(self._channels.get(channel, ()))
+        for sink in sinks:
+            sink.deliver(message)
+        return len(sinks)
 
     def subscribe(self, channel: str, *, maxsize: int = DEFAULT_MAXSIZE) -> Subscription:
         check_message(channel)
         subscription = Subscription(self, channel, maxsize)
-        with self._lock:
-            self._channels.setdefault(channel, set()).add(subscription)
+        self.attach(subscription)
         return subscription
+
+    def attach(self, sink: Sink) -> None:
+        check_message(sink.channel)
+        with self._lock:
+            self._channels.setdefault(sink.channel, {})[sink] = None
+
+    def detach(self, sink: Sink) -> None:
+        with self._lock:
+            sinks = self._channels.get(sink.channel)
+            if sinks is not None:
+                sinks.pop(sink, None)
+                if not sinks:
+                    del self._channels[sink.channel]
 
     def subscriber_count(self, channel: str) -> int:
         with self._lock:
             return len(self._channels.get(channel, ()))
 
-    def _remove(self, subscription: Subscription) -> None:
-        with self._lock:
-            subscribers = self._channels.get(subscription.channel)
-            if subscribers is not None:
-                subscribers.discard(subscription)
-                if not subscribers:
-                    del self._channels[subscription.channel]
-
     def close(self) -> None:
         with self._lock:
-            everyone = [s for subs in self._channels.values() for s in subs]
-        for subscription in everyone:
-            subscription.close()
+            everyone = [sink for sinks in self._channels.values() for sink in sinks]
+        for sink in everyone:
+            sink.close()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 
-from .channels import DEFAULT_MAXSIZE, MemoryBroadcast, Subscription, check_message
+from .channels import DEFAULT_MAXSIZE, MemoryBroadcast, Sink, Subscription, check_message
 
 try:
     import redis
@@ -64,6 +64,12 @@ class RedisBroadcast:
 
     def subscribe(self, channel: str, *, maxsize: int = DEFAULT_MAXSIZE) -> Subscription:
         return self._local.subscribe(channel, maxsize=maxsize)
+
+    def attach(self, sink: Sink) -> None:
+        self._local.attach(sink)
+
+    def detach(self, sink: Sink) -> None:
+        self._local.detach(sink)
 
     def _listen(self) -> None:
         skip = len(self.prefix)

@@ -25,10 +25,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .broadcast import get_broadcast
+from .channels import Broadcast, CachedEncoder, ConnectionSink, check_message
 from .scope import CancelScope, Disconnected, bound
 from .transport import Connection, can_take_over, reactor, take_over
 
-__all__ = ["Event", "EventStream", "comment", "format_event", "last_event_id"]
+__all__ = [
+    "ChannelStream",
+    "Event",
+    "EventStream",
+    "comment",
+    "format_event",
+    "last_event_id",
+]
 
 DEFAULT_HEARTBEAT = 15.0
 
@@ -191,14 +200,23 @@ class StreamConnection(Connection):
         self.scope = CancelScope()
         self.on_close(self.scope.cancel)
 
-    def run(self, environ: dict[str, Any], stream: EventStream) -> None:
+    def open(self, environ: dict[str, Any], headers: list[tuple[str, str]], first: bytes) -> bool:
+        """Write the response head and ``first`` bytes, start watching; False if gone."""
         version = environ.get("SERVER_PROTOCOL", "HTTP/1.1")
-        head = f"{version} 200 OK\r\n" + "".join(f"{k}: {v}\r\n" for k, v in stream.headers)
+        head = f"{version} 200 OK\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
         head += "Connection: close\r\n\r\n"
+        try:
+            self.write(head.encode("latin-1") + first)
+        except ConnectionError:
+            return False
+        reactor().watch(self)
+        return True
+
+    def run(self, environ: dict[str, Any], stream: EventStream) -> None:
         items: Iterator[Any] | None = None
         try:
-            self.write(head.encode("latin-1") + stream.preamble)
-            reactor().watch(self)
+            if not self.open(environ, stream.headers, stream.preamble):
+                return
             with bound(self.scope):
                 items = stream._iterator(environ)
                 for item in items:
@@ -227,3 +245,75 @@ class StreamConnection(Connection):
         if not self.closed and now - self.last_write >= self.heartbeat:
             self.queue(b":\n\n")
             self.flush(block=False)
+
+
+_encoders: dict[str | None, CachedEncoder] = {}
+
+
+def _encoder(event: str | None) -> CachedEncoder:
+    encoder = _encoders.get(event)
+    if encoder is None:
+        if event is not None:
+            _check_field("event", event)
+        encoder = _encoders.setdefault(
+            event, CachedEncoder(lambda m: format_event(m, event=event))
+        )
+    return encoder
+
+
+class ChannelStream:
+    """A WSGI app streaming every message of broadcast ``channel`` as an event's data.
+
+    On kettle.server and gunicorn no thread is woken per message: the publisher's thread
+    writes an event encoded once for all clients to each socket without blocking (a client
+    ``MAX_QUEUED`` events behind is dropped; ``EventSource`` reconnects). The request's
+    thread only waits for the disconnect. ``initial`` items are sent first. On other WSGI
+    servers this falls back to an :class:`EventStream` over a subscription.
+    """
+
+    def __init__(
+        self,
+        channel: str,
+        *,
+        broadcast: Broadcast | None = None,
+        event: str | None = None,
+        initial: Iterable[Any] = (),
+        heartbeat: float = DEFAULT_HEARTBEAT,
+        retry: int | None = None,
+        headers: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        check_message(channel)
+        self.channel = channel
+        self.broadcast = broadcast
+        self.encode = _encoder(event)
+        self.event = event
+        self.initial = list(initial)
+        self.stream = EventStream(
+            self._fallback, heartbeat=heartbeat, retry=retry, headers=headers
+        )
+
+    def _backend(self) -> Broadcast:
+        return self.broadcast if self.broadcast is not None else get_broadcast()
+
+    def _fallback(self, last_event_id: str | None) -> Iterator[Any]:
+        with self._backend().subscribe(self.channel) as subscription:
+            yield from self.initial
+            for message in subscription:
+                yield Event(message, event=self.event)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if not can_take_over(environ):
+            return self.stream(environ, start_response)
+        headers = self.stream.headers
+        start_response("200 OK", list(headers))
+        sock, _leftover, owned = take_over(environ)
+        conn = StreamConnection(sock, owned=owned, heartbeat=self.stream.heartbeat)
+        first = self.stream.preamble + b"".join(filter(None, map(encode_item, self.initial)))
+        if conn.open(environ, headers, first):
+            backend = self._backend()
+            sink = ConnectionSink(self.channel, conn.push, self.encode)
+            backend.attach(sink)
+            conn.on_close(lambda: backend.detach(sink))
+            conn.wait_closed()
+        conn.abort()
+        return []

@@ -34,6 +34,8 @@ from collections.abc import Callable
 from typing import Any
 
 SEND_TIMEOUT = 30.0
+# Frames queued for a client that stopped reading before it is dropped (see push()).
+MAX_QUEUED = 1000
 TICK = 1.0
 _RECV_SIZE = 65536
 
@@ -107,6 +109,32 @@ class Connection(ABC):
                 raise ConnectionResetError(errno.ECONNRESET, "connection closed")
             self._outbox.append(data)
         self.flush(block=True)
+
+    def push(self, data: bytes) -> None:
+        """Queue ``data`` and try to send it without blocking (for publisher threads).
+
+        A client with ``MAX_QUEUED`` frames still waiting is too slow to keep: it is
+        disconnected (an ``EventSource`` reconnects and resumes; a WebSocket client sees
+        1006) rather than buffering without bound.
+        """
+        with self._state:
+            if self.closed or not self._accepting():
+                return
+            slow = len(self._outbox) >= MAX_QUEUED
+            if not slow:
+                self._outbox.append(data)
+        if slow:
+            self.abort()
+        else:
+            self.flush(block=False)
+
+    def _accepting(self) -> bool:
+        """Whether pushed data may still be queued (called with the state lock held)."""
+        return True
+
+    def wait_closed(self, timeout: float | None = None) -> bool:
+        """Block until the connection is closed and released; False on timeout."""
+        return self._released.wait(timeout)
 
     def queue(self, data: bytes) -> None:
         """Queue ``data`` under the caller's own ordering (caller holds no locks)."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import struct
 import threading
 import time
 from collections import deque
@@ -43,6 +44,8 @@ from wsproto.events import (
     TextMessage,
 )
 
+from .broadcast import get_broadcast
+from .channels import Broadcast, CachedEncoder, ConnectionSink
 from .scope import CancelScope, Disconnected, bind_scope, current_scope
 from .transport import Connection, TakeoverError, reactor, take_over
 
@@ -58,6 +61,7 @@ __all__ = [
     "accept",
     "accept_key",
     "check_handshake",
+    "text_frame",
 ]
 
 
@@ -88,6 +92,22 @@ def accept_key(key: str) -> str:
     """The ``Sec-WebSocket-Accept`` value for a client key (RFC 6455 section 4.2.2)."""
     digest = hashlib.sha1(key.encode("ascii") + GUID).digest()
     return base64.b64encode(digest).decode("ascii")
+
+
+def text_frame(message: str) -> bytes:
+    """A whole, unmasked text frame as a server sends it (RFC 6455 section 5.2)."""
+    payload = message.encode("utf-8")
+    size = len(payload)
+    if size < 126:
+        head = bytes((0x81, size))
+    elif size < 65536:
+        head = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        head = struct.pack("!BBQ", 0x81, 127, size)
+    return head + payload
+
+
+_text_frames = CachedEncoder(text_frame)
 
 
 def _tokens(value: str) -> list[str]:
@@ -269,6 +289,24 @@ class WebSocket(Connection):
             self.flush(block=True)
         except ConnectionError as exc:
             raise ConnectionClosed(1006, "connection lost while sending") from exc
+
+    def attach(self, channel: str, *, broadcast: Broadcast | None = None) -> None:
+        """Send every message of broadcast ``channel`` to this client as a text message,
+        until the connection closes.
+
+        Delivery happens in the publisher's thread with a non-blocking write of a frame
+        encoded once for all clients, so the handler's thread is not woken per message; it
+        may meanwhile ``receive()`` or just :meth:`wait_closed`. A client that falls
+        ``MAX_QUEUED`` frames behind is dropped.
+        """
+        backend = broadcast if broadcast is not None else get_broadcast()
+        sink = ConnectionSink(channel, self.push, _text_frames)
+        backend.attach(sink)
+        self.on_close(lambda: backend.detach(sink))
+
+    def _accepting(self) -> bool:
+        # No data frame may follow our close frame (RFC 6455 section 5.5.1).
+        return self._frames.state is ConnectionState.OPEN
 
     def ping(self, payload: bytes = b"") -> None:
         """Send a ping; the reactor records the pong."""
