@@ -23,6 +23,7 @@ from .ctx import RequestContext
 from .debug import render_debug_page
 from .devserver import run_app
 from .exceptions import (
+    BadHost,
     BadRequestKeyError,
     HTTPException,
     InternalServerError,
@@ -31,6 +32,7 @@ from .exceptions import (
 )
 from .globals import _cv_request
 from .routing import FULL, PARTIAL, REDIRECT
+from .utils import host_is_trusted
 from .wrappers import Response
 
 _VALID_TUPLE = (
@@ -98,6 +100,10 @@ class Kettle(App):
         request = ctx.request
         adapter = ctx.url_adapter
         if adapter is None:
+            return
+        trusted = self.config["TRUSTED_HOSTS"]
+        if trusted and not host_is_trusted(request.host, trusted):
+            request.routing_exception = BadHost(f"Host {request.host!r} is not trusted.")
             return
         result = adapter.match_result(request.path, request.method)
         kind = result.kind
