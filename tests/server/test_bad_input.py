@@ -284,3 +284,26 @@ def test_client_closing_mid_body_does_not_hurt_the_server(serve: Callable[..., R
     assert server.request(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok").endswith(
         b"\r\n\r\nok"
     )
+
+
+@pytest.mark.parametrize(
+    ("declared", "chunks", "sent"),
+    [("3", [b"abcde", b"fg"], b"abc"), ("10", [b"abc"], b"abc")],
+    ids=["longer-than-declared", "shorter-than-declared"],
+)
+def test_wrong_content_length_from_app_closes_the_connection(
+    serve: Callable[..., Running],
+    caplog: pytest.LogCaptureFixture,
+    declared: str,
+    chunks: list[bytes],
+    sent: bytes,
+) -> None:
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Length", declared)])
+        yield from chunks
+
+    with caplog.at_level(logging.ERROR, "kettle.server"):
+        raw = serve(app).exchange(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    head = f"HTTP/1.1 200 OK\r\nContent-Length: {declared}\r\nServer: kettle\r\n"
+    assert normalize(raw) == head.encode() + b"Date: <date>\r\n\r\n" + sent
+    assert "Content-Length" in caplog.text

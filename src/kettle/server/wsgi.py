@@ -259,15 +259,17 @@ class Exchange:
             if head:
                 self.conn.sendall(head)
             return
-        if self._chunked:
-            data = chunk(data)
-        elif self._length is not None:
+        if self._length is not None:
             room = self._length - self._sent
             if len(data) > room:
+                if room == 0 and not head:
+                    return
                 log.error("application wrote more than its Content-Length; truncated")
                 data = data[:room]
                 self.keep_alive = False
         self._sent += len(data)
+        if self._chunked:
+            data = chunk(data)
         if head:
             if len(data) <= _SMALL_BODY:
                 self.conn.sendall(head + data)
