@@ -131,3 +131,13 @@ def test_authorization() -> None:
     assert Authorization.from_header("Basic !!!") is None
     assert Authorization.from_header("Basic " + base64.b64encode(b"nocolon").decode()) is None
     assert Authorization.from_header("Bearer") is None
+
+
+def test_accept_is_immutable_and_cached() -> None:
+    first = parse_accept_header("text/html, */*;q=0.1", MIMEAccept)
+    assert parse_accept_header("text/html, */*;q=0.1", MIMEAccept) is first
+    assert type(parse_accept_header("text/html, */*;q=0.1")) is Accept
+    with pytest.raises(TypeError, match="immutable"):
+        first.append(("x/y", 1))
+    with pytest.raises(TypeError, match="immutable"):
+        first[0] = ("x/y", 1)

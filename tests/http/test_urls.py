@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from kettle.http.multidict import MultiDict
 from kettle.http.urls import (
+    _fast_unquote,
     iri_to_uri,
     uri_to_iri,
     url_decode,
@@ -61,3 +64,8 @@ def test_wsgi_decoding() -> None:
 def test_query_round_trip(pairs: list[tuple[str, str]]) -> None:
     decoded = url_decode(url_encode(pairs))
     assert sorted(decoded.items(multi=True)) == sorted(pairs)
+
+
+@given(st.text(alphabet="%abcdefABCDEF0123456789xyzé☃+ ", max_size=30))
+def test_fast_unquote_agrees_with_urllib(text: str) -> None:
+    assert _fast_unquote(text) == unquote(text, errors="replace")

@@ -103,6 +103,9 @@ def dump_header(iterable: Iterable[Any] | Mapping[str, Any]) -> str:
 
 def _split_commas(value: str) -> Iterator[str]:
     """Split on commas outside quoted strings."""
+    if '"' not in value:
+        yield from value.split(",")
+        return
     start = 0
     quoted = False
     escaped = False
@@ -149,8 +152,18 @@ def parse_dict_header(value: str) -> dict[str, str | None]:
     return result
 
 
+def _immutable(self: Any, *args: Any, **kwargs: Any) -> Any:
+    raise TypeError(f"{type(self).__name__!r} objects are immutable")
+
+
 class Accept(list[tuple[str, float]]):
-    """A parsed Accept-* header: (value, quality) pairs, most specific and best first."""
+    """A parsed Accept-* header: (value, quality) pairs, most specific and best first.
+
+    Immutable (as Werkzeug's), which lets parsed headers be shared from a cache.
+    """
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _immutable
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _immutable
 
     def __init__(self, values: Iterable[tuple[str, float]] | None = ()) -> None:
         if values is None:
@@ -306,11 +319,30 @@ class CharsetAccept(Accept):
         return item == "*" or value.lower().replace("_", "-") == item.lower().replace("_", "-")
 
 
+_ACCEPT_CACHE: dict[tuple[str, type[Accept]], Accept] = {}
+_ACCEPT_CACHE_SIZE = 256
+
+
 def parse_accept_header(value: str | None, cls: type[Accept] | None = None) -> Any:
-    """Parse an Accept-* header into ``cls`` (``Accept`` by default)."""
+    """Parse an Accept-* header into ``cls`` (``Accept`` by default).
+
+    Results are immutable and cached per (value, class): browsers send the same few
+    headers again and again.
+    """
     cls = cls or Accept
     if not value:
         return cls(None)
+    key = (value, cls)
+    cached = _ACCEPT_CACHE.get(key)
+    if cached is not None:
+        return cached
+    if len(_ACCEPT_CACHE) >= _ACCEPT_CACHE_SIZE:
+        _ACCEPT_CACHE.clear()
+    result = _ACCEPT_CACHE[key] = _parse_accept(value, cls)
+    return result
+
+
+def _parse_accept(value: str, cls: type[Accept]) -> Accept:
     pairs: list[tuple[str, float]] = []
     for item in parse_list_header(value):
         head, options = parse_options_header(item)

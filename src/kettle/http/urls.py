@@ -46,6 +46,30 @@ def url_unquote_plus(value: str | bytes, charset: str = "utf-8", errors: str = "
     return url_unquote(value.replace("+", " "), charset, errors)
 
 
+_HEX_BYTES = {
+    f"{a}{b}".encode(): bytes([int(a + b, 16)])
+    for a in "0123456789abcdefABCDEF"
+    for b in "0123456789abcdefABCDEF"
+}
+
+
+def _fast_unquote(value: str) -> str:
+    """Percent-decode as UTF-8 (invalid bytes -> U+FFFD); a table lookup per escape."""
+    pieces = value.encode("utf-8", "surrogatepass").split(b"%")
+    out = [pieces[0]]
+    append = out.append
+    table = _HEX_BYTES
+    for piece in pieces[1:]:
+        byte = table.get(piece[:2])
+        if byte is None:
+            append(b"%")
+            append(piece)
+        else:
+            append(byte)
+            append(piece[2:])
+    return b"".join(out).decode("utf-8", "replace")
+
+
 def iter_query_pairs(query: str | bytes) -> Iterator[tuple[str, str]]:
     """Yield (key, value) pairs of a query string, blanks kept, ``+`` as space."""
     if isinstance(query, bytes):
@@ -61,9 +85,9 @@ def iter_query_pairs(query: str | bytes) -> Iterator[tuple[str, str]]:
         if "+" in value:
             value = value.replace("+", " ")
         if "%" in key:
-            key = unquote(key, errors="replace")
+            key = _fast_unquote(key)
         if "%" in value:
-            value = unquote(value, errors="replace")
+            value = _fast_unquote(value)
         yield key, value
 
 
