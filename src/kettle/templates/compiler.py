@@ -32,6 +32,7 @@ def generate(
     stream: Any = None,
     defer_init: bool = False,
     optimized: bool = True,
+    fine: bool = False,
 ) -> str:
     """Generate the Python source of a template module (jinja2.compiler.generate)."""
     if not isinstance(node, nodes.Template):
@@ -39,6 +40,8 @@ def generate(
     generator = environment.code_generator_class(
         environment, name, filename, stream, defer_init, optimized
     )
+    if fine:
+        generator.fine = True
     generator.visit_Template(node)
     source: str = generator.source()
     if stream is not None:
@@ -78,6 +81,12 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
         self.extends_so_far = 0
         self._frame_ids = 0
         self.alias_points: list[tuple[int, int]] = []
+        self.loop_idents: set[str] = set()
+        # Fine-grained output: one yield per piece, as Jinja's generators do, so
+        # generate()/stream() chunk like Jinja. Async templates are always fine; sync
+        # templates get a fine twin compiled on first generate() (render() joins coarse
+        # pieces: one formatted string per output run).
+        self.fine = self.is_async
         self._temps = 0
 
     # -- writing ------------------------------------------------------------------------
@@ -200,7 +209,12 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
             if not self.has_known_extends:
                 self.line("if parent_template is not None:")
                 self.indentation += 1
-            self.yield_from("parent_template.root_render_func(context)", frame)
+            root = (
+                "parent_template._fine_parts()[0]"
+                if self.fine
+                else "parent_template.root_render_func"
+            )
+            self.yield_from(f"{root}(context)", frame)
             if not self.has_known_extends:
                 self.indentation -= 1
         self.outdent(mark)
@@ -208,8 +222,9 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
             self.write_block(block_name, block, eval_ctx)
         items = ", ".join(f"{n!r}: block_{n}" for n in self.blocks)
         self.line(f"blocks = {{{items}}}")
-        self.line(f"debug_info = {self.debug_pairs()!r}")
         self.write_aliases(header_at)
+        self.line(f"fine = {self.fine!r}")
+        self.line(f"debug_info = {self.debug_pairs()!r}")
 
     def write_block(self, block_name: str, block: nodes.Block, eval_ctx: Any) -> None:
         self.line(self.function_header(f"block_{block_name}"), block)
@@ -219,6 +234,9 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
         frame.block = block_name
         frame.block_frame = True
         self.declare_stores(frame, block.body)
+        frame.block_vars = bool(collect_stores(block.body))
+        if frame.block_vars:
+            self.line("_block_vars = {}")
         self.enter(frame)
         if block.required:
             self.line(
@@ -291,17 +309,29 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
         """Output everything an iterable of strings (a render function) produces."""
         if self.is_async:
             event = self.temp()
-            self.line(f"async for {event} in {code}:", node)
+            source = self.temp()
+            self.line(f"{source} = {code}", node)
+            self.line("try:")
+            self.indentation += 1
+            self.line(f"async for {event} in {source}:", node)
             self.indentation += 1
             self.emit(event, frame)
+            self.indentation -= 2
+            self.line("finally:")
+            self.indentation += 1
+            self.line(f"if hasattr({source}, 'aclose'): await {source}.aclose()")
             self.indentation -= 1
         elif frame.buffer is None:
             self.line(f"yield from {code}", node)
         else:
             self.line(f"{frame.buffer}.extend({code})", node)
 
-    def output_value(self, node: nodes.Node, frame: Frame) -> str:
-        """A Python expression giving the output text of ``{{ node }}``."""
+    def output_value(self, node: nodes.Node, frame: Frame, need_str: bool) -> str:
+        """A Python expression giving the output text of ``{{ node }}``.
+
+        With ``need_str`` the result is a str; otherwise it may be any object whose
+        ``str()`` is the text (it is formatted with ``%s``).
+        """
         code = self.expr(node, frame)
         finalize = self.environment.finalize
         if finalize is not None:
@@ -318,8 +348,13 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
         if frame.eval_ctx.volatile:
             return f"(escape if context.eval_ctx.autoescape else str)({code})"
         if frame.eval_ctx.autoescape:
-            return f"(_o if (_t := type(_o := {code})) is int or _t is float else escape(_o))"
-        return code
+            # Exact str goes through the C escaper; markup, int and float need no escaping.
+            plain = "str(_o)" if need_str else "_o"
+            return (
+                f"(escape_str(_o) if (_t := type(_o := {code})) is str else {plain}"
+                " if _t is Markup or _t is int or _t is float else escape(_o))"
+            )
+        return f"str({code})" if need_str else code
 
     def const_output(self, node: nodes.Node, frame: Frame) -> str | None:
         """The output text of ``node`` if it is known at compile time, else None."""
@@ -348,29 +383,42 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
     def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
         if self.has_known_extends and frame.require_output_check:
             return
-        fmt: list[str] = []
-        args: list[str] = []
-        consts: list[str] = []
-        for child in node.nodes:
-            const = self.const_output(child, frame)
-            if const is not None:
-                consts.append(const)
-                fmt.append(const.replace("%", "%%"))
-            else:
-                args.append(self.output_value(child, frame))
-                fmt.append("%s")
         if not node.nodes:
             return
+        # Pieces: a str is literal text (adjacent ones merged), a node is dynamic.
+        pieces: list[str | nodes.Node] = []
+        for child in node.nodes:
+            const = self.const_output(child, frame)
+            if const is None:
+                pieces.append(child)
+            elif pieces and isinstance(pieces[-1], str):
+                pieces[-1] += const
+            else:
+                pieces.append(const)
         if frame.require_output_check:
             self.line("if parent_template is None:")
             self.indentation += 1
-        if not args:
-            self.emit(repr("".join(consts)), frame, node)
-        elif len(fmt) == 1:
-            self.emit(f"str({args[0]})", frame, node)
+        if frame.buffer is None and self.fine:
+            for piece in pieces:
+                if isinstance(piece, str):
+                    self.emit(repr(piece), frame, node)
+                else:
+                    self.emit(self.output_value(piece, frame, True), frame, piece)
         else:
-            joined = "".join(fmt)
-            self.emit(f"{joined!r} % ({', '.join(args)},)", frame, node)
+            fmt = []
+            args = []
+            for piece in pieces:
+                if isinstance(piece, str):
+                    fmt.append(piece.replace("%", "%%"))
+                else:
+                    fmt.append("%s")
+                    args.append(self.output_value(piece, frame, False))
+            if not args:
+                self.emit(repr(pieces[0]), frame, node)
+            elif fmt == ["%s"]:
+                self.emit(f"str({args[0]})", frame, node)
+            else:
+                self.emit(f"{''.join(fmt)!r} % ({', '.join(args)},)", frame, node)
         if frame.require_output_check:
             self.indentation -= 1
 

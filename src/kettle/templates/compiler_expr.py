@@ -20,6 +20,24 @@ from .scopes import Frame
 from .utils import _PassArg
 
 _DICT_ATTRS = frozenset(dir(dict))
+# Attributes of LoopContext read directly when the object is known to be the loop.
+_LOOP_ATTRS = frozenset(
+    [
+        "index",
+        "index0",
+        "revindex",
+        "revindex0",
+        "first",
+        "last",
+        "length",
+        "depth",
+        "depth0",
+        "previtem",
+        "nextitem",
+        "cycle",
+        "changed",
+    ]
+)
 _PASS_ARG_CODE = {
     _PassArg.context: "context",
     _PassArg.eval_context: "context.eval_ctx",
@@ -65,6 +83,7 @@ class ExpressionCompiler:
     filter_aliases: dict[str, str]
     test_aliases: dict[str, str]
     import_aliases: dict[str, str]
+    loop_idents: set[str]
 
     def temp(self) -> str:
         raise NotImplementedError  # provided by CodeGenerator
@@ -107,7 +126,10 @@ class ExpressionCompiler:
     def expr_Name(self, node: nodes.Name, frame: Frame) -> str:
         if node.ctx == "store":
             return frame.symbols.get(node.name) or frame.declare(node.name, "store")
-        return frame.lookup(node.name)
+        ident = frame.lookup(node.name)
+        if ident in frame.maybe_missing:
+            return f"(undefined(name={node.name!r}) if {ident} is missing else {ident})"
+        return ident
 
     def expr_NSRef(self, node: nodes.NSRef, frame: Frame) -> str:
         return f"{frame.lookup(node.name)}.{node.attr}"
@@ -177,6 +199,10 @@ class ExpressionCompiler:
     def expr_Getattr(self, node: nodes.Getattr, frame: Frame) -> str:
         obj = self.expr(node.node, frame)
         attr = node.attr
+        if self.is_async:
+            return self.awaited(f"environment.getattr({obj}, {attr!r})")
+        if obj in self.loop_idents and attr in _LOOP_ATTRS:
+            return f"{obj}.{attr}"
         if self.sandboxed or not self.fast_attr:
             return f"environment.getattr({obj}, {attr!r})"
         if attr in _DICT_ATTRS or not attr.isidentifier():
@@ -189,6 +215,8 @@ class ExpressionCompiler:
         if isinstance(node.arg, nodes.Slice):
             return f"{obj}[{self.expr(node.arg, frame)}]"
         arg = self.expr(node.arg, frame)
+        if self.is_async:
+            return self.awaited(f"environment.getitem({obj}, {arg})")
         if self.sandboxed or not self.fast_attr:
             return f"environment.getitem({obj}, {arg})"
         return f"getitem_({obj}, {arg})"
@@ -232,12 +260,28 @@ class ExpressionCompiler:
     def expr_Call(
         self, node: nodes.Call, frame: Frame, extra: dict[str, str] | None = None
     ) -> str:
+        if (frame.loop_frame and frame.loop_vars) or (frame.block_frame and frame.block_vars):
+            extra = dict(extra or {})
+            if frame.loop_frame and frame.loop_vars:
+                extra["_loop_vars"] = "_loop_vars"
+            if frame.block_frame and frame.block_vars:
+                extra["_block_vars"] = "_block_vars"
         func = self.expr(node.node, frame)
         args = self.signature(node, frame, extra)
-        args = f", {args}" if args else ""
+        comma_args = f", {args}" if args else ""
         if self.sandboxed:
-            return self.awaited(f"environment.call(context, {func}{args})")
-        return self.awaited(f"context.call({func}{args})")
+            return self.awaited(f"environment.call(context, {func}{comma_args})")
+        if self.is_async:
+            return self.awaited(f"context.call({func}{comma_args})")
+        # Macros and builtin methods take no context: call them directly.
+        direct = "direct_methods" if isinstance(node.node, nodes.Getattr) else "direct_calls"
+        plain_args = self.signature(
+            node, frame, {k: v for k, v in (extra or {}).items() if k[0] != "_"}
+        )
+        return (
+            f"(_c({plain_args}) if type(_c := {func}) in {direct}"
+            f" else context.call(_c{comma_args}))"
+        )
 
     def _filter_or_test(
         self, node: nodes._FilterTestCommon, frame: Frame, is_filter: bool, value: str | None
@@ -264,11 +308,18 @@ class ExpressionCompiler:
         return self.awaited(f"{alias}({', '.join(parts)})")
 
     def expr_Filter(self, node: nodes.Filter, frame: Frame, value: str | None = None) -> str:
-        if value is None and node.node is None:
-            raise TemplateAssertionError(
-                "filter without input", node.lineno, self.name, self.filename
+        """A filter call; ``value`` feeds the innermost filter of a chain (filter blocks)."""
+        if node.node is None:
+            if value is None:
+                raise TemplateAssertionError(
+                    "filter without input", node.lineno, self.name, self.filename
+                )
+            return self._filter_or_test(node, frame, True, value)
+        if value is not None:
+            return self._filter_or_test(
+                node, frame, True, self.expr_Filter(node.node, frame, value)
             )
-        return self._filter_or_test(node, frame, True, value)
+        return self._filter_or_test(node, frame, True, None)
 
     def expr_Test(self, node: nodes.Test, frame: Frame) -> str:
         return self._filter_or_test(node, frame, False, None)

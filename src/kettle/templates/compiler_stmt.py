@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import nodes
-from .scopes import PARAM, Frame, find_loads, target_names
+from .scopes import PARAM, Frame, collect_stores, find_loads, target_names
 
 
 class StatementCompiler:
@@ -24,6 +24,7 @@ class StatementCompiler:
     has_known_extends: bool
     extends_so_far: int
     indentation: int
+    loop_idents: set[str]
 
     if False:  # pragma: no cover - the attributes come from CodeGenerator
 
@@ -63,10 +64,18 @@ class StatementCompiler:
         return self.expr(target, frame)
 
     def export_names(self, names: list[str], frame: Frame) -> None:
+        if frame.loop_frame and frame.loop_vars:
+            for name in names:
+                self.line(f"_loop_vars[{name!r}] = {frame.symbols[name]}")
+            return
+        if frame.block_frame and frame.block_vars:
+            for name in names:
+                self.line(f"_block_vars[{name!r}] = {frame.symbols[name]}")
+            return
         if not frame.toplevel:
             return
         for name in names:
-            self.line(f"context.vars[{name!r}] = {frame.lookup(name)}")
+            self.line(f"context.vars[{name!r}] = {frame.symbols[name]}")
         public = [n for n in names if not n.startswith("_")]
         if len(public) == 1:
             self.line(f"context.exported_vars.add({public[0]!r})")
@@ -79,21 +88,23 @@ class StatementCompiler:
         loop_frame = self.new_frame(frame)
         loop_frame.loop_frame = True
         uses_loop = node.recursive or "loop" in find_loads(node.body, ["loop"], skip_loops=True)
-        if node.test is not None and "loop" in find_loads([node.test], ["loop"]):
-            self.fail(
-                "loop variables cannot be used in a loop filter (use loop.index etc. in the body)",
-                node.lineno,
-            )
+        for name_node in node.find_all(nodes.Name):
+            if name_node.ctx == "store" and name_node.name == "loop":
+                self.fail(
+                    "Can't assign to special loop variable in for-loop target", name_node.lineno
+                )
         for name in target_names(node.target):
             loop_frame.declare(name, PARAM)
         loop_ident = loop_frame.declare("loop", PARAM) if uses_loop else None
+        if loop_ident is not None and not self.is_async:
+            self.loop_idents.add(loop_ident)
         self.declare_stores(loop_frame, node.body)
+        loop_frame.loop_vars = bool(collect_stores(node.body))
         if node.recursive:
             func = self.temp()
             prefix = "async def" if self.is_async else "def"
             self.line(f"{prefix} {func}(reciter, loop_render_func, depth=0):", node)
             self.indentation += 1
-            loop_frame.function = True
             loop_frame.buffer = self.temp()
             self.line(f"{loop_frame.buffer} = []")
             iter_code = "reciter"
@@ -101,7 +112,11 @@ class StatementCompiler:
             iter_code = self.expr(node.iter, frame)
         target = self.assign_target(node.target, loop_frame)
         if node.test is not None:
-            iter_code = self.loop_filter(node, loop_frame, target, iter_code)
+            test_frame = self.new_frame(frame)
+            for name in target_names(node.target):
+                test_frame.symbols[name] = loop_frame.symbols[name]
+                test_frame.kinds[name] = PARAM
+            iter_code = self.loop_filter(node, test_frame, target, iter_code)
         if loop_ident is not None:
             cls = "AsyncLoopContext" if self.is_async else "LoopContext"
             extra = ", loop_render_func, depth" if node.recursive else ""
@@ -117,6 +132,8 @@ class StatementCompiler:
         self.enter(loop_frame)
         if else_flag is not None:
             self.line(f"{else_flag} = 0")
+        if loop_frame.loop_vars:
+            self.line("_loop_vars = {}")
         self.body(node.body, loop_frame)
         self.leave(loop_frame)
         self.outdent(mark)
@@ -124,6 +141,7 @@ class StatementCompiler:
             self.line(f"if {else_flag}:")
             mark = self.indent()
             else_frame = self.new_frame(frame)
+            else_frame.buffer = loop_frame.buffer if node.recursive else frame.buffer
             self.declare_stores(else_frame, node.else_)
             self.enter(else_frame)
             self.body(node.else_, else_frame)
@@ -144,7 +162,7 @@ class StatementCompiler:
         source = "auto_aiter(fiter)" if self.is_async else "fiter"
         self.line(f"{loop_kw} {target} in {source}:")
         self.indentation += 1
-        self.line(f"if {self.expr(node.test, loop_frame.soft())}:")
+        self.line(f"if {self.expr(node.test, loop_frame)}:")
         self.indentation += 1
         self.line(f"yield {target}")
         self.indentation -= 3

@@ -30,6 +30,7 @@ class StructureCompiler:
     has_known_extends: bool
     extends_so_far: int
     indentation: int
+    fine: bool
 
     if False:  # pragma: no cover - the attributes come from CodeGenerator
 
@@ -71,8 +72,8 @@ class StructureCompiler:
             default_index = explicit_caller - (len(node.args) - len(node.defaults))
             if default_index < 0:
                 self.fail(
-                    "When defining macros or call blocks the special 'caller' argument must"
-                    " be omitted or be given a default.",
+                    'When defining macros or call blocks the special "caller" argument'
+                    " must be omitted or be given a default.",
                     node.lineno,
                 )
         accesses_caller = "caller" in undeclared
@@ -95,6 +96,7 @@ class StructureCompiler:
         first_default = len(node.args) - len(node.defaults)
         for index, arg in enumerate(node.args):
             ident = macro_frame.symbols[arg.name]
+            macro_frame.maybe_missing = {macro_frame.symbols[a.name] for a in node.args[index:]}
             self.line(f"if {ident} is missing:")
             self.indentation += 1
             if index >= first_default:
@@ -104,6 +106,7 @@ class StructureCompiler:
                 default = f"undefined({hint!r}, name={arg.name!r})"
             self.line(f"{ident} = {default}")
             self.indentation -= 1
+        macro_frame.maybe_missing = set()
         self.body(node.body, macro_frame)
         self.leave(macro_frame)
         self.line(f"return concat({macro_frame.buffer})")
@@ -158,7 +161,8 @@ class StructureCompiler:
             self.indentation -= 1
         template = self.expr(node.template, frame)
         self.line(f"parent_template = environment.get_template({template}, {self.name!r})", node)
-        self.line("for name, parent_block in parent_template.blocks.items():")
+        blocks = "parent_template._fine_parts()[1]" if self.fine else "parent_template.blocks"
+        self.line(f"for name, parent_block in {blocks}.items():")
         self.indentation += 1
         self.line("context.blocks.setdefault(name, []).append(parent_block)")
         self.indentation -= 1
@@ -201,10 +205,14 @@ class StructureCompiler:
                 self.line("if parent_template is None:")
                 self.indentation += 1
             if node.with_context:
-                context = (
-                    f"{template}.new_context(context.get_all(), True, {self.dump_locals(frame)})"
-                )
-                self.yield_from(f"{template}.root_render_func({context})", frame, node)
+                locals_ = self.dump_locals(frame)
+                if self.fine:
+                    context = f"{template}._new_context(context.get_all(), True, {locals_}, True)"
+                    root = f"{template}._fine_parts()[0]"
+                else:
+                    context = f"{template}.new_context(context.get_all(), True, {locals_})"
+                    root = f"{template}.root_render_func"
+                self.yield_from(f"{root}({context})", frame, node)
             elif self.is_async:
                 module = f"(await {template}._get_default_module_async())"
                 self.yield_from(f"auto_aiter({module}._body_stream)", frame, node)

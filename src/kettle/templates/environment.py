@@ -509,7 +509,16 @@ class Environment:
     ) -> Template:
         gs = self.make_globals(globals)
         cls = template_class or self.template_class
-        return cls.from_code(self, self.compile(source), gs, None)
+        template = cls.from_code(self, self.compile(source), gs, None)
+        if isinstance(source, str):
+            template._source = source
+        return template
+
+    def _compile_fine(self, source: str, name: str | None, filename: str | None) -> Any:
+        """Compile the fine-grained twin of a template (see ``Template.generate``)."""
+        node = self._parse(source, name, filename)
+        code = generate(node, self, name, filename, optimized=self.optimized, fine=True)
+        return self._compile(code, filename or "<template>")
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         if d is None:

@@ -51,6 +51,8 @@ OPERATORS = {
     ";": "semicolon",
 }
 REVERSE_OPERATORS = {v: k for k, v in OPERATORS.items()}
+operators = OPERATORS
+reverse_operators = REVERSE_OPERATORS
 _CLOSERS = {"(": ")", "[": "]", "{": "}"}
 
 TOKEN_DATA = intern("data")
@@ -83,8 +85,13 @@ _INTEGER = (
 )
 _STRING = r"'[^'\\]*(?:\\.[^'\\]*)*'|\"[^\"\\]*(?:\\.[^\"\\]*)*\""
 _OPERATOR = "|".join(re.escape(op) for op in sorted(OPERATORS, key=lambda x: -len(x)))
+# Identifiers as Python defines them: \w plus the Other_ID_Start/Other_ID_Continue
+# characters (U+1885, U+2118, U+00B7, ...) that \w does not match.
+_ID_START = "[^\\W\\d]|[\u1885\u1886\u2118\u212e\u309b\u309c]"
+_ID_CONTINUE = "\\w|[\u00b7\u0387\u1369-\u1371\u19da\u1885\u1886\u2118\u212e\u309b\u309c]"
+_NAME = f"(?:{_ID_START})(?:{_ID_CONTINUE})*"
 _EXPR_RE = re.compile(
-    rf"(?P<ws>\s+)|(?P<float>{_FLOAT})|(?P<integer>{_INTEGER})|(?P<name>[^\W\d]\w*)"
+    rf"(?P<ws>\s+)|(?P<float>{_FLOAT})|(?P<integer>{_INTEGER})|(?P<name>{_NAME})"
     rf"|(?P<string>{_STRING})|(?P<operator>{_OPERATOR})",
     re.S,
 )
@@ -305,18 +312,26 @@ class Lexer:
         bs = e(environment.block_start_string)
         ce = e(environment.comment_end_string)
         suffix = "\\n?" if environment.trim_blocks else ""
+        # Longer delimiters win when two start at the same place (``##`` over ``#``).
         starts = [
-            (environment.block_start_string, "block"),
-            (environment.variable_start_string, "variable"),
-            (environment.comment_start_string, "comment"),
+            (environment.block_start_string, f"(?P<block>{e(environment.block_start_string)})"),
+            (
+                environment.variable_start_string,
+                f"(?P<variable>{e(environment.variable_start_string)})",
+            ),
+            (
+                environment.comment_start_string,
+                f"(?P<comment>{e(environment.comment_start_string)})",
+            ),
         ]
-        alternatives = [f"(?P<{kind}>{e(text)})" for text, kind in sorted(starts, key=_by_len)]
         if environment.line_statement_prefix is not None:
-            prefix = e(environment.line_statement_prefix)
-            alternatives.insert(0, f"(?P<linestatement>^[ \\t\\v]*{prefix})")
+            prefix = environment.line_statement_prefix
+            starts.append((prefix, f"(?P<linestatement>^[ \\t\\v]*{e(prefix)})"))
         if environment.line_comment_prefix is not None:
-            prefix = e(environment.line_comment_prefix)
-            alternatives.insert(0, f"(?P<linecomment>(?:^|(?<=\\S))[^\\S\\r\\n]*{prefix})")
+            prefix = environment.line_comment_prefix
+            pattern = f"(?P<linecomment>(?:^|(?<=\\S))[^\\S\\r\\n]*{e(prefix)})"
+            starts.append((prefix, pattern))
+        alternatives = [pattern for _, pattern in sorted(starts, key=_by_len)]
         self.root_re = re.compile("|".join(alternatives), re.M)
         self.block_end_re = re.compile(rf"\+{be}|\-{be}\s*|{be}{suffix}")
         ve = e(environment.variable_end_string)

@@ -71,7 +71,9 @@ class BaseLoader:
         if bcc is not None and bucket is not None and bucket.code is None:
             bucket.code = code
             bcc.set_bucket(bucket)
-        return environment.template_class.from_code(environment, code, globals, uptodate)
+        template = environment.template_class.from_code(environment, code, globals, uptodate)
+        template._source = source
+        return template
 
 
 class FileSystemLoader(BaseLoader):

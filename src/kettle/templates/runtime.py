@@ -10,9 +10,11 @@ in ``undefined.py`` and are re-exported here under jinja2.runtime's names.
 from __future__ import annotations
 
 import inspect
+import types
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+import markupsafe
 from markupsafe import Markup, escape, soft_str
 
 from .exceptions import TemplateNotFound, TemplateRuntimeError, UndefinedError
@@ -38,6 +40,9 @@ EXPORTED = [
     "TemplateRuntimeError",
     "Undefined",
     "escape",
+    "direct_calls",
+    "direct_methods",
+    "escape_str",
     "identity",
     "internalcode",
     "markup_join",
@@ -67,7 +72,10 @@ __all__ = [
     "UndefinedError",
     "auto_aiter",
     "auto_await",
+    "direct_calls",
+    "direct_methods",
     "escape",
+    "escape_str",
     "identity",
     "internalcode",
     "make_logging_undefined",
@@ -81,6 +89,21 @@ __all__ = [
 
 def identity(x: Any) -> Any:
     return x
+
+
+def _escape_str_fallback(s: str) -> str:
+    return str(escape(s))
+
+
+# Callables a template may call without going through Context.call: they never take
+# the context (no pass_context marker is possible on them).
+direct_calls: frozenset[type] = frozenset([Macro])
+direct_methods: frozenset[type] = frozenset(
+    [Macro, types.BuiltinMethodType, types.MethodWrapperType]
+)
+
+# markupsafe's C escaper for exact str, returning str (no Markup object per value).
+escape_str: Callable[[str], str] = getattr(markupsafe, "_escape_inner", _escape_str_fallback)
 
 
 def markup_join(seq: Iterable[Any]) -> str:
@@ -220,13 +243,10 @@ class Context:
 
     def resolve(self, key: str) -> Any:
         """The value of ``key``, or an undefined naming it."""
-        vars = self.vars
-        if key in vars:
-            return vars[key]
-        parent = self.parent
-        if key in parent:
-            return parent[key]
-        return self.environment.undefined(name=key)
+        value = self.resolve_or_missing(key)
+        if value is missing:
+            return self.environment.undefined(name=key)
+        return value
 
     def resolve_or_missing(self, key: str) -> Any:
         if key in self.vars:
@@ -322,7 +342,7 @@ class BlockReference:
     @internalcode
     async def _async_call(self) -> str:
         parts = [x async for x in self._stack[self._depth](self._context)]
-        result = concat(parts)
+        result: str = self._context.environment.concat(parts)
         if self._context.eval_ctx.autoescape:
             return Markup(result)
         return result
@@ -331,7 +351,7 @@ class BlockReference:
     def __call__(self) -> Any:
         if self._context.environment.is_async:
             return self._async_call()
-        result = concat(self._stack[self._depth](self._context))
+        result = self._context.environment.concat(self._stack[self._depth](self._context))
         if self._context.eval_ctx.autoescape:
             return Markup(result)
         return result

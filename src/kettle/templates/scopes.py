@@ -47,6 +47,13 @@ class Frame:
         self.soft_frame = False
         self.loop_frame = False
         self.block_frame = False
+        # Whether assignments here are collected in ``_loop_vars``/``_block_vars`` so
+        # pass_context callables see them (Jinja passes those dicts with every call).
+        self.loop_vars = False
+        self.block_vars = False
+        # Identifiers that may still hold ``missing`` (macro parameters while defaults
+        # are being evaluated); reads of them check and produce an undefined.
+        self.maybe_missing: set[str] = set()
         self.require_output_check: bool = parent.require_output_check if parent else False
         self.buffer: str | None = parent.buffer if parent else None
         self.block: str | None = parent.block if parent else None
@@ -167,7 +174,7 @@ class _LoadFinder:
             if node.ctx == "load" and node.name in self.names:
                 self.found.add(node.name)
             return
-        if isinstance(node, nodes.Block):
+        if isinstance(node, nodes.Block) and not node.scoped:
             return
         if self.skip_loops and isinstance(node, nodes.For):
             self.visit(node.iter)

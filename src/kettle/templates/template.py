@@ -42,6 +42,9 @@ class Template:
     _module: TemplateModule | None
     _debug_info: str
     _uptodate: Callable[[], bool] | None
+    _source: str | None
+    _fine: tuple[Callable[[Context], Any], dict[str, Any]] | None
+    _is_fine: bool
 
     def __new__(
         cls,
@@ -132,6 +135,9 @@ class Template:
         template._module = None
         template._debug_info = namespace["debug_info"]
         template._uptodate = None
+        template._source = None
+        template._fine = None
+        template._is_fine = bool(namespace.get("fine", False))
         namespace["environment"] = environment
         namespace["__jinja_template__"] = template
         return template
@@ -169,9 +175,10 @@ class Template:
 
             yield from asyncio.run(to_list())
             return
-        ctx = self.new_context(dict(*args, **kwargs))
         try:
-            yield from self.root_render_func(ctx)
+            root, _ = self._fine_parts()
+            ctx = self._new_context(dict(*args, **kwargs), fine=True)
+            yield from root(ctx)
         except Exception:
             yield self.environment.handle_exception()
 
@@ -198,6 +205,32 @@ class Template:
         return new_context(
             self.environment, self.name, self.blocks, vars, shared, self.globals, locals
         )
+
+    def _new_context(
+        self,
+        vars: dict[str, Any] | None = None,
+        shared: bool = False,
+        locals: MutableMapping[str, Any] | None = None,
+        fine: bool = False,
+    ) -> Context:
+        blocks = self._fine_parts()[1] if fine else self.blocks
+        return new_context(self.environment, self.name, blocks, vars, shared, self.globals, locals)
+
+    def _fine_parts(self) -> tuple[Callable[[Context], Any], dict[str, Any]]:
+        """Root and blocks of the fine-grained twin (one yield per output piece)."""
+        if self._fine is None:
+            if self._is_fine or self._source is None:
+                self._fine = (self.root_render_func, self.blocks)
+            else:
+                code = self.environment._compile_fine(self._source, self.name, self.filename)
+                namespace: dict[str, Any] = {
+                    "environment": self.environment,
+                    "__file__": code.co_filename,
+                }
+                exec(code, namespace)
+                namespace["__jinja_template__"] = _LineMap(self, namespace["debug_info"])
+                self._fine = (namespace["root"], namespace["blocks"])
+        return self._fine
 
     def make_module(
         self,
@@ -263,6 +296,22 @@ class Template:
     def __repr__(self) -> str:
         name = f"memory:{id(self):x}" if self.name is None else repr(self.name)
         return f"<{type(self).__name__} {name}>"
+
+
+class _LineMap:
+    """What traceback rewriting needs of a fine twin: its file and line table."""
+
+    def __init__(self, template: Template, debug_info: str) -> None:
+        self.filename = template.filename
+        self.name = template.name
+        self._debug_info = debug_info
+
+    def get_corresponding_lineno(self, lineno: int) -> int:
+        pairs = [tuple(map(int, x.split("="))) for x in self._debug_info.split("&") if x]
+        for template_line, code_line in reversed(pairs):
+            if code_line <= lineno:
+                return template_line
+        return 1
 
 
 class TemplateModule:
