@@ -16,6 +16,15 @@
 (function () {
   "use strict";
 
+  if (window.Kettle) {
+    // Loaded twice (the page's tag and live reload's): keep one client, add live reload.
+    var again = document.currentScript;
+    if (again && again.getAttribute("data-livereload")) {
+      window.Kettle.livereload(again.getAttribute("data-livereload"));
+    }
+    return;
+  }
+
   function parse(payload) {
     if (typeof payload === "string") {
       try {
@@ -85,7 +94,7 @@
   }
 
   function setState(name, state) {
-    document.documentElement.setAttribute("data-kettle-" + name, state);
+    document.documentElement.setAttribute("data-kettle-" + name + "-state", state);
   }
 
   function stream(url, options) {

@@ -1,0 +1,107 @@
+"""The demo board in two browser contexts: what one posts, the other sees within one
+second, over Server-Sent Events and over a WebSocket; likes and deletions too; and live
+reload after a template edit."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from examples.board.app import HERE, create_app
+from kettle.realtime.broadcast import MemoryBroadcast
+
+pytestmark = pytest.mark.browser
+
+
+def open_board(browser: Any, url: str, via: str) -> Any:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector(f"html[data-kettle-{via}-state='open']", timeout=5000)
+    return page
+
+
+@pytest.mark.parametrize("via", ["sse", "ws"])
+def test_post_in_one_tab_appears_in_the_other(
+    browser: Any, serve_app: Any, tmp_path: Path, via: str
+) -> None:
+    app = create_app(tmp_path / "board.db", broadcast=MemoryBroadcast())
+    base = serve_app(app)
+    url = f"{base}/?via=ws" if via == "ws" else f"{base}/"
+    poster, watcher = open_board(browser, url, via), open_board(browser, url, via)
+    try:
+        assert watcher.inner_text("#count") == "0 notes"
+        poster.fill("input[name=author]", "Ada")
+        poster.fill("textarea[name=text]", f"hello over {via} <b>not bold</b>")
+        posted = time.monotonic()
+        poster.click("button.post")
+        note = watcher.wait_for_selector("#notes .note", timeout=1000)
+        assert time.monotonic() - posted < 1.0
+        assert note.query_selector(".text").inner_text() == f"hello over {via} <b>not bold</b>"
+        assert note.query_selector(".author").inner_text() == "Ada"
+        assert watcher.inner_text("#count") == "1 note"
+        # The poster's own tab got the note through its stream, and its form was reset.
+        poster.wait_for_selector("#notes .note", timeout=1000)
+        assert poster.input_value("textarea[name=text]") == ""
+
+        poster.click("#notes .note .like")
+        watcher.wait_for_selector("#notes .note .likes:text-is('1')", timeout=1000)
+        poster.click("#notes .note .delete", force=True)
+        watcher.wait_for_selector("#notes .note", state="detached", timeout=1000)
+        assert watcher.inner_text("#count") == "0 notes"
+        assert watcher.is_visible(".empty")
+    finally:
+        poster.context.close()
+        watcher.context.close()
+
+
+def test_note_sent_over_the_websocket_reaches_sse_tabs(
+    browser: Any, serve_app: Any, tmp_path: Path
+) -> None:
+    base = serve_app(create_app(tmp_path / "board.db", broadcast=MemoryBroadcast()))
+    sender = open_board(browser, f"{base}/?via=ws", "ws")
+    watcher = open_board(browser, f"{base}/", "sse")
+    try:
+        sender.evaluate(
+            "Kettle.sockets[0].send({author: 'Grace', text: 'via the socket', color: 'mint'})"
+        )
+        note = watcher.wait_for_selector("#notes .note.mint", timeout=1000)
+        assert note.query_selector(".text").inner_text() == "via the socket"
+        assert note.query_selector(".author").inner_text() == "Grace"
+    finally:
+        sender.context.close()
+        watcher.context.close()
+
+
+def test_template_edit_reloads_open_tab(browser: Any, serve_app: Any, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(HERE / "templates", templates)
+    app = create_app(
+        tmp_path / "board.db",
+        broadcast=MemoryBroadcast(),
+        live_reload=True,
+        template_folder=templates,
+    )
+    app.jinja_env.auto_reload = True
+    base = serve_app(app)
+    page = browser.new_page()
+    try:
+        page.goto(f"{base}/")
+        page.wait_for_selector("html[data-kettle-sse-state='open']", timeout=5000)
+        # Live reload's own EventSource is connected once the page has fully loaded.
+        page.wait_for_load_state("load")
+        time.sleep(0.5)
+        board = templates / "board.html"
+        board.write_text(
+            board.read_text().replace("Say something to everyone here.", "Edited live.")
+        )
+        page.wait_for_function(
+            "document.querySelector('h1').textContent === 'Edited live.'", timeout=5000
+        )
+    finally:
+        page.close()
+        app.extensions["livereload"].stop()
