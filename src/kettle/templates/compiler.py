@@ -380,6 +380,37 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
             return str(escape(value))
         return str(value)
 
+    def emit_formatted(
+        self, pieces: list[str | nodes.Node], frame: Frame, node: nodes.Node
+    ) -> None:
+        """Output a run of pieces as one ``%``-formatted string.
+
+        Each dynamic piece goes on its own generated line, mapped to its template line,
+        so a traceback points at the right ``{{ }}`` even inside one output run.
+        """
+        fmt = []
+        args: list[tuple[str, nodes.Node]] = []
+        for piece in pieces:
+            if isinstance(piece, str):
+                fmt.append(piece.replace("%", "%%"))
+            else:
+                fmt.append("%s")
+                args.append((self.output_value(piece, frame, False), piece))
+        if not args:
+            self.emit(repr(pieces[0]), frame, node)
+            return
+        if fmt == ["%s"]:
+            self.emit(f"str({args[0][0]})", frame, args[0][1])
+            return
+        opener = "yield " if frame.buffer is None else f"{frame.buffer}.append("
+        closer = ")" if frame.buffer is None else "))"
+        self.line(f"{opener}{''.join(fmt)!r} % (", node)
+        self.indentation += 1
+        for code, child in args:
+            self.line(f"{code},", child)
+        self.indentation -= 1
+        self.line(closer)
+
     def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
         if self.has_known_extends and frame.require_output_check:
             return
@@ -405,20 +436,7 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
                 else:
                     self.emit(self.output_value(piece, frame, True), frame, piece)
         else:
-            fmt = []
-            args = []
-            for piece in pieces:
-                if isinstance(piece, str):
-                    fmt.append(piece.replace("%", "%%"))
-                else:
-                    fmt.append("%s")
-                    args.append(self.output_value(piece, frame, False))
-            if not args:
-                self.emit(repr(pieces[0]), frame, node)
-            elif fmt == ["%s"]:
-                self.emit(f"str({args[0]})", frame, node)
-            else:
-                self.emit(f"{''.join(fmt)!r} % ({', '.join(args)},)", frame, node)
+            self.emit_formatted(pieces, frame, node)
         if frame.require_output_check:
             self.indentation -= 1
 

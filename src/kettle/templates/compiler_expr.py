@@ -273,14 +273,19 @@ class ExpressionCompiler:
             return self.awaited(f"environment.call(context, {func}{comma_args})")
         if self.is_async:
             return self.awaited(f"context.call({func}{comma_args})")
-        # Macros and builtin methods take no context: call them directly.
-        direct = "direct_methods" if isinstance(node.node, nodes.Getattr) else "direct_calls"
-        plain_args = self.signature(
-            node, frame, {k: v for k, v in (extra or {}).items() if k[0] != "_"}
-        )
+        # Macros (which only want the eval context) and builtin methods (which cannot
+        # ask for a context) are called directly, skipping Context.call.
+        plain = {k: v for k, v in (extra or {}).items() if k[0] != "_"}
+        plain_args = self.signature(node, frame, plain)
+        macro_args = f"context.eval_ctx, {plain_args}" if plain_args else "context.eval_ctx"
+        if isinstance(node.node, nodes.Getattr):
+            return (
+                f"(_c({plain_args}) if type(_c := {func}) in direct_methods"
+                f" else _c({macro_args}) if type(_c) is Macro"
+                f" else context.call(_c{comma_args}))"
+            )
         return (
-            f"(_c({plain_args}) if type(_c := {func}) in {direct}"
-            f" else context.call(_c{comma_args}))"
+            f"(_c({macro_args}) if type(_c := {func}) is Macro else context.call(_c{comma_args}))"
         )
 
     def _filter_or_test(

@@ -259,11 +259,13 @@ class StatementCompiler:
         ctx = self.temp()
         self.line(f"{ctx} = {self.derive_context(frame)}", node)
         self.line(f"{ctx}.vars = {self.expr(node.context, frame)}")
-        self.line(f"def {ctx}_body(context):")
+        prefix = "async def" if self.is_async else "def"
+        self.line(f"{prefix} {ctx}_body(context):")
         self.indentation += 1
         self.line("resolve = context.resolve")
         self.line("if 0: yield None")
-        scope_frame = self.new_frame(frame, function=True)
+        # Isolated: every name inside resolves from the overlay context.
+        scope_frame = self.new_frame(None, function=True, eval_ctx=frame.eval_ctx)
         self.declare_stores(scope_frame, node.body)
         self.enter(scope_frame)
         self.body(node.body, scope_frame)

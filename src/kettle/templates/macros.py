@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .nodes import EvalContext
-from .utils import internalcode, missing
+from .utils import internalcode, missing, pass_eval_context
 
 
 class Macro:
@@ -49,6 +49,7 @@ class Macro:
         self._default_autoescape = bool(default_autoescape)
 
     @internalcode
+    @pass_eval_context
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], EvalContext):
             autoescape = args[0].autoescape

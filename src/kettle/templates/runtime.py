@@ -40,7 +40,6 @@ EXPORTED = [
     "TemplateRuntimeError",
     "Undefined",
     "escape",
-    "direct_calls",
     "direct_methods",
     "escape_str",
     "identity",
@@ -72,7 +71,6 @@ __all__ = [
     "UndefinedError",
     "auto_aiter",
     "auto_await",
-    "direct_calls",
     "direct_methods",
     "escape",
     "escape_str",
@@ -97,10 +95,7 @@ def _escape_str_fallback(s: str) -> str:
 
 # Callables a template may call without going through Context.call: they never take
 # the context (no pass_context marker is possible on them).
-direct_calls: frozenset[type] = frozenset([Macro])
-direct_methods: frozenset[type] = frozenset(
-    [Macro, types.BuiltinMethodType, types.MethodWrapperType]
-)
+direct_methods: frozenset[type] = frozenset([types.BuiltinMethodType, types.MethodWrapperType])
 
 # markupsafe's C escaper for exact str, returning str (no Markup object per value).
 escape_str: Callable[[str], str] = getattr(markupsafe, "_escape_inner", _escape_str_fallback)
