@@ -352,3 +352,26 @@ def test_round_trip_through_transport(run: Any) -> None:  # noqa: F811
         "PUT", "/j", headers={"Content-Type": "application/json"}, body=b'{"n": 1}'
     )
     assert json.loads(as_json.body)["json"] == {"n": 1}
+
+
+def test_cache_control() -> None:
+    r = Response("x")
+    r.cache_control.max_age = 300
+    r.cache_control.public = True
+    r.cache_control.no_cache = True
+    assert r.headers["Cache-Control"] == "max-age=300, public, no-cache"
+    r.cache_control.no_cache = None
+    assert r.headers["Cache-Control"] == "max-age=300, public"
+    assert (r.cache_control.max_age, r.cache_control.private, r.cache_control.no_store) == (
+        300,
+        None,
+        False,
+    )
+    other = Response("x", headers={"Cache-Control": 'private="x", max-age=5'})
+    assert (other.cache_control.private, other.cache_control.max_age) == ("x", 5)
+    other.cache_control.immutable = True
+    assert other.headers["Cache-Control"] == "private=x, max-age=5, immutable"
+    request = make(headers={"Cache-Control": "max-age=0, no-cache"})
+    assert request.cache_control.max_age == 0
+    assert request.cache_control.no_cache is True
+    assert request.cache_control.no_store is False

@@ -418,3 +418,92 @@ class Authorization(dict[str, Any]):
 
     def __repr__(self) -> str:
         return f"<Authorization {self.to_header()!r}>"
+
+
+def _flag(name: str) -> property:
+    def get(self: CacheControl) -> bool:
+        return name in self
+
+    def set_(self: CacheControl, value: bool | None) -> None:
+        self._set(name, None if value else _REMOVE)
+
+    return property(get, set_, doc=f"Whether ``{name}`` is present.")
+
+
+def _optional_value(name: str) -> property:
+    def get(self: CacheControl) -> str | bool | None:
+        if name not in self:
+            return None
+        value = self[name]
+        return True if value is None else value
+
+    def set_(self: CacheControl, value: str | bool | None) -> None:
+        if value is None or value is False:
+            self._set(name, _REMOVE)
+        else:
+            self._set(name, None if value is True else str(value))
+
+    return property(get, set_, doc=f"``{name}``: True, its field list, or None when absent.")
+
+
+def _seconds(name: str) -> property:
+    def get(self: CacheControl) -> int | None:
+        value = self.get(name)
+        try:
+            return int(value) if value is not None else None
+        except ValueError:
+            return None
+
+    def set_(self: CacheControl, value: int | None) -> None:
+        self._set(name, _REMOVE if value is None else str(int(value)))
+
+    return property(get, set_, doc=f"``{name}`` in seconds, or None.")
+
+
+_REMOVE: Any = object()
+
+
+class CacheControl(dict[str, str | None]):
+    """A Cache-Control header (RFC 9111 section 5.2) with attribute access, written back.
+
+    ``cc.max_age = 300`` and ``cc.public = True`` update the header through ``on_update``;
+    assigning ``None`` or ``False`` removes a directive.
+    """
+
+    def __init__(self, value: str | None = None, on_update: Any = None) -> None:
+        super().__init__(parse_dict_header(value) if value else {})
+        self.on_update = on_update
+
+    def _set(self, name: str, value: Any) -> None:
+        if value is _REMOVE:
+            self.pop(name, None)
+        else:
+            self[name] = value
+        if self.on_update is not None:
+            self.on_update(self)
+
+    def to_header(self) -> str:
+        return dump_header(self)
+
+    def __str__(self) -> str:
+        return self.to_header()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.to_header()!r}>"
+
+    no_cache = _optional_value("no-cache")
+    private = _optional_value("private")
+    no_store = _flag("no-store")
+    no_transform = _flag("no-transform")
+    must_revalidate = _flag("must-revalidate")
+    proxy_revalidate = _flag("proxy-revalidate")
+    must_understand = _flag("must-understand")
+    public = _flag("public")
+    immutable = _flag("immutable")
+    only_if_cached = _flag("only-if-cached")
+    max_age = _seconds("max-age")
+    s_maxage = _seconds("s-maxage")
+    max_stale = _seconds("max-stale")
+    min_fresh = _seconds("min-fresh")
+    stale_while_revalidate = _seconds("stale-while-revalidate")
+    stale_if_error = _seconds("stale-if-error")

@@ -36,6 +36,7 @@ from kettle.http.multidict import CombinedMultiDict, ImmutableMultiDict
 from kettle.http.multipart import parse_form_data
 from kettle.http.options import (
     Authorization,
+    CacheControl,
     CharsetAccept,
     LanguageAccept,
     MIMEAccept,
@@ -371,6 +372,11 @@ class Request:
     @property
     def origin(self) -> str | None:
         return self.environ.get("HTTP_ORIGIN")
+
+    @cached_property
+    def cache_control(self) -> CacheControl:
+        """The request's Cache-Control directives (read-only use)."""
+        return CacheControl(self.environ.get("HTTP_CACHE_CONTROL"))
 
     @cached_property
     def if_none_match(self) -> ETags:

@@ -23,7 +23,7 @@ from typing import Any
 
 from kettle.http.cookies import dump_cookie
 from kettle.http.headers import Headers, HeaderSet
-from kettle.http.options import dump_options, parse_options_header
+from kettle.http.options import CacheControl, dump_options, parse_options_header
 from kettle.http.status import HTTP_STATUS_CODES
 
 _STATUS_CACHE: dict[int, str] = {}
@@ -305,6 +305,18 @@ class ResponseBase:
         raw = self.headers.get(name, "")
         items = [item.strip() for item in raw.split(",") if item.strip()]
         return HeaderSet(items, write_back)
+
+    @property
+    def cache_control(self) -> CacheControl:
+        """The Cache-Control header as an object; changes are written back."""
+
+        def write_back(control: CacheControl) -> None:
+            if control:
+                self.headers["Cache-Control"] = control.to_header()
+            else:
+                self.headers.remove("Cache-Control")
+
+        return CacheControl(self.headers.get("Cache-Control"), write_back)
 
     @property
     def vary(self) -> HeaderSet:
