@@ -205,8 +205,11 @@ class ExpressionCompiler:
             return f"{obj}.{attr}"
         if self.sandboxed or not self.fast_attr:
             return f"environment.getattr({obj}, {attr!r})"
-        if attr in _DICT_ATTRS or not attr.isidentifier():
+        if not attr.isidentifier() or keyword.iskeyword(attr):
             return f"getattr_({obj}, {attr!r})"
+        if attr in _DICT_ATTRS:
+            # A dict's own methods win over its keys (getattr first, as Jinja does).
+            return f"(_g.{attr} if type(_g := {obj}) is dict else getattr_(_g, {attr!r}))"
         key = repr(attr)
         return f"(_g[{key}] if type(_g := {obj}) is dict and {key} in _g else getattr_(_g, {key}))"
 
@@ -219,6 +222,9 @@ class ExpressionCompiler:
             return self.awaited(f"environment.getitem({obj}, {arg})")
         if self.sandboxed or not self.fast_attr:
             return f"environment.getitem({obj}, {arg})"
+        if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            fast = f"_g[{arg}] if type(_g := {obj}) is dict and {arg} in _g"
+            return f"({fast} else getitem_(_g, {arg}))"
         return f"getitem_({obj}, {arg})"
 
     def expr_Slice(self, node: nodes.Slice, frame: Frame) -> str:
