@@ -298,3 +298,25 @@ def test_serve_shuts_down_gracefully_on_signal(signum: int) -> None:
             process.wait(TIMEOUT)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def test_serve_outside_the_main_thread_is_a_clear_error() -> None:
+    import threading
+
+    from kettle.server import serve
+
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            serve(hello_app, "127.0.0.1", 0)
+        except RuntimeError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(TIMEOUT)
+    assert [str(e) for e in errors] == [
+        "serve() and serve_forever() handle signals, so they run in the main thread;"
+        " use Server(...).start() and .stop() elsewhere"
+    ]

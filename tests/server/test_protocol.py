@@ -251,3 +251,39 @@ def test_any_split_of_the_stream_gives_the_same_events(cuts: list[int]) -> None:
     chunks = [PIPELINE[a:b] for a, b in zip([0, *points], [*points, len(PIPELINE)], strict=True)]
     chunks = [c for c in chunks if c]
     assert collapse(events_of(*chunks)) == collapse(events_of(PIPELINE))
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=64),
+            st.sampled_from(
+                [b"GET / HTTP/1.1\r\n", b"Host: x\r\n", b"\r\n", b"Content-Length: 2\r\n",
+                 b"Transfer-Encoding: chunked\r\n", b"0\r\n\r\n", b"POST /p HTTP/1.0\r\n"]
+            ),
+        ),
+        max_size=20,
+    )
+)  # fmt: skip
+def test_arbitrary_bytes_give_only_well_formed_events(chunks: list[bytes]) -> None:
+    reader = RequestReader(Limits(max_request_line=100, max_header_bytes=200, max_body_size=50))
+    events = []
+    for data in chunks:
+        reader.feed(data)
+        while (event := reader.next_event()) is not None:
+            events.append(event)
+    errors = [e for e in events if isinstance(e, ProtocolError)]
+    assert len(errors) <= 1
+    if errors:
+        assert events[-1] is errors[0] and reader.failed
+        assert errors[0].status in (400, 413, 414, 431, 501, 505)
+    in_request = False
+    for event in events:
+        if isinstance(event, Request):
+            assert not in_request
+            in_request = True
+        elif event is END_OF_MESSAGE:
+            assert in_request
+            in_request = False
+        elif isinstance(event, Data):
+            assert in_request and event.data

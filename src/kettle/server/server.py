@@ -80,6 +80,14 @@ def bind_socket(
     return sock
 
 
+def _require_main_thread() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        raise RuntimeError(
+            "serve() and serve_forever() handle signals, so they run in the main thread;"
+            " use Server(...).start() and .stop() elsewhere"
+        )
+
+
 class Server:
     """A threaded HTTP/1.1 WSGI server. ``start()`` runs it in the background."""
 
@@ -237,6 +245,7 @@ class Server:
 
         ``on_start``, if given, is called with the started server (to print its URL).
         """
+        _require_main_thread()
         stopping = threading.Event()
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -270,4 +279,5 @@ def serve(
 
     ``on_start``, if given, is called with the started ``Server`` (to print its URL).
     """
+    _require_main_thread()
     Server(app, host, port, **options).serve_forever(grace, on_start)
