@@ -80,6 +80,28 @@ def bind_socket(
     return sock
 
 
+def _listening_socket(
+    host: str,
+    port: int,
+    unix_socket: str | os.PathLike[str] | None,
+    sock: socket.socket | None,
+    fd: int | None,
+    backlog: int,
+) -> socket.socket:
+    """The socket to serve on: adopted from ``sock``/``fd``, or freshly bound."""
+    if fd is not None:
+        sock = socket.socket(fileno=fd)
+    if sock is None:
+        return bind_socket(host, port, unix_socket=unix_socket, backlog=backlog)
+    if sock.type != socket.SOCK_STREAM:
+        raise ValueError("sock must be a SOCK_STREAM socket")
+    try:
+        sock.listen(backlog)  # harmless when it already listens
+    except OSError as exc:
+        raise ValueError(f"cannot listen on the given socket: {exc}")
+    return sock
+
+
 def _require_main_thread() -> None:
     if threading.current_thread() is not threading.main_thread():
         raise RuntimeError(
@@ -141,18 +163,7 @@ class Server:
             _positive("body_timeout", body_timeout),
             _positive("send_timeout", send_timeout),
         )
-        if fd is not None:
-            sock = socket.socket(fileno=fd)
-        if sock is None:
-            sock = bind_socket(host, port, unix_socket=unix_socket, backlog=backlog)
-        elif sock.type != socket.SOCK_STREAM:
-            raise ValueError("sock must be a SOCK_STREAM socket")
-        else:
-            try:
-                sock.listen(backlog)  # harmless when it already listens
-            except OSError as exc:
-                raise ValueError(f"cannot listen on the given socket: {exc}")
-        self.socket = sock
+        self.socket = _listening_socket(host, port, unix_socket, sock, fd, backlog)
         self._engine: Engine | None = None
         self._lock = threading.Lock()
 
