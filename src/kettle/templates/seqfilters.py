@@ -88,16 +88,30 @@ def _async_variant(sync_func: Callable[..., Any]) -> Callable[[Callable[..., Any
         own_names = ("__module__", "__name__", "__qualname__")
         borrowed = tuple(set(WRAPPER_ASSIGNMENTS).difference(own_names))
 
-        @wraps(sync_func, assigned=borrowed)
-        @wraps(async_func, assigned=own_names, updated=())
-        def dispatch(*args: Any, **kwargs: Any) -> Any:
-            env = args[0] if env_first else args[0].environment
-            if strip_first:
-                args = args[1:]
-            if env.is_async:
-                return async_func(*args, **kwargs)
-            return sync_func(*args, **kwargs)
+        # One specialised closure per calling convention: this runs on every call.
+        if env_first:
 
+            def dispatch(*args: Any, **kwargs: Any) -> Any:
+                if args[0].is_async:
+                    return async_func(*args, **kwargs)
+                return sync_func(*args, **kwargs)
+
+        elif strip_first:
+
+            def dispatch(*args: Any, **kwargs: Any) -> Any:
+                if args[0].environment.is_async:
+                    return async_func(*args[1:], **kwargs)
+                return sync_func(*args[1:], **kwargs)
+
+        else:
+
+            def dispatch(*args: Any, **kwargs: Any) -> Any:
+                if args[0].environment.is_async:
+                    return async_func(*args, **kwargs)
+                return sync_func(*args, **kwargs)
+
+        wraps(async_func, assigned=own_names, updated=())(dispatch)
+        wraps(sync_func, assigned=borrowed)(dispatch)
         if strip_first:
             dispatch = pass_eval_context(dispatch)
         dispatch.jinja_async_variant = True  # type: ignore[attr-defined]
@@ -282,15 +296,22 @@ def sync_do_join(
         return str(d).join(map(str, value))
     if hasattr(d, "__html__"):
         return soft_str(d).join(map(soft_str, value))
-    items = list(value)
+    items = value if type(value) is list else list(value)
+    for item in items:
+        if type(item) is not str:
+            break
+    else:  # only plain strings (the common case): no Markup involved
+        return str(d).join(items)
+    texts = []
     has_markup = False
-    for index, item in enumerate(items):
+    for item in items:
         if hasattr(item, "__html__"):
             has_markup = True
+            texts.append(item)
         else:
-            items[index] = str(item)
+            texts.append(str(item))
     separator = escape(d) if has_markup else str(d)
-    return separator.join(items)
+    return separator.join(texts)
 
 
 @_async_variant(sync_do_join)
