@@ -23,8 +23,12 @@ from typing import Any
 from .dates import format_http_date
 from .multidict import MultiDict
 
+# RFC 6265 section 4.2.1 (cookie-pair), read leniently as browsers send it: a name is
+# anything but space, tab, '=', '"' and ';'; a value is a quoted string with backslash
+# escapes or a run without space, tab, '"' and ';'. Anything else is skipped up to ';'.
 _PAIR_RE = re.compile(
-    r"""\s*([^=;\s]*)\s*(?:=\s*("(?:\\.|[^"\\])*"|[^;]*?))?\s*(?:;|$)""", re.DOTALL
+    r"""[ \t]*([^ \t=";]+)(?:[ \t]*=[ \t]*("(?:[^\\"]|\\.)*"|[^ \t";]*))?[ \t]*(?:;|\Z)""",
+    re.ASCII,
 )
 _UNQUOTED_VALUE_RE = re.compile(r"[\w!#$%&'()*+\-./:<=>?@\[\]^`{|}~]*", re.ASCII)
 _SLASH_RE = re.compile(rb'[\x00-\x19",;\\\x7f-\xff]')
@@ -56,17 +60,14 @@ def parse_cookie(header: str | None, cls: type[MultiDict] | None = None) -> Mult
     length = len(header)
     while pos < length:
         match = _PAIR_RE.match(header, pos)
-        if match is None or match.end() == pos:
+        if match is None:
             next_pos = header.find(";", pos)
             if next_pos < 0:
                 break
             pos = next_pos + 1
             continue
         pos = match.end()
-        key, value = match.group(1), match.group(2)
-        if not key:
-            continue
-        value = value or ""
+        key, value = match.group(1), match.group(2) or ""
         if len(value) >= 2 and value[0] == value[-1] == '"':
             raw = _UNSLASH_RE.sub(_unslash, value[1:-1].encode())
             value = raw.decode("utf-8", "replace")

@@ -47,6 +47,21 @@ def unquote_header_value(value: str, is_filename: bool = False) -> str:
     return value
 
 
+_SAFE_CHARSETS = frozenset(("ascii", "us-ascii", "utf-8", "iso-8859-1"))
+_EXTENDED_RE = re.compile(r"([\w!#$%&*+\-.^`|~]*)'[\w!#$%&*+\-.^`|~]*'([\w!#$%&'*+\-.^`|~]+)$")
+
+
+def _decode_extended_if_safe(value: str) -> str:
+    """Decode ``charset'lang'%XX`` for the charsets RFC 8187 clients use; else keep it."""
+    match = _EXTENDED_RE.match(value)
+    if match is None:
+        return value
+    charset = match.group(1).lower()
+    if charset not in _SAFE_CHARSETS:
+        return value
+    return unquote_to_bytes(match.group(2)).decode(charset, "replace")
+
+
 def _decode_extended(value: str) -> str:
     """Decode an RFC 2231/5987 ``charset'lang'percent-encoded`` value."""
     charset, _, rest = value.partition("'")
@@ -67,12 +82,13 @@ def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
         for match in _PARAM_RE.finditer(";" + rest):
             name = match.group(1).lower()
             raw = match.group(2)
-            if raw is None:
+            if not raw:
                 continue
+            # Later parameters win, an extended ``name*`` included, as in Werkzeug.
             if name.endswith("*"):
                 options[name[:-1]] = _decode_extended(unquote_header_value(raw))
             else:
-                options.setdefault(name, unquote_header_value(raw, name == "filename"))
+                options[name] = unquote_header_value(raw, name == "filename")
     return head.strip(), options
 
 
@@ -101,54 +117,59 @@ def dump_header(iterable: Iterable[Any] | Mapping[str, Any]) -> str:
     return ", ".join(quote_header_value(item) for item in iterable)
 
 
-def _split_commas(value: str) -> Iterator[str]:
-    """Split on commas outside quoted strings."""
+def _split_commas(value: str) -> list[str] | None:
+    """Split on commas outside quoted strings; ``None`` if a quoted string is unclosed."""
     if '"' not in value:
-        yield from value.split(",")
-        return
+        return value.split(",")
+    items = []
     start = 0
     quoted = False
     escaped = False
     for index, ch in enumerate(value):
         if escaped:
             escaped = False
-        elif ch == "\\" and quoted:
-            escaped = True
+        elif quoted:
+            if ch == "\\":
+                escaped = True
+            elif ch == '"':
+                quoted = False
         elif ch == '"':
-            quoted = not quoted
-        elif ch == "," and not quoted:
-            yield value[start:index]
+            quoted = True
+        elif ch == ",":
+            items.append(value[start:index])
             start = index + 1
-    yield value[start:]
+    if quoted:
+        return None
+    items.append(value[start:])
+    return items
 
 
 def parse_list_header(value: str) -> list[str]:
-    """``'a, "b, c"'`` -> ``['a', 'b, c']``."""
+    """``'a, "b, c"'`` -> ``['a', 'b, c']``; an unclosed quoted string gives ``[]``."""
     result = []
-    for item in _split_commas(value):
-        item = item.strip()
+    for item in _split_commas(value) or ():
+        item = item.strip(" \t")
         if item:
             result.append(unquote_header_value(item))
     return result
 
 
 def parse_dict_header(value: str) -> dict[str, str | None]:
-    """``'a="b c", d'`` -> ``{'a': 'b c', 'd': None}``."""
+    """``'a="b c", d'`` -> ``{'a': 'b c', 'd': None}``; ``k*=UTF-8''..`` is decoded."""
     result: dict[str, str | None] = {}
-    for item in _split_commas(value):
-        item = item.strip()
-        if not item:
-            continue
+    for item in parse_list_header(value):
         key, sep, raw = item.partition("=")
-        key = key.strip()
+        key = key.strip(" \t")
+        if not key:
+            continue
         if not sep:
             result[key] = None
             continue
-        raw = raw.strip()
+        raw = raw.strip(" \t")
         if key.endswith("*"):
-            result[key[:-1]] = _decode_extended(unquote_header_value(raw))
-        else:
-            result[key] = unquote_header_value(raw)
+            key = key[:-1]
+            raw = _decode_extended_if_safe(raw)
+        result[key] = unquote_header_value(raw)
     return result
 
 
