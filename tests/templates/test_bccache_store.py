@@ -97,3 +97,31 @@ def test_memcached_cache() -> None:
     broken.ignore_memcache_errors = False
     with pytest.raises(ConnectionError):
         broken.load_bytecode(loaded)
+
+
+def test_environment_reuses_cached_code(tmp_path: Path) -> None:
+    from kettle.templates import DictLoader, Environment
+
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    sources = {"page.html": "{% for i in items %}[{{ i }}]{% endfor %}"}
+    first = Environment(
+        loader=DictLoader(sources), bytecode_cache=FileSystemBytecodeCache(str(cache_dir))
+    )
+    assert first.get_template("page.html").render(items=[1, 2]) == "[1][2]"
+    assert len(os.listdir(cache_dir)) == 1
+
+    class NoCompile(Environment):
+        def compile(self, *args: object, **kwargs: object) -> object:
+            raise AssertionError("compiled although the bytecode cache had the template")
+
+    second = NoCompile(
+        loader=DictLoader(sources), bytecode_cache=FileSystemBytecodeCache(str(cache_dir))
+    )
+    assert second.get_template("page.html").render(items=[3]) == "[3]"
+    # an edited source invalidates the entry: it is compiled again and the cache rewritten
+    edited = Environment(
+        loader=DictLoader({"page.html": "<{{ items|length }}>"}),
+        bytecode_cache=FileSystemBytecodeCache(str(cache_dir)),
+    )
+    assert edited.get_template("page.html").render(items=[3]) == "<1>"
