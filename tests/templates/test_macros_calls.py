@@ -1,0 +1,72 @@
+"""Macros: defaults, varargs, kwargs, caller and call blocks, with exact output."""
+
+from __future__ import annotations
+
+import pytest
+
+from kettle.templates import Environment, TemplateAssertionError
+
+
+def render(source: str, **context: object) -> str:
+    return Environment().from_string(source).render(context)
+
+
+def test_defaults_are_evaluated_at_call_time() -> None:
+    source = (
+        "{% macro m(a, b=a * 2) %}{{ a }},{{ b }}{% endmacro %}{{ m(1) }}|{{ m(1, 5) }}|{{ "
+        "m(b=3, a=2) }}"
+    )
+    assert render(source) == "1,2|1,5|2,3"
+
+
+def test_varargs_and_kwargs() -> None:
+    source = "{% macro m(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, 3, k=4) }}"
+    assert render(source) == "1(2, 3){'k': 4}"
+
+
+def test_errors_on_surplus_arguments() -> None:
+    with pytest.raises(TypeError, match="macro 'm' takes not more than 1 argument"):
+        render("{% macro m(a) %}{% endmacro %}{{ m(1, 2) }}")
+    with pytest.raises(TypeError, match="macro 'm' takes no keyword argument 'z'"):
+        render("{% macro m(a) %}{% endmacro %}{{ m(z=1) }}")
+
+
+def test_missing_argument_is_undefined() -> None:
+    assert render("{% macro m(a) %}[{{ a }}]{% endmacro %}{{ m() }}") == "[]"
+
+
+def test_call_block_with_caller_arguments() -> None:
+    source = (
+        "{% macro list(items) %}<ul>{% for i in items %}<li>{{ caller(i) }}</li>{% endfor %}</ul>"
+        "{% endmacro %}{% call(x) list([1, 2]) %}#{{ x }}{% endcall %}"
+    )
+    assert render(source) == "<ul><li>#1</li><li>#2</li></ul>"
+
+
+def test_macro_output_is_markup_when_autoescaping() -> None:
+    env = Environment(autoescape=True)
+    source = "{% macro b(t) %}<b>{{ t }}</b>{% endmacro %}{{ b('<x>') }}"
+    assert env.from_string(source).render() == "<b>&lt;x&gt;</b>"
+
+
+def test_macro_attributes() -> None:
+    module = Environment().from_string("{% macro m(a, b=1) %}{{ caller() }}{% endmacro %}").module
+    macro = module.m
+    assert (macro.name, macro.arguments, macro.caller, macro.catch_kwargs) == (
+        "m",
+        ("a", "b"),
+        True,
+        False,
+    )
+
+
+def test_caller_parameter_without_default_is_rejected() -> None:
+    with pytest.raises(TemplateAssertionError, match='special "caller" argument must be omitted'):
+        Environment().from_string("{% macro x(caller) %}{{ caller() }}{% endmacro %}")
+
+
+def test_recursive_macro() -> None:
+    source = (
+        "{% macro f(n) %}{{ n }}{% if n > 0 %}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(3) }}"
+    )
+    assert render(source) == "3210"
