@@ -32,17 +32,17 @@ def test_url_attributes() -> None:
     assert r.path == "/pä th"
     assert r.full_path == "/pä th?a=1&b=%C3%A9&a=2"
     assert r.script_root == "/app"
-    assert r.host == "example.com:8080"
-    assert r.host_url == "http://example.com:8080/"
-    assert r.url_root == "http://example.com:8080/app/"
-    assert r.base_url == "http://example.com:8080/app/p%C3%A4%20th"
-    assert r.url == "http://example.com:8080/app/p%C3%A4%20th?a=1&b=%C3%A9&a=2"
+    assert r.host == "Example.com:8080"
+    assert r.host_url == "http://Example.com:8080/"
+    assert r.url_root == "http://Example.com:8080/app/"
+    assert r.base_url == "http://Example.com:8080/app/p%C3%A4%20th"
+    assert r.url == "http://Example.com:8080/app/p%C3%A4%20th?a=1&b=%C3%A9&a=2"
     assert r.query_string == b"a=1&b=%C3%A9&a=2"
     assert r.args.getlist("a") == ["1", "2"]
     assert r.args["b"] == "é"
     assert r.scheme == "http" and not r.is_secure
     assert r.remote_addr == "127.0.0.1"
-    assert repr(r) == "<Request 'http://example.com:8080/app/p%C3%A4%20th?a=1&b=%C3%A9&a=2' [GET]>"
+    assert repr(r) == "<Request 'http://Example.com:8080/app/p%C3%A4%20th?a=1&b=%C3%A9&a=2' [GET]>"
 
 
 def test_host_without_header_and_default_ports() -> None:

@@ -209,14 +209,15 @@ def get_input_stream(
 
 
 def get_content_length(environ: dict[str, Any]) -> int | None:
+    """The declared body length: None if absent or chunked, 0 if not a plain integer."""
     value = environ.get("CONTENT_LENGTH")
-    if value is None or environ.get("HTTP_TRANSFER_ENCODING", "") == "chunked":
+    if value is None or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
         return None
-    try:
-        length = int(value)
-    except ValueError:
-        return None
-    return max(0, length)
+    text = value.strip()
+    digits = text[1:] if text[:1] == "-" else text
+    if not digits.isdigit() or not digits.isascii():
+        return 0
+    return max(0, int(text))
 
 
 def parse_urlencoded(stream: IO[bytes], max_form_memory_size: int | None) -> MultiDict:

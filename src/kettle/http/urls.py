@@ -4,13 +4,15 @@ Owns the URL text rules every other layer uses: ``url_quote``/``url_unquote``,
 ``url_encode``/``url_decode`` (query strings), ``iri_to_uri``/``uri_to_iri`` (RFC 3987),
 and ``wsgi_decoding`` of PEP 3333 "bytes as latin-1" strings.
 
-Rules: decoding never raises; invalid UTF-8 is replaced (U+FFFD). Query values keep blank
+Rules: decoding never raises; in query strings invalid UTF-8 stays percent-encoded
+(``%C0``), elsewhere it is replaced (U+FFFD). Query values keep blank
 values (``a=&b`` gives ``a=''`` and ``b=''``) and their order, as Werkzeug does. ``None``
 values are skipped when encoding.
 """
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
@@ -46,6 +48,16 @@ def url_unquote_plus(value: str | bytes, charset: str = "utf-8", errors: str = "
     return url_unquote(value.replace("+", " "), charset, errors)
 
 
+def _quote_bad_bytes(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: write undecodable bytes back as ``%XX`` (as Werkzeug does)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return "".join(f"%{byte:02X}" for byte in bad), error.end
+
+
+codecs.register_error("kettle.url_quote", _quote_bad_bytes)
+
 _HEX_BYTES = {
     f"{a}{b}".encode(): bytes([int(a + b, 16)])
     for a in "0123456789abcdefABCDEF"
@@ -54,7 +66,7 @@ _HEX_BYTES = {
 
 
 def _fast_unquote(value: str) -> str:
-    """Percent-decode as UTF-8 (invalid bytes -> U+FFFD); a table lookup per escape."""
+    """Percent-decode as UTF-8 (invalid bytes stay ``%XX``); a table lookup per escape."""
     pieces = value.encode("utf-8", "surrogatepass").split(b"%")
     out = [pieces[0]]
     append = out.append
@@ -67,7 +79,7 @@ def _fast_unquote(value: str) -> str:
         else:
             append(byte)
             append(piece[2:])
-    return b"".join(out).decode("utf-8", "replace")
+    return b"".join(out).decode("utf-8", "kettle.url_quote")
 
 
 def iter_query_pairs(query: str | bytes) -> Iterator[tuple[str, str]]:

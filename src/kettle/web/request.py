@@ -30,7 +30,12 @@ from kettle.http.conditional import (
 )
 from kettle.http.cookies import parse_cookie
 from kettle.http.dates import parse_http_date
-from kettle.http.formparser import ContentTooLargeError, FormParseError, get_input_stream
+from kettle.http.formparser import (
+    ContentTooLargeError,
+    FormParseError,
+    get_content_length,
+    get_input_stream,
+)
 from kettle.http.headers import EnvironHeaders
 from kettle.http.multidict import CombinedMultiDict, ImmutableMultiDict
 from kettle.http.multipart import parse_form_data
@@ -237,7 +242,7 @@ class Request:
 
     @cached_property
     def host(self) -> str:
-        """The Host header (or SERVER_NAME with a non-default port), lower-cased."""
+        """The Host header (or SERVER_NAME with a non-default port), minus a default port."""
         environ = self.environ
         host = environ.get("HTTP_HOST")
         if not host:
@@ -250,7 +255,7 @@ class Request:
             host = host[:-3]
         elif self.scheme == "https" and host.endswith(":443"):
             host = host[:-4]
-        return str(host).lower()
+        return str(host)
 
     @cached_property
     def host_url(self) -> str:
@@ -314,13 +319,8 @@ class Request:
 
     @cached_property
     def content_length(self) -> int | None:
-        value = self.environ.get("CONTENT_LENGTH")
-        if value is None or self.environ.get("HTTP_TRANSFER_ENCODING", "") == "chunked":
-            return None
-        try:
-            return max(0, int(value))
-        except ValueError:
-            return None
+        """Content-Length as an int; None when absent or chunked, 0 when invalid."""
+        return get_content_length(self.environ)
 
     @cached_property
     def _parsed_content_type(self) -> tuple[str, dict[str, str]]:

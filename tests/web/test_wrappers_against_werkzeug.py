@@ -1,0 +1,101 @@
+"""Differential tests: Request and Response agree with Werkzeug 3.1 on generated requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from werkzeug.wrappers import Request as WzRequest
+from werkzeug.wrappers import Response as WzResponse
+
+from kettle.web.wrappers import Request, Response
+
+from .http_harness import build_environ
+
+path_text = st.text(alphabet=st.sampled_from(list("abc/ é%20-_.~+☃")), max_size=20)
+query_text = st.text(alphabet=st.sampled_from(list("ab=&+%2Cé;x0 ")), max_size=25)
+hosts = st.sampled_from(["localhost", "example.com:8080", "Example.COM", "[::1]:5000", "a.b:80"])
+
+
+def environ(path: str, query: str, host: str, script: str) -> dict[str, Any]:
+    env = build_environ(path="/" + path, headers={"Host": host})
+    env["QUERY_STRING"] = query.encode().decode("latin-1")
+    env["SCRIPT_NAME"] = script
+    return env
+
+
+@settings(max_examples=200)
+@given(path_text, query_text, hosts, st.sampled_from(["", "/app", "/a b"]))
+def test_request_urls_and_args(path: str, query: str, host: str, script: str) -> None:
+    ours = Request(environ(path, query, host, script))
+    theirs = WzRequest(environ(path, query, host, script))
+    for name in ("path", "full_path", "script_root", "host", "method", "scheme"):
+        assert getattr(ours, name) == getattr(theirs, name), name
+    assert list(ours.args.items(multi=True)) == list(theirs.args.items(multi=True))
+    assert ours.query_string == theirs.query_string
+
+
+@settings(max_examples=100)
+@given(
+    st.sampled_from(["", "text/plain", "application/json", "application/x+json", "text/html"]),
+    st.sampled_from([None, "0", "12", "-1", "abc"]),
+)
+def test_request_content_headers(ctype: str, length: str | None) -> None:
+    env = build_environ(method="POST", headers={"Content-Type": ctype} if ctype else {})
+    env.pop("CONTENT_LENGTH", None)
+    if length is not None:
+        env["CONTENT_LENGTH"] = length
+    ours, theirs = Request(dict(env)), WzRequest(dict(env))
+    assert (ours.mimetype, ours.is_json, ours.content_length) == (
+        theirs.mimetype,
+        theirs.is_json,
+        theirs.content_length,
+    )
+
+
+cookie_values = st.text(alphabet=st.sampled_from(list('ab c;,"\\é=')), max_size=10)
+
+
+@settings(max_examples=200)
+@given(
+    cookie_values,
+    st.one_of(st.none(), st.integers(0, 10**6)),
+    st.sampled_from([None, "/", "/x"]),
+    st.booleans(),
+    st.sampled_from([None, "Lax", "strict", "None"]),
+)
+def test_set_cookie_header(
+    value: str, max_age: int | None, path: str | None, secure: bool, samesite: str | None
+) -> None:
+    ours, theirs = Response(), WzResponse()
+    for response in (ours, theirs):
+        response.set_cookie(
+            "k",
+            value,
+            max_age=max_age,
+            path=path,
+            secure=secure,
+            samesite=samesite,
+            expires=0 if max_age is not None else None,
+        )
+    assert ours.headers["Set-Cookie"] == theirs.headers["Set-Cookie"]
+
+
+@settings(max_examples=100)
+@given(
+    st.sampled_from([200, 201, 204, 301, 304, 404, 418, 500, 599]),
+    st.sampled_from(["text/html", "text/plain", "application/json", "image/png", None]),
+    st.binary(max_size=20),
+)
+def test_response_status_and_headers(code: int, mimetype: str | None, body: bytes) -> None:
+    ours = Response(body, status=code, mimetype=mimetype)
+    theirs = WzResponse(body, status=code, mimetype=mimetype)
+    theirs.headers.setdefault(
+        "Content-Type", "text/html; charset=utf-8"
+    ) if mimetype is None else None
+    assert ours.status == theirs.status
+    assert ours.status_code == theirs.status_code
+    assert ours.headers.get("Content-Length") == theirs.headers.get("Content-Length")
+    if mimetype is not None:
+        assert ours.headers["Content-Type"] == theirs.headers["Content-Type"]
