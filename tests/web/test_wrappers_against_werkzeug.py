@@ -99,3 +99,58 @@ def test_response_status_and_headers(code: int, mimetype: str | None, body: byte
     assert ours.headers.get("Content-Length") == theirs.headers.get("Content-Length")
     if mimetype is not None:
         assert ours.headers["Content-Type"] == theirs.headers["Content-Type"]
+
+
+names = st.text(alphabet=st.sampled_from(list("abcxyz_09")), min_size=1, max_size=5)
+field_values = st.text(alphabet=st.sampled_from(list("ab \r\n-é☃=&")), max_size=30)
+file_bodies = st.binary(max_size=200)
+
+
+def multipart_body(
+    fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]], boundary: str
+) -> bytes:
+    out = b""
+    for name, value in fields:
+        out += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value.encode()
+            + b"\r\n"
+        )
+    for name, filename, data in files:
+        out += (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}";'
+                f' filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+            ).encode()
+            + data
+            + b"\r\n"
+        )
+    return out + f"--{boundary}--\r\n".encode()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(names, field_values), max_size=4),
+    st.lists(st.tuples(names, names, file_bodies), max_size=3),
+    st.sampled_from(["b", "----WebKitFormBoundary7MA4YWxk", "a'()+_,-./:=?"]),
+)
+def test_multipart_forms(
+    fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]], boundary: str
+) -> None:
+    body = multipart_body(fields, files, boundary)
+    parsed = []
+    for cls in (Request, WzRequest):
+        env = build_environ(
+            method="POST",
+            headers={"Content-Type": f'multipart/form-data; boundary="{boundary}"'},
+            body=body,
+        )
+        request = cls(env)
+        uploads = [
+            (key, storage.filename, storage.content_type, storage.read())
+            for key, storage in request.files.items(multi=True)
+        ]
+        parsed.append((list(request.form.items(multi=True)), uploads))
+        request.close()
+    assert parsed[0] == parsed[1]
+    assert sorted(parsed[0][0]) == sorted(fields)
