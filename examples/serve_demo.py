@@ -1,5 +1,6 @@
 """What ``make run`` serves: the Kettle Board demo (examples/board) on kettle.server at
-http://HOST:PORT until Ctrl-C, with live reload of its templates and CSS."""
+http://HOST:PORT until Ctrl-C, with live reload: a template or CSS edit reloads the open
+tabs, a Python edit restarts the server and then reloads them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import argparse
 import threading
 
 from examples.board.app import create_app
-from kettle.server import Server, serve
 
 # Each open tab holds a connection on a thread of its own: keep thread stacks small.
 STACK_SIZE = 256 * 1024
@@ -18,15 +18,17 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--threads", type=int, default=256)
-    parser.add_argument("--no-live-reload", action="store_true", help="do not watch templates")
+    parser.add_argument(
+        "--no-reload",
+        action="store_true",
+        help="no live reload of templates/CSS, no restart on Python changes",
+    )
     args = parser.parse_args()
     threading.stack_size(STACK_SIZE)
-    app = create_app(live_reload=not args.no_live_reload)
-
-    def started(server: Server) -> None:
-        print(f"Kettle Board on http://{args.host}:{server.port}/ (Ctrl-C to stop)", flush=True)
-
-    serve(app, args.host, args.port, threads=args.threads, on_start=started)
+    app = create_app(live_reload=not args.no_reload)
+    # With the reloader, a Python change restarts the server process; open tabs reconnect,
+    # see a new live-reload boot id, and reload themselves.
+    app.run(args.host, args.port, use_reloader=not args.no_reload, threads=args.threads)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ class TakeoverServer:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.errors: list[BaseException] = []
+        self.shutdown = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
@@ -80,6 +81,7 @@ class TakeoverServer:
             return conn, leftover
 
         environ["kettle.takeover"] = takeover
+        environ["kettle.shutdown"] = self.shutdown
         status_headers: list[Any] = []
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None):

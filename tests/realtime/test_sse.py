@@ -223,3 +223,34 @@ def test_channel_stream_delivers_broadcasts_and_detaches(serve: Any) -> None:
     while hub.subscriber_count("news") != 0:
         assert time.monotonic() < deadline, "the closed stream stayed attached"
         time.sleep(0.01)
+
+
+def test_server_shutdown_ends_streams() -> None:
+    hub = MemoryBroadcast()
+    cleaned = threading.Event()
+
+    def events() -> Iterator[str]:
+        try:
+            yield "hi"
+            sleep(30)
+        finally:
+            cleaned.set()
+
+    for app in (EventStream(events()), ChannelStream("news", broadcast=hub, initial=["hi"])):
+        server = TakeoverServer(app)
+        try:
+            with open_stream(server) as sock:
+                _, rest = read_head(sock)
+                read_until(sock, rest, b"data: hi\n\n")
+                server.shutdown.set()
+                began = time.monotonic()
+                while sock.recv(4096):
+                    pass
+                assert time.monotonic() - began < 2.5
+        finally:
+            server.close()
+    assert cleaned.is_set()
+    deadline = time.monotonic() + 5
+    while hub.subscriber_count("news") != 0:  # detached right after the socket closed
+        assert time.monotonic() < deadline
+        time.sleep(0.01)

@@ -314,3 +314,19 @@ def test_attach_forwards_channel_and_receive_still_works(serve: Any) -> None:
 )
 def test_text_frame_lengths(size: int, head: bytes) -> None:
     assert text_frame("a" * size) == head + b"a" * size
+
+
+def test_server_shutdown_closes_with_1001() -> None:
+    server = TakeoverServer(ws_app(echo))
+    try:
+        with connect(url(server), open_timeout=5, close_timeout=5) as client:
+            client.send("before")
+            assert client.recv(timeout=5) == "before"
+            server.shutdown.set()
+            with pytest.raises(ClientClosed) as info:
+                client.recv(timeout=5)
+        assert info.value.rcvd is not None
+        assert (info.value.rcvd.code, info.value.rcvd.reason) == (1001, "server shutting down")
+    finally:
+        server.close()
+    assert server.errors == []

@@ -166,6 +166,7 @@ class EventStream:
             start_response("200 OK", list(self.headers))
             sock, _leftover, owned = take_over(environ)
             stream = StreamConnection(sock, owned=owned, heartbeat=self.heartbeat)
+            stream.follow_server(environ)
             stream.run(environ, self)
             return []
         start_response("200 OK", list(self.headers))
@@ -308,6 +309,7 @@ class ChannelStream:
         start_response("200 OK", list(headers))
         sock, _leftover, owned = take_over(environ)
         conn = StreamConnection(sock, owned=owned, heartbeat=self.stream.heartbeat)
+        conn.follow_server(environ)
         first = self.stream.preamble + b"".join(filter(None, map(encode_item, self.initial)))
         if conn.open(environ, headers, first):
             backend = self._backend()

@@ -15,7 +15,9 @@ Rules:
   connection.
 - One reactor thread per process (started on first use) owns a selector over all taken
   sockets. Its callbacks never block: they read what the kernel has, parse, and hand
-  results to waiting threads. Once a second it runs keepalive on every connection.
+  results to waiting threads. Once a second it runs keepalive on every connection, or,
+  when the server announced a shutdown (``environ["kettle.shutdown"]`` is set), ends it so
+  a graceful stop or a reload is not held up by long-lived connections.
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ class Connection(ABC):
         self._on_close: list[Callable[[], None]] = []
         self._released = threading.Event()
         self._finish_pending = False
+        self._stopping: Any = None
         self._fileno = sock.fileno()
         set_send_timeout(sock, SEND_TIMEOUT)
 
@@ -235,6 +238,19 @@ class Connection(ABC):
             with contextlib.suppress(OSError):
                 self.sock.close()
 
+    def follow_server(self, environ: dict[str, Any]) -> None:
+        """Close this connection when the server drains (``environ["kettle.shutdown"]``,
+        an Event-like object set when a graceful shutdown or a reload starts)."""
+        self._stopping = environ.get("kettle.shutdown")
+
+    def server_stopping(self) -> bool:
+        stopping = self._stopping
+        return stopping is not None and bool(stopping.is_set())
+
+    def going_away(self) -> None:
+        """The server is stopping: end the connection (subclasses say goodbye first)."""
+        self.abort()
+
     # -- reactor side ----------------------------------------------------------------
     def on_readable(self) -> None:
         try:
@@ -316,7 +332,10 @@ class Reactor:
             if now >= next_tick:
                 next_tick = now + TICK
                 for conn in list(self._conns):
-                    self._call(conn.keepalive, now)
+                    if conn.server_stopping():
+                        self._call(conn.going_away)
+                    else:
+                        self._call(conn.keepalive, now)
 
     @staticmethod
     def _call(function: Callable[..., None], *args: Any) -> None:

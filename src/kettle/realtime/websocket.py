@@ -203,6 +203,7 @@ def accept(
         ws.write(response)
     except ConnectionError as exc:
         raise ConnectionClosed(1006, "client left during the handshake") from exc
+    ws.follow_server(environ)
     ws.start(leftover)
     return ws
 
@@ -417,6 +418,11 @@ class WebSocket(Connection):
         super().abort()
         with self._ready:
             self._ready.notify_all()
+
+    def going_away(self) -> None:
+        """Server shutdown: close with 1001 (RFC 6455 section 7.4.1), then release."""
+        self._send_control(CloseConnection(code=1001, reason="server shutting down"))
+        self.finish()
 
     def keepalive(self, now: float) -> None:
         self.flush(block=False)
