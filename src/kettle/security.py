@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import secrets
 
-from kettle.web.files import safe_join
+from kettle.web.files import safe_join, secure_filename
 
 SALT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 DEFAULT_PBKDF2_ITERATIONS = 1_000_000
@@ -90,4 +90,10 @@ def check_password_hash(pwhash: str, password: str) -> bool:
     return hmac.compare_digest(computed, digest)
 
 
-__all__ = ["check_password_hash", "gen_salt", "generate_password_hash", "safe_join"]
+__all__ = [
+    "check_password_hash",
+    "gen_salt",
+    "generate_password_hash",
+    "safe_join",
+    "secure_filename",
+]

@@ -14,7 +14,7 @@ import pytest
 
 from kettle.http.dates import format_http_date
 from kettle.web.exceptions import HTTPException, NotFound
-from kettle.web.files import FileBody, send_file, send_from_directory
+from kettle.web.files import FileBody, secure_filename, send_file, send_from_directory
 
 from .http_harness import build_environ, run  # noqa: F401 (fixture)
 
@@ -219,3 +219,22 @@ def test_without_file_wrapper_the_file_is_read_in_blocks(public: Path) -> None:
     assert b"".join(body) == CONTENT
     body.close()
     assert response.response.filelike.closed
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("My cool movie.mov", "My_cool_movie.mov"),
+        ("../../../etc/passwd", "etc_passwd"),
+        ("i contain cool \xfcml\xe4uts.txt", "i_contain_cool_umlauts.txt"),
+        ("__init__.py", "init__.py"),
+        ("..", ""),
+        ("  .hidden ", "hidden"),
+        ("a/b\\c", "a_bc"),
+        ("\u2603.txt", "txt"),
+        ("a\x00b", "ab"),
+        ("foo..bar", "foo..bar"),
+    ],
+)
+def test_secure_filename(name: str, expected: str) -> None:
+    assert secure_filename(name) == expected

@@ -22,6 +22,7 @@ import io
 import mimetypes
 import os
 import posixpath
+import re
 import unicodedata
 import zlib
 from collections.abc import Iterator
@@ -70,6 +71,25 @@ def safe_join(directory: str, *pathnames: str) -> str | None:
             return None
         parts.append(filename)
     return posixpath.join(*parts)
+
+
+_UNSAFE_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def secure_filename(filename: str) -> str:
+    """An upload's name made safe to store: ASCII letters, digits, ``_.-``, no path parts.
+
+    ``"../../etc/passwd"`` -> ``"etc_passwd"``; ``"i ümläut.txt"`` -> ``"i_umlaut.txt"``.
+    The result may be empty; pick a name of your own then.
+    """
+    text = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    for separator in (os.sep, os.path.altsep):
+        if separator:
+            text = text.replace(separator, " ")
+    text = _UNSAFE_FILENAME_CHARS.sub("", "_".join(text.split())).strip("._")
+    if os.name == "nt" and text and text.split(".")[0].upper() in _WINDOWS_DEVICES:
+        text = f"_{text}"
+    return text
 
 
 def _is_device_name(filename: str) -> bool:
@@ -272,4 +292,11 @@ def send_from_directory(
     return send_file(joined, **kwargs)
 
 
-__all__ = ["FileBody", "RangeBody", "safe_join", "send_file", "send_from_directory"]
+__all__ = [
+    "FileBody",
+    "RangeBody",
+    "safe_join",
+    "secure_filename",
+    "send_file",
+    "send_from_directory",
+]

@@ -134,6 +134,8 @@ class Request:
 
     charset = "utf-8"
     parameter_storage_class = RequestArgs
+    # Anything with ``loads``; the app layer may plug its JSON provider in here.
+    json_module: Any = json
     trusted_hosts: list[str] | None = None
     # Set by the routing layer for each request.
     url_rule: Any = None
@@ -490,7 +492,7 @@ class Request:
             return self.on_json_loading_failed(None)
         data = self.get_data(cache=cache)
         try:
-            value = json.loads(data)
+            value = self.json_module.loads(data)
         except ValueError as error:
             if silent:
                 value = None

@@ -38,7 +38,8 @@ from .response import ResponseBase, get_content_type, status_line
 class Response(ResponseBase):
     """The response class of Kettle apps: a WSGI app, with conditional GET and JSON."""
 
-    json_module = json
+    json_module: Any = json
+    autocorrect_location_header = False  # Location is sent as given (RFC 9110 10.2.2)
 
     @property
     def json(self) -> Any:
@@ -48,7 +49,7 @@ class Response(ResponseBase):
         if not (force or self.is_json):
             return None
         try:
-            return json.loads(self.get_data())
+            return self.json_module.loads(self.get_data())
         except ValueError:
             if silent:
                 return None
