@@ -84,7 +84,8 @@ class StatementCompiler:
 
     # -- loops ---------------------------------------------------------------------------
 
-    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+    def loop_scope(self, node: nodes.For, frame: Frame) -> tuple[Frame, str | None]:
+        """The loop body's frame, and the ``loop`` identifier if the body reads ``loop``."""
         loop_frame = self.new_frame(frame)
         loop_frame.loop_frame = True
         uses_loop = node.recursive or "loop" in find_loads(node.body, ["loop"], skip_loops=True)
@@ -100,6 +101,10 @@ class StatementCompiler:
             self.loop_idents.add(loop_ident)
         self.declare_stores(loop_frame, node.body)
         loop_frame.loop_vars = bool(collect_stores(node.body))
+        return loop_frame, loop_ident
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        loop_frame, loop_ident = self.loop_scope(node, frame)
         if node.recursive:
             func = self.temp()
             prefix = "async def" if self.is_async else "def"
@@ -138,20 +143,24 @@ class StatementCompiler:
         self.leave(loop_frame)
         self.outdent(mark)
         if else_flag is not None:
-            self.line(f"if {else_flag}:")
-            mark = self.indent()
-            else_frame = self.new_frame(frame)
-            else_frame.buffer = loop_frame.buffer if node.recursive else frame.buffer
-            self.declare_stores(else_frame, node.else_)
-            self.enter(else_frame)
-            self.body(node.else_, else_frame)
-            self.leave(else_frame)
-            self.outdent(mark)
+            self.loop_else(node, frame, loop_frame, else_flag)
         if node.recursive:
             self.line(f"return {self.buffer_value(loop_frame.buffer or '', frame)}")
             self.indentation -= 1
             call = self.awaited(f"{func}({self.expr(node.iter, frame)}, {func})")
             self.emit(call, frame, node)
+
+    def loop_else(self, node: nodes.For, frame: Frame, loop_frame: Frame, flag: str) -> None:
+        """The ``else`` of a loop: runs when the loop body never ran."""
+        self.line(f"if {flag}:")
+        mark = self.indent()
+        else_frame = self.new_frame(frame)
+        else_frame.buffer = loop_frame.buffer if node.recursive else frame.buffer
+        self.declare_stores(else_frame, node.else_)
+        self.enter(else_frame)
+        self.body(node.else_, else_frame)
+        self.leave(else_frame)
+        self.outdent(mark)
 
     def loop_filter(self, node: nodes.For, loop_frame: Frame, target: str, iter_code: str) -> str:
         func = self.temp()

@@ -440,50 +440,65 @@ class Lexer:
                 yield lineno, TOKEN_DATA, text
             lineno += raw.count("\n")
             begin = source[m.start() : tag_end + len(ctl)]
-            pos = tag_end + len(ctl)
-            if kind == "variable":
-                yield lineno, TOKEN_VARIABLE_BEGIN, begin
-                end = self.variable_end_re
-                pos, lineno = yield from self._expression(
+            pos, lineno = yield from self._tag(
+                kind or "", begin, source, tag_end + len(ctl), lineno, name, filename
+            )
+            line_starting = pos > 0 and source[pos - 1] == "\n"
+
+    def _tag(
+        self,
+        kind: str,
+        begin: str,
+        source: str,
+        pos: int,
+        lineno: int,
+        name: str | None,
+        filename: str | None,
+    ) -> Generator[tuple[int, str, str], None, tuple[int, int]]:
+        """Yield the tokens of one tag whose opening delimiter ``begin`` ends at ``pos``."""
+        if kind == "variable":
+            yield lineno, TOKEN_VARIABLE_BEGIN, begin
+            end = self.variable_end_re
+            return (
+                yield from self._expression(
                     source, pos, lineno, end, TOKEN_VARIABLE_END, name, filename
                 )
-            elif kind == "block":
-                raw_match = self.raw_begin_re.match(source, pos)
-                if raw_match is not None:
-                    pos, lineno = yield from self._raw(
-                        source, begin, raw_match, lineno, name, filename
-                    )
-                else:
-                    yield lineno, TOKEN_BLOCK_BEGIN, begin
-                    end = self.block_end_re
-                    pos, lineno = yield from self._expression(
-                        source, pos, lineno, end, TOKEN_BLOCK_END, name, filename
-                    )
-            elif kind == "comment":
-                cm = self.comment_end_re.match(source, pos)
-                if cm is None:
-                    raise TemplateSyntaxError("Missing end of comment tag", lineno, name, filename)
-                yield lineno, TOKEN_COMMENT_BEGIN, begin
-                yield lineno, TOKEN_COMMENT, cm.group(1)
-                lineno += cm.group(1).count("\n")
-                yield lineno, TOKEN_COMMENT_END, cm.group(2)
-                lineno += cm.group(2).count("\n")
-                pos = cm.end()
-            elif kind == "linestatement":
-                yield lineno, TOKEN_LINESTATEMENT_BEGIN, begin
-                end = self.linestatement_end_re
-                pos, lineno = yield from self._expression(
+            )
+        if kind == "block":
+            raw_match = self.raw_begin_re.match(source, pos)
+            if raw_match is not None:
+                return (yield from self._raw(source, begin, raw_match, lineno, name, filename))
+            yield lineno, TOKEN_BLOCK_BEGIN, begin
+            end = self.block_end_re
+            return (
+                yield from self._expression(
+                    source, pos, lineno, end, TOKEN_BLOCK_END, name, filename
+                )
+            )
+        if kind == "comment":
+            cm = self.comment_end_re.match(source, pos)
+            if cm is None:
+                raise TemplateSyntaxError("Missing end of comment tag", lineno, name, filename)
+            yield lineno, TOKEN_COMMENT_BEGIN, begin
+            yield lineno, TOKEN_COMMENT, cm.group(1)
+            lineno += cm.group(1).count("\n")
+            yield lineno, TOKEN_COMMENT_END, cm.group(2)
+            return cm.end(), lineno + cm.group(2).count("\n")
+        if kind == "linestatement":
+            yield lineno, TOKEN_LINESTATEMENT_BEGIN, begin
+            end = self.linestatement_end_re
+            return (
+                yield from self._expression(
                     source, pos, lineno, end, TOKEN_LINESTATEMENT_END, name, filename
                 )
-            else:
-                stop = source.find("\n", pos)
-                if stop < 0:
-                    stop = size
-                yield lineno, TOKEN_LINECOMMENT_BEGIN, begin
-                yield lineno, TOKEN_LINECOMMENT, source[pos:stop]
-                yield lineno, TOKEN_LINECOMMENT_END, ""
-                pos = stop
-            line_starting = pos > 0 and source[pos - 1] == "\n"
+            )
+        stop = source.find("\n", pos)
+        if stop < 0:
+            stop = len(source)
+        yield lineno, TOKEN_LINECOMMENT_BEGIN, begin
+        yield lineno, TOKEN_LINECOMMENT, source[pos:stop]
+        yield lineno, TOKEN_LINECOMMENT_END, ""
+        return stop, lineno
 
     def _raw(
         self,
