@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import socket
 import ssl
@@ -320,3 +321,56 @@ def test_serve_outside_the_main_thread_is_a_clear_error() -> None:
         "serve() and serve_forever() handle signals, so they run in the main thread;"
         " use Server(...).start() and .stop() elsewhere"
     ]
+
+
+class FlakyListener(socket.socket):
+    """A listening socket whose first accept fails as if the process ran out of fds."""
+
+    failures = 1
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        if self.failures:
+            self.failures -= 1
+            raise OSError(24, "Too many open files")
+        return super().accept()
+
+
+def test_out_of_descriptors_pauses_accepting_without_dropping(
+    serve: Callable[..., Running], caplog: pytest.LogCaptureFixture
+) -> None:
+    listener = FlakyListener()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    with caplog.at_level(logging.ERROR, "kettle.server"):
+        running = serve(hello_app, sock=listener)
+        started = time.monotonic()
+        assert running.request(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").endswith(HELLO_TAIL)
+    assert 0.3 < time.monotonic() - started < 3.0
+    assert "accept failed ([Errno 24] Too many open files); pausing accepts for 0.5 s" in (
+        caplog.text
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"threads": 0}, ValueError, "threads must be an int >= 1, got 0"),
+        ({"header_timeout": 0}, ValueError, "header_timeout must be a positive number"),
+        ({"max_headers": 0}, ValueError, "max_headers must be a positive int, got 0"),
+        ({"max_body_size": -1}, ValueError, "max_body_size must be None or an int >= 0"),
+        ({"port": 70000}, ValueError, "port must be an int in 0-65535, got 70000"),
+        ({"keyfile": "k.pem"}, ValueError, "keyfile needs certfile"),
+        ({"fd": 3, "unix_socket": "/tmp/x"}, ValueError, "at most one of unix_socket, sock"),
+    ],
+)
+def test_bad_options_are_clear_errors(
+    options: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    port = options.pop("port", 0)
+    with pytest.raises(error, match=re.escape(message)):
+        Server(hello_app, "127.0.0.1", port, **options)
+
+
+def test_app_must_be_callable() -> None:
+    with pytest.raises(TypeError, match="app must be a WSGI callable"):
+        Server("not an app")  # type: ignore[arg-type]
