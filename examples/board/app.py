@@ -139,7 +139,7 @@ def create_app(
 
     @app.get("/events")
     def events() -> Any:
-        return ChannelStream(CHANNEL, broadcast=hub, event="fragment")
+        return ChannelStream(CHANNEL, broadcast=hub, event="fragment", retry=1000)
 
     @app.websocket("/ws")
     def socket(ws: Any) -> None:

@@ -4,7 +4,12 @@ reload after a template edit."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -13,6 +18,8 @@ import pytest
 
 from examples.board.app import HERE, create_app
 from kettle.realtime.broadcast import MemoryBroadcast
+
+from .conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -105,3 +112,48 @@ def test_template_edit_reloads_open_tab(browser: Any, serve_app: Any, tmp_path: 
     finally:
         page.close()
         app.extensions["livereload"].stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_python_edit_restarts_server_and_reloads_tab(browser: Any, tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": ROOT, "BOARD_DATABASE": str(tmp_path / "board.db")}
+    # The reloader watches the working directory: run there, edit a .py file there.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "examples.serve_demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    page = browser.new_page()
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.1)
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("html[data-kettle-sse-state='open']", timeout=5000)
+        page.wait_for_load_state("load")
+        page.evaluate("window.beforeRestart = true")
+        time.sleep(0.5)
+        (tmp_path / "edited.py").write_text("VALUE = 1\n")
+        # The old process drains, the new one serves the kept socket; the tab's live reload
+        # stream reconnects, sees a new boot id, and reloads the page.
+        page.wait_for_function(
+            "window.beforeRestart === undefined && document.readyState === 'complete'",
+            timeout=30000,
+        )
+        assert page.inner_text("h1") == "Say something to everyone here."
+    finally:
+        page.close()
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)

@@ -97,7 +97,9 @@ class LiveReload:
 
     def stream(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         """The WSGI app of the live reload event stream."""
-        return EventStream(self._events, heartbeat=self.heartbeat)(environ, start_response)
+        # retry: reconnect quickly after a restart, the moment the new process listens.
+        stream = EventStream(self._events, heartbeat=self.heartbeat, retry=300)
+        return stream(environ, start_response)
 
     def wrap(self, app: WSGIApp) -> WSGIApp:
         """WSGI middleware: serve the stream and ``kettle.js``, inject the script tag."""
