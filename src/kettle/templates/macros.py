@@ -41,6 +41,7 @@ class Macro:
         self.catch_varargs = catch_varargs
         self.caller = caller
         self.explicit_caller = "caller" in arguments
+        self._special = caller or catch_kwargs or catch_varargs
         if default_autoescape is None:
             if callable(environment.autoescape):
                 default_autoescape = environment.autoescape(None)
@@ -57,6 +58,12 @@ class Macro:
         else:
             autoescape = self._default_autoescape
         count = self._argument_count
+        if not kwargs and len(args) == count and not self._special:
+            # The common call: every parameter given positionally, nothing special.
+            result = self._func(*args)
+            if self._environment.is_async:
+                return self._async_wrap(result, autoescape)
+            return Markup(result) if autoescape else result
         arguments = list(args[:count])
         found_caller = False
         if len(arguments) != count:
@@ -90,6 +97,10 @@ class Macro:
                 f"macro {self.name!r} takes not more than {len(self.arguments)} argument(s)"
             )
         return self._invoke(arguments, autoescape)
+
+    async def _async_wrap(self, pending: Any, autoescape: bool) -> Any:
+        result = await pending
+        return Markup(result) if autoescape else result
 
     async def _async_invoke(self, arguments: list[Any], autoescape: bool) -> Any:
         result = await self._func(*arguments)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import types
+from collections import ChainMap
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -157,6 +158,19 @@ def auto_aiter(iterable: Any) -> AsyncIterator[Any]:
     return _SyncAsAsync(iterable)
 
 
+def _flatten(mapping: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A dict copy of ``mapping``; a ChainMap is merged map by map (much faster than
+    iterating it)."""
+    if mapping is None:
+        return {}
+    if type(mapping) is ChainMap:
+        result: dict[str, Any] = {}
+        for layer in reversed(mapping.maps):
+            result.update(layer)
+        return result
+    return dict(mapping)
+
+
 def new_context(
     environment: Any,
     template_name: str | None,
@@ -172,7 +186,8 @@ def new_context(
     if shared:
         parent = vars
     else:
-        parent = dict(globals or (), **vars)
+        parent = _flatten(globals)
+        parent.update(vars)
     if locals:
         if shared:
             parent = dict(parent)
@@ -216,7 +231,12 @@ class Context:
         self.eval_ctx = EvalContext(self.environment, name)
         self.exported_vars: set[str] = set()
         self.name = name
-        self.globals_keys = set() if globals is None else set(globals)
+        if globals is None:
+            self.globals_keys: set[str] = set()
+        elif type(globals) is ChainMap:
+            self.globals_keys = set().union(*globals.maps)
+        else:
+            self.globals_keys = set(globals)
         self.blocks = {k: [v] for k, v in blocks.items()}
 
     def super(self, name: str, current: Callable[..., Any]) -> Any:
