@@ -381,3 +381,16 @@ def test_read_all_returns_at_close(serve: Callable[..., Running]) -> None:
         sock.settimeout(TIMEOUT)
         sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         assert normalize(read_all(sock)).endswith(b"Hello, World!")
+
+
+def test_a_hundred_pipelined_requests_in_one_packet(serve: Callable[..., Running]) -> None:
+    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        start_response("200 OK", [])
+        return [environ["PATH_INFO"][1:].encode() + b";"]
+
+    requests = b"".join(b"GET /%d HTTP/1.1\r\nHost: x\r\n\r\n" % n for n in range(100))
+    raw = serve(app).exchange(
+        requests + b"GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    bodies = [part.partition(b"\r\n\r\n")[2] for part in raw.split(b"HTTP/1.1 200 OK\r\n")[1:]]
+    assert bodies == [b"%d;" % n for n in range(100)] + [b"last;"]
