@@ -139,3 +139,8 @@ def test_is_resource_modified() -> None:
     assert not is_resource_modified(http_if_none_match=f'"{generate_etag(b"d")}"', data=b"d")
     with pytest.raises(TypeError):
         is_resource_modified(etag="x", data=b"d")
+
+
+def test_malformed_etags_are_ignored() -> None:
+    assert not parse_etags('"')
+    assert parse_etags('"a"b", "ok"').to_header() == '"ok"'

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kettle.http.formparser import (
     ContentTooLargeError,
@@ -197,3 +199,38 @@ def test_chunked_multipart_over_the_limit() -> None:
     env["wsgi.input_terminated"] = True
     with pytest.raises(ContentTooLargeError):
         parse_form_data(env, max_content_length=50)
+
+
+junk = st.binary(max_size=300)
+multipart_pieces = st.lists(
+    st.sampled_from(
+        [
+            b"--XyZ\r\n",
+            b"--XyZ--\r\n",
+            b'Content-Disposition: form-data; name="a"\r\n',
+            b'Content-Disposition: form-data; name="f"; filename="x"\r\n',
+            b"Content-Type: text/plain\r\n",
+            b"X: " + b"y" * 5000 + b"\r\n",
+            b"\r\n",
+            b"data",
+            b"\r\n--XyZ",
+            b"\x00\xff",
+        ]
+    ),
+    max_size=30,
+).map(b"".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(junk, multipart_pieces))
+def test_any_body_parses_or_fails_cleanly(body: bytes) -> None:
+    try:
+        _stream, _form, files = parse_form_data(
+            environ(body, "multipart/form-data; boundary=XyZ"),
+            max_form_memory_size=1000,
+            max_form_parts=20,
+        )
+    except (FormParseError, ContentTooLargeError):
+        return
+    for _key, storage in files.items(multi=True):
+        storage.close()

@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kettle.web.exceptions import (
     BadRequest,
@@ -375,3 +377,53 @@ def test_cache_control() -> None:
     assert request.cache_control.max_age == 0
     assert request.cache_control.no_cache is True
     assert request.cache_control.no_store is False
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "Cookie",
+                "Accept",
+                "Accept-Language",
+                "Authorization",
+                "Range",
+                "If-None-Match",
+                "If-Modified-Since",
+                "Content-Type",
+                "Content-Length",
+                "Host",
+                "Cache-Control",
+            ]
+        ),
+        st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=40),
+    ),
+    st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=30),
+)
+def test_any_header_values_read_cleanly(headers: dict[str, str], query: str) -> None:
+    environ = build_environ(method="POST", headers=headers, body=b"a=1")
+    environ["QUERY_STRING"] = query
+    r = Request(environ)
+    for name in (
+        "args",
+        "cookies",
+        "accept_mimetypes",
+        "accept_languages",
+        "authorization",
+        "range",
+        "if_none_match",
+        "if_modified_since",
+        "mimetype",
+        "content_length",
+        "cache_control",
+        "url",
+        "host",
+    ):
+        getattr(r, name)
+    try:
+        r.form  # noqa: B018
+        r.get_json(silent=True)
+    except RequestEntityTooLarge:
+        pass
+    r.close()

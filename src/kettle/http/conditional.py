@@ -137,8 +137,8 @@ def parse_etags(value: str | None) -> ETags:
         if item == "*":
             return ETags(star_tag=True)
         tag, is_weak = unquote_etag(item)
-        if tag is None:
-            continue
+        if tag is None or '"' in tag:
+            continue  # not an entity-tag (RFC 9110 section 8.8.3): ignore it
         (weak if is_weak else strong).append(tag)
     return ETags(strong, weak)
 
@@ -343,7 +343,7 @@ def parse_range_header(value: str | None, make_inclusive: bool = True) -> Range 
             return None
         first, _, last = item.partition("-")
         if not first.strip():
-            suffix = _int(last)
+            suffix = _int(last) if last == last.strip() else None
             if suffix is None or suffix == 0 or last_end < 0:
                 return None
             ranges.append((-suffix, None))
