@@ -427,3 +427,9 @@ def test_any_header_values_read_cleanly(headers: dict[str, str], query: str) -> 
     except RequestEntityTooLarge:
         pass
     r.close()
+
+
+@pytest.mark.parametrize("status", ["200 OK\r\nX-Evil: 1", "200 OK\nX", "200\0"])
+def test_status_refuses_control_characters(status: str) -> None:
+    with pytest.raises(ValueError, match="CR, LF or NUL"):
+        Response("x", status=status)

@@ -147,6 +147,8 @@ class ResponseBase:
         value = value.strip()
         if not value:
             raise ValueError("Empty status argument")
+        if "\r" in value or "\n" in value or "\0" in value:
+            raise ValueError(f"A status must not contain CR, LF or NUL: {value!r}")
         head, _, reason = value.partition(" ")
         if head.isdigit():
             code = int(head)
