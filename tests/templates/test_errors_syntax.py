@@ -124,3 +124,17 @@ def test_runtime_error_in_block_names_the_block() -> None:
     frames = traceback.extract_tb(info.value.__traceback__)
     found = [(f.name, f.lineno) for f in frames if f.filename == "<template>"]
     assert found == [("top-level template code", 1), ("block 'body'", 3)]
+
+
+@pytest.mark.parametrize(
+    ("source", "cause"),
+    [
+        ("{{ " + "(" * 150 + "1" + ")" * 150 + " }}", "RecursionError"),
+        ("{{ x" + ".a" * 300 + " }}", "SyntaxError"),
+    ],
+    ids=["deep-parentheses", "long-attribute-chain"],
+)
+def test_absurd_nesting_is_a_syntax_error(source: str, cause: str) -> None:
+    with pytest.raises(TemplateSyntaxError) as info:
+        Environment().from_string(source)
+    assert info.value.message == f"template nesting too deep to compile ({cause})"

@@ -373,15 +373,18 @@ class Environment:
         """Compile template source (or a node tree) to a code object, or Python source."""
         source_hint = None
         try:
-            if isinstance(source, str):
-                source_hint = source
-                source = self._parse(source, name, filename)
-            code = self._generate(source, name, filename, defer_init=defer_init)
-            if raw:
-                return code
-            if filename is None:
-                filename = "<template>"
-            return self._compile(code, filename)
+            try:
+                if isinstance(source, str):
+                    source_hint = source
+                    source = self._parse(source, name, filename)
+                code = self._generate(source, name, filename, defer_init=defer_init)
+                if raw:
+                    return code
+                return self._compile(code, filename or "<template>")
+            except (RecursionError, SyntaxError, MemoryError) as e:
+                # Only absurdly deep nesting gets here (Python's own parser limits).
+                message = f"template nesting too deep to compile ({type(e).__name__})"
+                raise TemplateSyntaxError(message, 1, name, filename) from None
         except TemplateSyntaxError:
             self.handle_exception(source=source_hint)
 
