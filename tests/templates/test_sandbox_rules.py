@@ -179,3 +179,89 @@ def test_intercepted_operators() -> None:
     with pytest.raises(SecurityError, match="exponent too large"):
         env.from_string("{{ 2 ** x }}").render(x=11)
     assert env.binop_table["//"] is operator.floordiv
+
+
+def _sample_objects() -> list[Any]:
+    async def coroutine_function() -> None:
+        return None
+
+    async def async_generator() -> Any:
+        yield 1
+
+    def function() -> None:
+        return None
+
+    coroutine = coroutine_function()
+    coroutine.close()  # never awaited: close it so no warning is raised
+    frame = __import__("sys")._getframe()
+    return [
+        function,
+        User().hello,
+        User,
+        int,
+        gen(),
+        coroutine,
+        async_generator(),
+        function.__code__,
+        frame,
+        [1],
+        {"a": 1},
+        {1},
+        deque([1]),
+        "text",
+        Markup("<b>"),
+        42,
+        User(),
+    ]
+
+
+ATTRIBUTES = [
+    "__class__",
+    "__globals__",
+    "__code__",
+    "__self__",
+    "__func__",
+    "_secret",
+    "mro",
+    "gi_frame",
+    "gi_code",
+    "cr_frame",
+    "cr_code",
+    "ag_frame",
+    "ag_code",
+    "f_locals",
+    "co_code",
+    "append",
+    "pop",
+    "update",
+    "add",
+    "rotate",
+    "appendleft",
+    "clear",
+    "items",
+    "format",
+    "upper",
+    "name",
+    "hello",
+    "real",
+    "tb_frame",
+    "func_globals",
+]
+
+
+def test_attribute_rules_match_jinja2() -> None:
+    import jinja2.sandbox as reference
+
+    objects = _sample_objects()
+    env, ref_env = ImmutableSandboxedEnvironment(), reference.ImmutableSandboxedEnvironment()
+    for obj in objects:
+        for attr in ATTRIBUTES:
+            where = f"{type(obj).__name__}.{attr}"
+            expected = reference.is_internal_attribute(obj, attr)
+            assert is_internal_attribute(obj, attr) is expected, where
+            expected = reference.modifies_known_mutable(obj, attr)
+            assert modifies_known_mutable(obj, attr) is expected, where
+            value = getattr(obj, attr, None)
+            expected = ref_env.is_safe_attribute(obj, attr, value)
+            assert env.is_safe_attribute(obj, attr, value) is expected, where
+    objects[4].close()
