@@ -26,6 +26,7 @@ import contextlib
 import errno
 import selectors
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -47,8 +48,12 @@ class TakeoverError(Exception):
 
 
 def can_take_over(environ: dict[str, Any]) -> bool:
-    """Whether this request's server lets the application own the connection."""
-    return "kettle.takeover" in environ or "gunicorn.socket" in environ
+    """Whether this request's server lets the application own the connection (and the
+    connection is plain TCP: the non-blocking calls used here do not exist for TLS)."""
+    if "kettle.takeover" not in environ and "gunicorn.socket" not in environ:
+        return False
+    sock = environ.get("werkzeug.socket", environ.get("gunicorn.socket"))
+    return not isinstance(sock, ssl.SSLSocket)
 
 
 def take_over(environ: dict[str, Any]) -> tuple[socket.socket, bytes, bool]:
@@ -58,6 +63,13 @@ def take_over(environ: dict[str, Any]) -> tuple[socket.socket, bytes, bool]:
     server still closes it afterwards (gunicorn). Raises :class:`TakeoverError` when the
     server offers neither hook.
     """
+    if not can_take_over(environ) and isinstance(
+        environ.get("werkzeug.socket", environ.get("gunicorn.socket")), ssl.SSLSocket
+    ):
+        raise TakeoverError(
+            "long-lived connections over the server's own TLS are not supported yet; "
+            "terminate TLS in a reverse proxy"
+        )
     takeover = environ.get("kettle.takeover")
     if takeover is not None:
         sock, leftover = takeover()
