@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import select
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -307,3 +308,25 @@ def test_wrong_content_length_from_app_closes_the_connection(
     head = f"HTTP/1.1 200 OK\r\nContent-Length: {declared}\r\nServer: kettle\r\n"
     assert normalize(raw) == head.encode() + b"Date: <date>\r\n\r\n" + sent
     assert "Content-Length" in caplog.text
+
+
+def test_trickled_body_is_cut_by_the_minimum_rate(serve: Callable[..., Running]) -> None:
+    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        body = environ["wsgi.input"].read()
+        start_response("200 OK", [])
+        return [body]
+
+    # Each byte comes well within body_timeout, but at 10 bytes/s, below the 50 required.
+    server = serve(app, body_timeout=0.4, min_body_rate=50)
+    with server.connect() as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+        started = time.monotonic()
+        for _ in range(50):
+            readable, _, _ = select.select([sock], [], [], 0.1)
+            if readable:
+                break
+            sock.sendall(b"x")
+        raw = read_all(sock)
+        elapsed = time.monotonic() - started
+    assert normalize(raw) == error_bytes("408 Request Timeout")
+    assert 0.4 < elapsed < 2.0

@@ -73,6 +73,13 @@ def _announce(server: Server) -> None:
 @click.option("--header-timeout", default=10.0, show_default=True, type=click.FloatRange(0.001))
 @click.option("--keepalive-timeout", default=5.0, show_default=True, type=click.FloatRange(0.001))
 @click.option("--body-timeout", default=30.0, show_default=True, type=click.FloatRange(0.001))
+@click.option(
+    "--min-body-rate",
+    default=240.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Bytes/s a request body must average after --body-timeout; 0 disables.",
+)
 @click.option("--send-timeout", default=30.0, show_default=True, type=click.FloatRange(0.001))
 @click.option("--max-request-line", default=8190, show_default=True, type=click.IntRange(1))
 @click.option("--max-header-bytes", default=65536, show_default=True, type=click.IntRange(1))

@@ -50,6 +50,7 @@ class Engine:
         header_timeout: float,
         keepalive_timeout: float,
         body_timeout: float,
+        min_body_rate: float,
         send_timeout: float,
         base_environ: dict[str, Any],
         ssl_context: ssl.SSLContext | None,
@@ -62,6 +63,7 @@ class Engine:
         self.header_timeout = header_timeout
         self.keepalive_timeout = keepalive_timeout
         self.body_timeout = body_timeout
+        self.min_body_rate = min_body_rate
         self.send_timeout = send_timeout
         self.base_environ = base_environ
         self.ssl_context = ssl_context

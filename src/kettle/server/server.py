@@ -129,6 +129,7 @@ class Server:
         header_timeout: float = 10.0,
         keepalive_timeout: float = 5.0,
         body_timeout: float = 30.0,
+        min_body_rate: float = 240.0,
         send_timeout: float = 30.0,
         max_request_line: int = 8190,
         max_header_bytes: int = 65536,
@@ -157,6 +158,11 @@ class Server:
         self.access_log = access_log
         self.server_name = server_name
         self.limits = Limits(max_request_line, max_header_bytes, max_headers, max_body_size)
+        if isinstance(min_body_rate, bool) or not isinstance(min_body_rate, (int, float)):
+            raise ValueError(f"min_body_rate must be a number, got {min_body_rate!r}")
+        if min_body_rate < 0:
+            raise ValueError(f"min_body_rate must be >= 0, got {min_body_rate!r}")
+        self.min_body_rate = float(min_body_rate)
         self.timeouts = (
             _positive("header_timeout", header_timeout),
             _positive("keepalive_timeout", keepalive_timeout),
@@ -228,6 +234,7 @@ class Server:
                 header_timeout=header,
                 keepalive_timeout=keepalive,
                 body_timeout=body,
+                min_body_rate=self.min_body_rate,
                 send_timeout=send,
                 base_environ=self._base_environ(),
                 ssl_context=self.ssl_context,

@@ -86,9 +86,11 @@ class Exchange:
     """One request/response on a connection. Created by the driver per request."""
 
     __slots__ = (
+        "_body_started",
         "_chunked",
         "_code",
         "_continue",
+        "_fed",
         "_fields",
         "_framing_close",
         "_has_date",
@@ -123,6 +125,8 @@ class Exchange:
         self._has_server = False
         self._sent = 0
         self._received = 0
+        self._body_started = 0.0
+        self._fed = 0
 
     # -- the request body ---------------------------------------------------------------
 
@@ -140,7 +144,12 @@ class Exchange:
         while True:
             event = reader.next_event()
             if event is None:
-                reader.feed(conn.recv_body())
+                if not self._body_started:
+                    self._body_started = time.monotonic()
+                data = conn.recv_body()
+                self._fed += len(data)
+                reader.feed(data)
+                self._check_rate()
                 continue
             if type(event) is Data:
                 self._received += len(event.data)
@@ -152,6 +161,17 @@ class Exchange:
                 self.keep_alive = False
                 raise RequestBodyError(event.status, event.detail)
             raise RuntimeError(f"unexpected event {event!r} inside a request body")
+
+    def _check_rate(self) -> None:
+        """Bound the whole upload, not only each wait: a client may take ``body_timeout``
+        plus the time its bytes need at ``min_body_rate``; slower is cut off with 408, so
+        a trickling client cannot hold a worker indefinitely."""
+        engine = self.conn.engine
+        rate = engine.min_body_rate
+        if rate and time.monotonic() - self._body_started > engine.body_timeout + self._fed / rate:
+            self.keep_alive = False
+            self.body_done = True
+            raise RequestBodyError(408, "request body arrives too slowly")
 
     # -- start_response and write -------------------------------------------------------
 
