@@ -1,4 +1,4 @@
-"""A one-file Kettle realtime process for the cross-process broadcast test.
+"""A one-file Kettle realtime process (kettle.server) for the cross-process broadcast test.
 
 Run as ``python -m realtime.node`` with ``tests`` on ``sys.path``: serves
 ``GET /events`` (an event stream of channel ``room``) and ``GET /publish?m=...``, and
@@ -8,15 +8,13 @@ prints its port on stdout. The backend comes from ``KETTLE_BROADCAST_URL``.
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qs
 
 from kettle.realtime.broadcast import get_broadcast, publish, subscribe
 from kettle.realtime.sse import EventStream
-
-from .conftest import TakeoverServer
+from kettle.server import Server
 
 
 def room(last_event_id: str | None) -> Iterator[str]:
@@ -36,11 +34,10 @@ def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
 
 def main() -> None:
     get_broadcast()  # connect (and subscribe to Redis) before announcing the port
-    server = TakeoverServer(app)
+    server = Server(app, "127.0.0.1", 0, threads=8).start()
     print(server.port, flush=True)
     sys.stdin.read()  # run until the test closes our stdin
-    server.close()
-    threading.Event().wait(0)
+    server.stop(grace=1)
 
 
 if __name__ == "__main__":
