@@ -27,12 +27,12 @@ import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .blueprints import Blueprint
 from .exceptions import BadRequest
 from .globals import get_current_app, get_request, get_session
 
 if TYPE_CHECKING:
     from .app import Kettle
-    from .blueprints import Blueprint
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -117,9 +117,8 @@ class CSRFProtect:
 
     def exempt(self, view: F | Blueprint) -> F | Blueprint:
         """Mark a view function (or a whole blueprint) as not needing a token."""
-        name = getattr(view, "name", None)
-        if name is not None and hasattr(view, "register"):
-            self._exempt_blueprints.add(name)
+        if isinstance(view, Blueprint):
+            self._exempt_blueprints.add(view.name)
         else:
             self._exempt_views.add(f"{view.__module__}.{view.__name__}")
         return view
