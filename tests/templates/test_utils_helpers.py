@@ -167,3 +167,15 @@ def test_portable_escaping_matches_the_c_helper() -> None:
         == _escape_text(text)
         == ("&lt;a href=&#34;x&#34; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;")
     )
+
+
+def test_clear_caches_calls_registered_clearers() -> None:
+    from kettle.templates import utils
+
+    calls: list[str] = []
+    clearer = utils.register_cache_clearer(lambda: calls.append("cleared"))
+    try:
+        utils.clear_caches()
+        assert calls == ["cleared"]
+    finally:
+        utils._cache_clearers.remove(clearer)

@@ -132,8 +132,22 @@ def consume(iterable: Iterable[Any]) -> None:
         pass
 
 
+# Clear functions of the engine's module-level caches (lexers by settings, spontaneous
+# environments...). Modules owning such a cache register it here; utils imports none.
+_cache_clearers: list[Callable[[], None]] = []
+
+
+def register_cache_clearer(clear: Callable[[], None]) -> Callable[[], None]:
+    """Have ``clear_caches()`` call ``clear``; returns it (usable as a decorator)."""
+    _cache_clearers.append(clear)
+    return clear
+
+
 def clear_caches() -> None:
-    """Empty the environment and lexer caches (a no-op hook kept for API parity)."""
+    """Empty every registered engine cache, as jinja2.utils.clear_caches does (useful to
+    measure memory or after changing lexer settings in place)."""
+    for clear in _cache_clearers:
+        clear()
 
 
 def import_string(import_name: str, silent: bool = False) -> Any:
