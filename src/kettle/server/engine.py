@@ -139,8 +139,7 @@ class Engine:
 
     def forget(self, conn: Connection) -> None:
         """Stop tracking a connection (closed, or taken over by the application)."""
-        if self.conns.get(conn.fd) is conn:
-            del self.conns[conn.fd]
+        if self.conns.get(conn.fd) is conn and self.conns.pop(conn.fd, None) is conn:
             try:
                 self._epoll.unregister(conn.fd)
             except (OSError, ValueError):
