@@ -8,9 +8,11 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from werkzeug import http as wz
+from werkzeug.datastructures import Headers as WzHeaders
 from werkzeug.datastructures import MIMEAccept as WzMIMEAccept
 
 from kettle.http import conditional, cookies, options
+from kettle.http.headers import Headers
 
 header_text = st.text(alphabet=st.sampled_from(list('abcAB09 =;,"\\-/*.+é%:')), max_size=40)
 ascii_text = st.text(alphabet=st.sampled_from(list('abcAB09 =;,"\\-/*.+%:\t')), max_size=40)
@@ -86,3 +88,36 @@ def test_accept_best_match(types: list[str], qualities: list[str], offers: list[
     theirs = wz.parse_accept_header(header, WzMIMEAccept)
     assert list(ours) == list(theirs)
     assert ours.best_match(offers) == theirs.best_match(offers)
+
+
+header_names = st.sampled_from(["A", "a", "B", "Content-Type", "content-type", "X-Y"])
+header_values = st.text(alphabet=st.sampled_from(list("abc ;=,")), max_size=6)
+header_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), header_names, header_values),
+        st.tuples(st.just("set"), header_names, header_values),
+        st.tuples(st.just("setdefault"), header_names, header_values),
+        st.tuples(st.just("remove"), header_names, st.just("")),
+        st.tuples(st.just("extend"), header_names, header_values),
+        st.tuples(st.just("update"), header_names, header_values),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=300)
+@given(header_ops)
+def test_headers_operations(ops: list[tuple[str, str, str]]) -> None:
+    ours, theirs = Headers(), WzHeaders()
+    for op, name, value in ops:
+        for h in (ours, theirs):
+            if op in ("add", "set", "setdefault"):
+                getattr(h, op)(name, value)
+            elif op == "remove":
+                h.remove(name)
+            else:
+                getattr(h, op)({name: [value, value + "2"]})
+        assert ours.to_wsgi_list() == theirs.to_wsgi_list()
+    for name in ("a", "B", "content-type", "x-y"):
+        assert ours.getlist(name) == theirs.getlist(name)
+        assert ours.get(name) == theirs.get(name)

@@ -141,3 +141,11 @@ def test_accept_is_immutable_and_cached() -> None:
         first.append(("x/y", 1))
     with pytest.raises(TypeError, match="immutable"):
         first[0] = ("x/y", 1)
+
+
+def test_dump_options_header_like_werkzeug() -> None:
+    assert dump_options_header("text/plain", {"a": None, "b": "x y", "c": ""}) == (
+        'text/plain; b="x y"; c=""'
+    )
+    assert dump_options_header(None, {"a": "1"}) == "a=1"
+    assert dump_options_header("", {"a": "1"}) == "; a=1"

@@ -93,18 +93,19 @@ def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
 
 
 def dump_options(value: str, options: Mapping[str, Any]) -> str:
-    """``value; key=quoted`` for each option; a ``None`` option is written as a bare key."""
+    """``value; key=quoted`` for each option; ``None`` options are left out."""
     parts = [value]
     for key, option in options.items():
-        if option is None:
-            parts.append(key)
-        else:
+        if option is not None:
             parts.append(f"{key}={quote_header_value(option)}")
     return "; ".join(parts)
 
 
 def dump_options_header(header: str | None, options: Mapping[str, Any]) -> str:
-    return dump_options(header or "", options) if header else dump_options("", options)[2:]
+    """Like ``dump_options``; without a header value the options stand alone."""
+    if header is None:
+        return dump_options("", options)[2:]
+    return dump_options(header, options)
 
 
 def dump_header(iterable: Iterable[Any] | Mapping[str, Any]) -> str:
