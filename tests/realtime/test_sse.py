@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kettle.realtime.broadcast import MemoryBroadcast
 from kettle.realtime.scope import sleep
@@ -254,3 +256,40 @@ def test_server_shutdown_ends_streams() -> None:
     while hub.subscriber_count("news") != 0:  # detached right after the socket closed
         assert time.monotonic() < deadline
         time.sleep(0.01)
+
+
+def parse_stream(wire: str) -> list[dict[str, str]]:
+    """A reference parser written from the HTML standard's event-stream interpretation."""
+    events: list[dict[str, str]] = []
+    data: list[str] = []
+    fields: dict[str, str] = {}
+    for line in wire.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if line == "":
+            if data or fields:
+                events.append({**fields, "data": "\n".join(data)})
+            data, fields = [], {}
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if name == "data":
+            data.append(value)
+        else:
+            fields[name] = value
+    return events
+
+
+@given(
+    data=st.text(st.characters(blacklist_categories=("Cs",))),
+    event=st.none()
+    | st.text(st.characters(blacklist_categories=("Cs",)), min_size=1).filter(
+        lambda s: "\n" not in s and "\r" not in s
+    ),
+)
+def test_format_event_round_trips_through_a_spec_parser(data: str, event: str | None) -> None:
+    wire = format_event(data, event=event, id="7").decode("utf-8")
+    expected = {"id": "7", "data": data.replace("\r\n", "\n").replace("\r", "\n")}
+    if event is not None:
+        expected["event"] = event
+    assert parse_stream(": heartbeat\n\n" + wire) == [expected]
