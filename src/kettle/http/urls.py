@@ -141,7 +141,9 @@ def _encode_netloc(netloc: str) -> str:
 
 def iri_to_uri(iri: str) -> str:
     """Turn an IRI into an ASCII URI: IDNA host, percent-encoded UTF-8 elsewhere."""
-    if iri.isascii() and " " not in iri:
+    # Control characters (CR/LF above all: response splitting) take the slow path, which
+    # drops tab/CR/LF as urlsplit does and percent-encodes the rest, as Werkzeug does.
+    if iri.isascii() and iri.isprintable() and " " not in iri:
         return iri
     parts = urlsplit(iri)
     return urlunsplit(
