@@ -285,11 +285,23 @@ def send_from_directory(
     root_path = kwargs.get("root_path")
     if root_path is None and app is not None:
         root_path = app.root_path
+    base = os.fspath(directory) or "."
     if root_path is not None and not os.path.isabs(joined):
         joined = os.path.join(root_path, joined)
-    if not os.path.isfile(joined):
+        base = os.path.join(root_path, base)
+    if not os.path.isfile(joined) or not _inside(joined, base):
         raise NotFound()
     return send_file(joined, **kwargs)
+
+
+def _inside(path: str, directory: str) -> bool:
+    """True when ``path`` resolves (symlinks followed) to a place inside ``directory``.
+
+    Unlike Werkzeug, a symlink inside the folder that points out of it is not served.
+    """
+    real = os.path.realpath(path)
+    root = os.path.realpath(directory)
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 __all__ = [
