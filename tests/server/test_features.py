@@ -181,6 +181,27 @@ def test_tls(serve: Callable[..., Running], certificate: tuple[Path, Path]) -> N
         assert is_closed(plain)
 
 
+def test_takeover_over_tls(serve: Callable[..., Running], certificate: tuple[Path, Path]) -> None:
+    cert, key = certificate
+    server = serve(upgrade_app, certfile=cert, keyfile=key)
+    context = ssl.create_default_context(cafile=str(cert))
+    raw = socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
+    with context.wrap_socket(raw, server_hostname="localhost") as sock:
+        sock.sendall(
+            b"GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n"
+        )
+        expected = (
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n"
+            b"leftover=\n"
+        )
+        received = b""
+        while len(received) < len(expected):
+            received += sock.recv(100)
+        assert received == expected
+        sock.sendall(b"bye\n")
+        assert read_all(sock) == b"echo:bye\n"
+
+
 def test_access_log_in_common_log_format(
     serve: Callable[..., Running], caplog: pytest.LogCaptureFixture
 ) -> None:
