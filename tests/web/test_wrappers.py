@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -433,3 +434,63 @@ def test_any_header_values_read_cleanly(headers: dict[str, str], query: str) -> 
 def test_status_refuses_control_characters(status: str) -> None:
     with pytest.raises(ValueError, match="CR, LF or NUL"):
         Response("x", status=status)
+
+
+def test_single_header_attributes_on_response() -> None:
+    r = Response("x")
+    r.access_control_allow_credentials = True
+    r.access_control_max_age = 5
+    r.access_control_allow_origin = "*"
+    r.access_control_allow_methods = ["GET", "POST"]
+    r.age = 10
+    r.content_encoding = "gzip"
+    assert r.headers.to_wsgi_list()[2:] == [
+        ("Access-Control-Allow-Credentials", "true"),
+        ("Access-Control-Max-Age", "5"),
+        ("Access-Control-Allow-Origin", "*"),
+        ("Access-Control-Allow-Methods", "GET, POST"),
+        ("Age", "10"),
+        ("Content-Encoding", "gzip"),
+    ]
+    assert r.age == timedelta(seconds=10)
+    assert r.access_control_max_age == 5
+    assert r.access_control_allow_credentials is True
+    assert "post" in r.access_control_allow_methods
+    r.access_control_allow_credentials = False
+    assert "Access-Control-Allow-Credentials" not in r.headers
+    r.access_control_expose_headers.add("X-Total")
+    assert r.headers["Access-Control-Expose-Headers"] == "X-Total"
+    r.retry_after = 30
+    assert r.headers["Retry-After"] == "30"
+    assert 25 <= (r.retry_after - datetime.now(UTC)).total_seconds() <= 31
+    r.retry_after = datetime(2030, 1, 1, tzinfo=UTC)
+    assert r.headers["Retry-After"] == "Tue, 01 Jan 2030 00:00:00 GMT"
+    r.age = None
+    assert "Age" not in r.headers
+    r.headers["Age"] = "soon"
+    assert r.age is None
+
+
+def test_single_header_attributes_on_request() -> None:
+    r = make(
+        headers={
+            "Max-Forwards": "3",
+            "Pragma": "no-cache",
+            "If-Range": '"x"',
+            "If-Unmodified-Since": "Tue, 15 Nov 1994 08:12:31 GMT",
+            "Access-Control-Request-Headers": "X-A, X-B",
+            "Access-Control-Request-Method": "PUT",
+        }
+    )
+    assert r.max_forwards == 3
+    assert "no-cache" in r.pragma
+    assert r.if_range.etag == "x"
+    assert r.if_unmodified_since == datetime(1994, 11, 15, 8, 12, 31, tzinfo=UTC)
+    assert r.access_control_request_headers.to_header() == "X-A, X-B"
+    assert r.access_control_request_method == "PUT"
+    assert (r.want_form_data_parsed, r.remote_user, r.is_run_once, r.date) == (
+        False,
+        None,
+        False,
+        None,
+    )

@@ -23,9 +23,12 @@ from collections.abc import Callable
 from typing import IO, Any, Generic, TypeVar, overload
 from urllib.parse import quote
 
+from kettle.http.accessors import header_text, header_value, parse_date, parse_int
 from kettle.http.conditional import (
     ETags,
+    IfRange,
     parse_etags,
+    parse_if_range_header,
     parse_range_header,
 )
 from kettle.http.cookies import parse_cookie
@@ -36,7 +39,7 @@ from kettle.http.formparser import (
     get_content_length,
     get_input_stream,
 )
-from kettle.http.headers import EnvironHeaders
+from kettle.http.headers import EnvironHeaders, HeaderSet
 from kettle.http.multidict import CombinedMultiDict, ImmutableMultiDict
 from kettle.http.multipart import parse_form_data
 from kettle.http.options import (
@@ -374,6 +377,34 @@ class Request:
     @property
     def origin(self) -> str | None:
         return self.environ.get("HTTP_ORIGIN")
+
+    content_encoding = header_text("Content-Encoding", read_only=True)
+    content_md5 = header_text("Content-MD5", read_only=True)
+    remote_user = property(lambda self: self.environ.get("REMOTE_USER"))
+    is_run_once = property(lambda self: bool(self.environ.get("wsgi.run_once")))
+    access_control_request_method = header_text("Access-Control-Request-Method", read_only=True)
+    max_forwards = header_value("Max-Forwards", parse_int, str, read_only=True)
+    date = header_value("Date", parse_date, str, read_only=True)
+    if_unmodified_since = header_value("If-Unmodified-Since", parse_date, str, read_only=True)
+
+    @property
+    def access_control_request_headers(self) -> HeaderSet:
+        raw = self.headers.get("Access-Control-Request-Headers", "")
+        return HeaderSet([item.strip() for item in raw.split(",") if item.strip()])
+
+    @property
+    def pragma(self) -> HeaderSet:
+        raw = self.headers.get("Pragma", "")
+        return HeaderSet([item.strip() for item in raw.split(",") if item.strip()])
+
+    @cached_property
+    def if_range(self) -> IfRange:
+        return parse_if_range_header(self.environ.get("HTTP_IF_RANGE"))
+
+    @property
+    def want_form_data_parsed(self) -> bool:
+        """Whether the body is a form (urlencoded or multipart) that ``form`` would parse."""
+        return self.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
 
     @cached_property
     def cache_control(self) -> CacheControl:

@@ -19,6 +19,17 @@ from typing import IO, Any
 
 from markupsafe import escape
 
+from kettle.http.accessors import (
+    dump_retry_after,
+    dump_seconds,
+    header_flag,
+    header_set,
+    header_text,
+    header_value,
+    parse_int,
+    parse_retry_after,
+    parse_seconds,
+)
 from kettle.http.conditional import (
     generate_etag,
     is_environ_modified,
@@ -37,6 +48,24 @@ from .response import ResponseBase, get_content_type, status_line
 
 class Response(ResponseBase):
     """The response class of Kettle apps: a WSGI app, with conditional GET and JSON."""
+
+    age = header_value("Age", parse_seconds, dump_seconds, doc="Age as a timedelta.")
+    retry_after = header_value(
+        "Retry-After", parse_retry_after, dump_retry_after, doc="Retry-After as a datetime."
+    )
+    content_encoding = header_text("Content-Encoding")
+    content_location = header_text("Content-Location")
+    content_md5 = header_text("Content-MD5")
+    content_security_policy = header_text("Content-Security-Policy")
+    content_security_policy_report_only = header_text("Content-Security-Policy-Report-Only")
+    cross_origin_embedder_policy = header_text("Cross-Origin-Embedder-Policy")
+    cross_origin_opener_policy = header_text("Cross-Origin-Opener-Policy")
+    access_control_allow_credentials = header_flag("Access-Control-Allow-Credentials")
+    access_control_allow_headers = header_set("Access-Control-Allow-Headers")
+    access_control_allow_methods = header_set("Access-Control-Allow-Methods")
+    access_control_allow_origin = header_text("Access-Control-Allow-Origin")
+    access_control_expose_headers = header_set("Access-Control-Expose-Headers")
+    access_control_max_age = header_value("Access-Control-Max-Age", parse_int, str)
 
     json_module: Any = json
     autocorrect_location_header = False  # Location is sent as given (RFC 9110 10.2.2)
