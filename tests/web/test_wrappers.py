@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from kettle.web.exceptions import (
     BadRequest,
     BadRequestKeyError,
+    NotFound,
     RequestEntityTooLarge,
     UnsupportedMediaType,
 )
@@ -494,3 +495,27 @@ def test_single_header_attributes_on_request() -> None:
         False,
         None,
     )
+
+
+def test_response_stream() -> None:
+    r = Response("a")
+    r.stream.write("b")
+    r.stream.writelines([b"c", "d"])
+    assert "Content-Length" not in r.headers
+    assert r.get_data() == b"abcd"
+    assert r.stream.tell() == 4
+    captured: list[Any] = []
+    assert b"".join(r(build_environ(), lambda s, h: captured.append(h))) == b"abcd"
+    assert ("Content-Length", "4") in captured[0]
+
+
+def test_request_application(run: Any) -> None:  # noqa: F811
+    @Request.application
+    def app(request: Request) -> Response:
+        if request.path == "/missing":
+            raise NotFound()
+        return Response(f"hello {request.args.get('name', 'world')}")
+
+    client = run(app)
+    assert client.request("GET", "/", query="name=ann").body == b"hello ann"
+    assert client.request("GET", "/missing").status == 404

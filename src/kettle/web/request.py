@@ -56,6 +56,7 @@ from kettle.http.urls import iter_query_pairs, wsgi_decoding
 from .exceptions import (
     BadRequest,
     BadRequestKeyError,
+    HTTPException,
     RequestEntityTooLarge,
     UnsupportedMediaType,
 )
@@ -544,6 +545,25 @@ class Request:
             "Did not attempt to load JSON data because the request"
             " Content-Type was not 'application/json'."
         )
+
+    @classmethod
+    def application(cls, view: Callable[[Request], Any]) -> Callable[..., Any]:
+        """Turn ``view(request) -> response`` into a WSGI app (an HTTPException is answered)."""
+
+        def wsgi_app(environ: dict[str, Any], start_response: Any) -> Any:
+            request = cls(environ)
+            try:
+                response = view(request)
+            except HTTPException as error:
+                response = error.get_response(environ)
+            try:
+                return response(environ, start_response)
+            finally:
+                request.close()
+
+        wsgi_app.__name__ = getattr(view, "__name__", "application")
+        wsgi_app.__doc__ = view.__doc__
+        return wsgi_app
 
     def close(self) -> None:
         """Close uploaded files' temporary storage."""

@@ -85,6 +85,11 @@ class Response(ResponseBase):
             raise
 
     @property
+    def stream(self) -> ResponseStream:
+        """A write-only file object appending to the body (``print(..., file=r.stream)``)."""
+        return ResponseStream(self)
+
+    @property
     def is_json(self) -> bool:
         mimetype = self.mimetype or ""
         return mimetype == "application/json" or (
@@ -212,6 +217,45 @@ class Response(ResponseBase):
             self.response = RangeBody(filelike, start, length)
             return
         self.response = [b"".join(self.iter_encoded())[start : start + length]]
+
+
+class ResponseStream:
+    """``response.stream``: ``write`` appends to a buffered body and drops Content-Length."""
+
+    mode = "wb+"
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+        self.closed = False
+
+    def write(self, value: str | bytes) -> int:
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+        self.response._ensure_sequence(mutable=True)
+        self.response.response.append(value)
+        self.response.headers.remove("Content-Length")
+        return len(value)
+
+    def writelines(self, seq: Any) -> None:
+        for item in seq:
+            self.write(item)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def flush(self) -> None:
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+
+    def isatty(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return sum(map(len, self.response.iter_encoded()))
+
+    @property
+    def encoding(self) -> str:
+        return self.response.charset
 
 
 class RangeBody:
