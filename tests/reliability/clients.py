@@ -7,6 +7,7 @@ http.client with a 5 s timeout, so each security and CSRF test can run both ways
 from __future__ import annotations
 
 import http.client
+import socket
 from typing import Any
 from urllib.parse import quote
 
@@ -39,3 +40,17 @@ class ServerClient(KettleClient):
             return f"{response.status} {response.reason}", response.getheaders(), response.read()
         finally:
             connection.close()
+
+
+def recv_until_closed(sock: socket.socket) -> bytes:
+    """Read until the peer closes the connection (EOF or reset)."""
+    chunks = []
+    while True:
+        try:
+            piece = sock.recv(65536)
+        except ConnectionResetError:
+            break
+        if not piece:
+            break
+        chunks.append(piece)
+    return b"".join(chunks)

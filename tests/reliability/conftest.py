@@ -14,26 +14,14 @@ import pytest
 
 from kettle.server import Server
 
+from .clients import recv_until_closed
+
 TIMEOUT = 5.0
 
 
 def hello_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "13")])
     return [b"Hello, World!"]
-
-
-def recv_until_closed(sock: socket.socket) -> bytes:
-    """Read until the peer closes the connection (EOF or reset)."""
-    chunks = []
-    while True:
-        try:
-            piece = sock.recv(65536)
-        except ConnectionResetError:
-            break
-        if not piece:
-            break
-        chunks.append(piece)
-    return b"".join(chunks)
 
 
 class Running:
