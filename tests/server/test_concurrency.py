@@ -135,3 +135,24 @@ def test_concurrent_keep_alive_clients_get_their_own_responses(
 
     with ThreadPoolExecutor(16) as pool:
         assert all(pool.map(client, range(16)))
+
+
+def test_shutdown_event_lets_long_responses_end_early() -> None:
+    seen: list[bool] = []
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        shutdown = environ["kettle.shutdown"]
+        seen.append(shutdown.is_set())
+        ended = shutdown.wait(TIMEOUT)
+        start_response("200 OK", [])
+        return [b"ended early" if ended else b"timed out"]
+
+    server = Server(app, threads=2).start()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.2)
+        started = time.monotonic()
+        server.stop(grace=TIMEOUT)
+        assert time.monotonic() - started < 2.0
+        assert read_all(sock).endswith(b"Connection: close\r\n\r\nended early")
+    assert seen == [False]

@@ -65,6 +65,10 @@ class Engine:
         self.body_timeout = body_timeout
         self.min_body_rate = min_body_rate
         self.send_timeout = send_timeout
+        # Set when draining starts, so long-lived responses and taken-over connections
+        # (SSE, WebSockets) can end instead of holding shutdown for the grace period.
+        self.shutdown_event = threading.Event()
+        base_environ["kettle.shutdown"] = self.shutdown_event
         self.base_environ = base_environ
         self.ssl_context = ssl_context
         self.access_log = access_log
@@ -100,6 +104,7 @@ class Engine:
         if self.draining:
             return
         self.draining = True
+        self.shutdown_event.set()
         os.write(self._wake_w, b"x")
         deadline = time.monotonic() + grace
         if self._selector is not None:
