@@ -156,3 +156,47 @@ def test_join_through_templates(items: list[Any], separator: str, autoescape: bo
 @given(st.integers(min_value=-(10**30), max_value=10**30), st.booleans())
 def test_filesizeformat(size: int, binary: bool) -> None:
     same(kf.do_filesizeformat(size, binary), jf.do_filesizeformat(size, binary))
+
+
+WORDS = st.sampled_from(["a", "B", "b", "A", "c", "", "é", "Z"])
+ITEMS = st.lists(
+    st.fixed_dictionaries(
+        {"k": WORDS, "n": st.integers(-3, 3)}, optional={"o": st.integers(0, 2)}
+    ),
+    max_size=8,
+)
+SEQUENCE_SOURCES = [
+    "{{ xs|sort(attribute='k')|map(attribute='n')|list }}",
+    "{{ xs|sort(attribute='k,n', reverse=true)|map(attribute='k')|join(',') }}",
+    "{{ xs|sort(attribute='k', case_sensitive=true)|map(attribute='k')|join }}",
+    "{% for g, items in xs|groupby('k') %}{{ g }}={{ items|map(attribute='n')|sum }};{% endfor %}",
+    "{% for g, items in xs|groupby('o', default=9) %}{{ g }}:{{ items|length }};{% endfor %}",
+    "{{ xs|groupby('k', case_sensitive=true)|map('first')|list }}",
+    "{{ xs|unique(attribute='k')|map(attribute='k')|list }}",
+    "{{ xs|unique(attribute='k', case_sensitive=true)|list|length }}",
+    "{{ xs|min(attribute='k') }}|{{ xs|max(attribute='n') }}",
+    "{{ xs|selectattr('n', 'gt', 0)|map(attribute='n')|list }}",
+    "{{ xs|rejectattr('o')|list|length }}|{{ xs|selectattr('o', 'defined')|list|length }}",
+    "{{ xs|map(attribute='o', default='-')|join }}",
+    "{{ xs|batch(3, '.')|map('length')|list }}|{{ xs|slice(3)|map('length')|list }}",
+    "{{ xs|map(attribute='k')|map('upper')|reverse|list }}",
+    "{{ xs|map(attribute='n')|select('odd')|list }}|{{ xs|sum(attribute='n', start=10) }}",
+    "{{ xs|first }}|{{ xs|last }}|{{ xs|length }}",
+]
+
+
+def render_or_error(env: Any, source: str, xs: list[dict[str, Any]]) -> str:
+    try:
+        return str(env.from_string(source).render(xs=xs))
+    except Exception as error:  # both engines must fail the same way (e.g. empty min)
+        return type(error).__name__
+
+
+@SETTINGS
+@given(ITEMS, st.sampled_from(SEQUENCE_SOURCES), st.booleans())
+def test_sequence_filters_through_templates(
+    xs: list[dict[str, Any]], source: str, autoescape: bool
+) -> None:
+    assert render_or_error(Environment(autoescape=autoescape), source, xs) == render_or_error(
+        jinja2.Environment(autoescape=autoescape), source, xs
+    )
