@@ -1,19 +1,21 @@
-"""On kettle.server's own TLS listener: event streams fall back to a streamed body, and a
-WebSocket handshake is refused with a clear 501 (not a hang)."""
+"""WebSockets (wss) and event streams on kettle.server's own TLS listener."""
 
 from __future__ import annotations
 
 import socket
 import ssl
 import subprocess
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from websockets.sync.client import connect
 
-from kettle.realtime.sse import EventStream
-from kettle.realtime.websocket import HandshakeError, accept
+from kettle.realtime.broadcast import MemoryBroadcast
+from kettle.realtime.sse import ChannelStream
+from kettle.realtime.websocket import accept
 from kettle.server import Server
 
 
@@ -32,49 +34,46 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return cert, key
 
 
-def events() -> Iterator[str]:
-    yield "over tls"
-
-
 def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     if environ["PATH_INFO"] == "/events":
-        return EventStream(events())(environ, start_response)
+        return ChannelStream("news", broadcast=HUB, initial=["over tls"])(environ, start_response)
+    ws = accept(environ)
     try:
-        accept(environ)
-    except HandshakeError as exc:
-        body = exc.reason.encode()
-        start_response(f"{exc.status} Not Implemented", [("Content-Length", str(len(body)))])
-        return [body]
-    raise AssertionError("the handshake should have been refused")
+        for message in ws:
+            ws.send(message)
+    finally:
+        ws.close()
+    return []
 
 
-def request(port: int, cert: Path, text: str) -> bytes:
-    context = ssl.create_default_context(cafile=str(cert))
-    raw = socket.create_connection(("127.0.0.1", port), timeout=5)
-    with context.wrap_socket(raw, server_hostname="localhost") as sock:
-        sock.sendall(text.encode())
-        data = b""
-        while chunk := sock.recv(4096):
-            data += chunk
-    return data
+HUB = MemoryBroadcast()
 
 
-def test_tls_stream_and_refused_websocket(certificate: tuple[Path, Path]) -> None:
+def test_websocket_and_stream_over_tls(certificate: tuple[Path, Path]) -> None:
     cert, key = certificate
     server = Server(app, "127.0.0.1", 0, threads=4, certfile=cert, keyfile=key).start()
+    context = ssl.create_default_context(cafile=str(cert))
     try:
-        body = request(
-            server.port, cert, "GET /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        assert body.startswith(b"HTTP/1.1 200 OK\r\n")
-        assert b": stream open\n\n" in body and b"data: over tls\n\n" in body
-        handshake = (
-            "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-            "Connection: close\r\n\r\n"
-        )
-        refused = request(server.port, cert, handshake)
-        assert refused.startswith(b"HTTP/1.1 501 Not Implemented\r\n")
-        assert refused.endswith(b"terminate TLS in a reverse proxy")
+        url = f"wss://localhost:{server.port}/ws"
+        with connect(url, ssl=context, open_timeout=5, close_timeout=5) as client:
+            for size in (5, 70_000, 300_000):
+                client.send("é" * size)
+                assert client.recv(timeout=5) == "é" * size
+            client.send(b"\x00\xff")
+            assert client.recv(timeout=5) == b"\x00\xff"
+        raw = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        with context.wrap_socket(raw, server_hostname="localhost") as sock:
+            sock.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = b""
+            while b"data: over tls\n\n" not in data:
+                data += sock.recv(4096)
+            deadline = time.monotonic() + 5
+            while HUB.subscriber_count("news") != 1:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            HUB.publish("news", "pushed")
+            while b"data: pushed\n\n" not in data:
+                data += sock.recv(4096)
+        assert data.startswith(b"HTTP/1.1 200 OK\r\n")
     finally:
         server.stop(grace=1)

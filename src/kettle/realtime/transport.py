@@ -7,8 +7,9 @@ Rules:
   (kettle.server) or ``environ["gunicorn.socket"]`` (gunicorn's gthread worker). Under
   gunicorn the socket is shut down, not closed, when we are done: gunicorn then finds it
   dead (EPIPE, which it ignores) instead of writing an HTTP response after our last byte.
-- Sockets stay in blocking mode; a kernel send timeout (``SO_SNDTIMEO``) bounds every
+- Plain sockets stay in blocking mode; a kernel send timeout (``SO_SNDTIMEO``) bounds every
   blocking write, so a client that stops reading costs one thread for at most that long.
+  TLS sockets are made non-blocking instead, with one lock around every SSL call.
 - Writes go through an outbox: bytes are queued in order under a short state lock and
   flushed by whoever holds the write lock. The reactor only ever tries non-blocking
   flushes, so one stuck client can never stall the reactor and with it every other
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import select
 import selectors
 import socket
 import ssl
@@ -48,12 +50,8 @@ class TakeoverError(Exception):
 
 
 def can_take_over(environ: dict[str, Any]) -> bool:
-    """Whether this request's server lets the application own the connection (and the
-    connection is plain TCP: the non-blocking calls used here do not exist for TLS)."""
-    if "kettle.takeover" not in environ and "gunicorn.socket" not in environ:
-        return False
-    sock = environ.get("werkzeug.socket", environ.get("gunicorn.socket"))
-    return not isinstance(sock, ssl.SSLSocket)
+    """Whether this request's server lets the application own the connection."""
+    return "kettle.takeover" in environ or "gunicorn.socket" in environ
 
 
 def take_over(environ: dict[str, Any]) -> tuple[socket.socket, bytes, bool]:
@@ -63,13 +61,6 @@ def take_over(environ: dict[str, Any]) -> tuple[socket.socket, bytes, bool]:
     server still closes it afterwards (gunicorn). Raises :class:`TakeoverError` when the
     server offers neither hook.
     """
-    if not can_take_over(environ) and isinstance(
-        environ.get("werkzeug.socket", environ.get("gunicorn.socket")), ssl.SSLSocket
-    ):
-        raise TakeoverError(
-            "long-lived connections over the server's own TLS are not supported yet; "
-            "terminate TLS in a reverse proxy"
-        )
     takeover = environ.get("kettle.takeover")
     if takeover is not None:
         sock, leftover = takeover()
@@ -89,6 +80,75 @@ def set_send_timeout(sock: socket.socket, seconds: float) -> None:
     micro = int((seconds - whole) * 1_000_000)
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", whole, micro))
+
+
+class PlainIO:
+    """Socket calls for a TCP connection: the socket stays blocking, ``MSG_DONTWAIT``
+    makes single calls non-blocking, ``SO_SNDTIMEO`` bounds blocking writes."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        set_send_timeout(sock, SEND_TIMEOUT)
+
+    def send_all(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def send_nowait(self, data: bytes) -> int:
+        return self.sock.send(data, socket.MSG_DONTWAIT)
+
+    def recv_nowait(self) -> list[bytes]:
+        """What the kernel has; ``[b""]`` at EOF or on error, ``[]`` when nothing."""
+        try:
+            return [self.sock.recv(_RECV_SIZE, socket.MSG_DONTWAIT)]
+        except BlockingIOError:
+            return []
+        except OSError:
+            return [b""]
+
+
+class TLSIO:
+    """Socket calls for a TLS connection. ``ssl`` sockets take no flags, so the socket is
+    made non-blocking, blocking writes wait with ``select``, and one lock serialises every
+    call on the SSL object (OpenSSL forbids concurrent use of one)."""
+
+    def __init__(self, sock: ssl.SSLSocket) -> None:
+        self.sock = sock
+        self._lock = threading.Lock()
+        sock.setblocking(False)
+
+    def send_nowait(self, data: bytes | memoryview) -> int:
+        with self._lock:
+            try:
+                return self.sock.send(data)
+            except (ssl.SSLWantWriteError, ssl.SSLWantReadError) as exc:
+                raise BlockingIOError(errno.EAGAIN, "TLS write would block") from exc
+
+    def send_all(self, data: bytes) -> None:
+        deadline = time.monotonic() + SEND_TIMEOUT
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[self.send_nowait(view) :]
+            except BlockingIOError:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise
+                select.select([], [self.sock], [], min(remaining, 0.5))
+
+    def recv_nowait(self) -> list[bytes]:
+        chunks: list[bytes] = []
+        with self._lock:
+            while True:
+                try:
+                    data = self.sock.recv(_RECV_SIZE)
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+                    return chunks
+                except OSError:
+                    data = b""
+                chunks.append(data)
+                # Records already decrypted inside OpenSSL do not make the socket readable.
+                if not data or not self.sock.pending():
+                    return chunks
 
 
 class Connection(ABC):
@@ -111,7 +171,7 @@ class Connection(ABC):
         self._finish_pending = False
         self._stopping: Any = None
         self._fileno = sock.fileno()
-        set_send_timeout(sock, SEND_TIMEOUT)
+        self._io = TLSIO(sock) if isinstance(sock, ssl.SSLSocket) else PlainIO(sock)
 
     # -- writing -------------------------------------------------------------------
     def write(self, data: bytes) -> None:
@@ -188,10 +248,10 @@ class Connection(ABC):
                 chunk = self._outbox[0]
             try:
                 if block:
-                    self.sock.sendall(chunk)
+                    self._io.send_all(chunk)
                     sent = len(chunk)
                 else:
-                    sent = self.sock.send(chunk, socket.MSG_DONTWAIT)
+                    sent = self._io.send_nowait(chunk)
             except BlockingIOError as exc:
                 if not block:
                     return False
@@ -265,13 +325,8 @@ class Connection(ABC):
 
     # -- reactor side ----------------------------------------------------------------
     def on_readable(self) -> None:
-        try:
-            data = self.sock.recv(_RECV_SIZE, socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        self.on_data(data)
+        for data in self._io.recv_nowait():
+            self.on_data(data)
 
     @abstractmethod
     def on_data(self, data: bytes) -> None:
