@@ -20,6 +20,25 @@ from .scopes import Frame
 from .utils import _PassArg
 
 _DICT_ATTRS = frozenset(dir(dict))
+_FOLDABLE = frozenset(
+    [
+        nodes.And,
+        nodes.Or,
+        nodes.Not,
+        nodes.Neg,
+        nodes.Pos,
+        nodes.Add,
+        nodes.Sub,
+        nodes.Mul,
+        nodes.Div,
+        nodes.FloorDiv,
+        nodes.Mod,
+        nodes.Pow,
+        nodes.Compare,
+        nodes.CondExpr,
+        nodes.Concat,
+    ]
+)
 # Attributes of LoopContext read directly when the object is known to be the loop.
 _LOOP_ATTRS = frozenset(
     [
@@ -103,6 +122,16 @@ class ExpressionCompiler:
         return code
 
     def expr(self, node: nodes.Node, frame: Frame) -> str:
+        if type(node) in _FOLDABLE and not frame.eval_ctx.volatile:
+            # Constant folding, as Jinja's optimizer does: ``1 + 2`` becomes ``3`` and a
+            # short-circuited ``false and x`` never compiles ``x``.
+            try:
+                value = node.as_const(frame.eval_ctx)
+            except nodes.Impossible:
+                pass
+            else:
+                if nodes._has_safe_repr(value):
+                    return const_repr(value)
         method: Any = getattr(self, f"expr_{type(node).__name__}", None)
         if method is None:
             for base in type(node).__mro__[1:]:

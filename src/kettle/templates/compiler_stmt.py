@@ -313,14 +313,5 @@ class StatementCompiler:
         self.body(node.body, filter_frame)
         self.leave(filter_frame)
         value = self.expr_Filter(node.filter, frame, self.buffer_value(filter_frame.buffer, frame))
-        self.write_output_guarded(f"str({value})", frame, node)
-
-    def write_output_guarded(self, code: str, frame: Frame, node: nodes.Node) -> None:
-        if self.has_known_extends and frame.require_output_check:
-            return
-        if frame.require_output_check:
-            self.line("if parent_template is None:")
-            self.indentation += 1
-        self.emit(code, frame, node)
-        if frame.require_output_check:
-            self.indentation -= 1
+        # Like Jinja, a filter block's result is not dropped after ``extends``.
+        self.emit(value, frame, node)

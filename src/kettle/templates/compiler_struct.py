@@ -7,7 +7,8 @@ lives there); parameters the caller left out arrive as ``missing`` and get their
 parameters only when the body reads them. A block is called through
 ``context.blocks[name][0]`` so overriding works; output after a known ``extends`` is
 dropped at compile time, output that may follow a dynamic one is guarded by
-``parent_template is None``.
+``parent_template is None``; as in Jinja this applies to text and ``{{ }}`` only, not to
+call blocks, filter blocks or includes.
 """
 
 from __future__ import annotations
@@ -55,7 +56,6 @@ class StructureCompiler:
         def derive_context(self, frame: Frame) -> str: ...
         def expr_Call(self, node: Any, frame: Frame, extra: Any = None) -> str: ...
         def export_names(self, names: list[str], frame: Frame) -> None: ...
-        def write_output_guarded(self, code: str, frame: Frame, node: Any) -> None: ...
 
     # -- macros --------------------------------------------------------------------------
 
@@ -131,7 +131,8 @@ class StructureCompiler:
         caller = self.temp()
         self.line(f"{caller} = Macro({macro_args})", node)
         call = self.expr_Call(node.call, frame, {"caller": caller})
-        self.write_output_guarded(f"str({call})", frame, node)
+        # Like Jinja, a call block's output is not dropped after ``extends``.
+        self.emit(call, frame, node)
 
     # -- blocks and inheritance ------------------------------------------------------------
 
@@ -197,29 +198,21 @@ class StructureCompiler:
             self.line("    pass")
             self.line("else:")
             self.indentation += 1
-        guarded = frame.require_output_check and not self.has_known_extends
-        if self.has_known_extends and frame.require_output_check:
-            self.line("pass")
-        else:
-            if guarded:
-                self.line("if parent_template is None:")
-                self.indentation += 1
-            if node.with_context:
-                locals_ = self.dump_locals(frame)
-                if self.fine:
-                    context = f"{template}._new_context(context.get_all(), True, {locals_}, True)"
-                    root = f"{template}._fine_parts()[0]"
-                else:
-                    context = f"{template}.new_context(context.get_all(), True, {locals_})"
-                    root = f"{template}.root_render_func"
-                self.yield_from(f"{root}({context})", frame, node)
-            elif self.is_async:
-                module = f"(await {template}._get_default_module_async())"
-                self.yield_from(f"auto_aiter({module}._body_stream)", frame, node)
+        # Like Jinja, an include's output is not dropped after ``extends``.
+        if node.with_context:
+            locals_ = self.dump_locals(frame)
+            if self.fine:
+                context = f"{template}._new_context(context.get_all(), True, {locals_}, True)"
+                root = f"{template}._fine_parts()[0]"
             else:
-                self.yield_from(f"{template}._get_default_module()._body_stream", frame, node)
-            if guarded:
-                self.indentation -= 1
+                context = f"{template}.new_context(context.get_all(), True, {locals_})"
+                root = f"{template}.root_render_func"
+            self.yield_from(f"{root}({context})", frame, node)
+        elif self.is_async:
+            module = f"(await {template}._get_default_module_async())"
+            self.yield_from(f"auto_aiter({module}._body_stream)", frame, node)
+        else:
+            self.yield_from(f"{template}._get_default_module()._body_stream", frame, node)
         if node.ignore_missing:
             self.indentation -= 1
 

@@ -476,6 +476,11 @@ class Lexer:
                 )
             )
         if kind == "comment":
+            if pos >= len(source):
+                # Jinja quirk kept for compatibility: a comment opener that ends the
+                # template is dropped silently.
+                yield lineno, TOKEN_COMMENT_BEGIN, begin
+                return pos, lineno
             cm = self.comment_end_re.match(source, pos)
             if cm is None:
                 raise TemplateSyntaxError("Missing end of comment tag", lineno, name, filename)

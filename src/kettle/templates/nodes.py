@@ -286,10 +286,25 @@ class BinExpr(Expr):
         ):
             raise Impossible()
         f = BINOPS[self.operator]
+        left = self.left.as_const(eval_ctx)
+        right = self.right.as_const(eval_ctx)
+        if _too_costly(self.operator, left, right):
+            raise Impossible()
         try:
-            return f(self.left.as_const(eval_ctx), self.right.as_const(eval_ctx))
+            return f(left, right)
         except Exception as e:
             raise Impossible() from e
+
+
+def _too_costly(operator: str, left: Any, right: Any) -> bool:
+    """Folding must not hang the compiler: leave huge powers and repetitions to runtime."""
+    if operator == "**":
+        return isinstance(right, int) and abs(right) > 128 and abs(left) > 1
+    if operator == "*":
+        for count, item in ((left, right), (right, left)):
+            if isinstance(count, int) and not isinstance(item, int | float) and count > 4096:
+                return True
+    return False
 
 
 class UnaryExpr(Expr):
