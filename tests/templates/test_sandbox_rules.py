@@ -265,3 +265,87 @@ def test_attribute_rules_match_jinja2() -> None:
             expected = ref_env.is_safe_attribute(obj, attr, value)
             assert env.is_safe_attribute(obj, attr, value) is expected, where
     objects[4].close()
+
+
+class Account:
+    name = "u"
+    _private = 1
+
+    def hello(self) -> str:
+        return "hi"
+
+
+SANDBOX_OBJECTS: dict[str, Any] = {
+    "f": lambda: 1,
+    "u": Account(),
+    "t": int,
+    "l": [1, 2],
+    "d": {"a": 1},
+    "s": "a{0}b",
+    "m": Markup("<{0}>"),
+}
+SANDBOX_ATTRIBUTES = [
+    "__class__",
+    "__globals__",
+    "_private",
+    "mro",
+    "append",
+    "update",
+    "items",
+    "format",
+    "format_map",
+    "upper",
+    "name",
+    "hello",
+    "__init__",
+    "real",
+    "__subclasses__",
+    "__mro__",
+]
+SANDBOX_EXTRA = [
+    "{{ s.format(u) }}",
+    "{{ '{0.__class__}'.format(u) }}",
+    "{{ '{0._private}'.format(u) }}",
+    "{{ '{0[a]}'.format(d) }}",
+    "{{ m.format('<x>') }}",
+    "{{ s.format_map(d) }}",
+    "{{ '{a.__class__.__mro__}'.format_map({'a': u}) }}",
+    "{{ lipsum.__globals__ }}",
+    "{{ cycler.__init__.__globals__ }}",
+]
+
+
+def _sandbox_outcome(env: Any, source: str) -> str:
+    try:
+        outcome = repr(env.from_string(source).render(**SANDBOX_OBJECTS))
+    except Exception as error:
+        outcome = f"{type(error).__name__}: {error}"
+    return re.sub(r" at 0x[0-9a-f]+", "", outcome)  # object addresses differ per process
+
+
+@pytest.mark.parametrize("immutable", [False, True], ids=["sandbox", "immutable"])
+def test_sandbox_matches_jinja2_on_attribute_matrix(immutable: bool) -> None:
+    import jinja2.sandbox as reference
+
+    sources = list(SANDBOX_EXTRA)
+    for obj in SANDBOX_OBJECTS:
+        for attr in SANDBOX_ATTRIBUTES:
+            sources += [
+                f"{{{{ {obj}.{attr} }}}}",
+                f"{{{{ {obj}['{attr}'] }}}}",
+                f"{{{{ {obj}.{attr}() }}}}",
+                f"{{{{ {obj}|attr('{attr}') }}}}",
+                f"{{{{ {obj}.{attr}.__class__ }}}}",
+            ]
+    ours = ImmutableSandboxedEnvironment() if immutable else SandboxedEnvironment()
+    theirs = (
+        reference.ImmutableSandboxedEnvironment()
+        if immutable
+        else reference.SandboxedEnvironment()
+    )
+    differences = [
+        (source, _sandbox_outcome(ours, source), _sandbox_outcome(theirs, source))
+        for source in sources
+    ]
+    assert [d for d in differences if d[1] != d[2]] == []
+    assert len(differences) == 569
