@@ -60,3 +60,49 @@ def test_native_template_class() -> None:
     template = NativeTemplate("{{ x * 2 }}")
     assert template.render(x=21) == 42
     assert isinstance(template.environment, NativeEnvironment)
+
+
+NATIVE_VALUES: dict[str, Any] = {
+    "i": 3,
+    "f": 1.5,
+    "s": "a b",
+    "q": "'x'",
+    "l": [1, 2],
+    "t": (1, "a"),
+    "n": None,
+    "b": True,
+    "d": {"k": 1},
+    "z": "0012",
+    "e": "",
+    "neg": -1,
+    "expr": "1 + 2",
+    "lst": "[1, 2]",
+}
+NATIVE_PIECES = [
+    *(f"{{{{ {name} }}}}" for name in NATIVE_VALUES),
+    *["{{ 1 }}", "{{ 'x' }}", "{{ [1] }}", " ", ",", "(", ")", "[", "]", "txt", "{{ i + 1 }}"],
+    *["{{ l|length }}", "{{ s|upper }}", "{% if b %}{{ i }}{% endif %}", "{{ none }}"],
+    *["{% for x in l %}{{ x }}{% endfor %}", "{% set v = i %}{{ v }}", "{{ (1, 2) }}"],
+    "{% macro m() %}{{ i }}{% endmacro %}{{ m() }}",
+]
+
+
+def _native_outcome(env: Any, source: str) -> tuple[str, str]:
+    try:
+        result = env.from_string(source).render(**NATIVE_VALUES)
+    except Exception as error:
+        return ("error", type(error).__name__)
+    return (type(result).__name__, repr(result))
+
+
+def test_native_matches_jinja2_on_all_piece_pairs() -> None:
+    from jinja2.nativetypes import NativeEnvironment as ReferenceEnvironment
+
+    ours, theirs = NativeEnvironment(), ReferenceEnvironment()
+    sources = [a + b for a in NATIVE_PIECES for b in ["", *NATIVE_PIECES]]
+    differences = [
+        (source, _native_outcome(ours, source), _native_outcome(theirs, source))
+        for source in sources
+    ]
+    assert [d for d in differences if d[1] != d[2]] == []
+    assert len(sources) == 33 * 34
