@@ -564,3 +564,24 @@ def test_upload_over_the_limit_is_413(run: Any) -> None:  # noqa: F811
     )
     assert result.status == 413
     assert b"<title>413 Content Too Large</title>" in result.body
+
+
+def test_www_authenticate() -> None:
+    r = Response("x", status=401)
+    assert not r.www_authenticate
+    r.www_authenticate.type = "basic"
+    assert r.headers["WWW-Authenticate"] == "Basic"
+    challenge = r.www_authenticate
+    challenge["realm"] = "My App"
+    assert r.headers["WWW-Authenticate"] == 'Basic realm="My App"'
+    r.headers["WWW-Authenticate"] = 'Bearer realm="x", error="invalid_token"'
+    assert r.www_authenticate.type == "bearer"
+    assert r.www_authenticate["error"] == "invalid_token"
+    r.www_authenticate.type = None
+    assert "WWW-Authenticate" not in r.headers
+    token = Response("x")
+    negotiate = token.www_authenticate
+    negotiate.type = "negotiate"
+    negotiate.token = "abc=="
+    assert token.headers["WWW-Authenticate"] == "Negotiate abc=="
+    assert token.www_authenticate.token == "abc=="

@@ -39,6 +39,7 @@ from kettle.http.conditional import (
     unquote_etag,
 )
 from kettle.http.dates import format_http_date, parse_http_date
+from kettle.http.options import WWWAuthenticate
 from kettle.http.urls import iri_to_uri
 
 from .exceptions import RequestedRangeNotSatisfiable
@@ -83,6 +84,21 @@ class Response(ResponseBase):
             if silent:
                 return None
             raise
+
+    @property
+    def www_authenticate(self) -> WWWAuthenticate:
+        """The WWW-Authenticate challenge; changes are written back to the header."""
+
+        def write_back(challenge: WWWAuthenticate) -> None:
+            if challenge:
+                self.headers["WWW-Authenticate"] = challenge.to_header()
+            else:
+                self.headers.remove("WWW-Authenticate")
+
+        parsed = WWWAuthenticate.from_header(self.headers.get("WWW-Authenticate"))
+        challenge = parsed if parsed is not None else WWWAuthenticate()
+        challenge.on_update = write_back
+        return challenge
 
     @property
     def stream(self) -> ResponseStream:
