@@ -93,7 +93,7 @@ CASES = [
         "tls-on-plain-port",
         bytes.fromhex("160301020001") + b"\x01" * 64,
         error_bytes(
-            "400 Bad Request", "malformed request line (TLS or binary data on a plain port?)"
+            "400 Bad Request", "unknown or malformed method (TLS or binary data on a plain port?)"
         ),
     ),
     (

@@ -394,3 +394,17 @@ def test_a_hundred_pipelined_requests_in_one_packet(serve: Callable[..., Running
     )
     bodies = [part.partition(b"\r\n\r\n")[2] for part in raw.split(b"HTTP/1.1 200 OK\r\n")[1:]]
     assert bodies == [b"%d;" % n for n in range(100)] + [b"last;"]
+
+
+def test_chunked_http10_request_is_served_then_closed(serve: Callable[..., Running]) -> None:
+    raw = serve(echo_app).exchange(
+        b"POST /c HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"2\r\nhi\r\n0\r\n\r\n"
+    )
+    assert normalize(raw).endswith(b"Content-Length: 10\r\nConnection: close\r\n\r\nPOST /c|hi")
+
+
+def test_unknown_method_is_a_bad_request(serve: Callable[..., Running]) -> None:
+    raw = serve().exchange(b"FROB / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert normalize(raw).startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert raw.endswith(b"unknown or malformed method (TLS or binary data on a plain port?)\n")

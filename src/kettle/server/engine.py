@@ -10,6 +10,9 @@ Owns accepting, parking idle connections, deadlines and graceful shutdown. Rules
   queue (and new ones in the listen backlog), never dropped.
 - Only the selector thread closes parked connections (deadline sweep, shutdown), and only
   the owning worker closes a connection it holds.
+- Saturation is reported: when every worker is busy and connections wait for one, the
+  selector logs a warning (at most once per ``SATURATION_LOG_INTERVAL`` seconds), and an
+  info line when a worker is free again.
 - Shutdown: stop accepting, close parked connections, let workers finish the requests in
   hand (answered with ``Connection: close``) up to the grace period, then cut the rest.
 """
@@ -35,6 +38,7 @@ log = logging.getLogger("kettle.server")
 
 _ARM = select.EPOLLIN | select.EPOLLONESHOT
 _TICK = 0.25
+SATURATION_LOG_INTERVAL = 10.0
 
 
 class Engine:
@@ -82,6 +86,10 @@ class Engine:
         self._rcvtimeo = timeval(body_timeout)
         self._sndtimeo = timeval(send_timeout)
         self._paused_until = 0.0
+        # One flag per worker (a list store is atomic), read by the selector's sweep.
+        self._busy = [False] * threads
+        self._saturated_at = 0.0
+        self._last_saturation_log = -SATURATION_LOG_INTERVAL
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -92,7 +100,7 @@ class Engine:
         self._epoll.register(self._wake_r, select.EPOLLIN)
         for index in range(self.threads):
             worker = threading.Thread(
-                target=self._work, name=f"kettle-worker-{index}", daemon=True
+                target=self._work, args=(index,), name=f"kettle-worker-{index}", daemon=True
             )
             worker.start()
             self._workers.append(worker)
@@ -152,17 +160,21 @@ class Engine:
 
     # -- threads ------------------------------------------------------------------------
 
-    def _work(self) -> None:
+    def _work(self, index: int) -> None:
         get = self._queue.get
+        busy = self._busy
         while True:
             conn = get()
             if conn is None:
                 return
+            busy[index] = True
             try:
                 conn.serve_ready()
             except Exception:
                 log.exception("unexpected error while serving a connection")
                 conn.close()
+            finally:
+                busy[index] = False
 
     def _select(self) -> None:
         poll = self._epoll.poll
@@ -188,7 +200,26 @@ class Engine:
                 self._sweep(now)
         self._close_idle()
 
+    def _check_saturation(self, now: float) -> None:
+        if all(self._busy):
+            waiting = self._queue.qsize()
+            if waiting and not self._saturated_at:
+                self._saturated_at = now
+                if now - self._last_saturation_log >= SATURATION_LOG_INTERVAL:
+                    self._last_saturation_log = now
+                    log.warning(
+                        "saturated: all %d worker threads are busy and %d connection(s)"
+                        " wait for one",
+                        self.threads,
+                        waiting,
+                    )
+        elif self._saturated_at:
+            if self._last_saturation_log >= self._saturated_at:
+                log.info("worker threads free again after %.1f s", now - self._saturated_at)
+            self._saturated_at = 0.0
+
     def _sweep(self, now: float) -> None:
+        self._check_saturation(now)
         if self._paused_until and now >= self._paused_until:
             self._paused_until = 0.0
             for fd in self.listeners:

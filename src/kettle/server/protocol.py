@@ -217,7 +217,7 @@ class RequestReader:
             # RFC 9113 section 3.4: the HTTP/2 connection preface on an HTTP/1.1 port.
             self._fail(400, "HTTP/2 connection preface on an HTTP/1.1 connection")
         elif isinstance(exc, httptools.HttpParserInvalidMethodError) and not self._url:
-            self._fail(400, "malformed request line (TLS or binary data on a plain port?)")
+            self._fail(400, "unknown or malformed method (TLS or binary data on a plain port?)")
         else:
             self._fail(400, message or "malformed request")
 
@@ -297,7 +297,9 @@ class RequestReader:
                 target,
                 version,
                 headers,
-                parser.should_keep_alive(),
+                # RFC 9112 section 6.1: chunked framing in an HTTP/1.0 request is served
+                # but treated as faulty, so the connection closes afterwards.
+                parser.should_keep_alive() and not (chunked and version == "1.0"),
                 parser.should_upgrade(),
                 expect_continue,
                 content_length,
