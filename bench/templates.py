@@ -142,13 +142,15 @@ def fast_escape(value: Any) -> str:
 def floor_bigtable(table: list[dict[str, int]], autoescape: bool) -> str:
     out = ["<table>\n"]
     append = out.append
-    conv = fast_escape if autoescape else str
+    esc = fast_escape
     for row in table:
         append("<tr>")
-        for col in row.values():
-            append("<td>")
-            append(conv(col))
-            append("</td>")
+        if autoescape:
+            for col in row.values():
+                append(f"<td>{col if type(col) is int else esc(col)}</td>")
+        else:
+            for col in row.values():
+                append(f"<td>{col}</td>")
         append("</tr>\n")
     append("</table>")
     return "".join(out)
