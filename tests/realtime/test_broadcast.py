@@ -172,7 +172,7 @@ def start_node(redis_url: str) -> tuple[subprocess.Popen[str], int]:
 
 def http_get(port: int, target: str) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
         data = b""
         while chunk := sock.recv(4096):
             data += chunk
