@@ -585,3 +585,14 @@ def test_www_authenticate() -> None:
     negotiate.token = "abc=="
     assert token.headers["WWW-Authenticate"] == "Negotiate abc=="
     assert token.www_authenticate.token == "abc=="
+
+
+def test_form_after_get_data_parses_the_cached_body() -> None:
+    r = make(
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body=b"a=1&b=2",
+    )
+    assert r.get_data() == b"a=1&b=2"
+    assert r.form.to_dict() == {"a": "1", "b": "2"}
+    assert r.get_data() == b"a=1&b=2"

@@ -18,6 +18,7 @@ Rules:
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from typing import IO, Any, Generic, TypeVar, overload
@@ -476,9 +477,15 @@ class Request:
             return
         if self.shallow:
             raise RuntimeError("A shallow request cannot read its body.")
+        environ = self.environ
+        cached = self.__dict__.get("_cached_data")
+        if cached is not None:
+            # get_data() already read the body: parse the cached bytes instead.
+            environ = dict(environ, CONTENT_LENGTH=str(len(cached)))
+            environ["wsgi.input"] = io.BytesIO(cached)
         try:
             stream, form, files = parse_form_data(
-                self.environ,
+                environ,
                 self.max_content_length,
                 self.max_form_memory_size,
                 self.max_form_parts,
