@@ -293,3 +293,34 @@ def test_format_event_round_trips_through_a_spec_parser(data: str, event: str | 
     if event is not None:
         expected["event"] = event
     assert parse_stream(": heartbeat\n\n" + wire) == [expected]
+
+
+def test_client_that_stops_reading_is_dropped_without_blocking_publisher(
+    serve: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("kettle.realtime.transport.MAX_QUEUED", 8)
+    hub = MemoryBroadcast()
+    server = serve(ChannelStream("flood", broadcast=hub))
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(5)
+    sock.connect(("127.0.0.1", server.port))
+    try:
+        sock.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        read_head(sock)
+        deadline = time.monotonic() + 5
+        while hub.subscriber_count("flood") != 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        message = "x" * 65536
+        slowest = 0.0
+        for _ in range(400):  # far more than the kernel buffers plus 8 queued events
+            began = time.monotonic()
+            hub.publish("flood", message)
+            slowest = max(slowest, time.monotonic() - began)
+            if hub.subscriber_count("flood") == 0:
+                break
+        assert hub.subscriber_count("flood") == 0, "the stalled client was never dropped"
+        assert slowest < 0.5
+    finally:
+        sock.close()
