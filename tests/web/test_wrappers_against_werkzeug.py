@@ -154,3 +154,42 @@ def test_multipart_forms(
         request.close()
     assert parsed[0] == parsed[1]
     assert sorted(parsed[0][0]) == sorted(fields)
+
+
+BODIES = {
+    "form": (b"a=1&b=x+y", "application/x-www-form-urlencoded"),
+    "json": (b'{"k": [1, 2]}', "application/json"),
+    "text": (b"plain body", "text/plain"),
+    "multipart": (
+        b'--q\r\nContent-Disposition: form-data; name="a"\r\n\r\nv\r\n--q--\r\n',
+        "multipart/form-data; boundary=q",
+    ),
+}
+READS = ["get_data", "form", "data", "stream", "json", "values", "get_data_text"]
+
+
+def read(request: Any, what: str) -> Any:
+    if what == "get_data":
+        return request.get_data()
+    if what == "get_data_text":
+        return request.get_data(as_text=True)
+    if what == "form":
+        return list(request.form.items(multi=True))
+    if what == "values":
+        return list(request.values.items(multi=True))
+    if what == "data":
+        return request.data
+    if what == "stream":
+        return request.stream.read()
+    return request.get_json(silent=True)
+
+
+@settings(max_examples=150)
+@given(st.sampled_from(sorted(BODIES)), st.lists(st.sampled_from(READS), min_size=1, max_size=4))
+def test_body_reading_order(kind: str, reads: list[str]) -> None:
+    body, ctype = BODIES[kind]
+    results = []
+    for cls in (Request, WzRequest):
+        request = cls(build_environ(method="POST", headers={"Content-Type": ctype}, body=body))
+        results.append([read(request, what) for what in reads])
+    assert results[0] == results[1]

@@ -471,14 +471,16 @@ class Request:
             return
         empty = RequestArgs()
         mimetype = self.mimetype
+        cached = self.__dict__.get("_cached_data")
         if mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
             self.__dict__["form"] = empty
             self.__dict__["files"] = RequestArgs()
+            if cached is not None:
+                self.__dict__["stream"] = io.BytesIO(cached)
             return
         if self.shallow:
             raise RuntimeError("A shallow request cannot read its body.")
         environ = self.environ
-        cached = self.__dict__.get("_cached_data")
         if cached is not None:
             # get_data() already read the body: parse the cached bytes instead.
             environ = dict(environ, CONTENT_LENGTH=str(len(cached)))
