@@ -11,6 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
+from werkzeug.utils import send_file as werkzeug_send_file
 
 from kettle.http.dates import format_http_date
 from kettle.web.exceptions import HTTPException, NotFound
@@ -238,3 +242,71 @@ def test_without_file_wrapper_the_file_is_read_in_blocks(public: Path) -> None:
 )
 def test_secure_filename(name: str, expected: str) -> None:
     assert secure_filename(name) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["GET", "HEAD"]),
+    st.sampled_from([None, "own", '"other"', "*"]),
+    st.sampled_from([None, -10, 0, 10]),
+    st.sampled_from(
+        [None, "bytes=0-9", "bytes=10000-", "bytes=-1", "bytes=0-1,3-4", "bytes=99999-", "x"]
+    ),
+    st.sampled_from([None, "own", '"old"', 0, -10]),
+    st.sampled_from([None, "own", '"x"', "*"]),
+)
+def test_conditional_matrix_matches_werkzeug(
+    tmp_path_factory: pytest.TempPathFactory,
+    method: str,
+    if_none_match: str | None,
+    since: int | None,
+    byte_range: str | None,
+    if_range: str | int | None,
+    if_match: str | None,
+) -> None:
+    folder = tmp_path_factory.getbasetemp() / "matrix"
+    folder.mkdir(exist_ok=True)
+    path = folder / "data.bin"
+    if not path.exists():
+        path.write_bytes(CONTENT)
+        os.utime(path, (MTIME, MTIME))
+    outcomes = []
+    for send in (send_file, werkzeug_send_file):
+        first = send(path, environ=build_environ())
+        own = first.headers["ETag"]
+        first.close()
+        headers: dict[str, str] = {}
+        if if_none_match is not None:
+            headers["If-None-Match"] = own if if_none_match == "own" else if_none_match
+        if since is not None:
+            headers["If-Modified-Since"] = format_http_date(MTIME + since)
+        if byte_range is not None:
+            headers["Range"] = byte_range
+        if if_range is not None:
+            headers["If-Range"] = (
+                own
+                if if_range == "own"
+                else format_http_date(MTIME + if_range)
+                if isinstance(if_range, int)
+                else if_range
+            )
+        if if_match is not None:
+            headers["If-Match"] = own if if_match == "own" else if_match
+        environ = build_environ(method=method, headers=headers)
+        try:
+            response = send(path, environ=environ)
+        except HTTPException as error:
+            outcomes.append((error.code, None, None, b""))
+            continue
+        except WerkzeugHTTPException as error:
+            outcomes.append((error.code, None, None, b""))
+            continue
+        captured: list[Any] = []
+        body = response(environ, lambda s, h, captured=captured: captured.append(h))
+        data = b"".join(body)
+        body.close()
+        sent = dict(captured[0])
+        outcomes.append(
+            (response.status_code, sent.get("Content-Range"), sent.get("Content-Length"), data)
+        )
+    assert outcomes[0] == outcomes[1]
