@@ -37,6 +37,10 @@ _FOLDABLE = frozenset(
         nodes.Compare,
         nodes.CondExpr,
         nodes.Concat,
+        nodes.Getattr,
+        nodes.Getitem,
+        nodes.Filter,
+        nodes.Test,
     ]
 )
 # Attributes of LoopContext read directly when the object is known to be the loop.
@@ -245,6 +249,10 @@ class ExpressionCompiler:
     def expr_Getitem(self, node: nodes.Getitem, frame: Frame) -> str:
         obj = self.expr(node.node, frame)
         if isinstance(node.arg, nodes.Slice):
+            if isinstance(node.node, nodes.Const):
+                # Subscripting a literal makes Python warn at compile time; go through
+                # identity() so only the (identical) runtime TypeError remains.
+                obj = f"identity({obj})"
             return f"{obj}[{self.expr(node.arg, frame)}]"
         arg = self.expr(node.arg, frame)
         if self.is_async:

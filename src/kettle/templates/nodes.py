@@ -9,6 +9,7 @@ never mutates them. ``as_const`` folds an expression to a Python value or raises
 
 from __future__ import annotations
 
+import inspect
 import operator
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -441,6 +442,51 @@ class CondExpr(Expr):
 class _FilterTestCommon(Expr):
     fields = ("node", "name", "args", "kwargs", "dyn_args", "dyn_kwargs")
     abstract = True
+    _is_filter = True
+
+    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
+        """Apply a filter/test at compile time when its input and arguments are constant
+        and it does not need the render context (Jinja's optimizer does the same)."""
+        eval_ctx = get_eval_context(self, eval_ctx)
+        if eval_ctx.volatile or self.node is None:
+            raise Impossible()
+        environment = eval_ctx.environment
+        table = environment.filters if self._is_filter else environment.tests
+        func = table.get(self.name)
+        pass_arg = getattr(func, "jinja_pass_arg", None)
+        if func is None or (pass_arg is not None and pass_arg.name == "context"):
+            raise Impossible()
+        if environment.is_async and (
+            getattr(func, "jinja_async_variant", False) is True
+            or inspect.iscoroutinefunction(func)
+        ):
+            raise Impossible()
+        args, kwargs = _args_as_const(self, eval_ctx)
+        args.insert(0, self.node.as_const(eval_ctx))
+        if pass_arg is not None and pass_arg.name == "eval_context":
+            args.insert(0, eval_ctx)
+        elif pass_arg is not None and pass_arg.name == "environment":
+            args.insert(0, environment)
+        try:
+            return func(*args, **kwargs)
+        except Exception as e:
+            raise Impossible() from e
+
+
+def _args_as_const(node: Any, eval_ctx: EvalContext) -> tuple[list[Any], dict[str, Any]]:
+    args = [x.as_const(eval_ctx) for x in node.args]
+    kwargs = dict(x.as_const(eval_ctx) for x in node.kwargs)
+    if node.dyn_args is not None:
+        try:
+            args.extend(node.dyn_args.as_const(eval_ctx))
+        except Exception as e:
+            raise Impossible() from e
+    if node.dyn_kwargs is not None:
+        try:
+            kwargs.update(node.dyn_kwargs.as_const(eval_ctx))
+        except Exception as e:
+            raise Impossible() from e
+    return args, kwargs
 
 
 class Filter(_FilterTestCommon):
@@ -448,7 +494,7 @@ class Filter(_FilterTestCommon):
 
 
 class Test(_FilterTestCommon):
-    pass
+    _is_filter = False
 
 
 class Call(Expr):
@@ -458,9 +504,29 @@ class Call(Expr):
 class Getitem(Expr):
     fields = ("node", "arg", "ctx")
 
+    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
+        if self.ctx != "load":
+            raise Impossible()
+        eval_ctx = get_eval_context(self, eval_ctx)
+        try:
+            return eval_ctx.environment.getitem(
+                self.node.as_const(eval_ctx), self.arg.as_const(eval_ctx)
+            )
+        except Exception as e:
+            raise Impossible() from e
+
 
 class Getattr(Expr):
     fields = ("node", "attr", "ctx")
+
+    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
+        if self.ctx != "load":
+            raise Impossible()
+        eval_ctx = get_eval_context(self, eval_ctx)
+        try:
+            return eval_ctx.environment.getattr(self.node.as_const(eval_ctx), self.attr)
+        except Exception as e:
+            raise Impossible() from e
 
 
 class Slice(Expr):
