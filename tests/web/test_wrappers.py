@@ -150,8 +150,10 @@ def test_limits_raise_413() -> None:
         r.get_data()
     r = make(
         method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-        body=b"a=" + b"x" * 100,
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+        body=b'--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n'
+        + b"x" * 100
+        + b"\r\n--b--\r\n",
     )
     r.max_form_memory_size = 10
     with pytest.raises(RequestEntityTooLarge):

@@ -8,8 +8,9 @@ Rules:
 - Never read past Content-Length; without a length (and without
   ``wsgi.input_terminated``) the body is empty, as PEP 3333 requires.
 - Limits raise ``ContentTooLargeError`` (the web layer answers 413): ``max_content_length``
-  before reading anything, ``max_form_memory_size`` for each non-file field and for an
-  urlencoded body, ``max_form_parts`` for the number of multipart parts.
+  before reading anything, ``max_form_memory_size`` for each non-file multipart field
+  (not for urlencoded bodies, as in Werkzeug and Flask), ``max_form_parts`` for the
+  number of multipart parts.
 - A malformed body raises ``FormParseError`` (the Request turns it into an empty form,
   as Werkzeug does in its default silent mode).
 - Uploads live in ``SpooledTemporaryFile`` objects that move to disk above 500 KiB.

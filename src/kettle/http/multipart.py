@@ -208,7 +208,9 @@ def parse_form_data(
     mimetype, options = parse_options_header(environ.get("CONTENT_TYPE"))
     mimetype = mimetype.lower()
     if mimetype == "application/x-www-form-urlencoded":
-        form = parse_urlencoded(stream, max_form_memory_size)
+        # As in Werkzeug and Flask, MAX_FORM_MEMORY_SIZE applies to multipart fields only;
+        # an urlencoded body is bounded by max_content_length.
+        form = parse_urlencoded(stream, None)
         return io.BytesIO(b""), form, MultiDict()
     if mimetype == "multipart/form-data":
         length = environ.get("CONTENT_LENGTH")
