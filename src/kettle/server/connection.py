@@ -141,7 +141,7 @@ class Connection:
             if not clean:
                 raise RuntimeError("pipelined requests follow this one; cannot take over")
         sock = self.sock
-        self.engine.forget(self)
+        self.engine.forget(self, unregister=True)
         self.taken = True
         if not self.tls:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval(0))
@@ -150,7 +150,7 @@ class Connection:
         return sock, leftover
 
     def close(self) -> None:
-        self.engine.forget(self)
+        self.engine.forget(self, unregister=False)
         try:
             self.sock.close()
         except OSError:

@@ -150,9 +150,11 @@ class Engine:
             conn.parked = False
             conn.close()
 
-    def forget(self, conn: Connection) -> None:
-        """Stop tracking a connection (closed, or taken over by the application)."""
-        if self.conns.get(conn.fd) is conn and self.conns.pop(conn.fd, None) is conn:
+    def forget(self, conn: Connection, *, unregister: bool) -> None:
+        """Stop tracking a connection: about to be closed (closing the socket removes it
+        from epoll by itself), or taken over (``unregister`` it, the socket lives on)."""
+        tracked = self.conns.get(conn.fd) is conn and self.conns.pop(conn.fd, None) is conn
+        if tracked and unregister:
             try:
                 self._epoll.unregister(conn.fd)
             except (OSError, ValueError):
@@ -274,7 +276,8 @@ class Engine:
                 sock.setblocking(False)
                 sock = context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
             else:
-                sock.setblocking(True)
+                if sock.gettimeout() is not None:  # accepted sockets block, unless a
+                    sock.settimeout(None)  # default timeout was set process-wide
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, self._rcvtimeo)
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, self._sndtimeo)
             conn = Connection(sock, base, self, context is not None)
