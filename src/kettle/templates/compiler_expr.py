@@ -322,11 +322,20 @@ class ExpressionCompiler:
         plain_args = self.signature(node, frame, plain)
         macro_args = f"context.eval_ctx, {plain_args}" if plain_args else "context.eval_ctx"
         if isinstance(node.node, nodes.Getattr):
-            return (
+            attr = node.node.attr
+            dict_method = self.fast_attr and attr in _DICT_ATTRS and attr.isidentifier()
+            if dict_method:
+                func = f"getattr_(_d, {attr!r})"
+            generic = (
                 f"(_c({plain_args}) if type(_c := {func}) in direct_methods"
                 f" else _c({macro_args}) if type(_c) is Macro"
                 f" else context.call(_c{comma_args}))"
             )
+            if dict_method:
+                # ``d.items()`` on a real dict: the builtin method, called in place.
+                obj = self.expr(node.node.node, frame)
+                return f"(_d.{attr}({plain_args}) if type(_d := {obj}) is dict else {generic})"
+            return generic
         return (
             f"(_c({macro_args}) if type(_c := {func}) is Macro else context.call(_c{comma_args}))"
         )
