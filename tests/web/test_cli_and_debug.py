@@ -18,7 +18,7 @@ from click.testing import CliRunner
 import kettle
 from kettle import Kettle, render_template_string
 from kettle.web.cli import ScriptInfo, main
-from kettle.web.debug import debug_page_html
+from kettle.web.debug import DebugMiddleware, debug_page_html
 from kettle.web.devserver import supervise
 
 APP_SOURCE = textwrap.dedent(
@@ -109,9 +109,10 @@ def test_debug_page_only_in_debug(app: Kettle) -> None:
         secret_local = "<script>"
         raise ValueError(f"bad {secret_local}")
 
+    app.wsgi_app = DebugMiddleware(app.wsgi_app)  # what app.run(debug=True) installs
     assert app.test_client().get("/boom").status_code == 500
     assert "Traceback" not in app.test_client().get("/boom").get_data(as_text=True)
-    app.debug = True
+    app.debug = True  # now the app propagates the error and the middleware shows it
     response = app.test_client().get("/boom")
     text = response.get_data(as_text=True)
     assert response.status_code == 500

@@ -41,7 +41,7 @@ def test_outside_contexts_are_clear_errors() -> None:
         current_app.name  # noqa: B018
     assert not has_request_context()
     assert not has_app_context()
-    assert repr(request) == "<unbound request>"
+    assert repr(request) == "<LocalProxy unbound>"
 
 
 def test_app_context_and_g(app: Kettle) -> None:

@@ -49,3 +49,13 @@ def test_untrusted_host_is_400(make_client: MakeClient, app: Kettle) -> None:
     client = make_client(app)
     assert client.get("/", headers={"Host": "good.test"}).get_data(as_text=True) == "ok"
     assert client.get("/", headers={"Host": "evil.test"}).status_code == 400
+
+
+@pytest.mark.parametrize("host", ["\x8a", "a b", "evil.com/path", "x@y"])
+def test_invalid_host_header_is_400(app: Kettle, host: str) -> None:
+    app.add_url_rule("/", "i", lambda: "ok")
+    environ = app._environ_builder("/").get_environ()
+    environ["HTTP_HOST"] = host
+    with app.request_context(environ):
+        response = app.full_dispatch_request()
+    assert response.status_code == 400

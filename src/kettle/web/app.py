@@ -12,6 +12,7 @@ becomes a 500 (or propagates when testing/debugging, where debug mode shows the 
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from itertools import chain
@@ -20,7 +21,6 @@ from typing import Any
 from . import signals
 from .appbase import App
 from .ctx import RequestContext
-from .debug import render_debug_page
 from .devserver import run_app
 from .exceptions import (
     BadHost,
@@ -31,39 +31,17 @@ from .exceptions import (
     NotFound,
 )
 from .globals import _cv_request
-from .routing import FULL, PARTIAL, REDIRECT
+from .routing import FULL, PARTIAL, REDIRECT, RequestRedirect
 from .utils import host_is_trusted
 from .wrappers import Response
+
+# RFC 3986 section 3.2.2: reg-name, IPv4 or [IPv6], then an optional port.
+_VALID_HOST = re.compile(r"[A-Za-z0-9.\-_~!$&'()*+,;=%]*(?::\d*)?|\[[0-9A-Fa-f:.]+\](?::\d*)?")
 
 _VALID_TUPLE = (
     "The view function did not return a valid response tuple. The tuple must have the form"
     " (body, status, headers), (body, status), or (body, headers)."
 )
-
-
-class RequestRedirect(HTTPException):
-    """Raised when a rule needs a trailing slash: a permanent redirect (308) to the slashed URL."""
-
-    code = 308
-
-    def __init__(self, new_url: str) -> None:
-        super().__init__(new_url)
-        self.new_url = new_url
-
-    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
-        response = Response(
-            f"Redirecting to {self.new_url}", status=self.code, mimetype="text/plain"
-        )
-        response.headers["Location"] = self.new_url
-        return response
-
-
-def _blueprint_names(endpoint: str | None) -> tuple[str, ...]:
-    """``("a.b", "a")`` for endpoint ``"a.b.view"``: innermost blueprint first."""
-    if not endpoint or "." not in endpoint:
-        return ()
-    parts = endpoint.rpartition(".")[0].split(".")
-    return tuple(".".join(parts[: i + 1]) for i in reversed(range(len(parts))))
 
 
 class Kettle(App):
@@ -78,12 +56,7 @@ class Kettle(App):
                 response = self.full_dispatch_request(ctx)
             except Exception as e:
                 error = e
-                try:
-                    response = self.handle_exception(e)
-                except Exception as propagated:
-                    if not self.debug or self.testing:
-                        raise
-                    response = render_debug_page(propagated, self.response_class)
+                response = self.handle_exception(e)
             except BaseException:
                 error = sys.exc_info()[1]
                 raise
@@ -102,6 +75,10 @@ class Kettle(App):
         if adapter is None:
             return
         trusted = self.config["TRUSTED_HOSTS"]
+        host = request.environ.get("HTTP_HOST")
+        if host is not None and _VALID_HOST.fullmatch(host) is None:
+            request.routing_exception = BadHost(f"Host {host!r} is not a valid host name.")
+            return
         if trusted and not host_is_trusted(request.host, trusted):
             request.routing_exception = BadHost(f"Host {request.host!r} is not trusted.")
             return

@@ -37,7 +37,7 @@ from .globals import _cv_app, _cv_request, g, request, session
 from .helpers import get_flashed_messages
 from .json import DefaultJSONProvider, JSONProvider
 from .routing import BuildError, Map, MapAdapter, Rule
-from .scaffold import Scaffold, _endpoint_from_view_func, _make_timedelta
+from .scaffold import Scaffold, _endpoint_from_view_func, _make_timedelta, find_package
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import DispatchingJinjaLoader, Environment
 from .testing import EnvironBuilder, KettleClient, KettleCliRunner
@@ -191,12 +191,12 @@ class App(Scaffold):
         return self.config_class(root_path, defaults)
 
     def auto_find_instance_path(self) -> str:
-        """``instance`` beside the package (or inside the module's folder)."""
-        top = sys.modules.get(self.import_name.partition(".")[0])
-        if top is not None and hasattr(top, "__path__") and getattr(top, "__file__", None):
-            package_dir = os.path.dirname(os.path.abspath(top.__file__ or ""))
-            return os.path.join(os.path.dirname(package_dir), "instance")
-        return os.path.join(self.root_path, "instance")
+        """``instance`` beside the package or module; ``<prefix>/var/<name>-instance`` for an
+        installed one (Flask's rule)."""
+        prefix, package_path = find_package(self.import_name)
+        if prefix is None:
+            return os.path.join(package_path, "instance")
+        return os.path.join(prefix, "var", f"{self.name}-instance")
 
     def open_instance_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
@@ -401,6 +401,7 @@ class App(Scaffold):
 
     def url_for(
         self,
+        /,
         endpoint: str,
         *,
         _anchor: str | None = None,

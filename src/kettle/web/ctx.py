@@ -30,6 +30,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 _sentinel = object()
 
 
+def _reset(var: contextvars.ContextVar[Any], token: contextvars.Token[Any]) -> None:
+    """Undo a push. A push made in another ``Context`` (an async view runs in a copy, and
+    ``stream_with_context`` may be primed there) cannot be reset by token, so the value
+    it replaced is restored instead."""
+    try:
+        var.reset(token)
+    except ValueError:
+        old = token.old_value
+        var.set(None if old is contextvars.Token.MISSING else old)
+
+
 class _AppCtxGlobals:
     """The ``g`` object: a plain namespace with dict-like helpers."""
 
@@ -82,9 +93,9 @@ class AppContext:
                 self.app.do_teardown_appcontext(exc)
         finally:
             ctx = _cv_app.get(None)
-            if ctx is not self:
+            if ctx is not None and ctx is not self:
                 raise AssertionError(f"Popped wrong app context ({ctx!r} instead of {self!r})")
-            _cv_app.reset(self._tokens.pop())
+            _reset(_cv_app, self._tokens.pop())
         if signals.appcontext_popped.receivers:
             signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
 
@@ -114,6 +125,7 @@ class RequestContext:
         self.app = app
         if request is None:
             request = app.request_class(environ)
+        request.json_module = app.json  # get_json parses with the app's JSON provider
         self.request: Request = request
         self.url_adapter: MapAdapter | None = app.create_url_adapter(request)
         self.flashes: list[tuple[str, str]] | None = None
@@ -172,10 +184,10 @@ class RequestContext:
         finally:
             ctx = _cv_request.get(None)
             token, app_ctx = self._cv_tokens.pop()
-            _cv_request.reset(token)
+            _reset(_cv_request, token)
             if app_ctx is not None:
                 app_ctx.pop(exc)
-            if ctx is not self:
+            if ctx is not None and ctx is not self:
                 raise AssertionError(f"Popped wrong request context ({ctx!r} instead of {self!r})")
 
     def __enter__(self) -> RequestContext:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import linecache
 import traceback
+from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import escape
 
@@ -86,6 +87,37 @@ def debug_page_html(error: BaseException) -> str:
         "<p>This page is shown because the app runs in debug mode. Never run a production"
         " app in debug mode.</p></body></html>"
     )
+
+
+class DebugMiddleware:
+    """Wraps a WSGI app: an exception that escapes it becomes the debug page (500).
+
+    ``app.run(debug=True)`` and ``kettle run --debug`` install it around ``app.wsgi_app``;
+    in debug mode the app lets exceptions propagate (as Flask does), and this shows them.
+    An error after the response started cannot be shown and is re-raised to the server.
+    """
+
+    def __init__(self, app: Callable[[dict[str, Any], Any], Any]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        started: list[bool] = []
+
+        def tracking_start_response(*args: Any) -> Any:
+            started.append(True)
+            return start_response(*args)
+
+        try:
+            return self.app(environ, tracking_start_response)
+        except Exception as error:
+            if started:
+                raise
+            html = debug_page_html(error).encode("utf-8")
+            start_response(
+                "500 INTERNAL SERVER ERROR",
+                [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(html)))],
+            )
+            return [html]
 
 
 def render_debug_page(error: BaseException, response_class: type[Response]) -> Response:

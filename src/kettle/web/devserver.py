@@ -21,6 +21,8 @@ import watchfiles
 
 from kettle.server import Server, bind_socket
 
+from .debug import DebugMiddleware
+
 if TYPE_CHECKING:
     from .appbase import App
 
@@ -108,6 +110,11 @@ def run_app(
     port = int(port if port is not None else (name_port or 5000))
     if use_reloader is None:
         use_reloader = app.debug
+    use_debugger = options.pop("use_debugger", None)
+    for ignored in ("use_evalex", "passthrough_errors", "reloader_type", "reloader_interval"):
+        options.pop(ignored, None)  # Werkzeug options with no meaning here
+    if use_debugger if use_debugger is not None else app.debug:
+        app.wsgi_app = DebugMiddleware(app.wsgi_app)
     threads = options.pop("threads", 8 if threaded else 1)
     inherited = os.environ.get(FD_VARIABLE)
     if inherited is not None and os.environ.get(RUN_MAIN_VARIABLE) == "true":

@@ -13,7 +13,7 @@ import dataclasses
 import decimal
 import json as _json
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from kettle.http.dates import format_http_date
@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, date):
-        return format_http_date(value)  # type: ignore[arg-type]
+    if isinstance(value, datetime):
+        return format_http_date(value)
+    if isinstance(value, date):  # a plain date is midnight UTC, as in Flask
+        return format_http_date(datetime(value.year, value.month, value.day, tzinfo=UTC))
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -22,6 +22,7 @@ from kettle.templates import FileSystemLoader
 
 from .exceptions import HTTPException, default_exceptions
 from .files import send_from_directory
+from .globals import _cv_app
 
 if TYPE_CHECKING:
     from .wrappers import Response
@@ -126,7 +127,14 @@ class Scaffold:
         return None
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
-        return None
+        """``SEND_FILE_MAX_AGE_DEFAULT`` of the current app (seconds), ``None`` by default."""
+        ctx = _cv_app.get(None)
+        value = ctx.app.config["SEND_FILE_MAX_AGE_DEFAULT"] if ctx is not None else None
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
 
     def send_static_file(self, filename: str) -> Response:
         if not self.has_static_folder:
@@ -253,8 +261,9 @@ class Scaffold:
                 " registered for Exception classes or HTTP error codes."
             )
         if not isinstance(exc_class, type) or not issubclass(exc_class, Exception):
+            shown = exc_class.__name__ if isinstance(exc_class, type) else repr(exc_class)
             raise ValueError(
-                f"'{exc_class!r}' is not a subclass of Exception. Handlers can only be"
+                f"'{shown}' is not a subclass of Exception. Handlers can only be"
                 " registered for Exception classes or HTTP error codes."
             )
         if issubclass(exc_class, HTTPException):
@@ -268,5 +277,34 @@ def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
     return timedelta(seconds=value)
 
 
-def find_package_path(import_name: str) -> pathlib.Path:
-    return pathlib.Path(get_root_path(import_name.partition(".")[0]))
+def _find_package_path(import_name: str) -> str:
+    """The folder that holds the top-level package (or the module itself)."""
+    root_name = import_name.partition(".")[0]
+    try:
+        root_spec = importlib.util.find_spec(root_name)
+    except (ImportError, ValueError):
+        root_spec = None
+    if root_spec is None:
+        return os.getcwd()
+    if root_spec.submodule_search_locations:
+        if root_spec.origin in (None, "namespace"):
+            return os.path.dirname(next(iter(root_spec.submodule_search_locations)))
+        return os.path.dirname(os.path.dirname(root_spec.origin or ""))
+    return os.path.dirname(root_spec.origin or "")
+
+
+def find_package(import_name: str) -> tuple[str | None, str]:
+    """(install prefix or None, package folder) for ``import_name``."""
+    package_path = _find_package_path(import_name)
+    prefix = os.path.abspath(sys.prefix)
+    if pathlib.PurePath(package_path).is_relative_to(prefix):
+        return prefix, package_path
+    site_parent, site_folder = os.path.split(package_path)
+    if site_folder.lower() == "site-packages":
+        parent, folder = os.path.split(site_parent)
+        if folder.lower() == "lib":
+            return parent, package_path
+        if os.path.basename(parent).lower() == "lib":
+            return os.path.dirname(parent), package_path
+        return site_parent, package_path
+    return None, package_path

@@ -123,6 +123,11 @@ class EnvironBuilder:
         subdomain: str | None = None,
         mimetype: str | None = None,
         input_stream: Any = None,
+        content_length: int | None = None,
+        errors_stream: Any = None,
+        multithread: bool = False,
+        multiprocess: bool = False,
+        run_once: bool = False,
     ) -> None:
         if base_url is None:
             base_url = self._base_url(app, url_scheme, subdomain)
@@ -130,6 +135,14 @@ class EnvironBuilder:
         if split.scheme:
             base_url = f"{split.scheme}://{split.netloc}"
         self.base_url = base_url
+        self.url_scheme = urlsplit(base_url).scheme or "http"
+        self.host = urlsplit(base_url).netloc or "localhost"
+        self.script_root = urlsplit(base_url).path.rstrip("/")
+        self.errors_stream = errors_stream if errors_stream is not None else sys.stderr
+        self.multithread = multithread
+        self.multiprocess = multiprocess
+        self.run_once = run_once
+        self.content_length = content_length
         self.path = unquote(split.path or "/")
         if query_string is None:
             query_string = split.query
@@ -151,6 +164,9 @@ class EnvironBuilder:
             self.content_type = self.content_type or "application/json"
         elif data is not None:
             self._set_data(data)
+        self._own_stream = self.input_stream is None
+        if self._own_stream:
+            self.input_stream = io.BytesIO(self.body)
         if auth is not None:
             token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
             self.headers.append(("Authorization", f"Basic {token}"))
@@ -203,15 +219,17 @@ class EnvironBuilder:
             "HTTP_USER_AGENT": "Kettle-test-client/0.1",
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": scheme,
-            "wsgi.input": self.input_stream or io.BytesIO(self.body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
+            "wsgi.input": io.BytesIO(self.body) if self._own_stream else self.input_stream,
+            "wsgi.errors": self.errors_stream,
+            "wsgi.multithread": self.multithread,
+            "wsgi.multiprocess": self.multiprocess,
+            "wsgi.run_once": self.run_once,
         }
         if self.environ_base:
             environ.update(self.environ_base)
-        if self.body or self.method in ("POST", "PUT", "PATCH"):
+        if self.content_length is not None:
+            environ["CONTENT_LENGTH"] = str(self.content_length)
+        elif self.body or self.method in ("POST", "PUT", "PATCH"):
             environ["CONTENT_LENGTH"] = str(len(self.body))
         if self.content_type:
             environ["CONTENT_TYPE"] = self.content_type

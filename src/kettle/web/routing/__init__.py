@@ -17,6 +17,7 @@ from .converters import (
     UUIDConverter,
     ValidationError,
 )
+from .exceptions import RequestRedirect
 from .map import FULL, NONE, PARTIAL, REDIRECT, BuildError, Map, MapAdapter, MatchResult
 from .rules import Rule
 
@@ -34,6 +35,7 @@ __all__ = [
     "MapAdapter",
     "MatchResult",
     "PathConverter",
+    "RequestRedirect",
     "Rule",
     "UUIDConverter",
     "UnicodeConverter",
