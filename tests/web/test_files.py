@@ -159,6 +159,10 @@ def test_attachment_names() -> None:
 
 
 def test_file_object_needs_a_type() -> None:
+    with pytest.raises(TypeError, match="attachment"):
+        send_file(
+            io.BytesIO(b"x"), mimetype="text/plain", as_attachment=True, environ=build_environ()
+        )
     with pytest.raises(TypeError, match="MIME type"):
         send_file(io.BytesIO(b"x"), environ=build_environ())
     with pytest.raises(TypeError, match="MIME type"):
@@ -310,3 +314,48 @@ def test_conditional_matrix_matches_werkzeug(
             (response.status_code, sent.get("Content-Range"), sent.get("Content-Length"), data)
         )
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize(
+    ("name", "ascii_part", "utf8_part"),
+    [
+        ("index.html", "index.html", None),
+        (
+            "Ñandú\N{FULLWIDTH SOLIDUS}pingüino.txt",
+            '"Nandu/pinguino.txt"',
+            "%C3%91and%C3%BA%EF%BC%8Fping%C3%BCino.txt",
+        ),
+        ("Vögel.txt", "Vogel.txt", "V%C3%B6gel.txt"),
+        ("те:/ст", '":/"', "%D1%82%D0%B5%3A%2F%D1%81%D1%82"),
+    ],
+)
+def test_download_names(name: str, ascii_part: str, utf8_part: str | None) -> None:
+    response = send_file(
+        io.BytesIO(b"x"), as_attachment=True, download_name=name, environ=build_environ()
+    )
+    response.close()
+    disposition = response.headers["Content-Disposition"]
+    assert f"filename={ascii_part}" in disposition
+    if utf8_part is None:
+        assert "filename*" not in disposition
+    else:
+        assert disposition.endswith(f"; filename*=UTF-8''{utf8_part}")
+
+
+def test_content_encoding_from_name() -> None:
+    response = send_file(io.BytesIO(b"x"), download_name="logo.svgz", environ=build_environ())
+    response.close()
+    assert response.mimetype == "image/svg+xml"
+    assert response.headers["Content-Encoding"] == "gzip"
+
+
+def test_x_sendfile_only_for_paths(public: Path) -> None:
+    with open(public / "data.bin", "rb") as handle:
+        response = send_file(
+            handle,
+            mimetype="application/octet-stream",
+            use_x_sendfile=True,
+            environ=build_environ(),
+        )
+        assert "X-Sendfile" not in response.headers
+        assert response.headers["Content-Length"] == "10240"

@@ -186,25 +186,38 @@ def send_file(
         if use_x_sendfile is None:
             use_x_sendfile = bool(app.config.get("USE_X_SENDFILE"))
     response_class = response_class or Response
+    is_path = isinstance(path_or_file, str | os.PathLike)
     file, path, mtime, size = _open_source(path_or_file, root_path)
     if download_name is None and path is not None:
         download_name = os.path.basename(path)
-    if mimetype is None:
-        if download_name is None:
-            if isinstance(path_or_file, str | os.PathLike):
-                file.close()
+    encoding = None
+    if download_name is None and (mimetype is None or as_attachment):
+        if is_path:
+            file.close()
+        if mimetype is None:
             raise TypeError(
                 "Unable to detect the MIME type because a file name is not available."
                 " Either set 'download_name', pass a path instead of a file, or set"
                 " 'mimetype'."
             )
-        mimetype = mimetypes.guess_type(download_name)[0] or "application/octet-stream"
-    response = _build(file, path, size, mimetype, environ, response_class, bool(use_x_sendfile))
+        raise TypeError("No name provided for attachment.")
+    if mimetype is None and download_name is not None:
+        mimetype, encoding = mimetypes.guess_type(download_name)
+        mimetype = mimetype or "application/octet-stream"
+    response = _build(
+        file,
+        path if is_path else None,
+        size,
+        mimetype or "application/octet-stream",
+        environ,
+        response_class,
+        bool(use_x_sendfile),
+    )
+    if encoding is not None:
+        response.headers["Content-Encoding"] = encoding
     if download_name is not None:
         kind = "attachment" if as_attachment else "inline"
         response.headers.set("Content-Disposition", _content_disposition(kind, download_name))
-    elif as_attachment:
-        raise TypeError("No name provided for attachment.")
     _set_cache_headers(response, path, mtime, size, etag, last_modified, max_age, app)
     if conditional:
         try:
