@@ -17,7 +17,11 @@ a small stack and a socket, and a broadcast wakes each subscriber's thread once.
 The load client is a single selector thread in this process, so its own parsing delay is
 included in the latency (the numbers are conservative).
 
-    python bench/realtime.py [--connections 1000] [--seconds 10] [--servers kettle,gunicorn]
+    python bench/realtime.py [--connections 1000] [--seconds 10] [--rounds 3]
+                             [--servers kettle,gunicorn] [--mode direct|threads]
+
+Each round starts a fresh server, opens the connections, waits, takes one warm-up second
+of broadcasts, then measures; rounds alternate between servers and medians are reported.
 """
 
 from __future__ import annotations
@@ -243,64 +247,69 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def open_clients(port: int, connections: int) -> tuple[selectors.BaseSelector, list[Client]]:
+    """Open ``connections`` event streams and as many WebSockets; wait until all are up."""
+    selector = selectors.DefaultSelector()
+    clients = []
+    for index in range(2 * connections):
+        client = Client("sse" if index % 2 == 0 else "ws", port)
+        selector.register(client.sock, selectors.EVENT_READ, client)
+        clients.append(client)
+        if index % 100 == 99:
+            pump(selector, 0.01, [])
+    deadline = time.monotonic() + 30
+    while not all(c.ready for c in clients) and time.monotonic() < deadline:
+        pump(selector, 0.1, [])
+    return selector, clients
+
+
+def measure(selector: selectors.BaseSelector, seconds: float) -> dict[str, list[float]]:
+    """Delivery latencies per connection kind for ``seconds``."""
+    latencies: dict[str, list[float]] = {"sse": [], "ws": []}
+    batch: list[float] = []
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        for key, _ in selector.select(0.05):
+            client = key.data
+            try:
+                data = client.sock.recv(65536)
+            except BlockingIOError:
+                continue
+            if not data:
+                selector.unregister(client.sock)
+                continue
+            batch.clear()
+            client.feed(data, time.time(), batch)
+            latencies[client.kind].extend(batch)
+    return latencies
+
+
 def run(kind: str, connections: int, seconds: float, workdir: Path) -> dict[str, float]:
     process, port = start_server(kind, 2 * connections + 64, workdir)
     try:
         pid = worker_pid(process, kind)
         time.sleep(1.0)
         base_rss = rss_bytes(pid)
-        selector = selectors.DefaultSelector()
-        clients = []
-        for index in range(2 * connections):
-            client = Client("sse" if index % 2 == 0 else "ws", port)
-            selector.register(client.sock, selectors.EVENT_READ, client)
-            clients.append(client)
-            if index % 100 == 99:
-                pump(selector, 0.01, [])
-        deadline = time.monotonic() + 30
-        while not all(c.ready for c in clients) and time.monotonic() < deadline:
-            pump(selector, 0.1, [])
+        selector, clients = open_clients(port, connections)
         ready = sum(c.ready for c in clients)
         time.sleep(1.0)
-        idle_rss = rss_bytes(pid)
-        per_100 = (idle_rss - base_rss) / ready * 100 / (1 << 20)
+        per_100 = (rss_bytes(pid) - base_rss) / ready * 100 / (1 << 20)
         with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
             sock.sendall(b"GET /start HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
             sock.recv(1024)
         pump(selector, 1.0, [])  # warm-up second, not measured
-        sse_lat: list[float] = []
-        ws_lat: list[float] = []
         cpu_before, wall_before = cpu_seconds(pid), time.monotonic()
-        measure_until = time.monotonic() + seconds
-        while time.monotonic() < measure_until:
-            batch: list[float] = []
-            for key, _ in selector.select(0.05):
-                client = key.data
-                try:
-                    data = client.sock.recv(65536)
-                except BlockingIOError:
-                    continue
-                if not data:
-                    selector.unregister(client.sock)
-                    continue
-                batch.clear()
-                client.feed(data, time.time(), batch)
-                (sse_lat if client.kind == "sse" else ws_lat).extend(batch)
+        latencies = measure(selector, seconds)
         cpu = (cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall_before) * 100
         for client in clients:
             client.sock.close()
         expected = connections * seconds * 10
-        return {
-            "ready": ready,
-            "rss_per_100_idle_mib": per_100,
-            "cpu_percent": cpu,
-            "sse_p50_ms": statistics.median(sse_lat) * 1000,
-            "sse_p99_ms": percentile(sse_lat, 0.99) * 1000,
-            "ws_p50_ms": statistics.median(ws_lat) * 1000,
-            "ws_p99_ms": percentile(ws_lat, 0.99) * 1000,
-            "sse_delivered": len(sse_lat) / expected * 100,
-            "ws_delivered": len(ws_lat) / expected * 100,
-        }
+        result = {"ready": float(ready), "rss_per_100_idle_mib": per_100, "cpu_percent": cpu}
+        for name, values in latencies.items():
+            result[f"{name}_p50_ms"] = statistics.median(values) * 1000
+            result[f"{name}_p99_ms"] = percentile(values, 0.99) * 1000
+            result[f"{name}_delivered"] = len(values) / expected * 100
+        return result
     finally:
         process.terminate()
         try:
@@ -315,6 +324,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=1000, help="of each kind")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--servers", default="kettle,gunicorn")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument(
         "--mode",
         choices=["direct", "threads"],
@@ -329,12 +339,17 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     workdir = Path(os.environ.get("TMPDIR", "/tmp")) / f"kettle-bench-rt-{os.getpid()}"
     workdir.mkdir(parents=True, exist_ok=True)
-    results = {}
-    for kind in args.servers.split(","):
-        print(f"running {kind} with {args.connections} SSE + {args.connections} WebSocket ...")
-        results[kind] = run(kind, args.connections, args.seconds, workdir)
-        print("  ", {name: round(value, 2) for name, value in results[kind].items()}, flush=True)
-    print()
+    rounds: dict[str, list[dict[str, float]]] = {k: [] for k in args.servers.split(",")}
+    for number in range(args.rounds):  # interleaved: kettle, gunicorn, kettle, gunicorn...
+        for kind, runs in rounds.items():
+            print(f"round {number + 1}: {kind}, {args.connections} SSE + WebSocket each ...")
+            runs.append(run(kind, args.connections, args.seconds, workdir))
+            print("  ", {name: round(value, 2) for name, value in runs[-1].items()}, flush=True)
+    results = {
+        kind: {name: statistics.median(r[name] for r in runs) for name in runs[0]}
+        for kind, runs in rounds.items()
+    }
+    print(f"\nmedians of {args.rounds} interleaved rounds:")
     header = f"{'server':10} {'ready':>6} {'MiB/100 idle':>12} {'CPU %':>6}"
     header += f" {'SSE p50':>8} {'SSE p99':>8} {'WS p50':>8} {'WS p99':>8} {'delivered':>10}"
     print(header)
