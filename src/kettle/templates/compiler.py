@@ -104,10 +104,6 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
             self.line("pass")
         self.indentation -= 1
 
-    def temp(self) -> str:
-        self._temps += 1
-        return f"t_{self._temps}"
-
     def new_frame(
         self, parent: Frame | None, function: bool = False, eval_ctx: Any = None
     ) -> Frame:

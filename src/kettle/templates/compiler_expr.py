@@ -108,8 +108,11 @@ class ExpressionCompiler:
     import_aliases: dict[str, str]
     loop_idents: set[str]
 
+    _temps: int
+
     def temp(self) -> str:
-        raise NotImplementedError  # provided by CodeGenerator
+        self._temps += 1
+        return f"t_{self._temps}"
 
     def fail(self, msg: str, lineno: int) -> Any:
         raise TemplateAssertionError(msg, lineno, self.name, self.filename)

@@ -10,7 +10,7 @@ blocks see them. The ``loop`` object is only built when the body reads ``loop``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import nodes
 from .scopes import PARAM, Frame, collect_stores, find_loads, target_names
@@ -26,7 +26,7 @@ class StatementCompiler:
     indentation: int
     loop_idents: set[str]
 
-    if False:  # pragma: no cover - the attributes come from CodeGenerator
+    if TYPE_CHECKING:  # provided by CodeGenerator, which mixes this class in
 
         def line(self, code: str, node: Any = None) -> None: ...
         def indent(self) -> int: ...

@@ -13,7 +13,7 @@ call blocks, filter blocks or includes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import nodes
 from .scopes import PARAM, Frame, find_loads
@@ -33,7 +33,7 @@ class StructureCompiler:
     indentation: int
     fine: bool
 
-    if False:  # pragma: no cover - the attributes come from CodeGenerator
+    if TYPE_CHECKING:  # provided by CodeGenerator, which mixes this class in
 
         def line(self, code: str, node: Any = None) -> None: ...
         def indent(self) -> int: ...

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import nodes
-from .exceptions import TemplateAssertionError, TemplateSyntaxError
+from .exceptions import TemplateAssertionError
 from .lexer import TokenStream, describe_token_expr
 from .parser_expr import ExpressionParser
 
@@ -58,16 +58,6 @@ class Parser(ExpressionParser):
         self._tag_stack: list[str] = []
         self._end_token_stack: list[tuple[str, ...]] = []
 
-    def fail(
-        self,
-        msg: str,
-        lineno: int | None = None,
-        exc: type[TemplateSyntaxError] = TemplateSyntaxError,
-    ) -> Any:
-        if lineno is None:
-            lineno = self.stream.current.lineno
-        raise exc(msg, lineno, self.name, self.filename)
-
     def _fail_ut_eof(
         self, name: str | None, end_token_stack: list[tuple[str, ...]], lineno: int | None
     ) -> Any:
@@ -105,13 +95,6 @@ class Parser(ExpressionParser):
         if end_tokens is not None:
             stack.append(end_tokens)
         self._fail_ut_eof(None, stack, lineno)
-
-    def is_tuple_end(self, extra_end_rules: tuple[str, ...] | None = None) -> bool:
-        if self.stream.current.type in ("variable_end", "block_end", "rparen"):
-            return True
-        if extra_end_rules is not None:
-            return self.stream.current.test_any(*extra_end_rules)
-        return False
 
     def free_identifier(self, lineno: int | None = None) -> nodes.InternalName:
         self._last_identifier += 1

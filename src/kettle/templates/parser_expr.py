@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import nodes
+from .exceptions import TemplateSyntaxError
 from .lexer import TokenStream, describe_token
 
 _MATH2: dict[str, type[nodes.BinExpr]] = {
@@ -27,12 +28,25 @@ class ExpressionParser:
     """Parses expressions from ``self.stream``; mixed into ``Parser``."""
 
     stream: TokenStream
+    name: str | None
+    filename: str | None
 
-    def fail(self, msg: str, lineno: int | None = None, exc: Any = None) -> Any:
-        raise NotImplementedError  # provided by Parser
+    def fail(
+        self,
+        msg: str,
+        lineno: int | None = None,
+        exc: type[TemplateSyntaxError] = TemplateSyntaxError,
+    ) -> Any:
+        if lineno is None:
+            lineno = self.stream.current.lineno
+        raise exc(msg, lineno, self.name, self.filename)
 
     def is_tuple_end(self, extra_end_rules: tuple[str, ...] | None = None) -> bool:
-        raise NotImplementedError  # provided by Parser
+        if self.stream.current.type in ("variable_end", "block_end", "rparen"):
+            return True
+        if extra_end_rules is not None:
+            return self.stream.current.test_any(*extra_end_rules)
+        return False
 
     def parse_expression(self, with_condexpr: bool = True) -> nodes.Expr:
         if with_condexpr:
