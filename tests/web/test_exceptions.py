@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from markupsafe import escape
+from markupsafe import Markup, escape
 
+from kettle.http.options import WWWAuthenticate
 from kettle.web import exceptions as exc
 from kettle.web.wrappers import Response
 
@@ -133,3 +134,41 @@ def test_exception_is_a_wsgi_app(run: Any) -> None:  # noqa: F811
     assert result.status == 405
     assert result.headers["Allow"] == "GET"
     assert b"<title>405 Method Not Allowed</title>" in result.body
+
+
+def test_base_exception_and_markup_description() -> None:
+    base = exc.HTTPException("An error message")
+    assert str(base) == "??? Unknown Error: An error message"
+    assert repr(base) == "<HTTPException '???: Unknown Error'>"
+    assert base.get_response().headers["Content-Type"] == "text/html; charset=utf-8"
+    with pytest.raises(exc.BadRequest) as info:
+        exc.abort(400, Markup("<b>&lt;</b>"))
+    assert "<b>&lt;</b>" in str(info.value)
+    assert "<p><b>&lt;</b></p>" in info.value.get_response().get_data(as_text=True)
+
+
+def test_aborter_with_its_own_mapping() -> None:
+    only_one = exc.Aborter({1: exc.NotFound})
+    with pytest.raises(LookupError):
+        only_one(404)
+    with pytest.raises(exc.NotFound):
+        only_one(1)
+
+
+def test_unauthorized_with_challenge_objects() -> None:
+    basic = WWWAuthenticate("basic", {"realm": "test"})
+    digest = WWWAuthenticate("digest", {"realm": "test", "nonce": "n"})
+    headers = exc.Unauthorized(www_authenticate=[digest, basic]).get_headers({})
+    assert [v for k, v in headers if k == "WWW-Authenticate"] == [
+        'Digest realm="test", nonce="n"',
+        'Basic realm="test"',
+    ]
+
+
+@pytest.mark.parametrize("code", sorted(STANDARD))
+def test_carried_response_is_returned(code: int) -> None:
+    class MyResponse(Response):
+        pass
+
+    carried = MyResponse("custom")
+    assert exc.default_exceptions[code](response=carried).get_response({}) is carried
