@@ -5,6 +5,7 @@ real sockets independently of the server layer.
 
 from __future__ import annotations
 
+import logging
 import socket
 import sys
 import threading
@@ -26,7 +27,7 @@ class TakeoverServer:
         self.app = app
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        self.errors: list[BaseException] = []
+        self.errors: list[BaseException | str] = []
         self.shutdown = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
@@ -112,10 +113,24 @@ class KettleServer:
     def __init__(self, app: WSGIApp) -> None:
         self.server = Server(app, "127.0.0.1", 0, threads=16).start()
         self.port = self.server.port
-        self.errors: list[BaseException] = []
+        self.errors: list[BaseException | str] = []
+        self._handler = _ErrorLog(self.errors)
+        logging.getLogger("kettle.server").addHandler(self._handler)
 
     def close(self) -> None:
         self.server.stop(grace=1)
+        logging.getLogger("kettle.server").removeHandler(self._handler)
+
+
+class _ErrorLog(logging.Handler):
+    """Collects what the server logs at ERROR: an app failing after a takeover lands here."""
+
+    def __init__(self, sink: list[BaseException | str]) -> None:
+        super().__init__(logging.ERROR)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
 
 
 @pytest.fixture(params=["takeover-stub", "kettle-server"])
