@@ -70,3 +70,13 @@ def test_query_round_trip(pairs: list[tuple[str, str]]) -> None:
 @given(st.text(alphabet="%abcdefABCDEF0123456789xyzé☃+ ", max_size=30))
 def test_fast_unquote_agrees_with_urllib(text: str) -> None:
     assert _fast_unquote(text) == unquote(text, errors="kettle.url_quote")
+
+
+def test_uri_to_iri_userinfo_and_bad_idna() -> None:
+    assert uri_to_iri("http://%C3%BCser:p%C3%A4ss@xn--n3h.net:8080/%C3%A4?x=%C3%BC#%C3%A4") == (
+        "http://üser:päss@☃.net:8080/ä?x=ü#ä"
+    )
+    assert uri_to_iri("http://x/?a=%26%C3%A9") == "http://x/?a=%26é"
+    assert uri_to_iri("http://xn--bad-/") == "http://xn--bad-/"
+    assert iri_to_uri("http://[::1]:80/ä") == "http://[::1]:80/%C3%A4"
+    assert iri_to_uri("mailto:ä@x.org") == "mailto:%C3%A4@x.org"

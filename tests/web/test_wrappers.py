@@ -598,3 +598,41 @@ def test_form_after_get_data_parses_the_cached_body() -> None:
     assert r.get_data() == b"a=1&b=2"
     assert r.form.to_dict() == {"a": "1", "b": "2"}
     assert r.get_data() == b"a=1&b=2"
+
+
+def test_from_app_keeps_streaming_and_closes() -> None:
+    closed: list[str] = []
+
+    class Body:
+        def __iter__(self) -> Any:
+            return iter([b"a", b"b"])
+
+        def close(self) -> None:
+            closed.append("body")
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("202 Accepted", [("X-A", "1")])
+        return Body()
+
+    response = Response.from_app(app, build_environ())
+    assert (response.status, response.headers["X-A"], response.is_streamed) == (
+        "202 Accepted",
+        "1",
+        True,
+    )
+    assert response.get_data() == b"ab"
+    response.close()
+    assert closed == ["body"]
+    buffered = Response.from_app(app, build_environ(), buffered=True)
+    assert buffered.response == [b"a", b"b"] and closed == ["body", "body"]
+
+
+def test_freeze_and_iter_encoded() -> None:
+    r = Response(iter(["é", b"x"]))
+    assert list(r.iter_encoded()) == ["é".encode(), b"x"]
+    r = Response(iter(["é", b"x"]))
+    r.freeze()
+    assert (r.response, r.headers["Content-Length"]) == (["é".encode(), b"x"], "3")
+    passthrough = Response(iter([b"raw"]), direct_passthrough=True)
+    with pytest.raises(RuntimeError, match="direct_passthrough"):
+        passthrough.get_data()

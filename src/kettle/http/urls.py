@@ -161,14 +161,15 @@ def uri_to_iri(uri: str) -> str:
     """Turn a URI into an IRI: decode the host and the escapes of non-ASCII UTF-8."""
     parts = urlsplit(uri)
     netloc = parts.netloc
-    if "xn--" in netloc:
-        userinfo, at, hostport = netloc.rpartition("@")
+    userinfo, at, hostport = netloc.rpartition("@")
+    if "xn--" in hostport and not hostport.startswith("["):
         host, colon, port = hostport.partition(":")
         try:
             host = host.encode("ascii").decode("idna")
         except UnicodeError:
-            pass
-        netloc = f"{userinfo}{at}{host}{colon}{port}"
+            pass  # not valid IDNA: keep the host as it is
+        hostport = f"{host}{colon}{port}"
+    netloc = f"{_unquote_non_ascii(userinfo)}{at}{hostport}"
     return urlunsplit(
         (
             parts.scheme,

@@ -482,10 +482,8 @@ class ResponseBase:
                 if close is not None:
                     close()
             body = chunks
-        response = cls(body, captured[0], Headers(captured[1]))
-        if not isinstance(body, list) and hasattr(body, "close"):
-            response.call_on_close(body.close)
-        return response
+        # A streamed body stays the response's iterable: close() closes it.
+        return cls(body, captured[0], Headers(captured[1]))
 
     def __repr__(self) -> str:
         size = f"{sum(map(len, self.iter_encoded()))} bytes" if self.is_sequence else "streamed"
