@@ -144,3 +144,16 @@ def test_is_resource_modified() -> None:
 def test_malformed_etags_are_ignored() -> None:
     assert not parse_etags('"')
     assert parse_etags('"a"b", "ok"').to_header() == '"ok"'
+
+
+@given(st.integers(0, 10**9), st.integers(0, 10**6), st.one_of(st.none(), st.integers(0, 10**9)))
+def test_content_range_round_trip(start: int, extra: int, length: int | None) -> None:
+    header = ContentRange("bytes", start, start + extra + 1, length).to_header()
+    parsed = parse_content_range_header(header)
+    assert parsed is not None
+    assert (parsed.units, parsed.start, parsed.stop, parsed.length) == (
+        "bytes",
+        start,
+        start + extra + 1,
+        length,
+    )

@@ -149,3 +149,14 @@ def test_dump_options_header_like_werkzeug() -> None:
     )
     assert dump_options_header(None, {"a": "1"}) == "a=1"
     assert dump_options_header("", {"a": "1"}) == "; a=1"
+
+
+@given(
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=":"), max_size=12),
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
+)
+def test_basic_authorization_round_trip(user: str, password: str) -> None:
+    header = Authorization("basic", {"username": user, "password": password}).to_header()
+    parsed = Authorization.from_header(header)
+    assert parsed is not None
+    assert (parsed.type, parsed.username, parsed.password) == ("basic", user, password)
