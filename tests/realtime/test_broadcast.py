@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from kettle.realtime.broadcast import (
     MemoryBroadcast,
@@ -201,3 +202,51 @@ def test_broadcast_across_two_server_processes(redis_url: str) -> None:
             process.wait(timeout=10)
             assert process.stdout is not None
             process.stdout.close()
+
+
+def start_redis(port: int, workdir: Path) -> subprocess.Popen[bytes]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (make test installs it with apt-get)")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("redis-server did not start") from None
+            time.sleep(0.05)
+
+
+@pytest.mark.redis
+def test_redis_listener_reconnects_after_a_restart(tmp_path: Path) -> None:
+    port = free_port()
+    redis_process = start_redis(port, tmp_path)
+    backend = RedisBroadcast(f"redis://127.0.0.1:{port}/0")
+    try:
+        subscription = backend.subscribe("c")
+        backend.publish("c", "before")
+        assert subscription.get(timeout=5) == "before"
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
+        redis_process = start_redis(port, tmp_path)
+        deadline = time.monotonic() + 10
+        while True:  # messages published while the listener is away are lost
+            try:
+                backend.publish("c", "after")
+                assert subscription.get(timeout=0.5) == "after"
+                break
+            except (TimeoutError, OSError, redis.RedisError):
+                assert time.monotonic() < deadline, "the listener never came back"
+                time.sleep(0.1)
+    finally:
+        backend.close()
+        redis_process.terminate()
+        redis_process.wait(timeout=10)
