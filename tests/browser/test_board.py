@@ -99,9 +99,12 @@ def test_template_edit_reloads_open_tab(browser: Any, serve_app: Any, tmp_path: 
     try:
         page.goto(f"{base}/")
         page.wait_for_selector("html[data-kettle-sse-state='open']", timeout=5000)
-        # Live reload's own EventSource is connected once the page has fully loaded.
-        page.wait_for_load_state("load")
-        time.sleep(0.5)
+        # Wait until the tab's live reload EventSource is connected.
+        live = app.extensions["livereload"]
+        deadline = time.monotonic() + 5
+        while live.listeners() == 0:
+            assert time.monotonic() < deadline, "live reload never connected"
+            time.sleep(0.02)
         board = templates / "board.html"
         board.write_text(
             board.read_text().replace("Say something to everyone here.", "Edited live.")

@@ -82,6 +82,10 @@ class LiveReload:
         """Tell every connected tab to reload (the watcher calls this on changes)."""
         self._hub.publish("reload", "\n".join(paths))
 
+    def listeners(self) -> int:
+        """How many tabs are connected to the live reload stream."""
+        return self._hub.subscriber_count("reload")
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
