@@ -43,6 +43,8 @@ def create_app(
         app.add_url_rule(rule, view_func=view, methods=methods)
     app.websocket("/ws")(notes.socket)
     if live_reload:
+        app.config["TEMPLATES_AUTO_RELOAD"] = True  # an edited template renders anew
+        app.jinja_env.auto_reload = True
         watcher = LiveReload([template_folder, HERE / "static"]).start()
         app.extensions["livereload"] = watcher
         app.wsgi_app = watcher.wrap(app.wsgi_app)  # type: ignore[method-assign]

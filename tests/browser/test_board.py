@@ -93,7 +93,6 @@ def test_template_edit_reloads_open_tab(browser: Any, serve_app: Any, tmp_path: 
         live_reload=True,
         template_folder=templates,
     )
-    app.jinja_env.auto_reload = True
     base = serve_app(app)
     page = browser.new_page()
     try:
