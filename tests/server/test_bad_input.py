@@ -330,3 +330,38 @@ def test_trickled_body_is_cut_by_the_minimum_rate(serve: Callable[..., Running])
         elapsed = time.monotonic() - started
     assert normalize(raw) == error_bytes("408 Request Timeout")
     assert 0.4 < elapsed < 2.0
+
+
+def test_client_leaving_mid_response_is_not_an_application_error(
+    serve: Callable[..., Running], caplog: pytest.LogCaptureFixture
+) -> None:
+    import threading
+
+    finished = threading.Event()
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterator[bytes]:
+        start_response("200 OK", [])
+        if environ["PATH_INFO"] != "/big":
+            yield b"small"
+            return
+        try:
+            for _ in range(10_000):
+                yield b"x" * 65536
+        finally:
+            finished.set()
+
+    server = serve(app)
+    with caplog.at_level(logging.INFO, "kettle.server"):
+        sock = server.connect()
+        sock.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(100).startswith(b"HTTP/1.1 200 OK\r\n")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        sock.close()  # with linger 0: a reset
+        assert finished.wait(TIMEOUT)
+        time.sleep(0.1)
+    records = [r for r in caplog.records if r.name == "kettle.server"]
+    assert [r.levelname for r in records] == ["INFO"]
+    assert records[0].getMessage().startswith("client went away during GET /big: ")
+    assert server.request(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").endswith(
+        b"\r\n5\r\nsmall\r\n0\r\n\r\n"
+    )

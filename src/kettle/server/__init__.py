@@ -8,12 +8,13 @@ application only as a PEP 3333 WSGI callable. The HTTP logic is sans-IO
 
 from __future__ import annotations
 
-from .environ import RequestBodyError
+from .environ import ClientDisconnected, RequestBodyError
 from .protocol import Limits
 from .server import Server, bind_socket, make_ssl_context, serve
 from .wsgi import FileWrapper
 
 __all__ = [
+    "ClientDisconnected",
     "FileWrapper",
     "Limits",
     "RequestBodyError",

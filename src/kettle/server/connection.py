@@ -23,7 +23,7 @@ import struct
 import time
 from typing import TYPE_CHECKING, Any
 
-from .environ import RequestBodyError
+from .environ import ClientDisconnected, RequestBodyError
 from .protocol import ProtocolError, Request, RequestReader
 from .response import error_response
 from .wsgi import DRAIN_LIMIT, run
@@ -103,14 +103,20 @@ class Connection:
             return None
 
     def sendall(self, data: bytes) -> None:
-        self.sock.sendall(data)
+        try:
+            self.sock.sendall(data)
+        except OSError as exc:
+            raise ClientDisconnected(f"sending the response failed: {exc}") from exc
 
     def sendfile(self, fileno: int, offset: int, count: int) -> None:
         out = self.fd
         while count > 0:
-            sent = os.sendfile(out, fileno, offset, count)
+            try:
+                sent = os.sendfile(out, fileno, offset, count)
+            except OSError as exc:
+                raise ClientDisconnected(f"sending the file failed: {exc}") from exc
             if sent == 0:
-                raise ConnectionError("file shrank while it was being sent")
+                raise RuntimeError("the file shrank while it was being sent")
             offset += sent
             count -= sent
 

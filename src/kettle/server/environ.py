@@ -109,6 +109,14 @@ class RequestBodyError(OSError):
         self.status = status
 
 
+class ClientDisconnected(ConnectionError):
+    """The client went away, or stopped reading for ``send_timeout``, during the response.
+
+    Raised by the ``write`` callable (and so seen by the application while it streams);
+    the server logs it at INFO, not as an application error.
+    """
+
+
 class EmptyInput:
     """``wsgi.input`` of a request without a body: stateless, shared by all of them."""
 

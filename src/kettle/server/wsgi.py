@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-from .environ import EMPTY_INPUT, Input, RequestBodyError, fill_environ
+from .environ import EMPTY_INPUT, ClientDisconnected, Input, RequestBodyError, fill_environ
 from .protocol import END_OF_MESSAGE, Data, ProtocolError, Request
 from .response import (
     CONNECTION,
@@ -408,6 +408,14 @@ def run(app: WSGIApp, conn: Connection, request: Request, base: dict[str, Any]) 
 
 def _fail(exchange: Exchange, exc: Exception, environ: dict[str, Any]) -> None:
     exchange.keep_alive = False
+    if isinstance(exc, ClientDisconnected):
+        log.info(
+            "client went away during %s %s: %s",
+            environ["REQUEST_METHOD"],
+            environ["PATH_INFO"],
+            exc,
+        )
+        return
     if isinstance(exc, RequestBodyError):
         status = exc.status
         log.info(
