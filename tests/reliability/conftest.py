@@ -7,7 +7,9 @@ blocking the run; servers are stopped after each test.
 from __future__ import annotations
 
 import socket
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,11 @@ from kettle.server import Server
 from .clients import recv_until_closed
 
 TIMEOUT = 5.0
+
+# The fuzz targets (fuzz/ at the repository root) are shared with `make fuzz`.
+ROOT = str(Path(__file__).resolve().parents[2])
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 
 
 def hello_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:

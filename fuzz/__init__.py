@@ -1,0 +1,1 @@
+"""Fuzz targets for Kettle: see targets.py (the checks) and run.py (``make fuzz``)."""
