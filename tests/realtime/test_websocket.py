@@ -330,3 +330,26 @@ def test_server_shutdown_closes_with_1001() -> None:
     finally:
         server.close()
     assert server.errors == []
+
+
+def test_silent_peer_is_dropped_after_three_ping_intervals(serve: Any) -> None:
+    outcome: list[tuple[int, str]] = []
+    done = threading.Event()
+
+    def handler(ws: WebSocket) -> None:
+        try:
+            ws.receive(timeout=10)
+        except ConnectionClosed as exc:
+            outcome.append((exc.code, exc.reason))
+        done.set()
+
+    server = serve(ws_app(handler, ping_interval=0.3))
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        # A raw client that completes the handshake and then never answers a ping.
+        sock.sendall(
+            b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
+        assert sock.recv(4096).startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
+        assert done.wait(timeout=5)
+    assert outcome == [(1006, "no pong from the peer")]
