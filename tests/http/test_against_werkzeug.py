@@ -8,10 +8,11 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from werkzeug import http as wz
+from werkzeug import urls as wz_urls
 from werkzeug.datastructures import Headers as WzHeaders
 from werkzeug.datastructures import MIMEAccept as WzMIMEAccept
 
-from kettle.http import conditional, cookies, options
+from kettle.http import conditional, cookies, options, urls
 from kettle.http.headers import Headers
 
 header_text = st.text(alphabet=st.sampled_from(list('abcAB09 =;,"\\-/*.+é%:')), max_size=40)
@@ -121,3 +122,19 @@ def test_headers_operations(ops: list[tuple[str, str, str]]) -> None:
     for name in ("a", "B", "content-type", "x-y"):
         assert ours.getlist(name) == theirs.getlist(name)
         assert ours.get(name) == theirs.get(name)
+
+
+iri_text = st.text(
+    alphabet=st.sampled_from(list("ab/:?#@%[]\\ <>\"'é☃\r\n\t\x00.-_~!$&()*+,;=")), max_size=25
+)
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(["", "http://", "http://x.org", "https://☃.net:8080", "/"]), iri_text)
+def test_iri_to_uri(prefix: str, rest: str) -> None:
+    value = prefix + rest
+    try:
+        expected = wz_urls.iri_to_uri(value)
+    except ValueError:
+        return  # urlsplit refuses it (e.g. a bad IPv6 literal); not a comparison point
+    assert urls.iri_to_uri(value) == expected

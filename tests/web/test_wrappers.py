@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
+import zipfile
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -636,3 +638,49 @@ def test_freeze_and_iter_encoded() -> None:
     passthrough = Response(iter([b"raw"]), direct_passthrough=True)
     with pytest.raises(RuntimeError, match="direct_passthrough"):
         passthrough.get_data()
+
+
+@pytest.mark.parametrize(
+    ("location", "sent"),
+    [
+        ("/test", "/test"),
+        ("/\\\\evil.example?q", "/%5C%5Cevil.example?q"),
+        (
+            "http://üser:pässword@☃.net/påth",
+            "http://%C3%BCser:p%C3%A4ssword@xn--n3h.net/p%C3%A5th",
+        ),
+    ],
+)
+def test_location_is_sent_as_a_uri(location: str, sent: str) -> None:
+    r = Response("x", status=302)
+    r.headers["Location"] = location
+    r.headers["Content-Location"] = location
+    headers = r.get_wsgi_headers(build_environ())
+    assert (headers["Location"], headers["Content-Location"]) == (sent, sent)
+    assert r.headers["Location"] == location  # the response itself is left alone
+
+
+def test_content_length_rules_like_werkzeug() -> None:
+    assert Response(["Hello World!"]).content_length is None
+    assert Response(["Hello World!"]).get_wsgi_headers({})["Content-Length"] == "12"
+    assert Response("你好").calculate_content_length() == 6
+    malformed = Response(status=204)
+    malformed.set_data(b"test")
+    app_iter, status, headers = malformed.get_wsgi_response(build_environ())
+    assert (status, "Content-Length" in headers, b"".join(app_iter)) == (
+        "204 NO CONTENT",
+        False,
+        b"",
+    )
+    streamed = Response()
+    streamed.make_conditional({"REQUEST_METHOD": "GET"})
+    streamed.stream.writelines(["foo", "bar", "baz"])
+    assert streamed.get_wsgi_headers({})["Content-Length"] == "9"
+
+
+def test_stream_takes_a_zip_file() -> None:
+    response = Response()
+    with zipfile.ZipFile(response.stream, mode="w") as archive:
+        archive.writestr("foo", b"bar")
+    with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
+        assert (archive.namelist(), archive.read("foo")) == (["foo"], b"bar")

@@ -15,12 +15,10 @@ from __future__ import annotations
 import codecs
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 from urllib.parse import urlencode as _std_urlencode
 
 from .multidict import MultiDict, _iter_multi_items
-
-_URI_SAFE = "%!$&'()*+,/:;=?@[]~#"
 
 
 def url_quote(value: str | bytes, safe: str = "/:", charset: str = "utf-8") -> str:
@@ -120,39 +118,42 @@ def url_encode(obj: Mapping[str, Any] | Any, sort: bool = False) -> str:
     return _std_urlencode(pairs, safe="!$'()*,/:;?@")
 
 
-def _encode_netloc(netloc: str) -> str:
-    userinfo, at, hostport = netloc.rpartition("@")
-    if hostport.startswith("["):
-        host, port = hostport, ""
-        if "]:" in hostport:
-            host, _, port = hostport.rpartition(":")
-            port = ":" + port
-    else:
-        host, colon, port = hostport.partition(":")
-        port = colon + port
+def _encode_netloc(parts: SplitResult) -> str:
+    """The authority as ASCII: IDNA host (lower-cased), bracketed IPv6, quoted userinfo."""
     try:
-        host = host.encode("idna").decode("ascii") if host and not host.isascii() else host
+        port = parts.port
+    except ValueError:
+        return quote(parts.netloc, safe="%!$&'()*+,;=:@[]")  # not a valid port: keep it
+    host = parts.hostname or ""
+    try:
+        netloc = host.encode("idna").decode("ascii")
     except UnicodeError:
-        host = quote(host, safe="")
-    if at:
-        userinfo = quote(userinfo, safe="%!$&'()*+,;=:")
-    return f"{userinfo}{at}{host}{port}"
+        netloc = quote(host, safe="")
+    if ":" in netloc:
+        netloc = f"[{netloc}]"
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    if parts.username is not None:
+        auth = quote(parts.username, safe="%!$&'()*+,;=")
+        if parts.password is not None:
+            auth += ":" + quote(parts.password, safe="%!$&'()*+,;=")
+        netloc = f"{auth}@{netloc}"
+    return netloc
 
 
 def iri_to_uri(iri: str) -> str:
     """Turn an IRI into an ASCII URI: IDNA host, percent-encoded UTF-8 elsewhere."""
-    # Control characters (CR/LF above all: response splitting) take the slow path, which
-    # drops tab/CR/LF as urlsplit does and percent-encodes the rest, as Werkzeug does.
-    if iri.isascii() and iri.isprintable() and " " not in iri:
-        return iri
+    # Control characters (CR/LF above all: response splitting) are dropped or encoded as
+    # urlsplit and Werkzeug do, and backslashes are encoded so "/\\host" cannot turn into
+    # a protocol-relative redirect in browsers.
     parts = urlsplit(iri)
     return urlunsplit(
         (
             parts.scheme,
-            _encode_netloc(parts.netloc),
-            quote(parts.path, safe=_URI_SAFE),
-            quote(parts.query, safe=_URI_SAFE),
-            quote(parts.fragment, safe=_URI_SAFE),
+            _encode_netloc(parts),
+            quote(parts.path, safe="%!$&'()*+,/:;=@"),
+            quote(parts.query, safe="%!$&'()*+,/:;=?@"),
+            quote(parts.fragment, safe="%!#$&'()*+,/:;=?@"),
         )
     )
 

@@ -25,6 +25,7 @@ from kettle.http.cookies import dump_cookie
 from kettle.http.headers import Headers, HeaderSet
 from kettle.http.options import CacheControl, dump_options, parse_options_header
 from kettle.http.status import HTTP_STATUS_CODES
+from kettle.http.urls import iri_to_uri
 
 _STATUS_CACHE: dict[int, str] = {}
 _ENTITY_HEADERS = frozenset(
@@ -393,14 +394,22 @@ class ResponseBase:
 
     # -- WSGI ----------------------------------------------------------------------------
     def get_wsgi_headers(self, environ: dict[str, Any]) -> Headers:
-        """The headers to send for ``environ`` (drops what the status forbids)."""
+        """The headers to send for ``environ`` (drops what the status forbids).
+
+        Location and Content-Location are sent as URIs (IRIs encoded, backslashes
+        escaped), whatever was assigned to them.
+        """
         code = self._status_code
-        if code == 304:
-            headers = Headers(
-                [pair for pair in self.headers if pair[0].lower() not in _ENTITY_HEADERS]
-            )
-            return headers
         headers = self.headers
+        for index, (name, value) in enumerate(headers):
+            if name.lower() in ("location", "content-location"):
+                uri = iri_to_uri(value)
+                if uri != value:
+                    if headers is self.headers:
+                        headers = headers.copy()
+                    headers[index] = (name, uri)
+        if code == 304:
+            return Headers([pair for pair in headers if pair[0].lower() not in _ENTITY_HEADERS])
         if code < 200 or code == 204:
             if "content-length" in headers:
                 headers = headers.copy()
