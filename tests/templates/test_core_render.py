@@ -198,3 +198,25 @@ def test_line_statements_and_comments() -> None:
 def test_custom_delimiters() -> None:
     env = Environment("<%", "%>", "${", "}", "<#", "#>")
     assert env.from_string("<% if true %>${ 1 + 1 }<# c #><% endif %>").render() == "2"
+
+
+LOOP_THEN_SET = "{% for i in [1] %}[{{ x }}]{% endfor %}{% set x = 5 %}{{ x }}"
+MACRO_THEN_SET = "{% macro m() %}[{{ x }}]{% endmacro %}{{ m() }}{% set x = 5 %}{{ m() }}"
+LOOP_COPY = "{% set x = 5 %}{% for i in [1] %}[{{ x }}]{% set x = i %}{{ x }}{% endfor %}{{ x }}"
+IF_ELSE_SET = "{% if c %}{% set x = 2 %}{% else %}{% set x = 3 %}{% endif %}[{{ x }}]"
+SCOPING = [
+    ("loop reads before top-level set", LOOP_THEN_SET, "[]5"),
+    ("top-level read before set", "[{{ x }}]{% set x = 5 %}{{ x }}", "[1]5"),
+    ("macro called before set", MACRO_THEN_SET, "[][5]"),
+    ("set block before set", "{% set b %}[{{ x }}]{% endset %}{{ b }}{% set x = 5 %}", "[]"),
+    ("loop copy of outer", LOOP_COPY, "[5]15"),
+    ("conditional set", "{% if c %}{% set x = 1 %}{% endif %}[{{ x }}]", "[1]"),
+    ("if-else set", IF_ELSE_SET, "[3]"),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"), [c[1:] for c in SCOPING], ids=[c[0] for c in SCOPING]
+)
+def test_scoping_matches_jinja(source: str, expected: str) -> None:
+    assert Environment().from_string(source).render(x=1, c=False) == expected

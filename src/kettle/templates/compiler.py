@@ -129,8 +129,10 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
                 value = "TemplateReference(context)"
             elif kind == SUPER:
                 value = f"context.super({frame.block!r}, block_{frame.block})"
-            elif kind == RESOLVE or (kind == STORE and (frame.function or frame.parent is None)):
+            elif kind == RESOLVE:
                 value = f"resolve({name!r})"
+            elif kind == STORE and (frame.function or frame.parent is None):
+                value = f"resolve({name!r})" if name in frame.direct else "missing"
             else:
                 parent = frame.parent
                 value = parent.lookup(name) if parent is not None else f"resolve({name!r})"
@@ -353,28 +355,27 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
         return f"str({code})" if need_str else code
 
     def const_output(self, node: nodes.Node, frame: Frame) -> str | None:
-        """The output text of ``node`` if it is known at compile time, else None."""
+        """The output text of ``node`` if it is known at compile time, else None.
+
+        Any error while folding (an undefined that refuses ``str()``, a failing
+        finalize) leaves the node to runtime, where the error is easier to trace.
+        """
         if frame.eval_ctx.volatile:
             return None
         try:
             value = node.as_const(frame.eval_ctx)
-        except nodes.Impossible:
-            return None
+            if isinstance(node, nodes.TemplateData):
+                return str(value)
+            finalize = self.environment.finalize
+            if finalize is not None:
+                if getattr(finalize, "jinja_pass_arg", None) is not None:
+                    return None
+                value = finalize(value)
+            if frame.eval_ctx.autoescape:
+                return str(escape(value))
+            return str(value)
         except Exception:
             return None
-        if isinstance(node, nodes.TemplateData):
-            return str(value)
-        finalize = self.environment.finalize
-        if finalize is not None:
-            if getattr(finalize, "jinja_pass_arg", None) is not None:
-                return None
-            try:
-                value = finalize(value)
-            except Exception:
-                return None
-        if frame.eval_ctx.autoescape:
-            return str(escape(value))
-        return str(value)
 
     def emit_formatted(
         self, pieces: list[str | nodes.Node], frame: Frame, node: nodes.Node

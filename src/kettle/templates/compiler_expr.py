@@ -162,7 +162,7 @@ class ExpressionCompiler:
     def expr_Name(self, node: nodes.Name, frame: Frame) -> str:
         if node.ctx == "store":
             return frame.symbols.get(node.name) or frame.declare(node.name, "store")
-        ident = frame.lookup(node.name)
+        ident = frame.read(node.name)
         if ident in frame.maybe_missing:
             return f"(undefined(name={node.name!r}) if {ident} is missing else {ident})"
         return ident

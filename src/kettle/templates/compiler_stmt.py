@@ -211,7 +211,7 @@ class StatementCompiler:
 
     def assign(self, target: nodes.Node, value: str, frame: Frame, node: nodes.Node) -> None:
         if isinstance(target, nodes.NSRef):
-            ref = frame.lookup(target.name)
+            ref = frame.read(target.name)
             self.line(f"if not isinstance({ref}, Namespace):", node)
             self.indentation += 1
             message = "cannot assign attribute on non-namespace object"
@@ -228,7 +228,9 @@ class StatementCompiler:
                 self.assign(item, temp, frame, node)
             return
         self.line(f"{self.assign_target(target, frame)} = {value}", node)
-        self.export_names(list(target_names(target)), frame)
+        names = list(target_names(target))
+        self.export_names(names, frame)
+        frame.mark_assigned(names)
 
     def visit_AssignBlock(self, node: nodes.AssignBlock, frame: Frame) -> None:
         block_frame = self.new_frame(frame)

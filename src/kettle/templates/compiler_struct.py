@@ -125,6 +125,7 @@ class StructureCompiler:
         self.line(f"{ident} = Macro({macro_args})", node)
         if frame.toplevel:
             self.export_names([node.name], frame)
+        frame.mark_assigned([node.name])
 
     def visit_CallBlock(self, node: nodes.CallBlock, frame: Frame) -> None:
         _, macro_args = self.macro_body(node, frame)
@@ -233,6 +234,7 @@ class StructureCompiler:
             self.line(f"context.vars[{node.target!r}] = {ident}")
             if not node.target.startswith("_"):
                 self.line(f"context.exported_vars.discard({node.target!r})")
+        frame.mark_assigned([node.target])
 
     def visit_FromImport(self, node: nodes.FromImport, frame: Frame) -> None:
         module = self.temp()
@@ -253,3 +255,4 @@ class StructureCompiler:
                 self.line(f"context.vars[{alias!r}] = {ident}")
                 if not alias.startswith("_"):
                     self.line(f"context.exported_vars.discard({alias!r})")
+            frame.mark_assigned([alias])

@@ -42,6 +42,10 @@ class Frame:
         self.symbols: dict[str, str] = {}
         self.kinds: dict[str, str] = {}
         self.loaded: set[str] = set()
+        # Names read by this frame's own code before any definite assignment (these
+        # start out resolved from the context), and names assigned unconditionally so far.
+        self.direct: set[str] = set()
+        self.assigned: set[str] = set()
         self.toplevel = False
         self.rootlevel = False
         self.soft_frame = False
@@ -88,6 +92,34 @@ class Frame:
         while frame.parent is not None:
             frame = frame.parent
         return frame
+
+    def read(self, name: str) -> str:
+        """Python code reading ``name`` here: its identifier, checked for ``missing``
+        where the value may not be assigned yet.
+
+        As in Jinja, a name stored in a function frame but read there only from inner
+        scopes starts out undefined (not resolved from the context); inner-scope copies
+        of stored names may carry that state along.
+        """
+        frame: Frame | None = self
+        while frame is not None:
+            ident = frame.symbols.get(name)
+            if ident is not None:
+                frame.loaded.add(name)
+                direct = frame.symbols is self.symbols
+                if direct and name not in frame.assigned:
+                    frame.direct.add(name)
+                is_function = frame.function or frame.parent is None
+                if frame.kinds[name] == STORE and not (direct and is_function):
+                    return f"(undefined(name={name!r}) if {ident} is missing else {ident})"
+                return ident
+            frame = frame.parent
+        return self.lookup(name)
+
+    def mark_assigned(self, names: Iterable[str]) -> None:
+        """Record stores at this frame's own level (a store inside ``if`` is not definite)."""
+        if not self.soft_frame:
+            self.assigned.update(names)
 
     def lookup(self, name: str) -> str:
         """The identifier a load of ``name`` reads in this frame."""
