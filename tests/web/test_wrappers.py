@@ -684,3 +684,19 @@ def test_stream_takes_a_zip_file() -> None:
         archive.writestr("foo", b"bar")
     with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
         assert (archive.namelist(), archive.read("foo")) == (["foo"], b"bar")
+
+
+def test_content_range_object() -> None:
+    request = make(headers={"Range": "bytes=0-499"})
+    response = Response()
+    assert not response.content_range and response.content_range.units is None
+    response.content_range = request.range.make_content_range(1000)
+    cr = response.content_range
+    assert (cr.units, cr.start, cr.stop, cr.length) == ("bytes", 0, 500, 1000)
+    assert response.headers["Content-Range"] == "bytes 0-499/1000"
+    cr.set(10, 20, 30)
+    assert response.headers["Content-Range"] == "bytes 10-19/30"
+    response.content_range.unset()
+    assert "Content-Range" not in response.headers
+    response.content_range = "bytes */5"
+    assert response.content_range.length == 5

@@ -240,15 +240,37 @@ def is_environ_modified(
 class ContentRange:
     """A Content-Range value: ``bytes start-(stop-1)/length`` (RFC 9110 section 14.4)."""
 
-    __slots__ = ("length", "start", "stop", "units")
+    __slots__ = ("length", "on_update", "start", "stop", "units")
 
     def __init__(
-        self, units: str | None, start: int | None, stop: int | None, length: int | None = None
+        self,
+        units: str | None,
+        start: int | None,
+        stop: int | None,
+        length: int | None = None,
+        on_update: Any = None,
     ) -> None:
         self.units = units
         self.start = start
         self.stop = stop
         self.length = length
+        self.on_update = on_update
+
+    def set(
+        self,
+        start: int | None,
+        stop: int | None,
+        length: int | None = None,
+        units: str | None = "bytes",
+    ) -> None:
+        """Change the range (``on_update`` writes it back to a response)."""
+        self.units, self.start, self.stop, self.length = units, start, stop, length
+        if self.on_update is not None:
+            self.on_update(self)
+
+    def unset(self) -> None:
+        """Clear the range (a response then drops its Content-Range header)."""
+        self.set(None, None, units=None)
 
     def to_header(self) -> str:
         if self.units is None:

@@ -31,8 +31,10 @@ from kettle.http.accessors import (
     parse_seconds,
 )
 from kettle.http.conditional import (
+    ContentRange,
     generate_etag,
     is_environ_modified,
+    parse_content_range_header,
     parse_etags,
     parse_range_header,
     quote_etag,
@@ -159,16 +161,28 @@ class Response(ResponseBase):
         return value
 
     @property
-    def content_range(self) -> str | None:
-        value: str | None = self.headers.get("Content-Range")
-        return value
+    def content_range(self) -> ContentRange:
+        """Content-Range as a ``ContentRange`` (``units`` None when absent); live."""
+
+        def write_back(value: ContentRange) -> None:
+            if value:
+                self.headers["Content-Range"] = value.to_header()
+            else:
+                self.headers.remove("Content-Range")
+
+        parsed = parse_content_range_header(self.headers.get("Content-Range"))
+        result = parsed if parsed is not None else ContentRange(None, None, None)
+        result.on_update = write_back
+        return result
 
     @content_range.setter
-    def content_range(self, value: Any) -> None:
-        if value is None:
+    def content_range(self, value: ContentRange | str | None) -> None:
+        if not value:
             self.headers.remove("Content-Range")
+        elif isinstance(value, str):
+            self.headers["Content-Range"] = value
         else:
-            self.headers["Content-Range"] = str(value)
+            self.headers["Content-Range"] = value.to_header()
 
     def make_conditional(
         self,
