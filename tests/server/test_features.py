@@ -181,6 +181,25 @@ def test_tls(serve: Callable[..., Running], certificate: tuple[Path, Path]) -> N
         assert is_closed(plain)
 
 
+def test_file_wrapper_over_tls_falls_back_to_reading(
+    serve: Callable[..., Running], certificate: tuple[Path, Path], tmp_path: Path
+) -> None:
+    cert, key = certificate
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"0123456789" * 10_000)
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Any:
+        start_response("200 OK", [("Content-Length", "100000")])
+        return environ["wsgi.file_wrapper"](open(path, "rb"), 8192)
+
+    server = serve(app, certfile=cert, keyfile=key)
+    context = ssl.create_default_context(cafile=str(cert))
+    raw = socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
+    with context.wrap_socket(raw, server_hostname="localhost") as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(sock).endswith(b"\r\n\r\n" + b"0123456789" * 10_000)
+
+
 def test_takeover_over_tls(serve: Callable[..., Running], certificate: tuple[Path, Path]) -> None:
     cert, key = certificate
     server = serve(upgrade_app, certfile=cert, keyfile=key)
