@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kettle.web.app import Kettle
 from kettle.web.exceptions import (
     BadRequest,
     BadRequestKeyError,
@@ -700,3 +701,14 @@ def test_content_range_object() -> None:
     assert "Content-Range" not in response.headers
     response.content_range = "bytes */5"
     assert response.content_range.length == 5
+
+
+def test_max_cookie_size_comes_from_the_app() -> None:
+    app = Kettle(__name__)
+    app.config["MAX_COOKIE_SIZE"] = 20
+    response = Response()
+    response.set_cookie("k", "x" * 30)  # outside an app: the 4093 default
+    with app.app_context():
+        assert response.max_cookie_size == 20
+        with pytest.warns(UserWarning, match="too large"):
+            response.set_cookie("k", "x" * 30)

@@ -45,6 +45,7 @@ from kettle.http.options import WWWAuthenticate
 from kettle.http.urls import iri_to_uri
 
 from .exceptions import RequestedRangeNotSatisfiable
+from .globals import _cv_app
 from .request import Request
 from .response import ResponseBase, get_content_type, status_line
 
@@ -71,6 +72,15 @@ class Response(ResponseBase):
     access_control_max_age = header_value("Access-Control-Max-Age", parse_int, str)
 
     json_module: Any = json
+
+    @property
+    def max_cookie_size(self) -> int:  # type: ignore[override]
+        """``MAX_COOKIE_SIZE`` of the current app (4093 outside one); 0 disables the warning."""
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            return 4093
+        return int(ctx.app.config.get("MAX_COOKIE_SIZE", 4093))
+
     autocorrect_location_header = False  # Location is sent as given (RFC 9110 10.2.2)
 
     @property
