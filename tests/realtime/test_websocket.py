@@ -332,7 +332,7 @@ def test_server_shutdown_closes_with_1001() -> None:
     assert server.errors == []
 
 
-def test_silent_peer_is_dropped_after_three_ping_intervals(serve: Any) -> None:
+def test_silent_peer_is_dropped_when_a_ping_goes_unanswered(serve: Any) -> None:
     outcome: list[tuple[int, str]] = []
     done = threading.Event()
 
@@ -353,3 +353,23 @@ def test_silent_peer_is_dropped_after_three_ping_intervals(serve: Any) -> None:
         assert sock.recv(4096).startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
         assert done.wait(timeout=5)
     assert outcome == [(1006, "no pong from the peer")]
+
+
+def test_listening_client_stays_connected_while_server_pushes(serve: Any) -> None:
+    hub = MemoryBroadcast()
+
+    def handler(ws: WebSocket) -> None:
+        ws.attach("ticks", broadcast=hub)
+        ws.wait_closed(timeout=10)
+
+    server = serve(ws_app(handler, ping_interval=0.3))
+    with connect(url(server), open_timeout=5, close_timeout=5) as client:
+        deadline = time.monotonic() + 5
+        while hub.subscriber_count("ticks") != 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        # Pushes keep our side busy; the client only answers pings (the library does).
+        for n in range(25):
+            hub.publish("ticks", str(n))
+            assert client.recv(timeout=5) == str(n)
+            time.sleep(0.1)

@@ -13,8 +13,8 @@ Rules:
   completes the closing handshake and fails the connection on protocol errors
   (RFC 6455 section 7.1.7); whole messages wait in an inbox for :meth:`WebSocket.receive`.
 - A message larger than ``max_message_size`` closes the connection with 1009
-  (RFC 6455 section 7.4.1). Idle connections are pinged every ``ping_interval`` seconds;
-  one silent for three intervals is dropped.
+  (RFC 6455 section 7.4.1). A connection we have read nothing from for ``ping_interval``
+  seconds is pinged; one that leaves a ping unanswered for two intervals is dropped (1006).
 - Once taken over, the connection never goes back to HTTP: after the close the socket is
   shut down, so no server can write a response on it.
 """
@@ -234,6 +234,7 @@ class WebSocket(Connection):
         self._parts: list[str | bytes] = []
         self._part_size = 0
         self._last_read = time.monotonic()
+        self._last_ping = 0.0
         self._scope = CancelScope(self._closed_error)
         self._previous_scope: CancelScope | None = None
         self.on_close(self._scope.cancel)
@@ -428,10 +429,14 @@ class WebSocket(Connection):
         self.flush(block=False)
         if self.ping_interval is None or self.closed:
             return
-        if now - self._last_read > 3 * self.ping_interval:
+        unanswered = self._last_ping > self._last_read
+        if unanswered and now - self._last_ping >= 2 * self.ping_interval:
             with self._state:
                 if self.close_code is None:
                     self.close_code, self.close_reason = 1006, "no pong from the peer"
             self.abort()
-        elif now - max(self._last_read, self.last_write) >= self.ping_interval:
+        elif not unanswered and now - self._last_read >= self.ping_interval:
+            # Judged by what we *read*: a client that only listens to pushes still has to
+            # show it is alive, however busy our side of the connection is.
+            self._last_ping = now
             self.ping(b"kettle")
