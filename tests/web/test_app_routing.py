@@ -238,3 +238,36 @@ def test_add_url_rule_and_endpoint_decorator(make_client: MakeClient, app: Kettl
         return "via endpoint"
 
     assert make_client(app).get("/plain").get_data(as_text=True) == "via endpoint"
+
+
+def test_subdomain_routes(make_client: MakeClient) -> None:
+    from kettle import Blueprint
+
+    app = Kettle(__name__, subdomain_matching=True)
+    app.config["SERVER_NAME"] = "example.test"
+
+    @app.route("/")
+    def index() -> str:
+        return f"main {url_for('user_home', user='bo')}"
+
+    @app.route("/", subdomain="<user>")
+    def user_home(user: str) -> str:
+        return f"home of {user} {url_for('index')}"
+
+    api = Blueprint("api", __name__, subdomain="api")
+
+    @api.route("/v1")
+    def v1() -> str:
+        return "api v1"
+
+    app.register_blueprint(api)
+    client = make_client(app)
+    assert client.get("/", "http://example.test").get_data(as_text=True) == (
+        "main http://bo.example.test/"
+    )
+    assert client.get("/", "http://ann.example.test").get_data(as_text=True) == (
+        "home of ann http://example.test/"
+    )
+    assert client.get("/v1", "http://api.example.test").get_data(as_text=True) == "api v1"
+    assert client.get("/v1", "http://example.test").status_code == 404
+    assert client.get("/v1", "http://api.other.host").status_code == 404

@@ -35,8 +35,9 @@ from .routing import FULL, PARTIAL, REDIRECT, RequestRedirect
 from .utils import host_is_trusted
 from .wrappers import Response
 
-# RFC 3986 section 3.2.2: reg-name, IPv4 or [IPv6], then an optional port.
-_VALID_HOST = re.compile(r"[A-Za-z0-9.\-_~!$&'()*+,;=%]*(?::\d*)?|\[[0-9A-Fa-f:.]+\](?::\d*)?")
+# A Host header may not hold controls, spaces or URL delimiters (RFC 3986 section 3.2.2);
+# non-ASCII letters are let through for internationalised names.
+_VALID_HOST = re.compile(r"[^\x00-\x20\x7f-\x9f/\\?#@\"<>{}|^`]*")
 
 _VALID_TUPLE = (
     "The view function did not return a valid response tuple. The tuple must have the form"
@@ -271,6 +272,10 @@ class Kettle(App):
         return False
 
     def handle_user_exception(self, e: Exception) -> Any:
+        if isinstance(e, BadRequestKeyError) and (
+            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
+        ):
+            e.show_exception = True  # name the missing key in the 400 page
         if isinstance(e, HTTPException) and not self.trap_http_exception(e):
             return self.handle_http_exception(e)
         handler = self._find_error_handler(e, self._current_blueprints())

@@ -363,7 +363,12 @@ class App(Scaffold):
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         if request is not None:
-            return self.url_map.bind_to_environ(request.environ)
+            # As Flask: without subdomain matching every request is on the default
+            # subdomain; with it, the subdomain is what the Host has before SERVER_NAME.
+            subdomain = None if self.subdomain_matching else self.url_map.default_subdomain
+            return self.url_map.bind_to_environ(
+                request.environ, server_name=self.config["SERVER_NAME"], subdomain=subdomain
+            )
         server_name = self.config["SERVER_NAME"]
         if server_name is not None:
             return self.url_map.bind(

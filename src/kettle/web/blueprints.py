@@ -40,7 +40,8 @@ class BlueprintSetupState:
         self.blueprint = blueprint
         self.options = options
         self.first_registration = first_registration
-        self.subdomain = options.get("subdomain", blueprint.subdomain)
+        subdomain = options.get("subdomain")
+        self.subdomain = blueprint.subdomain if subdomain is None else subdomain
         url_prefix = options.get("url_prefix")
         self.url_prefix: str | None = blueprint.url_prefix if url_prefix is None else url_prefix
         self.name: str = options.get("name", blueprint.name)
@@ -171,6 +172,15 @@ class Blueprint(Scaffold):
         state: BlueprintSetupState, child: Blueprint, options: dict[str, Any], name: str
     ) -> dict[str, Any]:
         options = options.copy()
+        child_subdomain = options.get("subdomain")
+        if child_subdomain is None:
+            child_subdomain = child.subdomain
+        if state.subdomain is not None and child_subdomain is not None:
+            options["subdomain"] = f"{child_subdomain}.{state.subdomain}"
+        elif child_subdomain is not None:
+            options["subdomain"] = child_subdomain
+        elif state.subdomain is not None:
+            options["subdomain"] = state.subdomain
         prefix = options.get("url_prefix")
         if prefix is None:
             prefix = child.url_prefix

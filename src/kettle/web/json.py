@@ -13,6 +13,7 @@ import dataclasses
 import decimal
 import json as _json
 import uuid
+import weakref
 from datetime import UTC, date, datetime
 from typing import IO, TYPE_CHECKING, Any
 
@@ -43,7 +44,9 @@ class JSONProvider:
     """The interface: subclass and set ``app.json = MyProvider(app)`` to change JSON."""
 
     def __init__(self, app: App) -> None:
-        self._app = app
+        # A proxy, not the app: the app owns its provider, and a strong reference back
+        # would keep a dropped app alive until the cycle collector runs.
+        self._app: App = weakref.proxy(app)  # type: ignore[assignment]  # a proxy acts as the app
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         raise NotImplementedError("a JSONProvider subclass must implement dumps")

@@ -60,8 +60,10 @@ class Map:
         strict_slashes: bool = True,
         converters: Mapping[str, type[BaseConverter]] | None = None,
         host_matching: bool = False,
+        default_subdomain: str = "",
     ) -> None:
         self.strict_slashes = strict_slashes
+        self.default_subdomain = default_subdomain
         self.host_matching = host_matching
         self.converters: dict[str, type[BaseConverter]] = dict(self.default_converters)
         if converters:
@@ -118,18 +120,39 @@ class Map:
     ) -> MapAdapter:
         return MapAdapter(
             self, server_name, script_name, url_scheme, path_info or "/", default_method,
-            query_args,
+            query_args, subdomain,
         )  # fmt: skip
 
-    def bind_to_environ(self, environ: Mapping[str, Any]) -> MapAdapter:
+    def bind_to_environ(
+        self,
+        environ: Mapping[str, Any],
+        server_name: str | None = None,
+        subdomain: str | None = None,
+    ) -> MapAdapter:
+        """An adapter for a WSGI request. With ``server_name`` and no ``subdomain``, the
+        subdomain is the part of the Host before the server name (``"<invalid>"`` when the
+        Host is not below it, so that no rule matches)."""
+        host = _normal_host(environ.get("HTTP_HOST") or _server_name(environ), environ)
+        if server_name is None:
+            server_name = host
+        else:
+            server_name = _normal_host(server_name.lower(), environ)
+        if subdomain is None:
+            host_parts = host.split(".")
+            name_parts = server_name.split(".")
+            if host_parts[-len(name_parts) :] != name_parts:
+                subdomain = "<invalid>"
+            else:
+                subdomain = ".".join(filter(None, host_parts[: -len(name_parts)]))
         return MapAdapter(
             self,
-            environ.get("HTTP_HOST") or _server_name(environ),
+            server_name,
             environ.get("SCRIPT_NAME", "") or "/",
             environ.get("wsgi.url_scheme", "http"),
             environ.get("PATH_INFO", "") or "/",
             environ.get("REQUEST_METHOD", "GET"),
             environ.get("QUERY_STRING", ""),
+            subdomain,
         )
 
 
@@ -140,6 +163,16 @@ def _server_name(environ: Mapping[str, Any]) -> str:
     if port and not ((scheme == "http" and port == "80") or (scheme == "https" and port == "443")):
         name = f"{name}:{port}"
     return name
+
+
+def _normal_host(host: str, environ: Mapping[str, Any]) -> str:
+    """``host`` lower-cased, without the scheme's default port."""
+    host = host.lower()
+    scheme = environ.get("wsgi.url_scheme", "http")
+    for default_scheme, port in (("http", ":80"), ("https", ":443")):
+        if scheme == default_scheme and host.endswith(port):
+            return host[: -len(port)]
+    return host
 
 
 def encode_query(values: Mapping[str, Any]) -> str:
@@ -167,8 +200,10 @@ class MapAdapter:
         path_info: str,
         default_method: str,
         query_args: str = "",
+        subdomain: str | None = None,
     ) -> None:
         self.map = map
+        self.subdomain = subdomain
         self.server_name = server_name
         self.script_name = script_name if script_name.endswith("/") else script_name + "/"
         self.url_scheme = url_scheme
@@ -180,11 +215,12 @@ class MapAdapter:
         return self.map.matcher.match(
             path_info if path_info is not None else self.path_info,
             (method or self.default_method).upper(),
+            self.subdomain,
         )
 
     def allowed_methods(self, path_info: str | None = None) -> set[str]:
         return self.map.matcher.allowed_methods(
-            path_info if path_info is not None else self.path_info
+            path_info if path_info is not None else self.path_info, self.subdomain
         )
 
     def redirect_url(self, path: str) -> str:
@@ -214,8 +250,13 @@ class MapAdapter:
                 url = quote(self.script_name[:-1], safe="/") + path
                 if append_unknown and extra:
                     url += "?" + encode_query(extra)
+                host = self.server_name
+                subdomain = rule.build_subdomain(clean)
+                if self.subdomain is not None and subdomain != (self.subdomain or ""):
+                    force_external = True  # another subdomain: only an absolute URL reaches it
+                    host = f"{subdomain}.{host}" if subdomain else host
                 if force_external or url_scheme is not None:
                     scheme = url_scheme or self.url_scheme
-                    url = f"{scheme}://{self.server_name}{url}"
+                    url = f"{scheme}://{host}{url}"
                 return url
         raise BuildError(endpoint, clean, method)

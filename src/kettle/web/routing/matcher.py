@@ -51,19 +51,23 @@ class Matcher:
         for index, rule in enumerate(self.rules):
             prefix = f"r{index}_"
             alternatives.append(f"(?P<r{index}>{rule.regex_source(prefix)})")
-            self._groups.append([(prefix + name, name) for name in rule.variables])
+            self._groups.append([(prefix + name, name) for name in rule.path_variables])
         source = "^(?:" + "|".join(alternatives) + ")$" if alternatives else r"(?!)"
         self._regex = re.compile(source)
-        self._cache: dict[tuple[str, str], MatchResult] = {}
+        self._cache: dict[tuple[str, str, str | None], MatchResult] = {}
+        self.uses_subdomains = any(rule._sub_parts for rule in self.rules)
 
-    def match(self, path: str, method: str) -> MatchResult:
-        key = (method, path)
+    def match(self, path: str, method: str, subdomain: str | None = None) -> MatchResult:
+        """Match ``path``; a ``subdomain`` (not ``None``) must also match each rule's."""
+        if not subdomain and not self.uses_subdomains:
+            subdomain = None  # no rule cares: the fast path applies
+        key = (method, path, subdomain)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        result = self._fast(path, method)
+        result = self._fast(path, method) if subdomain is None else None
         if result is None:
-            result = self._slow(path, method)
+            result = self._slow(path, method, subdomain)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[key] = result
@@ -88,10 +92,10 @@ class Matcher:
             return None
         return MatchResult(FULL, rule, values)
 
-    def _slow(self, path: str, method: str) -> MatchResult:
+    def _slow(self, path: str, method: str, subdomain: str | None = None) -> MatchResult:
         allowed: set[str] = set()
         for rule in self.rules:
-            matched = rule.match(path)
+            matched = rule.match(path, subdomain)
             if matched is None:
                 continue
             values, needs_slash = matched
@@ -103,11 +107,11 @@ class Matcher:
             return MatchResult(PARTIAL, allowed=frozenset(allowed))
         return _NO_MATCH
 
-    def allowed_methods(self, path: str) -> set[str]:
+    def allowed_methods(self, path: str, subdomain: str | None = None) -> set[str]:
         """Every method some rule accepts for ``path`` (for OPTIONS and 405)."""
         methods: set[str] = set()
         for rule in self.rules:
-            matched = rule.match(path)
+            matched = rule.match(path, subdomain or None)
             if matched is not None and not matched[1]:
                 if rule.methods is None:
                     return set()

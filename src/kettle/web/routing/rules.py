@@ -69,6 +69,8 @@ class Rule:
         self.variables: list[str] = []
         self._parts: list[tuple[str, BaseConverter | None]] = []
         self._regex: re.Pattern[str] | None = None
+        self._sub_parts: list[tuple[str, BaseConverter | None]] = []
+        self._sub_regex: re.Pattern[str] = re.compile("^$")
         self._slash_optional = False
 
     def __repr__(self) -> str:
@@ -104,23 +106,17 @@ class Rule:
         self.map = map
         if self.strict_slashes is None:
             self.strict_slashes = map.strict_slashes
-        position = 0
-        parts: list[tuple[str, BaseConverter | None]] = []
-        for found in _VARIABLE.finditer(self.rule):
-            if found.start() > position:
-                parts.append((self.rule[position : found.start()], None))
-            name = found.group("name")
-            if name in self.variables:
-                raise ValueError(f"variable name {name!r} used twice in {self.rule!r}")
-            parts.append((name, self._make_converter(map, found)))
-            self.variables.append(name)
-            self.arguments.add(name)
-            position = found.end()
-        if position < len(self.rule):
-            parts.append((self.rule[position:], None))
-        if "<" in "".join(text for text, conv in parts if conv is None):
-            raise ValueError(f"malformed url rule: {self.rule!r}")
+        if self.subdomain is None:
+            self.subdomain = map.default_subdomain
+        self._sub_parts = self._parse(map, self.subdomain)
+        sub_source = "".join(
+            re.escape(text) if conv is None else f"(?P<{text}>{conv.regex})"
+            for text, conv in self._sub_parts
+        )
+        self._sub_regex = re.compile(f"^{sub_source}$")
+        parts = self._parse(map, self.rule)
         self._parts = parts
+        self.path_variables = [text for text, conv in parts if conv is not None]
         last_text, last_conv = parts[-1]
         self._slash_optional = bool(
             self.strict_slashes and last_conv is None and last_text.endswith("/")
@@ -128,6 +124,26 @@ class Rule:
         if self._slash_optional and self.rule == "/":
             self._slash_optional = False
         self._regex = re.compile("^" + self.regex_source("") + "$")
+
+    def _parse(self, map: Map, text: str) -> list[tuple[str, BaseConverter | None]]:
+        """Static pieces and (variable, converter) pieces of a rule or subdomain text."""
+        position = 0
+        parts: list[tuple[str, BaseConverter | None]] = []
+        for found in _VARIABLE.finditer(text):
+            if found.start() > position:
+                parts.append((text[position : found.start()], None))
+            name = found.group("name")
+            if name in self.variables:
+                raise ValueError(f"variable name {name!r} used twice in {self.rule!r}")
+            parts.append((name, self._make_converter(map, found)))
+            self.variables.append(name)
+            self.arguments.add(name)
+            position = found.end()
+        if position < len(text):
+            parts.append((text[position:], None))
+        if "<" in "".join(piece for piece, conv in parts if conv is None):
+            raise ValueError(f"malformed url rule: {text!r}")
+        return parts
 
     def _make_converter(self, map: Map, found: re.Match[str]) -> BaseConverter:
         kind = found.group("converter") or "default"
@@ -168,18 +184,28 @@ class Rule:
             for text, converter in self._parts:
                 if converter is not None:
                     values[text] = converter.to_python(raw[text] or "")
+            for text, converter in self._sub_parts:
+                if converter is not None and text in raw:
+                    values[text] = converter.to_python(raw[text] or "")
         except (ValidationError, ValueError):
             return None
         return values
 
-    def match(self, path: str) -> tuple[dict[str, Any], bool] | None:
-        """Values and whether a strict-slash redirect is needed, or ``None``."""
+    def match(self, path: str, subdomain: str | None = None) -> tuple[dict[str, Any], bool] | None:
+        """Values and whether a strict-slash redirect is needed, or ``None``.
+
+        ``subdomain`` ``None`` means subdomains are not matched (the default app setup)."""
         if self._regex is None:
             raise RuntimeError(f"rule {self!r} is not bound to a map")
         found = self._regex.match(path)
         if found is None:
             return None
         raw = found.groupdict()
+        if subdomain is not None:
+            found_sub = self._sub_regex.match(subdomain)
+            if found_sub is None:
+                return None
+            raw.update(found_sub.groupdict())
         values = self.convert(raw)
         if values is None:
             return None
@@ -206,11 +232,20 @@ class Rule:
     def build_compare_key(self) -> tuple[int, int, int]:
         return (1 if self.alias else 0, -len(self.arguments), -len(self.defaults or ()))
 
+    def build_subdomain(self, values: Mapping[str, Any]) -> str:
+        """The subdomain text for ``values`` (``""`` for a rule without one)."""
+        return self._build(self._sub_parts, values)
+
     def build_path(self, values: Mapping[str, Any]) -> str:
         """The path for ``values`` (which must suit this rule)."""
+        return self._build(self._parts, values)
+
+    def _build(
+        self, parts: list[tuple[str, BaseConverter | None]], values: Mapping[str, Any]
+    ) -> str:
         defaults = self.defaults or {}
         pieces: list[str] = []
-        for text, converter in self._parts:
+        for text, converter in parts:
             if converter is None:
                 pieces.append(text)
             else:
