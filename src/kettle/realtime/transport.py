@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import select
 import selectors
 import socket
@@ -32,11 +33,12 @@ import ssl
 import struct
 import threading
 import time
-import traceback
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
 from typing import Any
+
+log = logging.getLogger("kettle.realtime")
 
 SEND_TIMEOUT = 30.0
 # Frames queued for a client that stopped reading before it is dropped (see push()).
@@ -409,7 +411,7 @@ class Reactor:
         try:
             function(*args)
         except Exception:  # a bug in one connection must not stop the others
-            traceback.print_exc()
+            log.exception("error in a realtime connection callback")
 
 
 _reactor: Reactor | None = None
