@@ -138,6 +138,9 @@ def serve(request: pytest.FixtureRequest) -> Iterator[Callable[[WSGIApp], Any]]:
     """Start a WSGI app on a real socket: on the minimal takeover server of this file, then
     on kettle.server."""
     servers: list[TakeoverServer | KettleServer] = []
+    reactor_errors: list[BaseException | str] = []
+    handler = _ErrorLog(reactor_errors)
+    logging.getLogger("kettle.realtime").addHandler(handler)
 
     def start(app: WSGIApp) -> TakeoverServer | KettleServer:
         server = TakeoverServer(app) if request.param == "takeover-stub" else KettleServer(app)
@@ -147,5 +150,7 @@ def serve(request: pytest.FixtureRequest) -> Iterator[Callable[[WSGIApp], Any]]:
     yield start
     for server in servers:
         server.close()
+    logging.getLogger("kettle.realtime").removeHandler(handler)
     for server in servers:
         assert server.errors == []
+    assert reactor_errors == []
