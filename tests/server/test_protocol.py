@@ -121,6 +121,24 @@ def test_queued_body_for_takeover() -> None:
 
 BAD = [
     (
+        "te-twice",
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        400,
+    ),
+    (
+        "chunked-twice",
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+        400,
+    ),
+    (
+        "cl-overflow",
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+        400,
+    ),
+    ("space-after-start-line", b"GET / HTTP/1.1\r\n Host: x\r\n\r\n", 400),
+    ("nul-in-name", b"GET / HTTP/1.1\r\nHost: x\r\n\x00A: b\r\n\r\n", 400),
+    (
         "te-and-cl",
         b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
         400,
