@@ -181,6 +181,20 @@ def test_tls(serve: Callable[..., Running], certificate: tuple[Path, Path]) -> N
         assert is_closed(plain)
 
 
+def test_tls_with_an_ssl_context(
+    serve: Callable[..., Running], certificate: tuple[Path, Path]
+) -> None:
+    cert, key = certificate
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    server = serve(hello_app, ssl_context=server_context)
+    client_context = ssl.create_default_context(cafile=str(cert))
+    raw = socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
+    with client_context.wrap_socket(raw, server_hostname="localhost") as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(sock).endswith(HELLO_TAIL)
+
+
 def test_file_wrapper_over_tls_falls_back_to_reading(
     serve: Callable[..., Running], certificate: tuple[Path, Path], tmp_path: Path
 ) -> None:
