@@ -100,7 +100,7 @@ class Kettle(App):
             ctx = _cv_request.get()
         if not self._got_first_request:
             self._got_first_request = True
-        self._match(ctx)
+        ctx.match_request()
         try:
             if signals.request_started.receivers:
                 signals.request_started.send(self, _async_wrapper=self.ensure_sync)

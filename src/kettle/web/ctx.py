@@ -133,6 +133,7 @@ class RequestContext:
         self._after_request_functions: list[Callable[[Response], Response]] = []
         self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
         self.url_rule: Rule | None = None
+        self._matched = False
 
     @property
     def session(self) -> SessionMixin:
@@ -160,7 +161,12 @@ class RequestContext:
         )
 
     def match_request(self) -> None:
-        """Kept for Flask compatibility: matching happens in ``app.full_dispatch_request``."""
+        """Match the URL (once): sets ``request.url_rule``/``view_args`` or the routing
+        error that dispatching will raise. Done on the first push, as in Flask, so
+        ``request.endpoint`` works inside ``test_request_context`` too."""
+        if not self._matched:
+            self._matched = True
+            self.app._match(self)
 
     def push(self) -> None:
         app_ctx = _cv_app.get(None)
@@ -170,6 +176,8 @@ class RequestContext:
         else:
             app_ctx = None
         self._cv_tokens.append((_cv_request.set(self), app_ctx))
+        if not self._matched:
+            self.match_request()
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         clear_request = len(self._cv_tokens) == 1
