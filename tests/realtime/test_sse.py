@@ -324,3 +324,21 @@ def test_client_that_stops_reading_is_dropped_without_blocking_publisher(
         assert slowest < 0.5
     finally:
         sock.close()
+
+
+def test_channel_stream_replays_from_last_event_id(serve: Any) -> None:
+    hub = MemoryBroadcast()
+    history = [Event(f"note {n}", id=str(n)) for n in range(1, 5)]
+
+    def missed(last_id: str | None) -> list[Event]:
+        return [e for e in history if last_id is None or int(e.id or 0) > int(last_id)]
+
+    server = serve(ChannelStream("notes", broadcast=hub, initial=missed))
+    with open_stream(server, "Last-Event-ID: 2\r\n") as sock:
+        _, rest = read_head(sock)
+        body = read_until(sock, rest, b"data: note 4\n\n")
+        hub.publish("notes", "live")
+        body = read_until(sock, body, b"data: live\n\n")
+    assert body == (
+        b": stream open\n\nid: 3\ndata: note 3\n\nid: 4\ndata: note 4\n\ndata: live\n\n"
+    )

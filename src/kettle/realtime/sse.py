@@ -192,6 +192,13 @@ class EventStream:
                 close()
 
 
+def stream_head(environ: dict[str, Any], headers: list[tuple[str, str]]) -> bytes:
+    """The response head of a taken-over stream: close-delimited, no length."""
+    version = environ.get("SERVER_PROTOCOL", "HTTP/1.1")
+    head = f"{version} 200 OK\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
+    return (head + "Connection: close\r\n\r\n").encode("latin-1")
+
+
 class StreamConnection(Connection):
     """A taken-over connection carrying one event stream."""
 
@@ -203,11 +210,8 @@ class StreamConnection(Connection):
 
     def open(self, environ: dict[str, Any], headers: list[tuple[str, str]], first: bytes) -> bool:
         """Write the response head and ``first`` bytes, start watching; False if gone."""
-        version = environ.get("SERVER_PROTOCOL", "HTTP/1.1")
-        head = f"{version} 200 OK\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
-        head += "Connection: close\r\n\r\n"
         try:
-            self.write(head.encode("latin-1") + first)
+            self.write(stream_head(environ, headers) + first)
         except ConnectionError:
             return False
         reactor().watch(self)
@@ -268,8 +272,11 @@ class ChannelStream:
     On kettle.server and gunicorn no thread is woken per message: the publisher's thread
     writes an event encoded once for all clients to each socket without blocking (a client
     ``MAX_QUEUED`` events behind is dropped; ``EventSource`` reconnects). The request's
-    thread only waits for the disconnect. ``initial`` items are sent first. On other WSGI
-    servers this falls back to an :class:`EventStream` over a subscription.
+    thread only waits for the disconnect. ``initial`` items (or a callable taking the
+    client's ``Last-Event-ID`` and returning them, to replay what a reconnecting client
+    missed) are sent first; the channel is joined before they are sent, so nothing
+    published meanwhile is lost. On other WSGI servers this falls back to an
+    :class:`EventStream` over a subscription.
     """
 
     def __init__(
@@ -278,7 +285,7 @@ class ChannelStream:
         *,
         broadcast: Broadcast | None = None,
         event: str | None = None,
-        initial: Iterable[Any] = (),
+        initial: Iterable[Any] | Callable[[str | None], Iterable[Any]] = (),
         heartbeat: float = DEFAULT_HEARTBEAT,
         retry: int | None = None,
         headers: Sequence[tuple[str, str]] = (),
@@ -288,7 +295,7 @@ class ChannelStream:
         self.broadcast = broadcast
         self.encode = _encoder(event)
         self.event = event
-        self.initial = list(initial)
+        self.initial = initial if callable(initial) else list(initial)
         self.stream = EventStream(
             self._fallback, heartbeat=heartbeat, retry=retry, headers=headers
         )
@@ -296,9 +303,13 @@ class ChannelStream:
     def _backend(self) -> Broadcast:
         return self.broadcast if self.broadcast is not None else get_broadcast()
 
+    def _initial(self, last_event_id: str | None) -> Iterable[Any]:
+        initial = self.initial
+        return initial(last_event_id) if callable(initial) else initial
+
     def _fallback(self, last_event_id: str | None) -> Iterator[Any]:
         with self._backend().subscribe(self.channel) as subscription:
-            yield from self.initial
+            yield from self._initial(last_event_id)
             for message in subscription:
                 yield Event(message, event=self.event)
 
@@ -310,12 +321,21 @@ class ChannelStream:
         sock, _leftover, owned = take_over(environ)
         conn = StreamConnection(sock, owned=owned, heartbeat=self.stream.heartbeat)
         conn.follow_server(environ)
-        first = self.stream.preamble + b"".join(filter(None, map(encode_item, self.initial)))
-        if conn.open(environ, headers, first):
-            backend = self._backend()
-            sink = ConnectionSink(self.channel, conn.push, self.encode)
-            backend.attach(sink)
-            conn.on_close(lambda: backend.detach(sink))
+        backend = self._backend()
+        sink = ConnectionSink(self.channel, conn.push, self.encode)
+        # Queue head and initial events, then join the channel: the outbox keeps that order
+        # for whatever gets published from now on.
+        initial = self._initial(last_event_id(environ))
+        conn.queue(stream_head(environ, headers) + self.stream.preamble)
+        conn.queue(b"".join(filter(None, map(encode_item, initial))))
+        backend.attach(sink)
+        conn.on_close(lambda: backend.detach(sink))
+        try:
+            conn.flush(block=True)
+        except ConnectionError:
+            pass
+        else:
+            reactor().watch(conn)
             conn.wait_closed()
         conn.abort()
         return []
