@@ -79,9 +79,7 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
         self.blocks: dict[str, nodes.Block] = {}
         self.has_known_extends = False
         self.extends_so_far = 0
-        self._frame_ids = 0
         self.alias_points: list[tuple[int, int]] = []
-        self.loop_idents: set[str] = set()
         # Fine-grained output: one yield per piece, as Jinja's generators do, so
         # generate()/stream() chunk like Jinja. Async templates are always fine; sync
         # templates get a fine twin compiled on first generate() (render() joins coarse
@@ -107,10 +105,12 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
     def new_frame(
         self, parent: Frame | None, function: bool = False, eval_ctx: Any = None
     ) -> Frame:
-        self._frame_ids += 1
+        # Identifiers are numbered by nesting depth, as Jinja's are (l_0_x at the top):
+        # unique along every chain of enclosing scopes, reused by sibling scopes.
+        depth = parent.id + 1 if parent is not None else 0
         if eval_ctx is None:
             eval_ctx = parent.eval_ctx if parent is not None else None
-        return Frame(self._frame_ids, parent, eval_ctx, function)
+        return Frame(depth, parent, eval_ctx, function)
 
     def enter(self, frame: Frame) -> None:
         """Mark where the frame's initialisation code goes (filled in by ``leave``)."""
@@ -270,8 +270,8 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
     def _alias_line(self, alias: str, table: str, kind: str, name: str) -> str:
         message = f"No {kind} named {name!r} found."
         return (
-            f"{alias} = environment.{table}.get({name!r}) or "
-            f"missing_callable(TemplateRuntimeError, {message!r})"
+            f"{alias} = environment.{table}[{name!r}] if {name!r} in environment.{table}"
+            f" else missing_callable(TemplateRuntimeError, {message!r})"
         )
 
     # -- statements ---------------------------------------------------------------------

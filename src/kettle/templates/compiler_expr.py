@@ -106,7 +106,6 @@ class ExpressionCompiler:
     filter_aliases: dict[str, str]
     test_aliases: dict[str, str]
     import_aliases: dict[str, str]
-    loop_idents: set[str]
 
     _temps: int
 
@@ -237,7 +236,7 @@ class ExpressionCompiler:
         attr = node.attr
         if self.is_async:
             return self.awaited(f"environment.getattr({obj}, {attr!r})")
-        if obj in self.loop_idents and attr in _LOOP_ATTRS:
+        if attr in _LOOP_ATTRS and _is_loop_object(node.node, frame):
             return f"{obj}.{attr}"
         if self.sandboxed or not self.fast_attr:
             return f"environment.getattr({obj}, {attr!r})"
@@ -424,6 +423,18 @@ class ExpressionCompiler:
     def dump_locals(self, frame: Frame) -> str:
         items = frame.visible_stores()
         return "{" + ", ".join(f"{k!r}: {v}" for k, v in items.items()) + "}"
+
+
+def _is_loop_object(node: nodes.Node, frame: Frame) -> bool:
+    """Whether ``node`` is a read of the ``loop`` object of an enclosing for loop."""
+    if not isinstance(node, nodes.Name) or node.name != "loop":
+        return False
+    current: Frame | None = frame
+    while current is not None:
+        if "loop" in current.symbols:
+            return current.loop_object and current.kinds["loop"] == "param"
+        current = current.parent
+    return False
 
 
 def _is_keyword(name: str) -> bool:

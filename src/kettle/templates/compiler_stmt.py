@@ -24,7 +24,6 @@ class StatementCompiler:
     has_known_extends: bool
     extends_so_far: int
     indentation: int
-    loop_idents: set[str]
 
     if TYPE_CHECKING:  # provided by CodeGenerator, which mixes this class in
 
@@ -65,17 +64,21 @@ class StatementCompiler:
 
     def export_names(self, names: list[str], frame: Frame) -> None:
         if frame.loop_frame and frame.loop_vars:
-            for name in names:
-                self.line(f"_loop_vars[{name!r}] = {frame.symbols[name]}")
+            target = "_loop_vars"
+        elif frame.block_frame and frame.block_vars:
+            target = "_block_vars"
+        elif frame.toplevel:
+            target = "context.vars"
+        else:
             return
-        if frame.block_frame and frame.block_vars:
-            for name in names:
-                self.line(f"_block_vars[{name!r}] = {frame.symbols[name]}")
+        names = sorted(set(names))
+        if len(names) == 1:
+            self.line(f"{target}[{names[0]!r}] = {frame.symbols[names[0]]}")
+        else:
+            items = ", ".join(f"{n!r}: {frame.symbols[n]}" for n in names)
+            self.line(f"{target}.update({{{items}}})")
+        if target != "context.vars":
             return
-        if not frame.toplevel:
-            return
-        for name in names:
-            self.line(f"context.vars[{name!r}] = {frame.symbols[name]}")
         public = [n for n in names if not n.startswith("_")]
         if len(public) == 1:
             self.line(f"context.exported_vars.add({public[0]!r})")
@@ -97,8 +100,11 @@ class StatementCompiler:
         for name in target_names(node.target):
             loop_frame.declare(name, PARAM)
         loop_ident = loop_frame.declare("loop", PARAM) if uses_loop else None
-        if loop_ident is not None and not self.is_async:
-            self.loop_idents.add(loop_ident)
+        loop_frame.loop_object = (
+            loop_ident is not None
+            and not self.is_async
+            and "loop" not in collect_stores(node.body)
+        )
         self.declare_stores(loop_frame, node.body)
         loop_frame.loop_vars = bool(collect_stores(node.body))
         return loop_frame, loop_ident

@@ -111,7 +111,7 @@ class StructureCompiler:
         self.leave(macro_frame)
         self.line(f"return concat({macro_frame.buffer})")
         self.outdent(mark)
-        name = getattr(node, "name", "caller")
+        name = node.name if isinstance(node, nodes.Macro) else None
         autoescape = "context.eval_ctx.autoescape"
         macro_args = (
             f"environment, {func}, {name!r}, {tuple(arg_names)!r}, {accesses_kwargs},"

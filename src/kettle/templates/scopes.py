@@ -55,6 +55,8 @@ class Frame:
         # pass_context callables see them (Jinja passes those dicts with every call).
         self.loop_vars = False
         self.block_vars = False
+        # This frame's ``loop`` is a LoopContext (attributes can be read directly).
+        self.loop_object = False
         # Identifiers that may still hold ``missing`` (macro parameters while defaults
         # are being evaluated); reads of them check and produce an undefined.
         self.maybe_missing: set[str] = set()
