@@ -20,7 +20,7 @@ ascii_text = st.text(alphabet=st.sampled_from(list('abcAB09 =;,"\\-/*.+%:\t')), 
 range_text = st.text(alphabet=st.sampled_from(list("bytes=0123456789-, ")), max_size=25)
 
 
-@settings(max_examples=300)
+@settings(deadline=None, max_examples=300)
 @given(ascii_text)
 def test_parse_cookie(value: str) -> None:
     ours = list(cookies.parse_cookie(value).items(multi=True))
@@ -28,7 +28,7 @@ def test_parse_cookie(value: str) -> None:
     assert ours == theirs
 
 
-@settings(max_examples=300)
+@settings(deadline=None, max_examples=300)
 @given(range_text)
 def test_parse_range_header(value: str) -> None:
     ours = conditional.parse_range_header(value)
@@ -41,13 +41,13 @@ def test_parse_range_header(value: str) -> None:
         assert ours.range_for_length(100) == theirs.range_for_length(100)
 
 
-@settings(max_examples=300)
+@settings(deadline=None, max_examples=300)
 @given(header_text)
 def test_parse_list_header(value: str) -> None:
     assert options.parse_list_header(value) == wz.parse_list_header(value)
 
 
-@settings(max_examples=300)
+@settings(deadline=None, max_examples=300)
 @given(header_text)
 def test_parse_dict_header(value: str) -> None:
     assert options.parse_dict_header(value) == wz.parse_dict_header(value)
@@ -64,13 +64,13 @@ well_formed_options = st.builds(
 )
 
 
-@settings(max_examples=300)
+@settings(deadline=None, max_examples=300)
 @given(well_formed_options)
 def test_parse_options_header(value: str) -> None:
     assert options.parse_options_header(value) == wz.parse_options_header(value)
 
 
-@settings(max_examples=300)
+@settings(deadline=None, max_examples=300)
 @given(
     st.lists(
         st.sampled_from(["text/html", "application/json", "*/*", "text/*", "image/png"]),
@@ -106,7 +106,7 @@ header_ops = st.lists(
 )
 
 
-@settings(max_examples=300)
+@settings(deadline=None, max_examples=300)
 @given(header_ops)
 def test_headers_operations(ops: list[tuple[str, str, str]]) -> None:
     ours, theirs = Headers(), WzHeaders()
@@ -129,7 +129,7 @@ iri_text = st.text(
 )
 
 
-@settings(max_examples=300)
+@settings(deadline=None, max_examples=300)
 @given(st.sampled_from(["", "http://", "http://x.org", "https://☃.net:8080", "/"]), iri_text)
 def test_iri_to_uri(prefix: str, rest: str) -> None:
     value = prefix + rest

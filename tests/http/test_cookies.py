@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kettle.http.cookies import dump_cookie, parse_cookie
@@ -85,6 +85,7 @@ cookie_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABC0123456789_-.", mi
 cookie_values = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(cookie_names, cookie_values), min_size=1, max_size=5))
 def test_round_trip(pairs: list[tuple[str, str]]) -> None:
     header = "; ".join(dump_cookie(k, v, path=None) for k, v in pairs)

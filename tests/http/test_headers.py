@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kettle.http.headers import EnvironHeaders, HeaderKeyError, Headers, HeaderSet
@@ -107,6 +107,7 @@ values = st.text(
 )
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(tokens, values), max_size=12))
 def test_round_trip_through_wsgi_list(pairs: list[tuple[str, str]]) -> None:
     h = Headers(pairs)

@@ -6,7 +6,7 @@ import copy
 import pickle
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kettle.http.multidict import (
@@ -128,6 +128,7 @@ def test_combined_searches_in_order() -> None:
 pairs = st.lists(st.tuples(st.text(max_size=5), st.text(max_size=5)), max_size=10)
 
 
+@settings(deadline=None)
 @given(pairs)
 def test_multi_items_round_trip(items: list[tuple[str, str]]) -> None:
     d = MultiDict(items)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kettle.http.options import (
@@ -67,6 +67,7 @@ def test_list_and_dict_headers() -> None:
     assert parse_dict_header('a="b c", d, e=f') == {"a": "b c", "d": None, "e": "f"}
 
 
+@settings(deadline=None)
 @given(st.text(max_size=20))
 def test_quote_round_trip(text: str) -> None:
     assert unquote_header_value(quote_header_value(text)) == text
@@ -151,6 +152,7 @@ def test_dump_options_header_like_werkzeug() -> None:
     assert dump_options_header("", {"a": "1"}) == "; a=1"
 
 
+@settings(deadline=None)
 @given(
     st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=":"), max_size=12),
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kettle.http.multidict import MultiDict
@@ -61,12 +61,14 @@ def test_wsgi_decoding() -> None:
     assert wsgi_decoding("/plain") == "/plain"
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(st.text(min_size=1, max_size=8), st.text(max_size=8)), max_size=8))
 def test_query_round_trip(pairs: list[tuple[str, str]]) -> None:
     decoded = url_decode(url_encode(pairs))
     assert sorted(decoded.items(multi=True)) == sorted(pairs)
 
 
+@settings(deadline=None)
 @given(st.text(alphabet="%abcdefABCDEF0123456789xyzé☃+ ", max_size=30))
 def test_fast_unquote_agrees_with_urllib(text: str) -> None:
     assert _fast_unquote(text) == unquote(text, errors="kettle.url_quote")

@@ -25,7 +25,7 @@ def environ(path: str, query: str, host: str, script: str) -> dict[str, Any]:
     return env
 
 
-@settings(max_examples=200)
+@settings(deadline=None, max_examples=200)
 @given(path_text, query_text, hosts, st.sampled_from(["", "/app", "/a b"]))
 def test_request_urls_and_args(path: str, query: str, host: str, script: str) -> None:
     ours = Request(environ(path, query, host, script))
@@ -36,7 +36,7 @@ def test_request_urls_and_args(path: str, query: str, host: str, script: str) ->
     assert ours.query_string == theirs.query_string
 
 
-@settings(max_examples=100)
+@settings(deadline=None, max_examples=100)
 @given(
     st.sampled_from(["", "text/plain", "application/json", "application/x+json", "text/html"]),
     st.sampled_from([None, "0", "12", "-1", "abc"]),
@@ -57,7 +57,7 @@ def test_request_content_headers(ctype: str, length: str | None) -> None:
 cookie_values = st.text(alphabet=st.sampled_from(list('ab c;,"\\é=')), max_size=10)
 
 
-@settings(max_examples=200)
+@settings(deadline=None, max_examples=200)
 @given(
     cookie_values,
     st.one_of(st.none(), st.integers(0, 10**6)),
@@ -82,7 +82,7 @@ def test_set_cookie_header(
     assert ours.headers["Set-Cookie"] == theirs.headers["Set-Cookie"]
 
 
-@settings(max_examples=100)
+@settings(deadline=None, max_examples=100)
 @given(
     st.sampled_from([200, 201, 204, 301, 304, 404, 418, 500, 599]),
     st.sampled_from(["text/html", "text/plain", "application/json", "image/png", None]),
@@ -184,7 +184,7 @@ def read(request: Any, what: str) -> Any:
     return request.get_json(silent=True)
 
 
-@settings(max_examples=150)
+@settings(deadline=None, max_examples=150)
 @given(st.sampled_from(sorted(BODIES)), st.lists(st.sampled_from(READS), min_size=1, max_size=4))
 def test_body_reading_order(kind: str, reads: list[str]) -> None:
     body, ctype = BODIES[kind]
