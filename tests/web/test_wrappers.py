@@ -712,3 +712,23 @@ def test_max_cookie_size_comes_from_the_app() -> None:
         assert response.max_cookie_size == 20
         with pytest.warns(UserWarning, match="too large"):
             response.set_cookie("k", "x" * 30)
+
+
+def test_content_security_policy() -> None:
+    r = Response()
+    r.content_security_policy.default_src = "'self'"
+    assert r.headers["Content-Security-Policy"] == "default-src 'self'"
+    r.content_security_policy.script_src = "'self' palletsprojects.com"
+    assert r.headers["Content-Security-Policy"] == (
+        "default-src 'self'; script-src 'self' palletsprojects.com"
+    )
+    assert r.content_security_policy.img_src is None
+    r.headers["Content-Security-Policy"] = "default-src 'none'; upgrade-insecure-requests"
+    assert dict(r.content_security_policy) == {
+        "default-src": "'none'",
+        "upgrade-insecure-requests": "",
+    }
+    r.content_security_policy = None
+    assert "Content-Security-Policy" not in r.headers
+    r.content_security_policy_report_only = "default-src https:"
+    assert r.content_security_policy_report_only.default_src == "https:"

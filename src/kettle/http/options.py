@@ -626,3 +626,45 @@ class WWWAuthenticate:
 
     def __repr__(self) -> str:
         return f"<WWWAuthenticate {self.to_header()!r}>"
+
+
+class ContentSecurityPolicy(dict[str, str]):
+    """A Content-Security-Policy header: ``directive value; directive value``.
+
+    Directives read and write as attributes with underscores (``csp.script_src``); a
+    missing one reads as ``None``; ``on_update`` is called after every change.
+    """
+
+    def __init__(self, value: str | None = None, on_update: Any = None) -> None:
+        super().__init__()
+        for part in (value or "").split(";"):
+            name, _, rest = part.strip().partition(" ")
+            if name:
+                self[name.lower()] = rest.strip()
+        self.on_update = on_update
+
+    def __getattr__(self, name: str) -> str | None:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.get(name.replace("_", "-"))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "on_update":
+            object.__setattr__(self, name, value)
+            return
+        key = name.replace("_", "-")
+        if value is None:
+            self.pop(key, None)
+        else:
+            self[key] = str(value)
+        if self.on_update is not None:
+            self.on_update(self)
+
+    def to_header(self) -> str:
+        return "; ".join(f"{name} {value}".rstrip() for name, value in self.items())
+
+    def __str__(self) -> str:
+        return self.to_header()
+
+    def __repr__(self) -> str:
+        return f"<ContentSecurityPolicy {self.to_header()!r}>"

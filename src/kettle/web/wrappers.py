@@ -41,7 +41,7 @@ from kettle.http.conditional import (
     unquote_etag,
 )
 from kettle.http.dates import format_http_date, parse_http_date
-from kettle.http.options import WWWAuthenticate
+from kettle.http.options import ContentSecurityPolicy, WWWAuthenticate
 from kettle.http.urls import iri_to_uri
 
 from .exceptions import RequestedRangeNotSatisfiable
@@ -60,8 +60,6 @@ class Response(ResponseBase):
     content_encoding = header_text("Content-Encoding")
     content_location = header_text("Content-Location")
     content_md5 = header_text("Content-MD5")
-    content_security_policy = header_text("Content-Security-Policy")
-    content_security_policy_report_only = header_text("Content-Security-Policy-Report-Only")
     cross_origin_embedder_policy = header_text("Cross-Origin-Embedder-Policy")
     cross_origin_opener_policy = header_text("Cross-Origin-Opener-Policy")
     access_control_allow_credentials = header_flag("Access-Control-Allow-Credentials")
@@ -96,6 +94,40 @@ class Response(ResponseBase):
             if silent:
                 return None
             raise
+
+    def _csp(self, header: str) -> ContentSecurityPolicy:
+        def write_back(policy: ContentSecurityPolicy) -> None:
+            if policy:
+                self.headers[header] = policy.to_header()
+            else:
+                self.headers.remove(header)
+
+        return ContentSecurityPolicy(self.headers.get(header), write_back)
+
+    def _set_csp(self, header: str, value: ContentSecurityPolicy | str | None) -> None:
+        if not value:
+            self.headers.remove(header)
+        else:
+            self.headers[header] = value if isinstance(value, str) else value.to_header()
+
+    @property
+    def content_security_policy(self) -> ContentSecurityPolicy:
+        """Content-Security-Policy as a live object (``csp.default_src = "'self'"``)."""
+        return self._csp("Content-Security-Policy")
+
+    @content_security_policy.setter
+    def content_security_policy(self, value: ContentSecurityPolicy | str | None) -> None:
+        self._set_csp("Content-Security-Policy", value)
+
+    @property
+    def content_security_policy_report_only(self) -> ContentSecurityPolicy:
+        return self._csp("Content-Security-Policy-Report-Only")
+
+    @content_security_policy_report_only.setter
+    def content_security_policy_report_only(
+        self, value: ContentSecurityPolicy | str | None
+    ) -> None:
+        self._set_csp("Content-Security-Policy-Report-Only", value)
 
     @property
     def www_authenticate(self) -> WWWAuthenticate:
