@@ -131,6 +131,9 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
                 value = f"context.super({frame.block!r}, block_{frame.block})"
             elif kind == RESOLVE:
                 value = f"resolve({name!r})"
+            elif kind == STORE and frame.parent is not None and frame.parent.has(name):
+                # A macro's own name shadowing an outer one starts as the outer value.
+                value = frame.parent.lookup(name)
             elif kind == STORE and (frame.function or frame.parent is None):
                 value = f"resolve({name!r})" if name in frame.direct else "missing"
             else:

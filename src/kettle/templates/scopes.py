@@ -118,6 +118,15 @@ class Frame:
             frame = frame.parent
         return self.lookup(name)
 
+    def has(self, name: str) -> bool:
+        """Whether ``name`` is a symbol of this frame or an enclosing one."""
+        frame: Frame | None = self
+        while frame is not None:
+            if name in frame.symbols:
+                return True
+            frame = frame.parent
+        return False
+
     def mark_assigned(self, names: Iterable[str]) -> None:
         """Record stores at this frame's own level (a store inside ``if`` is not definite)."""
         if not self.soft_frame:
