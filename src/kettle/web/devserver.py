@@ -123,7 +123,7 @@ def run_app(
         return
     sock = bind_socket(host, port, unix_socket=None, backlog=1024)
     scheme_host = f"[{host}]" if ":" in host else host
-    print(f" * Serving App app '{app.name}' on http://{scheme_host}:{sock.getsockname()[1]}")
+    print(f" * Serving Kettle app '{app.name}' on http://{scheme_host}:{sock.getsockname()[1]}")
     print(f" * Debug mode: {'on' if app.debug else 'off'}")
     if use_reloader:
         sock.set_inheritable(True)
