@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint types pytest compat-jinja compat-autobahn bench-templates bench-server bench-app bench-realtime system-deps fuzz clean
+.PHONY: run test lint types pytest compat-jinja compat-autobahn bench-templates bench-server bench-app bench-realtime system-deps fuzz soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,22 @@ bench-app: $(STAMP) system-deps
 
 bench-realtime: $(STAMP) system-deps
 	$(BIN)/python bench/realtime.py
+
+# Longer fuzzing than make test's short run: hypothesis on every target, then atheris
+# (coverage-guided) on each when installed. FUZZ_EXAMPLES / ATHERIS_RUNS set the length.
+FUZZ_EXAMPLES ?= 20000
+ATHERIS_RUNS ?= 200000
+fuzz: $(STAMP)
+	$(BIN)/python -m fuzz.run --examples $(FUZZ_EXAMPLES)
+	for target in request template form cookie ws-handshake ws-frames; do \
+		$(BIN)/python fuzz/atheris_fuzz.py $$target -runs=$(ATHERIS_RUNS) \
+			-artifact_prefix=/tmp/kettle-fuzz- -print_final_stats=1 || exit 1; \
+	done
+
+# Soak: SOAK_SECONDS of mixed traffic at saturation, then SIGTERM under load.
+SOAK_SECONDS ?= 600
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --duration $(SOAK_SECONDS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
