@@ -12,7 +12,7 @@ from werkzeug import urls as wz_urls
 from werkzeug.datastructures import Headers as WzHeaders
 from werkzeug.datastructures import MIMEAccept as WzMIMEAccept
 
-from kettle.http import conditional, cookies, options, urls
+from kettle.http import accept, conditional, cookies, options, urls
 from kettle.http.headers import Headers
 
 header_text = st.text(alphabet=st.sampled_from(list('abcAB09 =;,"\\-/*.+é%:')), max_size=40)
@@ -85,7 +85,7 @@ def test_parse_options_header(value: str) -> None:
 )
 def test_accept_best_match(types: list[str], qualities: list[str], offers: list[str]) -> None:
     header = ", ".join(f"{t};q={q}" for t, q in zip(types, qualities, strict=False))
-    ours = options.parse_accept_header(header, options.MIMEAccept)
+    ours = accept.parse_accept_header(header, accept.MIMEAccept)
     theirs = wz.parse_accept_header(header, WzMIMEAccept)
     assert list(ours) == list(theirs)
     assert ours.best_match(offers) == theirs.best_match(offers)

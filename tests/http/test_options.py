@@ -11,14 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kettle.http.accept import Accept, LanguageAccept, MIMEAccept, parse_accept_header
+from kettle.http.auth import Authorization
 from kettle.http.options import (
-    Accept,
-    Authorization,
-    LanguageAccept,
-    MIMEAccept,
     dump_header,
     dump_options_header,
-    parse_accept_header,
     parse_dict_header,
     parse_list_header,
     parse_options_header,

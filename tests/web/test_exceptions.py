@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from markupsafe import Markup, escape
 
-from kettle.http.options import WWWAuthenticate
+from kettle.http.auth import WWWAuthenticate
 from kettle.web import exceptions as exc
 from kettle.web.wrappers import Response
 

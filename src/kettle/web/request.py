@@ -24,7 +24,9 @@ from collections.abc import Callable
 from typing import IO, Any, Generic, TypeVar, overload
 from urllib.parse import quote
 
+from kettle.http.accept import CharsetAccept, LanguageAccept, MIMEAccept, parse_accept_header
 from kettle.http.accessors import header_text, header_value, parse_date, parse_int
+from kettle.http.auth import Authorization
 from kettle.http.conditional import (
     ETags,
     IfRange,
@@ -34,6 +36,7 @@ from kettle.http.conditional import (
 )
 from kettle.http.cookies import parse_cookie
 from kettle.http.dates import parse_http_date
+from kettle.http.directives import CacheControl
 from kettle.http.formparser import (
     ContentTooLargeError,
     FormParseError,
@@ -43,15 +46,7 @@ from kettle.http.formparser import (
 from kettle.http.headers import EnvironHeaders, HeaderSet
 from kettle.http.multidict import CombinedMultiDict, ImmutableMultiDict
 from kettle.http.multipart import parse_form_data
-from kettle.http.options import (
-    Authorization,
-    CacheControl,
-    CharsetAccept,
-    LanguageAccept,
-    MIMEAccept,
-    parse_accept_header,
-    parse_options_header,
-)
+from kettle.http.options import parse_options_header
 from kettle.http.urls import iter_query_pairs, wsgi_decoding
 
 from .exceptions import (

@@ -22,8 +22,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kettle.http.cookies import dump_cookie
+from kettle.http.directives import CacheControl
 from kettle.http.headers import Headers, HeaderSet
-from kettle.http.options import CacheControl, dump_options, parse_options_header
+from kettle.http.options import dump_options, parse_options_header
 from kettle.http.status import HTTP_STATUS_CODES
 from kettle.http.urls import iri_to_uri
 

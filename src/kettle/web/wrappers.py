@@ -30,6 +30,7 @@ from kettle.http.accessors import (
     parse_retry_after,
     parse_seconds,
 )
+from kettle.http.auth import WWWAuthenticate
 from kettle.http.conditional import (
     ContentRange,
     generate_etag,
@@ -41,7 +42,7 @@ from kettle.http.conditional import (
     unquote_etag,
 )
 from kettle.http.dates import format_http_date, parse_http_date
-from kettle.http.options import ContentSecurityPolicy, WWWAuthenticate
+from kettle.http.directives import ContentSecurityPolicy
 from kettle.http.urls import iri_to_uri
 
 from .exceptions import RequestedRangeNotSatisfiable
