@@ -39,3 +39,20 @@ def test_transformer_rewrites_and_removes_nodes() -> None:
     tree = DropIfs().visit(UpperConsts().visit(tree))
     template = env.from_string(tree)
     assert template.render(y="y") == "Xy!"
+
+
+def test_code_generator_subclass_can_override_expression_visitors() -> None:
+    from kettle.templates.compiler import CodeGenerator
+
+    class Shouting(CodeGenerator):
+        def visit_Const(self, node: nodes.Const, frame: object = None) -> None:
+            if isinstance(node.value, str):
+                self.write(repr(node.value.upper()))
+            else:
+                super().visit_Const(node, frame)  # type: ignore[misc]
+
+    class ShoutingEnvironment(Environment):
+        code_generator_class = Shouting
+
+    template = ShoutingEnvironment().from_string("{% set a = 'hi' %}{{ a }} {{ 1 + 1 }}")
+    assert template.render() == "HI 2"

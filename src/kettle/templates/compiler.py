@@ -284,6 +284,9 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
             self.stmt(node, frame)
 
     def stmt(self, node: nodes.Node, frame: Frame) -> None:
+        if isinstance(node, nodes.Expr):
+            self.line(self.expr(node, frame), node)
+            return
         method = getattr(self, f"visit_{type(node).__name__}", None)
         if method is None:
             for base in type(node).__mro__[1:]:
@@ -291,9 +294,6 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
                 if method is not None:
                     break
         if method is None:
-            if isinstance(node, nodes.Expr):
-                self.line(self.expr(node, frame), node)
-                return
             raise TemplateAssertionError(
                 f"cannot compile {type(node).__name__}", node.lineno, self.name, self.filename
             )

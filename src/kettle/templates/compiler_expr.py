@@ -106,6 +106,7 @@ class ExpressionCompiler:
     filter_aliases: dict[str, str]
     test_aliases: dict[str, str]
     import_aliases: dict[str, str]
+    _written: list[str] | None = None
 
     _temps: int
 
@@ -128,6 +129,45 @@ class ExpressionCompiler:
         return code
 
     def expr(self, node: nodes.Node, frame: Frame) -> str:
+        override = self._visitor_override(type(node).__name__)
+        if override is not None:
+            return self._capture(override, node, frame)
+        return self.compile_expr(node, frame)
+
+    def _visitor_override(self, node_name: str) -> Any:
+        """A ``visit_<Node>`` that a subclass outside kettle defines (Jinja's API for
+        customising code generation), or None."""
+        for klass in type(self).__mro__:
+            if klass.__module__.startswith("kettle.templates."):
+                return None
+            method = klass.__dict__.get(f"visit_{node_name}")
+            if method is not None:
+                return method
+        return None
+
+    def _capture(self, method: Any, node: nodes.Node, frame: Frame) -> str:
+        saved = self._written
+        self._written = []
+        try:
+            method(self, node, frame)
+            return "".join(self._written)
+        finally:
+            self._written = saved
+
+    def write(self, code: str) -> None:
+        """Append generated code (for ``visit_<Node>`` overrides written for Jinja)."""
+        if self._written is None:
+            raise RuntimeError("write() is only available inside an expression visitor")
+        self._written.append(code)
+
+    def visit_expression(self, node: nodes.Node, frame: Frame | None = None) -> None:
+        """Default code for an expression node, for overrides calling ``super()``."""
+        if frame is None:
+            raise TypeError("a frame is required")
+        self.write(self.compile_expr(node, frame))
+
+    def compile_expr(self, node: nodes.Node, frame: Frame) -> str:
+        """Python source for an expression node (folding constants first)."""
         if type(node) in _FOLDABLE and not frame.eval_ctx.volatile:
             # Constant folding, as Jinja's optimizer does: ``1 + 2`` becomes ``3`` and a
             # short-circuited ``false and x`` never compiles ``x``.
@@ -439,3 +479,15 @@ def _is_loop_object(node: nodes.Node, frame: Frame) -> bool:
 
 def _is_keyword(name: str) -> bool:
     return keyword.iskeyword(name)
+
+
+def _install_expression_visitors() -> None:
+    """``visit_<Node>`` for every expression node, so Jinja-style overrides can call
+    ``super().visit_Const(node, frame)``."""
+    for name in dir(nodes):
+        klass = getattr(nodes, name)
+        if isinstance(klass, type) and issubclass(klass, nodes.Expr | nodes.Helper):
+            setattr(ExpressionCompiler, f"visit_{name}", ExpressionCompiler.visit_expression)
+
+
+_install_expression_visitors()
