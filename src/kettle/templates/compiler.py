@@ -4,9 +4,12 @@ Rules: the generated module imports exactly the names in ``runtime.EXPORTED`` (p
 ``ASYNC_EXPORTED`` in async mode): that list is the whole compiler/runtime contract. It
 defines ``root`` (a generator of output strings), one ``block_<name>`` generator per
 block, ``blocks``, ``name`` and ``debug_info`` (``tmpl_line=py_line`` pairs for traceback
-rewriting). Adjacent output pieces of one ``{{ }}``/text run become one ``%`` format;
-autoescaped values of exact type int/float skip ``escape``. Buffered scopes (macros,
-``{% set %}`` blocks, filter blocks) append to a list instead of yielding.
+rewriting) and ``fine``. In the default (coarse) form a run of text and ``{{ }}``
+values becomes one ``%``-formatted string; the fine form, compiled lazily for
+``generate()``/``stream()`` and always used by async templates, yields piece by piece as
+Jinja does. Autoescaped values of exact type str go through the C escaper, int/float/
+Markup skip escaping. Buffered scopes (macros, ``{% set %}`` blocks, filter blocks) append
+to a list instead of yielding. Constant expressions are folded as Jinja's optimizer does.
 """
 
 from __future__ import annotations

@@ -2,12 +2,13 @@
 
 Rules (Jinja 2.9+ scoping): a frame is the root, a block, a macro or call block (each a
 Python function), or an inline scope (a loop body, ``with``, ``{% set %}`` block, filter
-block). Names stored in a frame are local to it and shadow outer ones for the whole frame;
-a frame's locals that are read are first initialised from the outer frame (inline
-frames) or from the context (function frames). A name found nowhere is resolved from the
-context once, at the start of the nearest function frame. ``self`` and ``super`` are
-special at the root of a template or block. Identifiers are ``l_<frame id>_<name>`` so
-frames never collide inside one Python function.
+block). Names stored in a frame are local to it and shadow outer ones for the whole frame.
+Inline frames start their stored names as the outer value; a function frame resolves a
+stored name from the context only if its own code reads it before assigning it, and
+otherwise starts it as ``missing`` (read as undefined), exactly like Jinja. A name found
+nowhere is resolved from the context once, at the start of the nearest function frame.
+``self`` and ``super`` are special at the root of a template or block. Identifiers are
+``l_<depth>_<name>``: unique along every chain of enclosing frames, as in Jinja.
 """
 
 from __future__ import annotations
