@@ -732,3 +732,15 @@ def test_content_security_policy() -> None:
     assert "Content-Security-Policy" not in r.headers
     r.content_security_policy_report_only = "default-src https:"
     assert r.content_security_policy_report_only.default_src == "https:"
+
+
+def test_bare_environ_dict() -> None:
+    r = Request({})
+    assert (r.method, r.path, r.url, r.host, r.get_data(), r.form.to_dict()) == (
+        "GET",
+        "/",
+        "http://localhost/",
+        "localhost",
+        b"",
+        {},
+    )
