@@ -52,9 +52,8 @@ def _unslash(match: re.Match[bytes]) -> bytes:
 
 def parse_cookie(header: str | None, cls: type[MultiDict] | None = None) -> MultiDict:
     """Parse a Cookie header (already decoded text) into a MultiDict of name -> value."""
-    result = (cls or MultiDict)()
     if not header:
-        return result
+        return (cls or MultiDict)()
     pairs: list[tuple[str, str]] = []
     pos = 0
     length = len(header)
