@@ -8,12 +8,14 @@ Rules: the body is read in 64 KiB chunks and never held whole; a part with a fil
 (RFC 7578 section 4.2) becomes a FileStorage whose data goes to a spooled temp file, any
 other part a text field decoded as UTF-8 (or its declared charset) and capped at
 ``max_form_memory_size``; more than ``max_form_parts`` parts is ``ContentTooLargeError``;
-a body that ends before the closing boundary is ``FormParseError``.
+a body that ends before the closing boundary is ``FormParseError``. python-multipart's own
+per-request warnings are silenced (see ``_quiet_parser_log``): each one is already a 400.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 from tempfile import SpooledTemporaryFile
 from typing import IO, Any, cast
 
@@ -32,6 +34,19 @@ from .formparser import (
 from .headers import Headers
 from .multidict import MultiDict
 from .options import parse_options_header
+
+
+def _quiet_parser_log() -> None:
+    # python-multipart logs a WARNING for every malformed body before raising; with no
+    # logging configured, Python prints each to stderr, so hostile clients could flood the
+    # log. Kettle turns the error into FormParseError (a 400), so the line is redundant.
+    # An application that set a level on this logger keeps its choice.
+    parser_log = logging.getLogger("python_multipart.multipart")
+    if parser_log.level == logging.NOTSET:
+        parser_log.setLevel(logging.ERROR)
+
+
+_quiet_parser_log()
 
 
 def default_stream_factory(
