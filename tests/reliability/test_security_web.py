@@ -4,6 +4,7 @@ send_from_directory, trusted hosts, response splitting, cookie defaults and pass
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -317,3 +318,23 @@ def test_password_hashing_defaults_to_scrypt() -> None:
     assert check_password_hash(stored, "correct horse")
     assert not check_password_hash(stored, "correct horsE")
     assert generate_password_hash("correct horse") != stored  # fresh salt each time
+
+
+def test_malformed_multipart_gives_an_empty_form_quietly(
+    site: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    app = build_app(site)
+
+    @app.post("/form")
+    def form() -> str:
+        return repr(dict(request.form))
+
+    client = app.test_client()
+    caplog.set_level(logging.WARNING)
+    for body in [b"--B\r\nxx", b"garbage", b"--B\r\nBad Header\r\n\r\nv\r\n--B--\r\n"]:
+        response = client.post("/form", data=body, content_type="multipart/form-data; boundary=B")
+        # As in Werkzeug (silent form parsing): an empty form, not an error page.
+        assert (response.status_code, response.get_data(as_text=True)) == (200, "{}")
+    captured = capfd.readouterr()
+    assert (captured.out, captured.err) == ("", "")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("python_multipart")] == []
