@@ -744,3 +744,19 @@ def test_bare_environ_dict() -> None:
         b"",
         {},
     )
+
+
+def test_storage_classes() -> None:
+    class PlainRequest(Request):
+        dict_storage_class = dict  # type: ignore[assignment]
+        parameter_storage_class = dict  # type: ignore[assignment]
+
+    r = PlainRequest(build_environ(query="foo=baz", headers={"Cookie": "foo=bar"}))
+    assert (type(r.cookies), r.cookies) == (dict, {"foo": "bar"})
+    assert (type(r.args), r.args) == (dict, {"foo": "baz"})
+    assert r.values.getlist("foo") == ["baz"]
+    twice = make(headers={"Cookie": "foo=bar;foo=baz"})
+    assert (twice.cookies.to_dict(), twice.cookies.getlist("foo")) == (
+        {"foo": "bar"},
+        ["bar", "baz"],
+    )

@@ -44,7 +44,7 @@ from kettle.http.formparser import (
     get_input_stream,
 )
 from kettle.http.headers import EnvironHeaders, HeaderSet
-from kettle.http.multidict import CombinedMultiDict, ImmutableMultiDict
+from kettle.http.multidict import CombinedMultiDict, ImmutableMultiDict, MultiDict
 from kettle.http.multipart import parse_form_data
 from kettle.http.options import parse_options_header
 from kettle.http.urls import iter_query_pairs, wsgi_decoding
@@ -133,7 +133,8 @@ class Request:
     """One HTTP request, read lazily from its WSGI ``environ``."""
 
     charset = "utf-8"
-    parameter_storage_class = RequestArgs
+    parameter_storage_class = RequestArgs  # args, form, files
+    dict_storage_class = RequestArgs  # cookies
     # Anything with ``loads``; the app layer may plug its JSON provider in here.
     json_module: Any = json
     trusted_hosts: list[str] | None = None
@@ -312,8 +313,9 @@ class Request:
     def cookies(self) -> RequestArgs:
         header = self.environ.get("HTTP_COOKIE")
         if not header:
-            return RequestArgs()
-        return parse_cookie(wsgi_decoding(header), RequestArgs)  # type: ignore[return-value]
+            return self.dict_storage_class()
+        pairs = parse_cookie(wsgi_decoding(header)).items(multi=True)
+        return self.dict_storage_class(list(pairs))
 
     @property
     def content_type(self) -> str | None:
@@ -509,9 +511,9 @@ class Request:
     @cached_property
     def values(self) -> RequestValues:
         """``args`` then ``form`` (``args`` only for GET, as in Werkzeug)."""
-        if self.method == "GET":
-            return RequestValues([self.args])
-        return RequestValues([self.args, self.form])
+        sources = [self.args] if self.method == "GET" else [self.args, self.form]
+        # A custom parameter_storage_class (a plain dict) is viewed as a MultiDict.
+        return RequestValues([d if isinstance(d, MultiDict) else MultiDict(d) for d in sources])
 
     @property
     def json(self) -> Any:
