@@ -12,6 +12,7 @@ import werkzeug
 import kettle.flask
 
 sys.modules["flask"] = kettle.flask
+sys.modules["jinja2"] = importlib.import_module("kettle.templates")
 for name in (
     "app", "blueprints", "cli", "config", "ctx", "globals", "helpers", "sessions",
     "signals", "templating", "testing", "views", "wrappers", "json",
@@ -19,6 +20,7 @@ for name in (
     module = importlib.import_module(f"kettle.web.{name}")
     sys.modules[f"flask.{name}"] = module
     setattr(kettle.flask, name, module)
+sys.modules["flask.logging"] = importlib.import_module("kettle.web.app_logging")
 sys.modules["flask.json.tag"] = importlib.import_module("kettle.web.json_tag")
 sys.modules["flask.json.provider"] = importlib.import_module("kettle.web.json")
 for name in ("exceptions", "routing"):

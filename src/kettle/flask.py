@@ -50,6 +50,7 @@ from kettle import (
     template_rendered,
     url_for,
 )
+from kettle.web import app_logging as logging
 from kettle.web import (
     blueprints,
     cli,
@@ -97,6 +98,7 @@ __all__ = [
     "helpers",
     "json",
     "jsonify",
+    "logging",
     "make_response",
     "message_flashed",
     "redirect",

@@ -179,3 +179,20 @@ def test_views(make_client: MakeClient, app: Kettle) -> None:
     deleted = client.delete("/item/3")
     assert deleted.status_code == 405
     assert deleted.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+
+
+def test_logger_writes_to_wsgi_errors(app: Kettle, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import logging
+
+    # pytest's capture handler on the root logger would count as configured logging.
+    monkeypatch.setattr(logging.getLogger(app.name), "propagate", False)
+    errors = io.StringIO()
+
+    @app.route("/")
+    def index() -> str:
+        app.logger.error("something %s", "odd")
+        return "logged"
+
+    app.test_client().get("/", environ_base={"wsgi.errors": errors})
+    assert errors.getvalue().endswith("ERROR in test_contexts: something odd\n")

@@ -29,6 +29,7 @@ from kettle.realtime.websocket import ConnectionClosed, HandshakeError, accept
 
 from . import cli as cli_module
 from . import signals
+from .app_logging import create_logger
 from .blueprints import Blueprint
 from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
@@ -180,10 +181,7 @@ class App(Scaffold):
 
     @cached_property
     def logger(self) -> logging.Logger:
-        logger = logging.getLogger(self.name)
-        if self.debug and not logger.level:
-            logger.setLevel(logging.DEBUG)
-        return logger
+        return create_logger(self)
 
     def make_config(self, instance_relative: bool = False) -> Config:
         root_path = self.instance_path if instance_relative else self.root_path
