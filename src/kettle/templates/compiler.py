@@ -24,7 +24,7 @@ from .compiler_stmt import StatementCompiler
 from .compiler_struct import CompilerExitError, StructureCompiler
 from .exceptions import TemplateAssertionError
 from .runtime import ASYNC_EXPORTED, EXPORTED
-from .scopes import PARAM, RESOLVE, SELF, STORE, SUPER, Frame, collect_stores
+from .scopes import PARAM, RESOLVE, SELF, STORE, SUPER, Frame, collect_stores, find_loads
 
 
 def generate(
@@ -444,6 +444,16 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
             self.indentation -= 1
 
 
+# jinja2.compiler names, for code that imports them.
+CompilerExit = CompilerExitError
+has_safe_repr = nodes._has_safe_repr
+
+
+def find_undeclared(body: list[nodes.Node], names: tuple[str, ...]) -> set[str]:
+    """Which of ``names`` the statements read (not inside blocks)."""
+    return find_loads(body, names)
+
+
 def _is_default(env_type: type, name: str) -> bool:
     for klass in env_type.__mro__:
         if name in klass.__dict__:
@@ -451,4 +461,13 @@ def _is_default(env_type: type, name: str) -> bool:
     return True
 
 
-__all__ = ["CodeGenerator", "CompilerExitError", "Markup", "const_repr", "generate"]
+__all__ = [
+    "CodeGenerator",
+    "CompilerExit",
+    "CompilerExitError",
+    "Markup",
+    "const_repr",
+    "find_undeclared",
+    "generate",
+    "has_safe_repr",
+]

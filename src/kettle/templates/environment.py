@@ -48,7 +48,13 @@ from .lexer import Lexer, TokenStream, get_lexer
 from .module_compile import compile_templates
 from .parser import Parser
 from .runtime import Context
-from .template import Template, TemplateExpression, get_spontaneous_environment
+from .template import (
+    Template,
+    TemplateExpression,
+    TemplateModule,
+    TemplateStream,
+    get_spontaneous_environment,
+)
 from .undefined import Undefined
 from .utils import LRUCache, _PassArg, import_string, missing
 
@@ -532,4 +538,11 @@ class Environment:
 Environment.template_class = Template
 Template.environment_class = Environment
 
-__all__ = ["Environment", "Template", "get_spontaneous_environment"]
+__all__ = [
+    "Environment",
+    "Template",
+    "TemplateExpression",
+    "TemplateModule",
+    "TemplateStream",
+    "get_spontaneous_environment",
+]

@@ -43,6 +43,10 @@ CMPOPS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+# jinja2.nodes.NodeType is the nodes' metaclass; kettle's nodes use plain classes.
+NodeType = type
+
+
 class Impossible(Exception):
     """An expression cannot be folded to a constant."""
 
@@ -471,6 +475,11 @@ class _FilterTestCommon(Expr):
             return func(*args, **kwargs)
         except Exception as e:
             raise Impossible() from e
+
+
+def args_as_const(node: Any, eval_ctx: EvalContext | None) -> tuple[list[Any], dict[str, Any]]:
+    """The constant positional and keyword arguments of a call/filter/test node."""
+    return _args_as_const(node, get_eval_context(node, eval_ctx))
 
 
 def _args_as_const(node: Any, eval_ctx: EvalContext) -> tuple[list[Any], dict[str, Any]]:
