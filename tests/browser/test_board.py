@@ -124,13 +124,21 @@ def free_port() -> int:
 
 def test_python_edit_restarts_server_and_reloads_tab(browser: Any, tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": ROOT, "BOARD_DATABASE": str(tmp_path / "board.db")}
-    # The reloader watches the working directory: run there, edit a .py file there.
+    # A private copy of the demo: the reloader watches the working directory and the
+    # folder of the main module, and only this test may change files there.
+    examples = tmp_path / "examples"
+    examples.mkdir()
+    shutil.copy(Path(ROOT) / "examples" / "__init__.py", examples)
+    shutil.copy(Path(ROOT) / "examples" / "serve_demo.py", examples)
+    shutil.copytree(HERE, examples / "board", ignore=shutil.ignore_patterns("*.db", "__pycache__"))
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "BOARD_DATABASE": str(tmp_path / "b.db")}
+    log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "examples.serve_demo", "--port", str(port)],
         cwd=tmp_path,
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     page = browser.new_page()
     try:
@@ -155,7 +163,11 @@ def test_python_edit_restarts_server_and_reloads_tab(browser: Any, tmp_path: Pat
             timeout=30000,
         )
         assert page.inner_text("h1") == "Say something to everyone here."
+    except Exception as exc:
+        log.flush()
+        raise AssertionError(f"server log:\n{(tmp_path / 'server.log').read_text()}") from exc
     finally:
         page.close()
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
+        log.close()

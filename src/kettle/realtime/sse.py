@@ -271,8 +271,9 @@ class ChannelStream:
 
     On kettle.server and gunicorn no thread is woken per message: the publisher's thread
     writes an event encoded once for all clients to each socket without blocking (a client
-    ``MAX_QUEUED`` events behind is dropped; ``EventSource`` reconnects). The request's
-    thread only waits for the disconnect. ``initial`` items (or a callable taking the
+    ``MAX_QUEUED`` events behind is dropped; ``EventSource`` reconnects). On kettle.server
+    the request's thread is released at once (the reactor and the publishers own the
+    stream); under gunicorn it waits for the disconnect. ``initial`` items (or a callable taking the
     client's ``Last-Event-ID`` and returning them, to replay what a reconnecting client
     missed) are sent first; the channel is joined before they are sent, so nothing
     published meanwhile is lost. On other WSGI servers this falls back to an
@@ -333,9 +334,13 @@ class ChannelStream:
         try:
             conn.flush(block=True)
         except ConnectionError:
-            pass
-        else:
-            reactor().watch(conn)
+            conn.abort()
+            return []
+        reactor().watch(conn)
+        if not owned:
+            # gunicorn closes the socket once we return: hold its thread until the end.
             conn.wait_closed()
-        conn.abort()
+            conn.abort()
+        # kettle.server never touches a taken-over connection again, so its thread goes
+        # back to the pool now: an idle stream costs a socket and a few objects, no thread.
         return []
