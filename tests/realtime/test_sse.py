@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from kettle.realtime.broadcast import MemoryBroadcast
 from kettle.realtime.scope import sleep
 from kettle.realtime.sse import ChannelStream, Event, EventStream, comment, format_event
+from kettle.server import Server
 
 from .conftest import TakeoverServer
 
@@ -342,3 +343,33 @@ def test_channel_stream_replays_from_last_event_id(serve: Any) -> None:
     assert body == (
         b": stream open\n\nid: 3\ndata: note 3\n\nid: 4\ndata: note 4\n\ndata: live\n\n"
     )
+
+
+def test_channel_streams_hold_no_kettle_server_thread() -> None:
+    hub = MemoryBroadcast()
+    stream = ChannelStream("many", broadcast=hub)
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ["PATH_INFO"] == "/events":
+            return stream(environ, start_response)
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    server = Server(app, "127.0.0.1", 0, threads=2).start()
+    socks = []
+    try:
+        for _ in range(6):  # three times the thread pool
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            sock.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+            read_until(sock, read_head(sock)[1], b": stream open\n\n")
+            socks.append(sock)
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as plain:
+            plain.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert read_until(plain, b"", b"\r\n\r\nok").endswith(b"\r\n\r\nok")
+        hub.publish("many", "to all six")
+        for sock in socks:
+            read_until(sock, b"", b"data: to all six\n\n")
+    finally:
+        for sock in socks:
+            sock.close()
+        server.stop(grace=1)
