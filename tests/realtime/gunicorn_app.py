@@ -1,5 +1,6 @@
 """A WSGI app for the gunicorn (gthread) tests: ``/ws`` echoes, ``/events`` streams until
-the client leaves, ``/cleaned`` reports how many streams ran their ``finally``."""
+the client leaves, ``/cleaned`` reports how many streams ran their ``finally``,
+``/channel`` streams channel ``news`` (``/publish?text``, ``/listeners``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from kettle.realtime.broadcast import MemoryBroadcast
 from kettle.realtime.scope import sleep
-from kettle.realtime.sse import EventStream
+from kettle.realtime.sse import ChannelStream, EventStream
 from kettle.realtime.websocket import ConnectionClosed, HandshakeError, accept
 
 cleaned = 0
 lock = threading.Lock()
+hub = MemoryBroadcast()
 
 
 def ticks(last_event_id: str | None) -> Iterator[str]:
@@ -47,6 +50,13 @@ def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         return []
     if path == "/events":
         return EventStream(ticks)(environ, start_response)
-    body = str(cleaned).encode()
+    if path == "/channel":
+        return ChannelStream("news", broadcast=hub, initial=["joined"])(environ, start_response)
+    if path == "/publish":
+        hub.publish("news", environ["QUERY_STRING"])
+    if path == "/listeners":
+        body = str(hub.subscriber_count("news")).encode()
+    else:
+        body = str(cleaned).encode()
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]

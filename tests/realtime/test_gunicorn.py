@@ -119,3 +119,29 @@ def test_event_stream_disconnect_under_gunicorn(gunicorn_port: int) -> None:
     while cleaned() != before + 1:
         assert time.monotonic() < deadline, "the stream's finally did not run"
         time.sleep(0.05)
+
+
+def get(port: int, target: str) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := sock.recv(4096):
+            data += chunk
+    return data.rpartition(b"\r\n\r\n")[2]
+
+
+def test_channel_stream_under_gunicorn(gunicorn_port: int) -> None:
+    sock = socket.create_connection(("127.0.0.1", gunicorn_port), timeout=5)
+    sock.sendall(b"GET /channel HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = b""
+    while b"data: joined\n\n" not in data:
+        data += sock.recv(4096)
+    assert get(gunicorn_port, "/listeners") == b"1"
+    get(gunicorn_port, "/publish?hello")
+    while b"data: hello\n\n" not in data:
+        data += sock.recv(4096)
+    sock.close()
+    deadline = time.monotonic() + 3
+    while get(gunicorn_port, "/listeners") != b"0":
+        assert time.monotonic() < deadline, "the stream stayed attached after the client left"
+        time.sleep(0.05)
