@@ -16,7 +16,10 @@ import code
 import importlib
 import importlib.util
 import os
+import platform
+import re
 import sys
+import traceback
 from collections.abc import Callable
 from functools import update_wrapper
 from importlib.metadata import version
@@ -28,6 +31,7 @@ from kettle.server.cli import serve_command
 
 from .ctx import has_app_context
 from .devserver import run_app
+from .helpers import get_debug_flag
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,27 +99,51 @@ def find_best_app(module: Any) -> Any:
     )
 
 
-def locate_app(import_path: str) -> Any:
-    module_name, _, app_name = import_path.partition(":")
-    if module_name.endswith(".py"):
-        path = os.path.abspath(module_name)
-        sys.path.insert(0, os.path.dirname(path))
-        module_name = os.path.splitext(os.path.basename(path))[0]
-    elif os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
+def prepare_import(path: str) -> str:
+    """Put the folder above ``path``'s package on ``sys.path``; return its dotted name."""
+    path = os.path.realpath(path)
+    stem, extension = os.path.splitext(path)
+    if extension == ".py":
+        path = stem
+    if os.path.basename(path) == "__init__":
+        path = os.path.dirname(path)
+    names: list[str] = []
+    while True:
+        path, name = os.path.split(path)
+        names.append(name)
+        if not os.path.exists(os.path.join(path, "__init__.py")):
+            break
+    if sys.path[0] != path:
+        sys.path.insert(0, path)
+    return ".".join(reversed(names))
+
+
+def locate_app(module_name: str, app_name: str | None, raise_if_not_found: bool = True) -> Any:
+    """The app ``app_name`` (an attribute or a factory call) in ``module_name``, or the best
+    one found there. A module that is missing gives ``None`` unless ``raise_if_not_found``;
+    an ``ImportError`` raised while importing it is reported with its traceback."""
     try:
-        module = importlib.import_module(module_name)
+        importlib.import_module(module_name)
     except ImportError as error:
-        if getattr(error, "name", None) == module_name:
-            raise NoAppException(f"Could not import {module_name!r}.")
-        raise
-    if app_name:
-        return _call_factory(module, app_name)
-    return find_best_app(module)
+        missing = getattr(error, "name", None) or ""
+        if not missing or not module_name.startswith(missing):
+            raise NoAppException(
+                f"While importing {module_name!r}, an ImportError was raised:\n\n"
+                f"{traceback.format_exc()}"
+            ) from None
+        if raise_if_not_found:
+            raise NoAppException(f"Could not import {module_name!r}.") from None
+        return None
+    module = sys.modules[module_name]
+    if app_name is None:
+        return find_best_app(module)
+    return _call_factory(module, app_name)
 
 
-def load_dotenv(path: str | os.PathLike[str] | None = None) -> bool:
-    """Load ``.env`` and ``.flaskenv`` (or ``path``) into ``os.environ`` (needs python-dotenv)."""
+def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool = True) -> bool:
+    """Load ``.flaskenv`` then ``.env`` (the later wins) and then ``path`` into
+    ``os.environ``; variables already set are never overwritten. Needs python-dotenv;
+    without it, a hint is printed when such files exist. True if anything was read."""
     if importlib.util.find_spec("dotenv") is None:
         if path is not None or os.path.isfile(".env") or os.path.isfile(".flaskenv"):
             click.secho(
@@ -125,15 +153,18 @@ def load_dotenv(path: str | os.PathLike[str] | None = None) -> bool:
             )
         return False
     dotenv: Any = importlib.import_module("dotenv")
-    loaded = False
-    if path is not None:
-        return bool(dotenv.load_dotenv(path, encoding="utf-8"))
-    for name in (".env", ".flaskenv"):
-        found = dotenv.find_dotenv(name, usecwd=True)
-        if found:
-            dotenv.load_dotenv(found, encoding="utf-8", override=False)
-            loaded = True
-    return loaded
+    data: dict[str, str | None] = {}
+    if load_defaults:
+        for name in (".flaskenv", ".env"):
+            found = dotenv.find_dotenv(name, usecwd=True)
+            if found:
+                data.update(dotenv.dotenv_values(found, encoding="utf-8"))
+    if path is not None and os.path.isfile(path):
+        data.update(dotenv.dotenv_values(path, encoding="utf-8"))
+    for key, value in data.items():
+        if key not in os.environ and value is not None:
+            os.environ[key] = value
+    return bool(data)
 
 
 class ScriptInfo:
@@ -144,36 +175,49 @@ class ScriptInfo:
         app_import_path: str | None = None,
         create_app: Callable[..., Any] | None = None,
         set_debug_flag: bool = True,
+        load_dotenv_defaults: bool = True,
     ) -> None:
         self.app_import_path = app_import_path
+        self.load_dotenv_defaults = load_dotenv_defaults
         self.create_app = create_app
         self.set_debug_flag = set_debug_flag
         self.data: dict[str, Any] = {}
         self._loaded_app: Any = None
 
+    def has_app_hint(self) -> bool:
+        """Whether there is any app to look for (option, variable, factory or file)."""
+        return bool(
+            self.app_import_path
+            or self.create_app is not None
+            or os.environ.get("KETTLE_APP")
+            or os.environ.get("FLASK_APP")
+            or os.path.isfile("wsgi.py")
+            or os.path.isfile("app.py")
+        )
+
     def load_app(self) -> Any:
         if self._loaded_app is not None:
             return self._loaded_app
         path = self.app_import_path or os.environ.get("KETTLE_APP") or os.environ.get("FLASK_APP")
+        app = None
         if self.create_app is not None:
             app = self.create_app()
         elif path:
-            app = locate_app(path)
+            module_path, app_name = ([*re.split(r":(?![\\/])", path, maxsplit=1), None])[:2]
+            app = locate_app(prepare_import(module_path or ""), app_name)
         else:
-            app = None
             for candidate in ("wsgi.py", "app.py"):
-                if os.path.isfile(candidate):
-                    app = locate_app(candidate)
+                app = locate_app(prepare_import(candidate), None, raise_if_not_found=False)
+                if app is not None:
                     break
-            if app is None:
-                raise NoAppException(
-                    "Could not locate a Kettle application. Use the 'kettle --app' option,"
-                    " 'KETTLE_APP' environment variable, or a 'wsgi.py' or 'app.py' file in"
-                    " the current directory."
-                )
-        debug = os.environ.get("KETTLE_DEBUG") or os.environ.get("FLASK_DEBUG")
-        if self.set_debug_flag and debug:
-            app.debug = debug.lower() not in ("0", "false", "no")
+        if app is None:
+            raise NoAppException(
+                "Could not locate a Kettle application. Use the 'kettle --app' option,"
+                " 'KETTLE_APP' environment variable, or a 'wsgi.py' or 'app.py' file in"
+                " the current directory."
+            )
+        if self.set_debug_flag:
+            app.debug = get_debug_flag()
         self._loaded_app = app
         return app
 
@@ -220,16 +264,101 @@ class AppGroup(click.Group):
         return super().invoke(ctx)
 
 
-class KettleGroup(click.Group):
-    """The ``kettle`` command: built-in commands plus the loaded app's ``app.cli`` commands."""
+def get_version(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """``--version`` for app CLIs: the versions of Python, Kettle and click."""
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(
+        f"Python {platform.python_version()}\nKettle {version('kettle')}\n"
+        f"Click {version('click')}",
+        color=ctx.color,
+    )
+    ctx.exit()
+
+
+def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        ctx.ensure_object(ScriptInfo).app_import_path = value
+    return value
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -> bool | None:
+    if value is not None and not ctx.resilient_parsing:
+        os.environ["FLASK_DEBUG"] = os.environ["KETTLE_DEBUG"] = "1" if value else "0"
+    return value
+
+
+def _set_env_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if ctx.resilient_parsing:
+        return value
+    info = ctx.find_object(ScriptInfo)
+    if value is not None or info is None or info.load_dotenv_defaults:
+        load_dotenv(value)
+    return value
+
+
+_env_file_option = click.Option(
+    ["-e", "--env-file"], type=click.Path(exists=True, dir_okay=False), callback=_set_env_file,
+    is_eager=True, expose_value=False, help="Load environment variables from this file.",
+)  # fmt: skip
+_app_option = click.Option(
+    ["-A", "--app"], metavar="IMPORT", callback=_set_app, is_eager=True, expose_value=False,
+    help="The app to load: 'module', 'module:name' or 'module:factory(args)'.",
+)  # fmt: skip
+_debug_option = click.Option(
+    ["--debug/--no-debug"], default=None, callback=_set_debug, expose_value=False,
+    help="Set debug mode.",
+)  # fmt: skip
+_version_option = click.Option(
+    ["--version"], is_flag=True, is_eager=True, expose_value=False, callback=get_version,
+    help="Show the Kettle version.",
+)  # fmt: skip
+
+
+class KettleGroup(AppGroup):
+    """A CLI for an app (``FlaskGroup``): ``--app``/``--debug``/``--env-file``, the built-in
+    ``run``, ``shell`` and ``routes`` commands, and the loaded app's ``app.cli`` commands."""
+
+    def __init__(
+        self,
+        add_default_commands: bool = True,
+        create_app: Callable[..., Any] | None = None,
+        add_version_option: bool = True,
+        load_dotenv: bool = True,
+        set_debug_flag: bool = True,
+        **extra: Any,
+    ) -> None:
+        params = list(extra.pop("params", None) or ())
+        params.extend((_env_file_option, _app_option, _debug_option))
+        if add_version_option:
+            params.append(_version_option)
+        super().__init__(params=params, **extra)
+        self.create_app = create_app
+        self.load_dotenv = load_dotenv
+        self.set_debug_flag = set_debug_flag
+        if add_default_commands:
+            self.add_command(run_command)
+            self.add_command(shell_command)
+            self.add_command(routes_command)
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:  # fmt: skip
+        if "obj" not in extra and "obj" not in (self.context_settings or {}):
+            extra["obj"] = ScriptInfo(
+                create_app=self.create_app,
+                set_debug_flag=self.set_debug_flag,
+                load_dotenv_defaults=self.load_dotenv,
+            )
+        return super().make_context(info_name, args, parent=parent, **extra)
 
     def _app_commands(self, ctx: click.Context) -> click.Group | None:
         info = ctx.ensure_object(ScriptInfo)
         try:
             return info.load_app().cli  # type: ignore[no-any-return]
         except NoAppException as error:
-            if ctx.params.get("app") or os.environ.get("KETTLE_APP"):
-                click.secho(f"Error: {error.format_message()}\n", err=True, fg="red")
+            click.secho(f"Error: {error.format_message()}\n", err=True, fg="red")
             return None
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
@@ -247,50 +376,18 @@ class KettleGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = set(super().list_commands(ctx))
         info = ctx.ensure_object(ScriptInfo)
-        if info.app_import_path or os.environ.get("KETTLE_APP") or os.environ.get("FLASK_APP"):
-            group = self._app_commands(ctx)
-            if group is not None:
-                names.update(group.list_commands(ctx))
+        if not info.has_app_hint():
+            return sorted(names)  # `kettle --help` with no app in sight: no error to show
+        try:
+            names.update(info.load_app().cli.list_commands(ctx))
+        except NoAppException as error:
+            click.secho(f"Error: {error.format_message()}\n", err=True, fg="red")
+        except Exception:
+            click.secho(f"{traceback.format_exc()}\n", err=True, fg="red")
         return sorted(names)
 
 
-def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None:
-        ctx.ensure_object(ScriptInfo).app_import_path = value
-    return value
-
-
-def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -> bool | None:
-    if value is not None:
-        os.environ["KETTLE_DEBUG"] = "1" if value else "0"
-    return value
-
-
-def _set_env_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if not ctx.resilient_parsing:
-        load_dotenv(value)
-    return value
-
-
-@click.group(cls=KettleGroup)
-@click.version_option(version("kettle"), prog_name="kettle")
-@click.option(
-    "-A", "--app", metavar="IMPORT", callback=_set_app, is_eager=True, expose_value=False,
-    help="The app to load: 'module', 'module:name' or 'module:factory(args)'.",
-)  # fmt: skip
-@click.option(
-    "--debug/--no-debug", default=None, callback=_set_debug, expose_value=False,
-    help="Set debug mode.",
-)  # fmt: skip
-@click.option(
-    "-e", "--env-file", type=click.Path(exists=True, dir_okay=False), callback=_set_env_file,
-    is_eager=True, expose_value=False, help="Load environment variables from this file.",
-)  # fmt: skip
-def main() -> None:
-    """Kettle: app, server, templates and realtime channels in one package."""
-
-
-@main.command("run", short_help="Run a development server.")
+@click.command("run", short_help="Run a development server.")
 @click.option("--host", "-h", default="127.0.0.1", help="The interface to bind to.")
 @click.option("--port", "-p", default=5000, help="The port to bind to.")
 @click.option("--reload/--no-reload", default=None, help="Restart on Python file changes.")
@@ -309,7 +406,7 @@ def run_command(
     )  # fmt: skip
 
 
-@main.command("shell", short_help="Run a shell in the app context.")
+@click.command("shell", short_help="Run a shell in the app context.")
 @with_appcontext
 def shell_command() -> None:
     """An interactive Python shell in the app's context, with ``app`` and ``g`` defined."""
@@ -326,11 +423,10 @@ def shell_command() -> None:
     code.interact(banner=banner, local=context)
 
 
-@main.command("routes", short_help="Show the routes for the app.")
+@click.command("routes", short_help="Show the routes for the app.")
 @click.option(
     "--sort", "-s", type=click.Choice(("endpoint", "methods", "rule", "match")),
-    default="endpoint",
-    help="How to sort the routes.",
+    default="endpoint", help="How to sort the routes.",
 )  # fmt: skip
 @click.option("--all-methods", is_flag=True, help="Show HEAD and OPTIONS methods.")
 @with_appcontext
@@ -360,6 +456,28 @@ def routes_command(sort: str, all_methods: bool) -> None:
         click.echo(line.format(*row).rstrip())
 
 
+def _print_version(ctx: click.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"kettle, version {version('kettle')}")
+        ctx.exit()
+
+
+main = KettleGroup(
+    name="kettle",
+    help="Kettle: app, server, templates and realtime channels in one package.",
+    add_version_option=False,
+    params=[
+        click.Option(
+            ["--version"],
+            is_flag=True,
+            is_eager=True,
+            expose_value=False,
+            callback=lambda ctx, param, value: _print_version(ctx, value),
+            help="Show the version and exit.",
+        )
+    ],
+)
 main.add_command(serve_command)
+
 
 FlaskGroup = KettleGroup
