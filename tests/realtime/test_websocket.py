@@ -23,6 +23,7 @@ from kettle.realtime.websocket import (
     check_handshake,
     text_frame,
 )
+from kettle.server import Server
 
 from .conftest import TakeoverServer
 
@@ -373,3 +374,20 @@ def test_listening_client_stays_connected_while_server_pushes(serve: Any) -> Non
             hub.publish("ticks", str(n))
             assert client.recv(timeout=5) == str(n)
             time.sleep(0.1)
+
+
+def test_kettle_server_stop_is_not_held_by_open_connections() -> None:
+    server = Server(ws_app(echo), "127.0.0.1", 0, threads=4).start()
+    with connect(f"ws://127.0.0.1:{server.port}/ws", open_timeout=5, close_timeout=5) as client:
+        client.send("hi")
+        assert client.recv(timeout=5) == "hi"
+        began = time.monotonic()
+        stopper = threading.Thread(target=server.stop, kwargs={"grace": 20})
+        stopper.start()
+        with pytest.raises(ClientClosed) as info:
+            client.recv(timeout=5)
+        stopper.join(timeout=10)
+    assert not stopper.is_alive()
+    assert time.monotonic() - began < 5  # not the 20 s grace period
+    assert info.value.rcvd is not None
+    assert info.value.rcvd.code == 1001
