@@ -42,16 +42,17 @@ def test_url_attributes() -> None:
     assert r.full_path == "/pä th?a=1&b=%C3%A9&a=2"
     assert r.script_root == "/app"
     assert r.host == "Example.com:8080"
-    assert r.host_url == "http://Example.com:8080/"
-    assert r.url_root == "http://Example.com:8080/app/"
-    assert r.base_url == "http://Example.com:8080/app/p%C3%A4%20th"
-    assert r.url == "http://Example.com:8080/app/p%C3%A4%20th?a=1&b=%C3%A9&a=2"
+    # URLs are IRIs with a lower-cased host, as Werkzeug makes them.
+    assert r.host_url == "http://example.com:8080/"
+    assert r.url_root == "http://example.com:8080/app/"
+    assert r.base_url == "http://example.com:8080/app/pä%20th"
+    assert r.url == "http://example.com:8080/app/pä%20th?a=1&b=é&a=2"
     assert r.query_string == b"a=1&b=%C3%A9&a=2"
     assert r.args.getlist("a") == ["1", "2"]
     assert r.args["b"] == "é"
     assert r.scheme == "http" and not r.is_secure
     assert r.remote_addr == "127.0.0.1"
-    assert repr(r) == "<Request 'http://Example.com:8080/app/p%C3%A4%20th?a=1&b=%C3%A9&a=2' [GET]>"
+    assert repr(r) == "<Request 'http://example.com:8080/app/pä%20th?a=1&b=é&a=2' [GET]>"
 
 
 def test_host_without_header_and_default_ports() -> None:
@@ -739,11 +740,19 @@ def test_bare_environ_dict() -> None:
     assert (r.method, r.path, r.url, r.host, r.get_data(), r.form.to_dict()) == (
         "GET",
         "/",
-        "http://localhost/",
-        "localhost",
+        "http:///",
+        "",
         b"",
         {},
     )
+
+
+@pytest.mark.parametrize(
+    "host", ["[", "a:b:c", "x:99999999", "a b", "é.com", "a_b.com", "h:0", "", "evil.com\r\n"]
+)
+def test_invalid_hosts_read_as_empty(host: str) -> None:
+    r = make(headers={"Host": host})
+    assert (r.host, r.url, r.host_url) == ("", "http:///", "http:///")
 
 
 def test_storage_classes() -> None:

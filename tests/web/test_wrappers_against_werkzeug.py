@@ -15,22 +15,35 @@ from .http_harness import build_environ
 
 path_text = st.text(alphabet=st.sampled_from(list("abc/ é%20-_.~+☃")), max_size=20)
 query_text = st.text(alphabet=st.sampled_from(list("ab=&+%2Cé;x0 ")), max_size=25)
-hosts = st.sampled_from(["localhost", "example.com:8080", "Example.COM", "[::1]:5000", "a.b:80"])
+hosts = st.sampled_from(
+    ["localhost", "example.com:8080", "Example.COM", "[::1]:5000", "a.b:80", "a_b", "[", "h:0"]
+)
 
 
 def environ(path: str, query: str, host: str, script: str) -> dict[str, Any]:
     env = build_environ(path="/" + path, headers={"Host": host})
     env["QUERY_STRING"] = query.encode().decode("latin-1")
-    env["SCRIPT_NAME"] = script
+    env["SCRIPT_NAME"] = script.encode().decode("latin-1")
     return env
 
 
 @settings(deadline=None, max_examples=200)
-@given(path_text, query_text, hosts, st.sampled_from(["", "/app", "/a b"]))
+@given(path_text, query_text, hosts, st.sampled_from(["", "/app", "/a b", "/é/"]))
 def test_request_urls_and_args(path: str, query: str, host: str, script: str) -> None:
     ours = Request(environ(path, query, host, script))
     theirs = WzRequest(environ(path, query, host, script))
-    for name in ("path", "full_path", "script_root", "host", "method", "scheme"):
+    for name in (
+        "path",
+        "full_path",
+        "script_root",
+        "host",
+        "method",
+        "scheme",
+        "url",
+        "base_url",
+        "url_root",
+        "host_url",
+    ):
         assert getattr(ours, name) == getattr(theirs, name), name
     assert list(ours.args.items(multi=True)) == list(theirs.args.items(multi=True))
     assert ours.query_string == theirs.query_string

@@ -159,51 +159,71 @@ def iri_to_uri(iri: str) -> str:
 
 
 def uri_to_iri(uri: str) -> str:
-    """Turn a URI into an IRI: decode the host and the escapes of non-ASCII UTF-8."""
+    """Turn a URI into an IRI: decode the host and every escape that is safe to show.
+
+    Escapes that would change a part's meaning stay (``%2F`` in a path, ``%26`` in a
+    query, controls, space and ``%`` everywhere), as do bytes that are not UTF-8.
+    """
     parts = urlsplit(uri)
-    netloc = parts.netloc
-    userinfo, at, hostport = netloc.rpartition("@")
-    if "xn--" in hostport and not hostport.startswith("["):
-        host, colon, port = hostport.partition(":")
-        try:
-            host = host.encode("ascii").decode("idna")
-        except UnicodeError:
-            pass  # not valid IDNA: keep the host as it is
-        hostport = f"{host}{colon}{port}"
-    netloc = f"{_unquote_non_ascii(userinfo)}{at}{hostport}"
     return urlunsplit(
         (
             parts.scheme,
-            netloc,
-            _unquote_non_ascii(parts.path),
-            _unquote_non_ascii(parts.query),
-            _unquote_non_ascii(parts.fragment),
+            _decode_netloc(parts),
+            _unquote_except(parts.path, _KEEP_PATH),
+            _unquote_except(parts.query, _KEEP_QUERY),
+            _unquote_except(parts.fragment, _KEEP_FRAGMENT),
         )
     )
 
 
-def _unquote_non_ascii(value: str) -> str:
-    """Decode percent-escapes that form non-ASCII UTF-8; keep ASCII escapes as they are."""
+def _decode_netloc(parts: SplitResult) -> str:
+    try:
+        port = parts.port
+    except ValueError:
+        return parts.netloc  # not a valid port: leave the authority alone
+    host = parts.hostname or ""
+    if "xn--" in host:
+        try:
+            host = host.encode("ascii").decode("idna")
+        except UnicodeError:
+            pass  # not valid IDNA: keep the host as it is
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    if parts.username is not None:
+        auth = _unquote_except(parts.username, _KEEP_USER)
+        if parts.password is not None:
+            auth += ":" + _unquote_except(parts.password, _KEEP_USER)
+        netloc = f"{auth}@{netloc}"
+    return netloc
+
+
+# Bytes whose escapes uri_to_iri keeps, per part (after the WHATWG URL standard's
+# percent-encode sets): controls, space, "%" and DEL always, plus the part's delimiters.
+_ALWAYS_KEEP = frozenset((*range(0x21), 0x25, 0x7F))
+_KEEP_PATH = _ALWAYS_KEEP | {ord(c) for c in "/?#"}
+_KEEP_QUERY = _ALWAYS_KEEP | {ord(c) for c in "&=+#"}
+_KEEP_FRAGMENT = _ALWAYS_KEEP
+_KEEP_USER = _ALWAYS_KEEP | {ord(c) for c in ":@/?#"}
+
+
+def _unquote_except(value: str, keep: frozenset[int]) -> str:
+    """Decode percent-escapes as UTF-8 except those of bytes in ``keep``."""
     if "%" not in value:
         return value
-    out: list[str] = []
     pieces = value.split("%")
-    out.append(pieces[0])
+    out = [pieces[0]]
     pending = bytearray()
     for piece in pieces[1:]:
-        code = piece[:2]
-        try:
-            byte = int(code, 16) if len(code) == 2 else -1
-        except ValueError:
-            byte = -1
-        if byte >= 0x80:
-            pending.append(byte)
-            if piece[2:]:
-                out.append(_flush(pending))
-                out.append(piece[2:])
+        byte = _HEX_BYTES.get(piece[:2].encode("utf-8", "surrogatepass"))
+        if byte is None or byte[0] in keep:
+            out.append(_flush(pending))
+            out.append("%" + piece)
             continue
-        out.append(_flush(pending))
-        out.append("%" + piece)
+        pending += byte
+        if len(piece) > 2:
+            out.append(_flush(pending))
+            out.append(piece[2:])
     out.append(_flush(pending))
     return "".join(out)
 
@@ -211,12 +231,9 @@ def _unquote_non_ascii(value: str) -> str:
 def _flush(pending: bytearray) -> str:
     if not pending:
         return ""
-    raw = bytes(pending)
+    text = bytes(pending).decode("utf-8", "kettle.url_quote")
     pending.clear()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return "".join(f"%{byte:02X}" for byte in raw)
+    return text
 
 
 def wsgi_decoding(value: str, charset: str = "utf-8") -> str:

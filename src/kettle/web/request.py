@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from typing import IO, Any, Generic, TypeVar, overload
 from urllib.parse import quote
@@ -47,7 +48,7 @@ from kettle.http.headers import EnvironHeaders, HeaderSet
 from kettle.http.multidict import CombinedMultiDict, ImmutableMultiDict, MultiDict
 from kettle.http.multipart import parse_form_data
 from kettle.http.options import parse_options_header
-from kettle.http.urls import iter_query_pairs, wsgi_decoding
+from kettle.http.urls import iter_query_pairs, uri_to_iri, wsgi_decoding
 
 from .exceptions import (
     BadRequest,
@@ -59,6 +60,12 @@ from .exceptions import (
 from .globals import _cv_app
 
 _unset: Any = object()
+_PATH_SAFE = "!$&'()*+,/:;=@%"
+# A Host value: a name or IPv4 address, or a bracketed IPv6 address; optional port.
+_HOST_RE = re.compile(
+    r"([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([1-9][0-9]{0,4}))?", re.I | re.A
+)
+_QUERY_SAFE = "!$&'()*+,/:;=?@%"
 T = TypeVar("T")
 
 
@@ -245,28 +252,57 @@ class Request:
 
     @cached_property
     def host(self) -> str:
-        """The Host header (or SERVER_NAME with a non-default port), minus a default port."""
+        """Host (and a non-default port) from the Host header or SERVER_NAME/SERVER_PORT.
+
+        As in Werkzeug 3.1, a value that is not a valid host name, IPv4 or bracketed IPv6
+        address with an optional port 1-65535 gives the empty string, so it can never
+        reach a URL or a redirect.
+        """
         environ = self.environ
         host = environ.get("HTTP_HOST")
-        if not host:
-            host = environ.get("SERVER_NAME", "localhost")
-            port = str(environ.get("SERVER_PORT", ""))
-            default = "443" if self.scheme == "https" else "80"
-            if port and port != default:
-                host = f"{host}:{port}"
-        elif (self.scheme, host[-3:]) == ("http", ":80") and not host.endswith("]:80"):
-            host = host[:-3]
-        elif self.scheme == "https" and host.endswith(":443"):
-            host = host[:-4]
+        if host is None:
+            name = environ.get("SERVER_NAME")
+            try:
+                port = int(environ.get("SERVER_PORT", ""))
+            except ValueError:
+                return ""
+            if not name:
+                return ""
+            if ":" in name and name[0] != "[":
+                name = f"[{name}]"
+            host = f"{name}:{port}"
+        scheme = self.scheme
+        if scheme in ("http", "ws"):
+            host = host.removesuffix(":80")
+        elif scheme in ("https", "wss"):
+            host = host.removesuffix(":443")
+        match = _HOST_RE.fullmatch(host)
+        if match is None or (match.group(2) and not 1 <= int(match.group(2)) <= 65535):
+            return ""
         return str(host)
+
+    # URLs are built as Werkzeug builds them: the decoded parts re-quoted, then shown as
+    # an IRI (non-ASCII readable, delimiters and spaces still escaped).
+    def _current_url(self, with_root: bool, with_path: bool, with_query: bool) -> str:
+        url = f"{self.scheme}://{self.host}"
+        if with_root:
+            url += quote(self.root_path.rstrip("/"), safe=_PATH_SAFE)
+        url += "/"
+        if with_path:
+            url += quote(self.path.lstrip("/"), safe=_PATH_SAFE)
+        if with_query:
+            query = self.environ.get("QUERY_STRING", "")
+            if query:
+                url += "?" + quote(wsgi_decoding(query), safe=_QUERY_SAFE)
+        return uri_to_iri(url)
 
     @cached_property
     def host_url(self) -> str:
-        return f"{self.scheme}://{self.host}/"
+        return self._current_url(False, False, False)
 
     @cached_property
     def root_url(self) -> str:
-        return f"{self.scheme}://{self.host}{quote(self.root_path, safe='/:@&=+$,%')}/"
+        return self._current_url(True, False, False)
 
     @property
     def url_root(self) -> str:
@@ -274,16 +310,11 @@ class Request:
 
     @cached_property
     def base_url(self) -> str:
-        path = quote(self.root_path + self.path, safe="/:@&=+$,%!~*'();")
-        return f"{self.scheme}://{self.host}{path}"
+        return self._current_url(True, True, False)
 
     @cached_property
     def url(self) -> str:
-        query = self.environ.get("QUERY_STRING", "")
-        if query:
-            query = quote(wsgi_decoding(query), safe="/:@&=+$,%!~*'();?")
-            return f"{self.base_url}?{query}"
-        return self.base_url
+        return self._current_url(True, True, True)
 
     @cached_property
     def args(self) -> RequestArgs:
