@@ -138,3 +138,19 @@ def test_iri_to_uri(prefix: str, rest: str) -> None:
     except ValueError:
         return  # urlsplit refuses it (e.g. a bad IPv6 literal); not a comparison point
     assert urls.iri_to_uri(value) == expected
+
+
+uri_text = st.text(alphabet=st.sampled_from(list("ab/?#&=+%2F0C3A9xn-:@[]")), max_size=30)
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    st.sampled_from(["", "http://", "http://x.org", "https://u%C3%A9@xn--n3h.net:8080"]), uri_text
+)
+def test_uri_to_iri(prefix: str, rest: str) -> None:
+    value = prefix + rest
+    try:
+        expected = wz_urls.uri_to_iri(value)
+    except ValueError:
+        return  # urlsplit or IDNA refuses it in Werkzeug; not a comparison point
+    assert urls.uri_to_iri(value) == expected
