@@ -13,6 +13,9 @@ Rules:
   (``MAX_CONTENT_LENGTH``, ``MAX_FORM_MEMORY_SIZE``, ``MAX_FORM_PARTS``); over a limit is
   413. A malformed form body gives empty ``form``/``files``; a missing key is a 400
   (``BadRequestKeyError``); bad JSON is 400 and a non-JSON content type is 415.
+- ``host`` is empty for a Host value that is not a host name or address (so it never
+  reaches a URL); ``url``, ``base_url``, ``url_root`` and ``host_url`` are IRIs built as
+  Werkzeug builds them.
 - ``close()`` closes uploaded files' temporary storage; the request context calls it.
 """
 
@@ -60,12 +63,13 @@ from .exceptions import (
 from .globals import _cv_app
 
 _unset: Any = object()
+# What stays unescaped when URL properties re-quote the decoded path and query.
 _PATH_SAFE = "!$&'()*+,/:;=@%"
+_QUERY_SAFE = "!$&'()*+,/:;=?@%"
 # A Host value: a name or IPv4 address, or a bracketed IPv6 address; optional port.
 _HOST_RE = re.compile(
     r"([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([1-9][0-9]{0,4}))?", re.I | re.A
 )
-_QUERY_SAFE = "!$&'()*+,/:;=?@%"
 T = TypeVar("T")
 
 
