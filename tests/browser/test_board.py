@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -171,3 +172,21 @@ def test_python_edit_restarts_server_and_reloads_tab(browser: Any, tmp_path: Pat
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
         log.close()
+
+
+def test_reconnected_tab_refreshes_what_it_missed(
+    browser: Any, serve_app: Any, tmp_path: Path
+) -> None:
+    database = tmp_path / "board.db"
+    base = serve_app(create_app(database, broadcast=MemoryBroadcast()))
+    page = open_board(browser, f"{base}/?via=ws", "ws")
+    try:
+        # A note that was never pushed (as if published while this tab was offline).
+        with sqlite3.connect(database) as db:
+            db.execute("INSERT INTO notes (author, text, color) VALUES ('Eve', 'missed', 'sky')")
+        page.evaluate("Kettle.sockets[0].ws.close()")
+        note = page.wait_for_selector("#notes .note.sky", timeout=5000)
+        assert note.query_selector(".text").inner_text() == "missed"
+        assert page.inner_text("#count") == "1 note"
+    finally:
+        page.context.close()

@@ -11,7 +11,9 @@
  *   form is reset on success. Events "kettle:submitted" / "kettle:failed" bubble.
  * - Auto-start: any element with data-kettle-sse="/url" or data-kettle-ws="/url";
  *   this script tag's data-livereload="/url" turns on live reload.
- * Every received message is also dispatched on document as a "kettle:message" event.
+ * Every received message is also dispatched on document as a "kettle:message" event;
+ * "kettle:reconnected" fires after a dropped stream or socket is back, and
+ * Kettle.refresh(["id", ...]) refetches the page and swaps those elements in.
  */
 (function () {
   "use strict";
@@ -93,6 +95,29 @@
     return Math.min(5000, 250 * Math.pow(2, attempt)) * (0.75 + Math.random() / 2);
   }
 
+  // After a reconnect, messages sent while the connection was down are gone: tell the
+  // page, so it can refresh what it shows (see refresh()).
+  function reconnected(url) {
+    document.dispatchEvent(new CustomEvent("kettle:reconnected", { detail: { source: url } }));
+  }
+
+  // Replace the elements with the given ids by their current version from the server.
+  function refresh(ids, url) {
+    return fetch(url || location.href, {
+      headers: { "Accept": "text/html" },
+      credentials: "same-origin",
+    }).then(function (response) {
+      return response.text();
+    }).then(function (html) {
+      var fresh = new DOMParser().parseFromString(html, "text/html");
+      ids.forEach(function (id) {
+        var now = document.getElementById(id);
+        var next = fresh.getElementById(id);
+        if (now && next) now.replaceWith(document.importNode(next, true));
+      });
+    });
+  }
+
   function setState(name, state) {
     document.documentElement.setAttribute("data-kettle-" + name + "-state", state);
   }
@@ -100,6 +125,7 @@
   function stream(url, options) {
     options = options || {};
     var attempt = 0;
+    var opened = false;
     var handle = { source: null, closed: false };
     function connect() {
       if (handle.closed) return;
@@ -108,6 +134,8 @@
       source.addEventListener("open", function () {
         attempt = 0;
         setState("sse", "open");
+        if (opened) reconnected(url);
+        opened = true;
       });
       source.addEventListener("fragment", function (event) {
         apply(event.data);
@@ -136,6 +164,7 @@
   function socket(url, options) {
     options = options || {};
     var attempt = 0;
+    var opened = false;
     var queue = [];
     var handle = { ws: null, closed: false };
     var absolute = new URL(url, location.href);
@@ -147,6 +176,8 @@
       ws.addEventListener("open", function () {
         attempt = 0;
         setState("ws", "open");
+        if (opened) reconnected(url);
+        opened = true;
         while (queue.length) ws.send(queue.shift());
       });
       ws.addEventListener("message", function (event) {
@@ -260,6 +291,7 @@
     stream: stream,
     socket: socket,
     submit: submit,
+    refresh: refresh,
     livereload: livereload,
     sockets: [],
   };
