@@ -5,15 +5,19 @@ Werkzeug is installed for compatibility runs; only the tests import it, never sr
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from werkzeug import http as wz
 from werkzeug import urls as wz_urls
 from werkzeug.datastructures import Headers as WzHeaders
 from werkzeug.datastructures import MIMEAccept as WzMIMEAccept
+from werkzeug.datastructures import MultiDict as WzMultiDict
 
 from kettle.http import accept, conditional, cookies, options, urls
 from kettle.http.headers import Headers
+from kettle.http.multidict import MultiDict
 
 header_text = st.text(alphabet=st.sampled_from(list('abcAB09 =;,"\\-/*.+é%:')), max_size=40)
 ascii_text = st.text(alphabet=st.sampled_from(list('abcAB09 =;,"\\-/*.+%:\t')), max_size=40)
@@ -154,3 +158,47 @@ def test_uri_to_iri(prefix: str, rest: str) -> None:
     except ValueError:
         return  # urlsplit or IDNA refuses it in Werkzeug; not a comparison point
     assert urls.uri_to_iri(value) == expected
+
+
+md_keys = st.sampled_from(["a", "b", "c"])
+md_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), md_keys, st.integers(0, 9)),
+        st.tuples(st.just("setitem"), md_keys, st.integers(0, 9)),
+        # Empty lists are left out: Werkzeug stores them and then fails on items().
+        st.tuples(
+            st.just("setlist"), md_keys, st.lists(st.integers(0, 9), min_size=1, max_size=3)
+        ),
+        st.tuples(st.just("update"), md_keys, st.integers(0, 9)),
+        st.tuples(st.just("pop"), md_keys, st.none()),
+        st.tuples(st.just("poplist"), md_keys, st.none()),
+        st.tuples(st.just("setdefault"), md_keys, st.integers(0, 9)),
+        st.tuples(
+            st.just("setlistdefault"), md_keys, st.lists(st.integers(0, 9), min_size=1, max_size=2)
+        ),
+    ),
+    max_size=15,
+)
+
+
+@settings(deadline=None, max_examples=300)
+@given(md_ops)
+def test_multidict_operations(ops: list[tuple[str, str, Any]]) -> None:
+    ours, theirs = MultiDict(), WzMultiDict()
+    for op, key, value in ops:
+        results = []
+        for d in (ours, theirs):
+            if op == "setitem":
+                d[key] = value
+                results.append(None)
+            elif op == "update":
+                d.update({key: value})
+                results.append(None)
+            elif op in ("pop", "poplist"):
+                results.append(getattr(d, op)(key, *(() if op == "poplist" else (None,))))
+            else:
+                results.append(getattr(d, op)(key, value))
+        assert results[0] == results[1]
+        assert list(ours.items(multi=True)) == list(theirs.items(multi=True))
+        assert ours.to_dict() == theirs.to_dict()
+        assert ours.to_dict(flat=False) == theirs.to_dict(flat=False)
