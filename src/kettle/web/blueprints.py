@@ -214,6 +214,8 @@ class Blueprint(Scaffold):
             merged = app.error_handler_spec[scoped(key)]
             for code, handlers in spec.items():
                 merged[code].update(handlers)
+        # ``@bp.endpoint(name)`` binds a view to an endpoint of the app itself (Flask's rule).
+        app.view_functions.update(self.view_functions)
         tables: list[tuple[dict[Any, list[Any]], dict[Any, list[Any]]]] = [
             (self.before_request_funcs, app.before_request_funcs),
             (self.after_request_funcs, app.after_request_funcs),
