@@ -261,3 +261,65 @@ def test_dotenv_files_are_loaded(app_dir: Path, monkeypatch: pytest.MonkeyPatch)
     finally:
         os.environ.pop("KETTLE_APP", None)
         os.environ.pop("BLOG_TITLE", None)
+
+
+def test_app_run_debug_reloads_and_shows_debug_page(tmp_path: Path) -> None:
+    script = tmp_path / "debugme.py"
+    script.write_text(
+        "import sys\n"
+        "from kettle import Kettle\n"
+        "app = Kettle(__name__)\n"
+        "@app.route('/')\n"
+        "def index():\n"
+        "    return 'version one'\n"
+        "@app.route('/boom')\n"
+        "def boom():\n"
+        "    raise RuntimeError('kaboom')\n"
+        "if __name__ == '__main__':\n"
+        "    app.run(port=int(sys.argv[1]), debug=True)\n"
+    )
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(port)],
+        cwd=str(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def fetch(path: str) -> bytes:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+                    conn.sendall(
+                        f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+                    )
+                    data = b""
+                    while chunk := conn.recv(65536):
+                        data += chunk
+                    if data:
+                        return data
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no answer for {path}")
+            time.sleep(0.1)
+
+    try:
+        assert fetch("/").endswith(b"version one")
+        page = fetch("/boom")
+        assert page.startswith(b"HTTP/1.1 500")
+        assert b"RuntimeError: kaboom" in page
+        assert b"raise RuntimeError(&#39;kaboom&#39;)" in page
+        script.write_text(script.read_text().replace("version one", "version two"))
+        deadline = time.monotonic() + 20
+        while not fetch("/").endswith(b"version two"):
+            if time.monotonic() > deadline:
+                raise AssertionError("the reloader did not restart the app")
+            time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(15)

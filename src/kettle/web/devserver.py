@@ -11,9 +11,11 @@ process until SIGINT/SIGTERM.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +71,9 @@ def supervise(
         return subprocess.Popen(command, env=env, pass_fds=(sock.fileno(),))
 
     child = start()
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM must unwind through ``finally`` so the child does not outlive us.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
         for changes in watchfiles.watch(
             *paths, watch_filter=python_filter, stop_event=stop_event, raise_interrupt=False
