@@ -273,11 +273,11 @@ class ChannelStream:
     writes an event encoded once for all clients to each socket without blocking (a client
     ``MAX_QUEUED`` events behind is dropped; ``EventSource`` reconnects). On kettle.server
     the request's thread is released at once (the reactor and the publishers own the
-    stream); under gunicorn it waits for the disconnect. ``initial`` items (or a callable taking the
-    client's ``Last-Event-ID`` and returning them, to replay what a reconnecting client
-    missed) are sent first; the channel is joined before they are sent, so nothing
-    published meanwhile is lost. On other WSGI servers this falls back to an
-    :class:`EventStream` over a subscription.
+    stream); under gunicorn it waits for the disconnect. ``initial`` items (or a callable
+    taking the client's ``Last-Event-ID`` and returning them, to replay what a
+    reconnecting client missed) are sent first; the channel is joined before they are
+    sent, so nothing published meanwhile is lost. On other WSGI servers this falls back to
+    an :class:`EventStream` over a subscription.
     """
 
     def __init__(

@@ -214,7 +214,8 @@ class Connection(ABC):
         return self._released.wait(timeout)
 
     def queue(self, data: bytes) -> None:
-        """Queue ``data`` under the caller's own ordering (caller holds no locks)."""
+        """Append ``data`` to the outbox without sending it; a later ``flush`` (or whoever
+        holds the write lock) sends it, after everything queued before."""
         with self._state:
             if not self.closed:
                 self._outbox.append(data)
