@@ -35,7 +35,6 @@ from urllib.parse import urlsplit
 from wsproto.connection import Connection as FrameConnection
 from wsproto.connection import ConnectionState, ConnectionType
 from wsproto.events import (
-    BytesMessage,
     CloseConnection,
     Event,
     Message,
@@ -94,17 +93,22 @@ def accept_key(key: str) -> str:
     return base64.b64encode(digest).decode("ascii")
 
 
-def text_frame(message: str) -> bytes:
-    """A whole, unmasked text frame as a server sends it (RFC 6455 section 5.2)."""
-    payload = message.encode("utf-8")
+def frame(first_byte: int, payload: bytes) -> bytes:
+    """A whole, unmasked frame as a server sends it (RFC 6455 section 5.2): FIN + opcode in
+    ``first_byte``, then the 7-, 16- or 64-bit payload length."""
     size = len(payload)
     if size < 126:
-        head = bytes((0x81, size))
+        head = bytes((first_byte, size))
     elif size < 65536:
-        head = struct.pack("!BBH", 0x81, 126, size)
+        head = struct.pack("!BBH", first_byte, 126, size)
     else:
-        head = struct.pack("!BBQ", 0x81, 127, size)
+        head = struct.pack("!BBQ", first_byte, 127, size)
     return head + payload
+
+
+def text_frame(message: str) -> bytes:
+    """A whole text message in one frame."""
+    return frame(0x81, message.encode("utf-8"))
 
 
 _text_frames = CachedEncoder(text_frame)
@@ -282,11 +286,13 @@ class WebSocket(Connection):
             data = bytes(data)
         if not isinstance(data, (str, bytes)):
             raise TypeError(f"WebSocket.send takes str or bytes, not {type(data).__name__}")
-        event = TextMessage(data=data) if isinstance(data, str) else BytesMessage(data=data)
+        # Whole messages need no codec state, so frames are built here directly (cheaper
+        # than wsproto's general path); wsproto still owns control frames and the close.
+        wire = text_frame(data) if isinstance(data, str) else frame(0x82, data)
         with self._state:
             if self.closed or self._frames.state is not ConnectionState.OPEN:
                 raise ConnectionClosed(self.close_code or 1006, self.close_reason)
-            self._outbox.append(self._frames.send(event))
+            self._outbox.append(wire)
         try:
             self.flush(block=True)
         except ConnectionError as exc:
