@@ -113,6 +113,8 @@ class Kettle(App):
 
     def preprocess_request(self) -> Any:
         request = _cv_request.get().request
+        if not self.url_value_preprocessors and not self.before_request_funcs:
+            return None  # nothing registered: skip the blueprint walk
         names = (None, *reversed(request.blueprints))
         for name in names:
             for preprocessor in self.url_value_preprocessors.get(name, ()):
@@ -163,9 +165,10 @@ class Kettle(App):
         ctx = _cv_request.get()
         for func in ctx._after_request_functions:
             response = self.ensure_sync(func)(response)
-        for name in chain(ctx.request.blueprints, (None,)):
-            for func in reversed(self.after_request_funcs.get(name, ())):
-                response = self.ensure_sync(func)(response)
+        if self.after_request_funcs:
+            for name in chain(ctx.request.blueprints, (None,)):
+                for func in reversed(self.after_request_funcs.get(name, ())):
+                    response = self.ensure_sync(func)(response)
         interface = self.session_interface
         if ctx.session_opened or (
             self.config["SESSION_REFRESH_EACH_REQUEST"]

@@ -378,14 +378,15 @@ class App(Scaffold):
         return None
 
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
-        ctx = _cv_request.get(None)
-        names: Iterable[str | None] = (None,)
-        if ctx is not None:
-            names = chain(ctx.request.blueprints, (None,))
         funcs = self.teardown_request_funcs
-        for name in names:
-            for func in reversed(funcs.get(name, ())):
-                self.ensure_sync(func)(exc)
+        if funcs:
+            ctx = _cv_request.get(None)
+            names: Iterable[str | None] = (None,)
+            if ctx is not None:
+                names = chain(ctx.request.blueprints, (None,))
+            for name in names:
+                for func in reversed(funcs.get(name, ())):
+                    self.ensure_sync(func)(exc)
         if signals.request_tearing_down.receivers:
             signals.request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 

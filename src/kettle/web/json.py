@@ -94,17 +94,26 @@ class DefaultJSONProvider(JSONProvider):
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         obj = self._prepare_response_obj(args, kwargs)
-        if (self.compact is None and self._app.debug) or self.compact is False:
-            text = _json.dumps(
-                obj, default=self.default, ensure_ascii=self.ensure_ascii,
-                sort_keys=self.sort_keys, indent=2,
-            )  # fmt: skip
-        else:
-            text = _json.dumps(
-                obj, default=self.default, ensure_ascii=self.ensure_ascii,
-                sort_keys=self.sort_keys, separators=(",", ":"),
-            )  # fmt: skip
+        pretty = (self.compact is None and self._app.debug) or self.compact is False
+        text = self._encoder(pretty).encode(obj)
         return self._app.response_class(text + "\n", mimetype=self.mimetype)
+
+    def _encoder(self, pretty: bool) -> _json.JSONEncoder:
+        """An encoder for the current settings, built once per settings (the hot path of
+        ``jsonify``: ``json.dumps`` with options builds a new encoder on every call)."""
+        key = (pretty, self.ensure_ascii, self.sort_keys, self.default)
+        cache: dict[Any, _json.JSONEncoder] = self.__dict__.setdefault("_encoders", {})
+        encoder = cache.get(key)
+        if encoder is None:
+            encoder = _json.JSONEncoder(
+                ensure_ascii=self.ensure_ascii,
+                sort_keys=self.sort_keys,
+                default=self.default,
+                indent=2 if pretty else None,
+                separators=None if pretty else (",", ":"),
+            )
+            cache[key] = encoder
+        return encoder
 
 
 def dumps(obj: Any, **kwargs: Any) -> str:

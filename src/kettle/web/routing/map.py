@@ -168,10 +168,13 @@ def _server_name(environ: Mapping[str, Any]) -> str:
 def _normal_host(host: str, environ: Mapping[str, Any]) -> str:
     """``host`` lower-cased, without the scheme's default port."""
     host = host.lower()
+    if ":" not in host:
+        return host
     scheme = environ.get("wsgi.url_scheme", "http")
-    for default_scheme, port in (("http", ":80"), ("https", ":443")):
-        if scheme == default_scheme and host.endswith(port):
-            return host[: -len(port)]
+    if scheme == "http" and host.endswith(":80"):
+        return host[:-3]
+    if scheme == "https" and host.endswith(":443"):
+        return host[:-4]
     return host
 
 
