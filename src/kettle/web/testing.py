@@ -155,16 +155,9 @@ class EnvironBuilder:
         self.environ_overrides = environ_overrides
         self.content_type = content_type or mimetype
         self.body = b""
+        self._set_body(app, data, json)
         self.input_stream = input_stream
-        if json is not None:
-            if data is not None:
-                raise TypeError("can't provide both json and data")
-            dumps = app.json.dumps if app is not None else _json_dumps
-            self.body = dumps(json).encode()
-            self.content_type = self.content_type or "application/json"
-        elif data is not None:
-            self._set_data(data)
-        self._own_stream = self.input_stream is None
+        self._own_stream = input_stream is None
         if self._own_stream:
             self.input_stream = io.BytesIO(self.body)
         if auth is not None:
@@ -181,6 +174,16 @@ class EnvironBuilder:
         if subdomain:
             host = f"{subdomain}.{host}"
         return f"{url_scheme or scheme}://{host}{root.rstrip('/')}"
+
+    def _set_body(self, app: App | None, data: Any, json: Any) -> None:
+        if json is not None:
+            if data is not None:
+                raise TypeError("can't provide both json and data")
+            dumps = app.json.dumps if app is not None else _json_dumps
+            self.body = dumps(json).encode()
+            self.content_type = self.content_type or "application/json"
+        elif data is not None:
+            self._set_data(data)
 
     def _set_data(self, data: Any) -> None:
         if isinstance(data, str):
