@@ -196,3 +196,67 @@ def test_logger_writes_to_wsgi_errors(app: Kettle, monkeypatch: pytest.MonkeyPat
 
     app.test_client().get("/", environ_base={"wsgi.errors": errors})
     assert errors.getvalue().endswith("ERROR in test_contexts: something odd\n")
+
+
+def test_more_signals(app: Kettle) -> None:
+    from kettle import (
+        appcontext_popped,
+        appcontext_pushed,
+        appcontext_tearing_down,
+        before_render_template,
+        flash,
+        got_request_exception,
+        message_flashed,
+        request_tearing_down,
+    )
+
+    seen: list[str] = []
+
+    def record(name: str) -> Any:
+        def receiver(sender: Kettle, **extra: Any) -> None:
+            detail = extra.get("message") or extra.get("exception") or ""
+            seen.append(f"{name}{':' if detail else ''}{detail}")
+
+        return receiver
+
+    receivers = {
+        appcontext_pushed: record("pushed"),
+        appcontext_popped: record("popped"),
+        appcontext_tearing_down: record("app_teardown"),
+        request_tearing_down: record("request_teardown"),
+        message_flashed: record("flashed"),
+        got_request_exception: record("exception"),
+        before_render_template: record("before_render"),
+    }
+
+    @app.route("/ok")
+    def ok() -> str:
+        flash("hi")
+        return render_template_string("x")
+
+    @app.route("/fail")
+    def fail() -> str:
+        raise ValueError("bad")
+
+    for signal, receiver in receivers.items():
+        signal.connect(receiver, app)
+    try:
+        client = app.test_client()
+        client.get("/ok")
+        client.get("/fail")
+    finally:
+        for signal, receiver in receivers.items():
+            signal.disconnect(receiver, app)
+    assert seen == [
+        "pushed",
+        "flashed:hi",
+        "before_render",
+        "request_teardown",
+        "app_teardown",
+        "popped",
+        "pushed",
+        "exception:bad",
+        "request_teardown",
+        "app_teardown",
+        "popped",
+    ]
