@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kettle import Kettle, request
+from kettle.web.exceptions import BadRequest
 from kettle.web.testing import KettleClient
 
 MakeClient = Callable[[Kettle], KettleClient]
@@ -125,6 +126,61 @@ def test_bad_json_is_400(make_client: MakeClient, app: Kettle) -> None:
 
     response = make_client(app).post("/strict", data="{bad", content_type="application/json")
     assert response.status_code == 400
+
+
+GENERIC_400 = BadRequest.description
+
+
+def test_bad_json_detail_only_in_debug(make_client: MakeClient, app: Kettle) -> None:
+    # Flask: outside debug the 400 carries the generic description, chained from the detailed one.
+    seen: list[tuple[str, str | None]] = []
+
+    @app.post("/strict")
+    def strict() -> str:
+        try:
+            return json.dumps(request.get_json())
+        except Exception as error:
+            cause = error.__cause__
+            seen.append(
+                (str(getattr(error, "description", "")), getattr(cause, "description", None))
+            )
+            raise
+
+    client = make_client(app)
+    response = client.post("/strict", data="{bad", content_type="application/json")
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert GENERIC_400 in body
+    assert "Failed to decode" not in body
+    assert seen[0][0] == GENERIC_400
+    assert seen[0][1] == (
+        "Failed to decode JSON object: Expecting property name enclosed in double quotes:"
+        " line 1 column 2 (char 1)"
+    )
+    app.debug = True
+    response = client.post("/strict", data="{bad", content_type="application/json")
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "Failed to decode JSON object: Expecting property name enclosed" in body
+    assert GENERIC_400 not in body
+
+
+def test_urlencoded_body_is_not_bounded_by_form_memory_size(
+    make_client: MakeClient, app: Kettle
+) -> None:
+    # Werkzeug 3.1.9 (FormDataParser._parse_urlencoded) applies MAX_FORM_MEMORY_SIZE to
+    # multipart text fields only; a urlencoded body is bounded by MAX_CONTENT_LENGTH.
+    app.config["MAX_FORM_MEMORY_SIZE"] = 10
+
+    @app.post("/form")
+    def form() -> str:
+        return str(len(request.form["a"]))
+
+    client = make_client(app)
+    response = client.post("/form", data={"a": "x" * 100})
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "100")
+    response = client.post("/form", data={"a": "x" * 100, "f": (io.BytesIO(b"hi"), "f.txt")})
+    assert response.status_code == 413
 
 
 def test_max_content_length_is_413(make_client: MakeClient, app: Kettle) -> None:

@@ -579,9 +579,14 @@ class Request:
         return value
 
     def on_json_loading_failed(self, error: ValueError | None) -> Any:
-        """Raise 400 for a decoding error, 415 when the content type is not JSON."""
+        """Raise 400 for a decoding error (detail only in debug), 415 when not JSON."""
         if error is not None:
-            raise BadRequest(f"Failed to decode JSON object: {error}")
+            detailed = BadRequest(f"Failed to decode JSON object: {error}")
+            ctx = _cv_app.get(None)
+            # Flask: the decoding detail is shown only in debug (or with no app at all).
+            if ctx is not None and not ctx.app.debug:
+                raise BadRequest() from detailed
+            raise detailed
         raise UnsupportedMediaType(
             "Did not attempt to load JSON data because the request"
             " Content-Type was not 'application/json'."
