@@ -28,6 +28,7 @@ from fuzz.strategies import (  # noqa: E402
     cut_points,
     handshake_headers,
     mutated,
+    request_headers,
     websocket_stream,
 )
 
@@ -46,6 +47,7 @@ TARGETS: dict[str, tuple[tuple[st.SearchStrategy[Any], ...], Callable[..., None]
     "template-grammar": ((template_source,), targets.check_template),
     "template-text": ((st.text(max_size=80),), targets.check_template),
     "form": ((mutated(form_body), content_type), targets.check_form),
+    "request-headers": ((request_headers,), targets.check_request_headers),
     "cookie-header": ((st.text(max_size=120),), targets.check_cookie_header),
     "cookie-round-trip": (
         (st.from_regex(TOKEN, fullmatch=True), st.text(max_size=40)),

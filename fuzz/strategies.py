@@ -61,3 +61,26 @@ handshake_headers = st.dictionaries(
         st.text(max_size=30),
     ),
 )  # fmt: skip
+
+HEADER_VALUES = [
+    "text/html;q=0.5, application/json", "*/*;q=0", "en-US,en;q=0.9", "bytes=0-4",
+    "bytes=5-", "bytes=-3", "bytes=0-1,4-5", "bytes=9-2", "bytes=0-999", "bytes=",
+    '"abc"', 'W/"abc", "def"', "*", "Sat, 29 Oct 1994 19:43:31 GMT", "not a date",
+    "Basic dXNlcjpwYXNz", "Bearer abc", "Basic !!!", 'Digest username="a", realm="r"',
+    "max-age=0, no-cache", "no-cache", "a=1; b=2", 'a="x\\"y"', "1.2.3.4, 5.6.7.8",
+    "multipart/form-data; boundary=x", "text/plain; charset=utf-8", "http://e.example/p",
+    "null", ";;;", ",,,", "=", "\x7f", "\u00ff",
+]  # fmt: skip
+
+request_headers = st.dictionaries(
+    st.sampled_from(
+        ["Cookie", "Accept", "Accept-Language", "Accept-Charset", "Accept-Encoding", "Range",
+         "If-Range", "If-None-Match", "If-Match", "If-Modified-Since", "If-Unmodified-Since",
+         "Authorization", "Cache-Control", "Pragma", "User-Agent", "X-Forwarded-For",
+         "Content-Type", "Referer", "Origin"]
+    ),
+    st.one_of(
+        st.sampled_from(HEADER_VALUES),
+        st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255), max_size=30),
+    ),
+)  # fmt: skip

@@ -10,6 +10,9 @@ Allowed outcomes, per target:
   stream that parses cleanly, and no more body bytes than were fed.
 - Templates: the sandboxed environment compiles or raises ``TemplateSyntaxError``, renders
   or raises a ``TemplateError``; and it agrees with Jinja2 (same outcome class, same output).
+- Request headers (cookies, Accept-*, Range, conditionals, Authorization, ...): an app that
+  reads every parsed header answers 200, and ``send_from_directory`` 200/206/304/412/416
+  with the exact byte range, or 400; never 500.
 - Forms and cookies: a Kettle app answers 200 (fields echoed) or 400/413, never 500;
   ``parse_cookie`` never raises and ``dump_cookie``/``parse_cookie`` round-trip values.
 - WebSocket: the handshake answers 101 bytes or a ``HandshakeError`` with a 4xx status;
@@ -186,6 +189,83 @@ def check_cookie_round_trip(name: str, value: str) -> None:
     pair = header.split(";", 1)[0]
     assert "\r" not in header and "\n" not in header
     assert parse_cookie(pair).get(name) == value, (name, value, header)
+
+
+# -- request headers through an app -------------------------------------------------------
+
+HEADER_NAMES = [
+    "Cookie", "Accept", "Accept-Language", "Accept-Charset", "Accept-Encoding", "Range",
+    "If-Range", "If-None-Match", "If-Match", "If-Modified-Since", "If-Unmodified-Since",
+    "Authorization", "Cache-Control", "Pragma", "User-Agent", "X-Forwarded-For",
+    "Content-Type", "Referer", "Origin",
+]  # fmt: skip
+
+
+def _header_app(root: str) -> Kettle:
+    from kettle.web.files import send_from_directory
+
+    app = Kettle("fuzzheaders", root_path=root)
+
+    @app.get("/inspect")
+    def inspect() -> str:
+        parts = [
+            sorted(request.cookies.items(multi=True)),
+            request.accept_mimetypes.best_match(["text/html", "application/json"]),
+            request.accept_languages.best,
+            request.accept_charsets.best,
+            request.accept_encodings.best,
+            request.range and request.range.to_header(),
+            request.if_none_match.to_header(),
+            request.if_match.to_header(),
+            str(request.if_modified_since),
+            str(request.if_unmodified_since),
+            request.authorization and request.authorization.type,
+            request.cache_control.to_header(),
+            request.pragma.to_header(),
+            request.user_agent.string,
+            request.access_route,
+            request.mimetype,
+            request.mimetype_params,
+            # (IfRange.to_header() raises on a tag holding a quote, as in Werkzeug.)
+            (request.if_range.etag, str(request.if_range.date)),
+            request.referrer,
+            request.origin,
+        ]
+        return repr(parts)
+
+    @app.get("/file")
+    def file() -> Any:
+        return send_from_directory(root, "data.txt")
+
+    return app
+
+
+_HEADERS: list[Kettle] = []
+
+
+def check_request_headers(headers: dict[str, str]) -> None:
+    if not _HEADERS:
+        import tempfile
+        from pathlib import Path
+
+        root = tempfile.mkdtemp(prefix="kettle-fuzz-")
+        (Path(root) / "data.txt").write_bytes(b"0123456789" * 10)
+        _HEADERS.append(_header_app(root))
+    client = _HEADERS[0].test_client()
+    for path, allowed in (("/inspect", {200}), ("/file", {200, 206, 304, 412, 416})):
+        response = client.get(path, headers=headers)
+        assert response.status_code in allowed | {400}, (path, response.status_code, headers)
+        if path == "/file" and response.status_code == 206:
+            start, end, size = _content_range(response.headers["Content-Range"])
+            assert response.get_data() == (b"0123456789" * 10)[start : end + 1] and size == 100
+
+
+def _content_range(value: str) -> tuple[int, int, int]:
+    unit, _, spec = value.partition(" ")
+    span, _, size = spec.partition("/")
+    start, _, end = span.partition("-")
+    assert unit == "bytes", value
+    return int(start), int(end), int(size)
 
 
 # -- (d) the WebSocket handshake and frames -----------------------------------------------

@@ -19,7 +19,13 @@ from hypothesis import strategies as st
 
 from fuzz import targets
 from fuzz.grammar import content_type, form_body, request_stream, template_source
-from fuzz.strategies import cut_points, handshake_headers, mutated, websocket_stream
+from fuzz.strategies import (
+    cut_points,
+    handshake_headers,
+    mutated,
+    request_headers,
+    websocket_stream,
+)
 from kettle.server import Server
 
 from .clients import recv_until_closed
@@ -55,6 +61,12 @@ def test_template_random_text(source: str) -> None:
 @given(form_body, content_type)
 def test_form_bodies(body: bytes, ctype: str) -> None:
     targets.check_form(body, ctype)
+
+
+@settings(max_examples=300, deadline=None)
+@given(request_headers)
+def test_request_headers_through_an_app(headers: dict[str, str]) -> None:
+    targets.check_request_headers(headers)
 
 
 @SHORT
