@@ -25,7 +25,7 @@ import binascii
 import hmac
 import secrets
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from .blueprints import Blueprint
 from .exceptions import BadRequest
@@ -115,6 +115,10 @@ class CSRFProtect:
         app.add_template_global(generate_csrf, "csrf_token")
         app.before_request(self._protect)
 
+    @overload
+    def exempt(self, view: Blueprint) -> Blueprint: ...
+    @overload
+    def exempt(self, view: F) -> F: ...
     def exempt(self, view: F | Blueprint) -> F | Blueprint:
         """Mark a view function (or a whole blueprint) as not needing a token."""
         if isinstance(view, Blueprint):
