@@ -412,6 +412,9 @@ def growth(samples: list[tuple[float, int, int]], warmup: float) -> dict[str, An
         "rss_max_mib": max(rss) / 1024, "rss_growth_mib": (last[1] - first[1]) / 1024,
         "rss_median_mib": statistics.median(rss) / 1024,
         "fds_start": first[2], "fds_end": last[2], "fds_max": max(fds),
+        # RSS at ten evenly spaced points after warm-up, to see whether it levels off.
+        "rss_series_mib": [round(after[i * (len(after) - 1) // 9][1] / 1024, 1)
+                           for i in range(10)],
     }  # fmt: skip
 
 
@@ -517,6 +520,7 @@ def print_report(report: dict[str, Any]) -> None:
             f"(growth {memory['rss_growth_mib']:+.1f}, max {memory['rss_max_mib']:.1f}); "
             f"fds {memory['fds_start']} -> {memory['fds_end']} (max {memory['fds_max']})"
         )
+        print(f"  RSS series after warm-up (MiB): {memory['rss_series_mib']}")
     print(
         f"  SIGTERM under load: {shutdown['completed']}/{shutdown['in_flight']} in-flight "
         f"requests completed, exit code {shutdown['exit_code']} after "
