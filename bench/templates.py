@@ -4,6 +4,8 @@
 Cases:
   bigtable      1000 rows x 10 integer columns, autoescape on
   bigtable-raw  the same without autoescape
+  calls         200 rows calling loop.cycle, loop.changed, a context function and a
+                cycler's next() per row, autoescape on (kettle, jinja2, join only)
   page          base layout + child (blocks, super()), two includes, a macro called in a
                 loop, loop.index, filters escape/default/join/length/upper/truncate/format,
                 autoescape on
@@ -61,6 +63,19 @@ BIGTABLE = (
     "<table>\n{% for row in table %}<tr>{% for col in row.values() %}<td>{{ col }}</td>"
     "{% endfor %}</tr>\n{% endfor %}</table>"
 )
+
+CALLS = (
+    "<ul>{% set c = cycler('a', 'b', 'c') %}{% for r in rows %}"
+    "<li class=\"{{ loop.cycle('odd', 'even') }} {{ c.next() }}\">"
+    "{% if loop.changed(r.group) %}<b>{{ r.group }}</b>{% endif %}"
+    "{{ money(r.price) }}</li>{% endfor %}</ul>"
+)
+CALL_ROWS = [{"group": n // 7, "price": n * 1.5} for n in range(200)]
+
+
+def money(value: float) -> str:
+    return f"${value:.2f}"
+
 
 PAGE_TEMPLATES = {
     "base.html": (
@@ -156,6 +171,21 @@ def floor_bigtable(table: list[dict[str, int]], autoescape: bool) -> str:
     return "".join(out)
 
 
+def floor_calls(rows: list[dict[str, Any]]) -> str:
+    out = ["<ul>"]
+    append = out.append
+    last: Any = None
+    abc = ("a", "b", "c")
+    for n, r in enumerate(rows):
+        group = r["group"]
+        head = f"<b>{group}</b>" if n == 0 or group != last else ""
+        last = group
+        klass = "odd" if n % 2 == 0 else "even"
+        append(f'<li class="{klass} {abc[n % 3]}">{head}{fast_escape(money(r["price"]))}</li>')
+    append("</ul>")
+    return "".join(out)
+
+
 def floor_page(ctx: dict[str, Any]) -> str:
     esc = fast_escape
     title = esc(ctx["title"])
@@ -188,6 +218,12 @@ def jinja_like(module: Any, autoescape: bool) -> tuple[Render, Render]:
     return (lambda: table.render(table=TABLE)), (lambda: page.render(**PAGE_CONTEXT))
 
 
+def calls_renderer(module: Any) -> Render:
+    env = module.Environment(autoescape=True)
+    template = env.from_string(CALLS)
+    return lambda: template.render(rows=CALL_ROWS, money=money)
+
+
 def mako_renderers(autoescape: bool) -> tuple[Render, Render]:
     filters = ["h"] if autoescape else ["str"]
     table = MakoTemplate(MAKO_BIGTABLE, default_filters=filters)
@@ -218,6 +254,11 @@ def build_cases() -> dict[str, dict[str, Render]]:
             "jinja2": j_raw,
             "mako": m_raw,
             "join": lambda: floor_bigtable(TABLE, False),
+        },
+        "calls": {
+            "kettle": calls_renderer(kt),
+            "jinja2": calls_renderer(jinja2),
+            "join": lambda: floor_calls(CALL_ROWS),
         },
         "page": {
             "kettle": k_page,
@@ -307,7 +348,7 @@ def compile_cases() -> dict[str, dict[str, Callable[[], object]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="kettle.templates vs Jinja2 vs Mako")
     parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--case", help="run only this case (bigtable, bigtable-raw, page)")
+    parser.add_argument("--case", help="run only this case (bigtable, bigtable-raw, calls, page)")
     args = parser.parse_args()
     cases = build_cases()
     check_outputs(cases)

@@ -70,3 +70,42 @@ def test_recursive_macro() -> None:
         "{% macro f(n) %}{{ n }}{% if n > 0 %}{{ f(n - 1) }}{% endif %}{% endmacro %}{{ f(3) }}"
     )
     assert render(source) == "3210"
+
+
+def test_context_call_routes_pass_markers_on_every_callable_kind() -> None:
+    from kettle.templates import pass_context, pass_environment, pass_eval_context
+
+    class Marked:
+        @pass_context
+        def __call__(self, context: object, x: int) -> str:
+            return f"inst:{context['who']}:{x}"  # type: ignore[index]
+
+        @pass_environment
+        def method(self, env: object, x: int) -> str:
+            return f"meth:{type(env).__name__}:{x}"
+
+    @pass_eval_context
+    def evalf(eval_ctx: object, x: int) -> str:
+        return f"eval:{eval_ctx.autoescape}:{x}"  # type: ignore[attr-defined]
+
+    def stop() -> None:
+        raise StopIteration
+
+    source = (
+        "{{ m(1) }} {{ m.method(2) }} {{ f(3) }} {{ range(2)|list }} {{ plain(4) }}"
+        "{% for x in [1] %} {{ m(5) }} {{ f(x) }}{% endfor %} [{{ stop() }}]"
+    )
+    result = render(source, m=Marked(), f=evalf, plain=str, who="w", stop=stop)
+    assert result == "inst:w:1 meth:Environment:2 eval:False:3 [0, 1] 4 inst:w:5 eval:False:1 []"
+
+
+def test_loop_methods_called_in_place_keep_their_errors() -> None:
+    source = "{% for x in 'abcd' %}{{ loop.cycle(*seq) }}{{ loop.changed(x > 'b') }}{% endfor %}"
+    assert render(source, seq=["1", "2", "3"]) == "1True2False3True1False"
+    with pytest.raises(TypeError, match="no items for cycling given"):
+        render("{% for x in 'a' %}{{ loop.cycle() }}{% endfor %}")
+    nested = (
+        "{% for a in 'ab' %}{% for b in 'xyz' %}{{ loop.cycle('-', '+') }}{% endfor %}"
+        "|{% endfor %}"
+    )
+    assert render(nested) == "-+-|-+-|"

@@ -43,6 +43,8 @@ _FOLDABLE = frozenset(
         nodes.Test,
     ]
 )
+# Methods of the loop object that a template may call in place (no Context.call).
+_LOOP_METHODS = frozenset(["cycle", "changed"])
 # Attributes of LoopContext read directly when the object is known to be the loop.
 _LOOP_ATTRS = frozenset(
     [
@@ -365,6 +367,9 @@ class ExpressionCompiler:
         macro_args = f"context.eval_ctx, {plain_args}" if plain_args else "context.eval_ctx"
         if isinstance(node.node, nodes.Getattr):
             attr = node.node.attr
+            if attr in _LOOP_METHODS and _is_loop_object(node.node.node, frame):
+                # The for loop's own LoopContext: its methods never ask for a context.
+                return f"{func}({plain_args})"
             dict_method = self.fast_attr and attr in _DICT_ATTRS and attr.isidentifier()
             if dict_method:
                 func = f"getattr_(_d, {attr!r})"

@@ -98,6 +98,12 @@ def _escape_str_fallback(s: str) -> str:
 # the context (no pass_context marker is possible on them).
 direct_methods: frozenset[type] = frozenset([types.BuiltinMethodType, types.MethodWrapperType])
 
+# Callables whose own ``__call__`` cannot carry a pass_context marker (Context.call skips
+# looking it up for these).
+_plain_callables: frozenset[type] = frozenset(
+    [types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.MethodWrapperType]
+)
+
 # markupsafe's C escaper for exact str, returning str (no Markup object per value).
 escape_str: Callable[[str], str] = getattr(markupsafe, "_escape_inner", _escape_str_fallback)
 
@@ -283,30 +289,43 @@ class Context:
     @internalcode
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         """Call ``__obj`` from a template, passing the context if it asks for it."""
-        if hasattr(__obj, "__call__") and _PassArg.from_obj(__obj.__call__) is not None:  # noqa: B004
-            __obj = __obj.__call__
-        pass_arg = _PassArg.from_obj(__obj)
-        if pass_arg is _PassArg.context:
-            loop_vars = kwargs.pop("_loop_vars", None)
-            block_vars = kwargs.pop("_block_vars", None)
-            context = __self
-            if loop_vars:
-                context = context.derived(loop_vars)
-            if block_vars:
-                context = context.derived(block_vars)
-            args = (context, *args)
-        elif pass_arg is _PassArg.eval_context:
-            args = (__self.eval_ctx, *args)
-        elif pass_arg is _PassArg.environment:
-            args = (__self.environment, *args)
-        kwargs.pop("_block_vars", None)
-        kwargs.pop("_loop_vars", None)
+        if type(__obj) not in _plain_callables:
+            # An instance whose ``__call__`` is marked asks through that method.
+            method = getattr(__obj, "__call__", None)  # noqa: B004
+            if method is not None and getattr(method, "jinja_pass_arg", None) is not None:
+                __obj = method
+        # ``_PassArg.from_obj`` inlined: this runs on every call a template makes.
+        pass_arg = getattr(__obj, "jinja_pass_arg", None)
+        if pass_arg is not None:
+            args = __self._pass_arg_args(pass_arg, args, kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
         try:
             return __obj(*args, **kwargs)
         except StopIteration:
             return __self.environment.undefined(
                 "value was undefined because a callable raised a StopIteration exception"
             )
+
+    def _pass_arg_args(
+        self, pass_arg: _PassArg, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[Any, ...]:
+        """``args`` with the context, eval context or environment put first."""
+        if pass_arg is _PassArg.context:
+            loop_vars = kwargs.pop("_loop_vars", None)
+            block_vars = kwargs.pop("_block_vars", None)
+            context = self
+            if loop_vars:
+                context = context.derived(loop_vars)
+            if block_vars:
+                context = context.derived(block_vars)
+            return (context, *args)
+        if pass_arg is _PassArg.eval_context:
+            return (self.eval_ctx, *args)
+        if pass_arg is _PassArg.environment:
+            return (self.environment, *args)
+        return args
 
     def derived(self, locals: dict[str, Any] | None = None) -> Context:
         """A context sharing this one's data, with ``locals`` added on top."""
