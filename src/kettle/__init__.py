@@ -22,6 +22,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from markupsafe import Markup, escape
 
+    from .realtime.broadcast import get_broadcast, publish, subscribe
+    from .realtime.fragments import Fragment
+    from .realtime.sse import ChannelStream, Event, EventStream
+    from .realtime.websocket import WebSocket
     from .web import json
     from .web.app import Kettle
     from .web.blueprints import Blueprint
@@ -55,6 +59,7 @@ if TYPE_CHECKING:
         url_for,
     )
     from .web.json import jsonify
+    from .web.realtime import enable_live_reload, push_fragment, render_block, render_macro
     from .web.signals import (
         appcontext_popped,
         appcontext_pushed,
@@ -81,7 +86,11 @@ __version__ = "0.1.0"
 # name -> (module, attribute); attribute None means the module itself.
 _EXPORTS: dict[str, tuple[str, str | None]] = {
     "Blueprint": ("kettle.web.blueprints", "Blueprint"),
+    "ChannelStream": ("kettle.realtime.sse", "ChannelStream"),
     "Config": ("kettle.web.config", "Config"),
+    "Event": ("kettle.realtime.sse", "Event"),
+    "EventStream": ("kettle.realtime.sse", "EventStream"),
+    "Fragment": ("kettle.realtime.fragments", "Fragment"),
     "HTTPException": ("kettle.web.exceptions", "HTTPException"),
     "Kettle": ("kettle.web.app", "Kettle"),
     "Markup": ("markupsafe", "Markup"),
@@ -89,6 +98,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "Request": ("kettle.web.wrappers", "Request"),
     "Response": ("kettle.web.wrappers", "Response"),
     "View": ("kettle.web.views", "View"),
+    "WebSocket": ("kettle.realtime.websocket", "WebSocket"),
     "abort": ("kettle.web.helpers", "abort"),
     "after_this_request": ("kettle.web.ctx", "after_this_request"),
     "appcontext_popped": ("kettle.web.signals", "appcontext_popped"),
@@ -97,9 +107,11 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "before_render_template": ("kettle.web.signals", "before_render_template"),
     "copy_current_request_context": ("kettle.web.ctx", "copy_current_request_context"),
     "current_app": ("kettle.web.globals", "current_app"),
+    "enable_live_reload": ("kettle.web.realtime", "enable_live_reload"),
     "escape": ("markupsafe", "escape"),
     "flash": ("kettle.web.helpers", "flash"),
     "g": ("kettle.web.globals", "g"),
+    "get_broadcast": ("kettle.realtime.broadcast", "get_broadcast"),
     "get_current_app": ("kettle.web.globals", "get_current_app"),
     "get_flashed_messages": ("kettle.web.helpers", "get_flashed_messages"),
     "get_g": ("kettle.web.globals", "get_g"),
@@ -113,7 +125,11 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "jsonify": ("kettle.web.json", "jsonify"),
     "make_response": ("kettle.web.helpers", "make_response"),
     "message_flashed": ("kettle.web.signals", "message_flashed"),
+    "publish": ("kettle.realtime.broadcast", "publish"),
+    "push_fragment": ("kettle.web.realtime", "push_fragment"),
     "redirect": ("kettle.web.helpers", "redirect"),
+    "render_block": ("kettle.web.realtime", "render_block"),
+    "render_macro": ("kettle.web.realtime", "render_macro"),
     "render_template": ("kettle.web.templating", "render_template"),
     "render_template_string": ("kettle.web.templating", "render_template_string"),
     "request": ("kettle.web.globals", "request"),
@@ -126,6 +142,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "stream_template": ("kettle.web.templating", "stream_template"),
     "stream_template_string": ("kettle.web.templating", "stream_template_string"),
     "stream_with_context": ("kettle.web.helpers", "stream_with_context"),
+    "subscribe": ("kettle.realtime.broadcast", "subscribe"),
     "template_rendered": ("kettle.web.signals", "template_rendered"),
     "url_for": ("kettle.web.helpers", "url_for"),
 }
@@ -148,7 +165,11 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Blueprint",
+    "ChannelStream",
     "Config",
+    "Event",
+    "EventStream",
+    "Fragment",
     "HTTPException",
     "Kettle",
     "Markup",
@@ -156,6 +177,7 @@ __all__ = [
     "Request",
     "Response",
     "View",
+    "WebSocket",
     "__version__",
     "abort",
     "after_this_request",
@@ -165,9 +187,11 @@ __all__ = [
     "before_render_template",
     "copy_current_request_context",
     "current_app",
+    "enable_live_reload",
     "escape",
     "flash",
     "g",
+    "get_broadcast",
     "get_current_app",
     "get_flashed_messages",
     "get_g",
@@ -181,7 +205,11 @@ __all__ = [
     "jsonify",
     "make_response",
     "message_flashed",
+    "publish",
+    "push_fragment",
     "redirect",
+    "render_block",
+    "render_macro",
     "render_template",
     "render_template_string",
     "request",
@@ -194,6 +222,7 @@ __all__ = [
     "stream_template",
     "stream_template_string",
     "stream_with_context",
+    "subscribe",
     "template_rendered",
     "url_for",
 ]

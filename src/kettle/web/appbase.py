@@ -37,6 +37,7 @@ from .exceptions import Aborter
 from .globals import _cv_app, _cv_request, g, request, session
 from .helpers import get_flashed_messages
 from .json import DefaultJSONProvider, JSONProvider
+from .realtime import register_kettle_static
 from .routing import BuildError, Map, MapAdapter, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, _make_timedelta, find_package
 from .sessions import SecureCookieSessionInterface, SessionInterface
@@ -77,6 +78,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "TEMPLATES_AUTO_RELOAD": None,
     "MAX_COOKIE_SIZE": 4093,
     "PROVIDE_AUTOMATIC_OPTIONS": True,
+    "LIVE_RELOAD": None,  # None: on in debug mode (kettle.web.realtime)
 }
 
 
@@ -157,6 +159,7 @@ class App(Scaffold):
                 host=static_host,
                 view_func=lambda **kw: self_ref().send_static_file(**kw),  # type: ignore[union-attr]
             )
+        register_kettle_static(self, static_host)
 
     # -- identity and configuration -----------------------------------------------------------
 

@@ -431,9 +431,10 @@ def shell_command() -> None:
 @click.option("--all-methods", is_flag=True, help="Show HEAD and OPTIONS methods.")
 @with_appcontext
 def routes_command(sort: str, all_methods: bool) -> None:
-    """Show all registered routes with endpoints and methods."""
+    """Show all registered routes with endpoints and methods (the framework's own
+    ``kettle.*`` routes, such as ``kettle.static``, are left out)."""
     app = click.get_current_context().ensure_object(ScriptInfo).load_app()
-    rules = list(app.url_map.iter_rules())
+    rules = [rule for rule in app.url_map.iter_rules() if not rule.endpoint.startswith("kettle.")]
     if not rules:
         click.echo("No routes were registered.")
         return

@@ -5,7 +5,8 @@ supervisor that starts the app in a child process (which inherits the socket by 
 descriptor, named in ``KETTLE_SERVER_FD``) and restarts that child when a watched Python
 file changes (file events from watchfiles, no polling). Connections queue on the kept socket
 during a restart instead of being refused. Without the reloader the app is served in this
-process until SIGINT/SIGTERM.
+process until SIGINT/SIGTERM. The serving process (never the supervisor) turns on live
+reload when ``LIVE_RELOAD`` (default: debug) says so; the debug page gets the script too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import watchfiles
 from kettle.server import Server, bind_socket
 
 from .debug import DebugMiddleware
+from .realtime import enable_live_reload, live_reload_enabled
 
 if TYPE_CHECKING:
     from .appbase import App
@@ -122,7 +124,11 @@ def run_app(
         app.wsgi_app = DebugMiddleware(app.wsgi_app)
     threads = options.pop("threads", 8 if threaded else 1)
     inherited = os.environ.get(FD_VARIABLE)
-    if inherited is not None and os.environ.get(RUN_MAIN_VARIABLE) == "true":
+    child = inherited is not None and os.environ.get(RUN_MAIN_VARIABLE) == "true"
+    if (child or not use_reloader) and live_reload_enabled(app):
+        # Only the process that serves watches templates/static (not the supervisor).
+        enable_live_reload(app)
+    if inherited is not None and child:
         server = Server(app, host, port, fd=int(inherited), threads=threads, **options)
         server.serve_forever()
         return

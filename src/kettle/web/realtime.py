@@ -1,0 +1,243 @@
+"""The realtime layer wired into the app: the built-in ``kettle.static`` endpoint that serves
+the framework's browser client (``kettle.js``), live reload for debug mode, and fragment
+helpers that render with the current app's templates and push to a broadcast channel.
+
+Rules:
+- Every app has the rule ``/_kettle/static/<path:filename>`` with endpoint
+  ``kettle.static`` (the dot keeps it apart from the user's own ``static`` endpoint and
+  from any endpoint a user can register on the app); it serves only the files of
+  ``kettle.realtime.static.STATIC_DIR`` through ``send_from_directory`` (ETag,
+  conditional GET, ``SEND_FILE_MAX_AGE_DEFAULT``).
+- Live reload is on when ``LIVE_RELOAD`` is true, or when it is ``None`` (the default) and
+  the app is in debug mode; ``app.run``/``kettle run`` call :func:`enable_live_reload`.
+  It watches the template and static folders of the app and its blueprints, serves the
+  event stream at ``/_kettle/livereload`` (an idle tab holds a socket, not a thread) and
+  adds the ``kettle.js`` script tag before the last ``</body>`` of whole HTML pages only:
+  fragments without ``</body>``, streamed (no ``Content-Length``), compressed and HEAD
+  responses pass through untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kettle.realtime import fragments
+from kettle.realtime.broadcast import Broadcast, get_broadcast
+from kettle.realtime.fragments import Fragment
+from kettle.realtime.livereload import LiveReload, script_tag
+from kettle.realtime.sse import ChannelStream, Event
+from kettle.realtime.static import STATIC_DIR
+
+from .files import send_from_directory
+from .globals import get_current_app
+
+if TYPE_CHECKING:
+    from .appbase import App
+    from .wrappers import Response
+
+__all__ = [
+    "KETTLE_STATIC_URL",
+    "LIVE_RELOAD_URL",
+    "AppLiveReload",
+    "enable_live_reload",
+    "live_reload_enabled",
+    "push_fragment",
+    "render_block",
+    "render_macro",
+    "send_kettle_static",
+    "watched_folders",
+]
+
+KETTLE_STATIC_URL = "/_kettle/static"
+LIVE_RELOAD_URL = "/_kettle/livereload"
+EXTENSION_KEY = "kettle.livereload"
+
+WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
+_BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+
+
+# -- the kettle.static endpoint ------------------------------------------------------------
+def send_kettle_static(filename: str) -> Response:
+    """The view of ``kettle.static``: a file of the framework's own browser client."""
+    max_age = get_current_app().get_send_file_max_age(filename)
+    return send_from_directory(STATIC_DIR, filename, max_age=max_age)
+
+
+def register_kettle_static(app: App, host: str | None = None) -> None:
+    """Add the ``kettle.static`` rule to ``app`` (done by the app's constructor)."""
+    app.add_url_rule(
+        f"{KETTLE_STATIC_URL}/<path:filename>",
+        endpoint="kettle.static",
+        view_func=send_kettle_static,
+        host=host,
+    )
+
+
+# -- fragments -----------------------------------------------------------------------------
+def render_block(template_name: str | list[str], block: str, /, **context: Any) -> str:
+    """Render block ``block`` of one of the app's templates with ``context`` (context
+    processors applied, as for ``render_template``)."""
+    app = get_current_app()
+    template = app.jinja_env.get_or_select_template(template_name)
+    app.update_template_context(context)
+    return fragments.render_block(template, block, **context)
+
+
+def render_macro(template_name: str | list[str], macro: str, /, *args: Any, **kwargs: Any) -> str:
+    """Call macro ``macro`` of one of the app's templates; return its output."""
+    template = get_current_app().jinja_env.get_or_select_template(template_name)
+    return fragments.render_macro(template, macro, *args, **kwargs)
+
+
+def push_fragment(channel: str, *items: Fragment, broadcast: Broadcast | None = None) -> str:
+    """Publish ``items`` on ``channel`` (of ``broadcast``, else the process's backend) as
+    one message: a fragment's JSON, or a JSON list for several. Returns the message."""
+    if not items:
+        raise TypeError("push_fragment() needs at least one Fragment")
+    for item in items:
+        if not isinstance(item, Fragment):
+            raise TypeError(
+                f"push_fragment() takes Fragment objects, not {type(item).__name__}"
+                " (build them with kettle.realtime.fragments.replace/append/prepend/remove)"
+            )
+    message = items[0].to_json() if len(items) == 1 else fragments.dumps(items)
+    (broadcast if broadcast is not None else get_broadcast()).publish(channel, message)
+    return message
+
+
+# -- live reload ---------------------------------------------------------------------------
+def live_reload_enabled(app: App) -> bool:
+    """``LIVE_RELOAD`` if set, else whether the app is in debug mode."""
+    value = app.config.get("LIVE_RELOAD")
+    return app.debug if value is None else bool(value)
+
+
+def watched_folders(app: App) -> list[str]:
+    """The existing template and static folders of ``app`` and its blueprints."""
+    found: list[str] = []
+    for scaffold in (app, *app.iter_blueprints()):
+        candidates = [scaffold.static_folder]
+        if scaffold.template_folder is not None:
+            candidates.append(os.path.join(scaffold.root_path, scaffold.template_folder))
+        for folder in candidates:
+            if folder is not None and os.path.isdir(folder):
+                path = os.path.abspath(folder)
+                if path not in found:
+                    found.append(path)
+    return found
+
+
+class AppLiveReload(LiveReload):
+    """:class:`LiveReload` whose stream releases the server's thread (the tab waits on a
+    broadcast sink) and whose middleware injects the script into whole pages only."""
+
+    def stream(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        hello = Event(self.boot_id, event="hello")
+        # retry: reconnect quickly after a restart, the moment the new process listens.
+        channel = ChannelStream(
+            "reload",
+            broadcast=self._hub,
+            event="reload",
+            initial=[hello],
+            heartbeat=self.heartbeat,
+            retry=300,
+        )
+        return channel(environ, start_response)
+
+    def wrap(self, app: WSGIApp) -> WSGIApp:
+        def middleware(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            if environ.get("PATH_INFO", "") == self.url:
+                return self.stream(environ, start_response)
+            root = environ.get("SCRIPT_NAME", "").rstrip("/")
+            tag = script_tag(f"{root}{self.static_url}", f"{root}{self.url}").encode()
+            return inject_into_page(app, environ, start_response, tag)
+
+        return middleware
+
+
+def enable_live_reload(app: App, paths: Iterable[str | Path] | None = None) -> LiveReload:
+    """Turn live reload on for ``app`` (once; later calls return the same watcher): watch
+    ``paths`` (default :func:`watched_folders`), re-read edited templates, and wrap
+    ``app.wsgi_app``. The watcher is ``app.extensions["kettle.livereload"]``."""
+    existing: LiveReload | None = app.extensions.get(EXTENSION_KEY)
+    if existing is not None:
+        return existing
+    folders = watched_folders(app) if paths is None else list(paths)
+    live = AppLiveReload(folders, url=LIVE_RELOAD_URL, static_url=f"{KETTLE_STATIC_URL}/").start()
+    app.extensions[EXTENSION_KEY] = live
+    if app.config["TEMPLATES_AUTO_RELOAD"] is None:
+        app.config["TEMPLATES_AUTO_RELOAD"] = True
+        if "jinja_env" in app.__dict__:
+            app.jinja_env.auto_reload = True
+    app.wsgi_app = live.wrap(app.wsgi_app)
+    return live
+
+
+def _injectable(environ: dict[str, Any], headers: list[tuple[str, str]]) -> bool:
+    names = {name.lower(): value for name, value in headers}
+    return (
+        names.get("content-type", "").startswith("text/html")
+        and "content-length" in names
+        and "content-encoding" not in names
+        and environ.get("REQUEST_METHOD") != "HEAD"
+    )
+
+
+def inject_into_page(
+    app: WSGIApp, environ: dict[str, Any], start_response: Any, tag: bytes
+) -> Iterable[bytes]:
+    """Run ``app``; add ``tag`` before the last ``</body>`` of a whole HTML page."""
+    pending: list[Any] = []
+    written: list[bytes] = []
+
+    def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if not _injectable(environ, headers):
+            pending.clear()
+            return start_response(status, headers, exc_info)
+        pending[:] = [status, headers, exc_info]
+        return written.append
+
+    result = app(environ, capture)
+    iterator = iter(result)
+    # WSGI apps may call start_response lazily, but always before their first chunk.
+    first = next(iterator, None)
+    if not pending:
+        return _Chained(first, iterator, result)
+    try:
+        body = b"".join(written) + (first or b"") + b"".join(iterator)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    ends = list(_BODY_END.finditer(body))
+    if ends:
+        at = ends[-1].start()
+        body = body[:at] + tag + body[at:]
+    status, headers, exc_info = pending
+    headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
+    headers.append(("Content-Length", str(len(body))))
+    start_response(status, headers, exc_info)
+    return [body]
+
+
+class _Chained:
+    """The first chunk, then the rest of the app's iterator; ``close`` reaches the app."""
+
+    def __init__(self, first: bytes | None, rest: Iterator[bytes], result: Iterable[bytes]):
+        self._first = first
+        self._rest = rest
+        self._result = result
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._first is not None:
+            yield self._first
+        yield from self._rest
+
+    def close(self) -> None:
+        close = getattr(self._result, "close", None)
+        if close is not None:
+            close()
