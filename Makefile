@@ -67,7 +67,7 @@ FUZZ_EXAMPLES ?= 20000
 ATHERIS_RUNS ?= 200000
 fuzz: $(STAMP)
 	$(BIN)/python -m fuzz.run --examples $(FUZZ_EXAMPLES)
-	for target in request template form cookie ws-handshake ws-frames; do \
+	for target in request template form headers cookie ws-handshake ws-frames; do \
 		$(BIN)/python fuzz/atheris_fuzz.py $$target -runs=$(ATHERIS_RUNS) \
 			-artifact_prefix=/tmp/kettle-fuzz- -print_final_stats=1 || exit 1; \
 	done

@@ -2,7 +2,7 @@
 
 Usage: ``python fuzz/atheris_fuzz.py TARGET [libFuzzer options]``, e.g.
 ``python fuzz/atheris_fuzz.py request -runs=200000`` or ``... template -max_total_time=300``.
-TARGET is one of: request, template, form, cookie, ws-handshake, ws-frames. atheris is in
+TARGET is one of: request, template, form, headers, cookie, ws-handshake, ws-frames. atheris is in
 the test extra when its wheel installs (it does on CPython 3.11 x86-64 Linux); without it,
 this script says so and exits 2. Each input is decoded with a FuzzedDataProvider into the
 arguments the target in fuzz/targets.py expects.
@@ -66,6 +66,17 @@ def form(data: bytes) -> None:
     targets.check_form(fdp.ConsumeBytes(fdp.remaining_bytes()), kind)
 
 
+def headers(data: bytes) -> None:
+    fdp = atheris.FuzzedDataProvider(data)
+    chosen = {}
+    for name in targets.HEADER_NAMES:
+        if fdp.ConsumeBool():
+            text = fdp.ConsumeUnicodeNoSurrogates(fdp.ConsumeIntInRange(0, 40))
+            # Header values are latin-1 text without control characters (RFC 9110 5.5).
+            chosen[name] = "".join(c for c in text if 32 <= ord(c) < 256 and c != "\x7f")
+    targets.check_request_headers(chosen)
+
+
 def cookie(data: bytes) -> None:
     fdp = atheris.FuzzedDataProvider(data)
     targets.check_cookie_header(fdp.ConsumeUnicodeNoSurrogates(fdp.remaining_bytes()))
@@ -88,6 +99,7 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "request": request,
     "template": template,
     "form": form,
+    "headers": headers,
     "cookie": cookie,
     "ws-handshake": ws_handshake,
     "ws-frames": ws_frames,
