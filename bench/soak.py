@@ -50,6 +50,13 @@ UPLOAD_BODY = (
 )
 PAGE_ITEMS = 20
 SSE_EVENTS_PER_CONNECTION = 30
+PAGE = (
+    "<!doctype html><title>{{ title }}</title><ul>{% for item in items %}"
+    "<li class=\"{{ loop.cycle('odd', 'even') }}\">"
+    "{{ item.name|title }}: {{ item.value }}</li>"
+    "{% endfor %}</ul><p>{{ note }}</p>"
+)
+PAGE_ROWS = [{"name": f"item {i}", "value": i * i} for i in range(PAGE_ITEMS)]
 
 
 # -- the server process ---------------------------------------------------------------
@@ -66,13 +73,6 @@ def build_app() -> Any:
     app = Kettle("soak")
     counter = {"n": 0}
     lock = threading.Lock()
-    page = (
-        "<!doctype html><title>{{ title }}</title><ul>{% for item in items %}"
-        "<li class=\"{{ loop.cycle('odd', 'even') }}\">"
-        "{{ item.name|title }}: {{ item.value }}</li>"
-        "{% endfor %}</ul><p>{{ note }}</p>"
-    )
-    items = [{"name": f"item {i}", "value": i * i} for i in range(PAGE_ITEMS)]
 
     @app.after_request
     def count(response: Any) -> Any:
@@ -86,7 +86,7 @@ def build_app() -> Any:
 
     @app.get("/page")
     def page_view() -> str:
-        return render_template_string(page, title="Soak", items=items, note="<ok & fine>")
+        return render_template_string(PAGE, title="Soak", items=PAGE_ROWS, note="<ok & fine>")
 
     @app.post("/json")
     def json_echo() -> Any:
