@@ -1,6 +1,6 @@
 """What ``make run`` serves: the Kettle Board demo (examples/board) on kettle.server at
-http://HOST:PORT until Ctrl-C, with live reload: a template or CSS edit reloads the open
-tabs, a Python edit restarts the server and then reloads them."""
+http://HOST:PORT until Ctrl-C, in debug mode: Kettle's live reload makes a template or CSS
+edit reload the open tabs, and a Python edit restart the server and then reload them."""
 
 from __future__ import annotations
 
@@ -21,14 +21,15 @@ def main() -> None:
     parser.add_argument(
         "--no-reload",
         action="store_true",
-        help="no live reload of templates/CSS, no restart on Python changes",
+        help="no debug mode: no live reload, no restart on Python changes",
     )
     args = parser.parse_args()
     threading.stack_size(STACK_SIZE)
-    app = create_app(live_reload=not args.no_reload)
-    # With the reloader, a Python change restarts the server process; open tabs reconnect,
-    # see a new live-reload boot id, and reload themselves.
-    app.run(args.host, args.port, use_reloader=not args.no_reload, threads=args.threads)
+    app = create_app()
+    # debug=True turns on the reloader (a Python change restarts the server process) and
+    # live reload (LIVE_RELOAD defaults to debug): open tabs reconnect, see a new boot id,
+    # and reload themselves.
+    app.run(args.host, args.port, debug=not args.no_reload, threads=args.threads)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,10 @@ each new, liked or deleted note is rendered once on the server (a macro) and pus
 HTML fragment to every open tab, over Server-Sent Events (``/events``) or a WebSocket
 (``/ws``, which also accepts new notes as JSON). Notes live in SQLite.
 
-Run it: ``make run`` (or ``python -m examples.serve_demo``), then open two tabs. Under
-gunicorn with several workers, set ``KETTLE_BROADCAST_URL=redis://...``.
+Run it: ``make run`` (or ``python -m examples.serve_demo``), then open two tabs: it runs in
+debug mode, so editing a template or the CSS reloads the tabs (Kettle's built-in live
+reload) and a Python edit restarts the server. Under gunicorn with several workers, set
+``KETTLE_BROADCAST_URL=redis://...``.
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ import os
 import sqlite3
 from pathlib import Path
 
-from kettle import Kettle
+from kettle import Kettle, enable_live_reload
 from kettle.realtime.broadcast import Broadcast, get_broadcast
-from kettle.realtime.livereload import LiveReload
 
 from . import notes
 
@@ -43,9 +44,6 @@ def create_app(
         app.add_url_rule(rule, view_func=view, methods=methods)
     app.websocket("/ws")(notes.socket)
     if live_reload:
-        app.config["TEMPLATES_AUTO_RELOAD"] = True  # an edited template renders anew
-        app.jinja_env.auto_reload = True
-        watcher = LiveReload([template_folder, HERE / "static"]).start()
-        app.extensions["livereload"] = watcher
-        app.wsgi_app = watcher.wrap(app.wsgi_app)  # type: ignore[method-assign]
+        # What app.run(debug=True) does on its own; here for servers started otherwise.
+        enable_live_reload(app)
     return app

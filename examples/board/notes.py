@@ -1,7 +1,8 @@
 """The board's notes: SQLite storage, the views, and the fragments they push.
 
-Every change is rendered once on the server (macros of ``_note.html``) and published on
-the ``board`` channel as HTML fragments; kettle.js in each open tab applies them.
+Every change is rendered once on the server (macros of ``_note.html``, through
+``kettle.render_macro``) and published on the ``board`` channel as one message of HTML
+fragments (``kettle.push_fragment``); kettle.js in each open tab applies them.
 """
 
 from __future__ import annotations
@@ -10,11 +11,19 @@ import json
 import sqlite3
 from typing import Any
 
-from kettle import abort, current_app, g, jsonify, render_template, request, send_from_directory
+from kettle import (
+    ChannelStream,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    push_fragment,
+    render_macro,
+    render_template,
+    request,
+)
 from kettle.realtime.broadcast import Broadcast
-from kettle.realtime.fragments import prepend, remove, render_macro, replace
-from kettle.realtime.sse import ChannelStream
-from kettle.realtime.static import STATIC_DIR
+from kettle.realtime.fragments import prepend, remove, replace
 
 CHANNEL = "board"
 COLORS = ("sun", "mint", "sky", "rose", "lilac")
@@ -58,7 +67,7 @@ def close_db(exc: BaseException | None) -> None:
 
 
 def macro(name: str, *args: Any) -> str:
-    return render_macro(current_app.jinja_env.get_template("_note.html"), name, *args)
+    return render_macro("_note.html", name, *args)
 
 
 def count() -> int:
@@ -88,8 +97,12 @@ def add_note(author: str, text: str, color: str) -> sqlite3.Row:
             "INSERT INTO notes (author, text, color) VALUES (?, ?, ?)", (author, text, color)
         )
     note = load(int(cursor.lastrowid or 0))
-    hub().publish(CHANNEL, prepend("notes", macro("note", note)).to_json())
-    hub().publish(CHANNEL, replace("count", macro("count", count())).to_json())
+    push_fragment(
+        CHANNEL,
+        prepend("notes", macro("note", note)),
+        replace("count", macro("count", count())),
+        broadcast=hub(),
+    )
     return note
 
 
@@ -112,7 +125,9 @@ def post_note() -> Any:
 def like(note_id: int) -> Any:
     with db() as connection:
         connection.execute("UPDATE notes SET likes = likes + 1 WHERE id = ?", (note_id,))
-    hub().publish(CHANNEL, replace(f"note-{note_id}", macro("note", load(note_id))).to_json())
+    push_fragment(
+        CHANNEL, replace(f"note-{note_id}", macro("note", load(note_id))), broadcast=hub()
+    )
     return jsonify(ok=True)
 
 
@@ -120,8 +135,12 @@ def delete(note_id: int) -> Any:
     load(note_id)
     with db() as connection:
         connection.execute("DELETE FROM notes WHERE id = ?", (note_id,))
-    hub().publish(CHANNEL, remove(f"note-{note_id}").to_json())
-    hub().publish(CHANNEL, replace("count", macro("count", count())).to_json())
+    push_fragment(
+        CHANNEL,
+        remove(f"note-{note_id}"),
+        replace("count", macro("count", count())),
+        broadcast=hub(),
+    )
     return jsonify(ok=True)
 
 
@@ -141,15 +160,10 @@ def socket(ws: Any) -> None:
             ws.send(json.dumps({"error": f"not a note: {error}"}))
 
 
-def kettle_js() -> Any:
-    return send_from_directory(STATIC_DIR, "kettle.js")
-
-
 ROUTES = [
     ("/", board, ["GET"]),
     ("/notes", post_note, ["POST"]),
     ("/notes/<int:note_id>/like", like, ["POST"]),
     ("/notes/<int:note_id>/delete", delete, ["POST"]),
     ("/events", events, ["GET"]),
-    ("/kettle.js", kettle_js, ["GET"]),
 ]

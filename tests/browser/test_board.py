@@ -100,7 +100,7 @@ def test_template_edit_reloads_open_tab(browser: Any, serve_app: Any, tmp_path: 
         page.goto(f"{base}/")
         page.wait_for_selector("html[data-kettle-sse-state='open']", timeout=5000)
         # Wait until the tab's live reload EventSource is connected.
-        live = app.extensions["livereload"]
+        live = app.extensions["kettle.livereload"]
         deadline = time.monotonic() + 5
         while live.listeners() == 0:
             assert time.monotonic() < deadline, "live reload never connected"
@@ -114,7 +114,7 @@ def test_template_edit_reloads_open_tab(browser: Any, serve_app: Any, tmp_path: 
         )
     finally:
         page.close()
-        app.extensions["livereload"].stop()
+        app.extensions["kettle.livereload"].stop()
 
 
 def free_port() -> int:

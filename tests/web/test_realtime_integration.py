@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import kettle
 from kettle import Blueprint, Kettle, render_template_string, url_for
@@ -23,6 +24,7 @@ from kettle.realtime import fragments, sse, websocket
 from kettle.realtime.broadcast import MemoryBroadcast
 from kettle.realtime.static import STATIC_DIR
 from kettle.server import Server
+from kettle.web.cli import ScriptInfo, main
 from kettle.web.realtime import (
     enable_live_reload,
     live_reload_enabled,
@@ -465,3 +467,19 @@ def test_event_stream_returned_by_a_view(make_client: Callable[[Kettle], KettleC
     response = make_client(app).get("/events")
     assert response.headers["Content-Type"] == "text/event-stream; charset=utf-8"
     assert response.data == b': stream open\n\ndata: a\n\ndata: b\ndata: c\n\ndata: {"n":1}\n\n'
+
+
+def test_routes_command_with_only_the_framework_route(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bare_app.py").write_text(
+        "from kettle import Kettle\napp = Kettle(__name__, static_folder=None)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        result = CliRunner().invoke(main, ["--app", "bare_app", "routes"], obj=ScriptInfo())
+    finally:
+        sys.modules.pop("bare_app", None)
+    assert result.exit_code == 0, result.output
+    assert result.output == "No routes were registered.\n"
