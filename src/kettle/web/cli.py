@@ -238,6 +238,10 @@ def with_appcontext(f: F) -> F:
     return update_wrapper(decorator, f)  # type: ignore[return-value]
 
 
+# Commands that take their own app argument and so run without ``--app``.
+STANDALONE_COMMANDS: set[click.Command] = {serve_command}
+
+
 class AppGroup(click.Group):
     """A click group whose commands run inside the app context unless told otherwise."""
 
@@ -255,13 +259,22 @@ class AppGroup(click.Group):
         kwargs.setdefault("cls", AppGroup)
         return click.Group.group(self, *args, **kwargs)
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
         # Like Flask's CLI: every command of the app runs with the app context pushed, so
         # plain click commands added with ``app.cli.add_command`` can use ``current_app``.
+        # Commands that load their own WSGI app (``serve``) need none.
+        name, command, rest = super().resolve_command(ctx, args)
         info = ctx.find_object(ScriptInfo)
-        if info is not None and not has_app_context():
+        if (
+            command is not None
+            and command not in STANDALONE_COMMANDS
+            and info is not None
+            and not has_app_context()
+        ):
             ctx.with_resource(info.load_app().app_context())
-        return super().invoke(ctx)
+        return name, command, rest
 
 
 def get_version(ctx: click.Context, param: click.Parameter, value: Any) -> None:
