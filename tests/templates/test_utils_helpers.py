@@ -179,3 +179,14 @@ def test_clear_caches_calls_registered_clearers() -> None:
         assert calls == ["cleared"]
     finally:
         utils._cache_clearers.remove(clearer)
+
+
+def test_clear_caches_empties_the_lexer_and_shared_environment_caches() -> None:
+    from kettle.templates import Template, lexer, template, utils
+
+    assert Template("x{{ 1 }}").render() == "x1"
+    assert len(lexer._lexer_cache) > 0
+    assert template.get_spontaneous_environment.cache_info().currsize > 0
+    utils.clear_caches()
+    assert len(lexer._lexer_cache) == 0
+    assert template.get_spontaneous_environment.cache_info().currsize == 0

@@ -20,7 +20,7 @@ from sys import intern
 from typing import Any, NamedTuple
 
 from .exceptions import TemplateSyntaxError
-from .utils import LRUCache
+from .utils import LRUCache, register_cache_clearer
 
 OPERATORS = {
     "+": "add",
@@ -260,6 +260,7 @@ class TokenStream:
 
 
 _lexer_cache: LRUCache = LRUCache(50)
+register_cache_clearer(_lexer_cache.clear)
 
 
 def get_lexer(environment: Any) -> Lexer:

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from .runtime import Context, new_context
 from .undefined import Undefined
-from .utils import concat, consume
+from .utils import concat, consume, register_cache_clearer
 
 
 @lru_cache(maxsize=10)
@@ -27,6 +27,9 @@ def get_spontaneous_environment(cls: type[Any], *args: Any) -> Any:
     env = cls(*args)
     env.shared = True
     return env
+
+
+register_cache_clearer(get_spontaneous_environment.cache_clear)
 
 
 class Template:
