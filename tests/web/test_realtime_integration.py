@@ -6,13 +6,16 @@ The ``app.run`` tests start a real process on an ephemeral port (5 s socket time
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 from click.testing import CliRunner
@@ -34,6 +37,12 @@ from kettle.web.realtime import (
     watched_folders,
 )
 from kettle.web.testing import KettleClient
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
 
 KETTLE_JS = (STATIC_DIR / "kettle.js").read_bytes()
 TAG = b'<script src="/_kettle/static/kettle.js" data-livereload="/_kettle/livereload"></script>'
@@ -483,3 +492,36 @@ def test_routes_command_with_only_the_framework_route(
         sys.modules.pop("bare_app", None)
     assert result.exit_code == 0, result.output
     assert result.output == "No routes were registered.\n"
+
+
+def test_event_stream_from_a_view_streams_on_a_server_without_takeover() -> None:
+    # wsgiref (standard library) cannot hand its socket over: the view's endless
+    # EventStream must stream through the app's response, not be collected first.
+    closed = threading.Event()
+
+    def ticks() -> Iterator[str]:
+        try:
+            for n in itertools.count():
+                yield f"tick {n}"
+                time.sleep(0.05)
+        finally:
+            closed.set()
+
+    app = Kettle(__name__)
+    app.add_url_rule("/events", "events", lambda: kettle.EventStream(ticks()))
+    server = make_server("127.0.0.1", 0, app, handler_class=QuietHandler)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as sock:
+            sock.sendall(b"GET /events HTTP/1.0\r\nHost: x\r\n\r\n")
+            data = read_until(sock, b"data: tick 2\n\n")
+        head, _, body = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.0 200 OK\r\n")
+        assert b"Content-Type: text/event-stream; charset=utf-8\r\n" in head
+        assert body == b": stream open\n\ndata: tick 0\n\ndata: tick 1\n\ndata: tick 2\n\n"
+        # The client left: the next write fails and the generator is closed.
+        assert closed.wait(5)
+        thread.join(5)
+    finally:
+        server.server_close()

@@ -331,7 +331,12 @@ class Kettle(App):
 def _run_wsgi_app(
     app: Callable[..., Any], environ: dict[str, Any], cls: type[Response]
 ) -> Response:
-    """Call a WSGI app and collect its status, headers and body into a response."""
+    """Call a WSGI app and wrap its status, headers and body in a response.
+
+    An app that starts its response before returning (an ``EventStream`` on a server that
+    cannot hand over its socket, a file) keeps streaming: its iterable becomes the body,
+    closed with the response. Otherwise the body is collected.
+    """
     captured: list[Any] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -340,6 +345,8 @@ def _run_wsgi_app(
 
     body: list[bytes] = []
     iterable = app(environ, start_response)
+    if captured and not body:
+        return cls(iterable, status=captured[0], headers=captured[1])
     try:
         body.extend(iterable)
     finally:
