@@ -180,9 +180,16 @@ class Connection:
             return
         reader = self.reader
         app = self.engine.app
+        served = False
         while True:
             event = reader.next_event()
             if event is None:
+                if served:
+                    # A client rarely has its next request out before it read this response:
+                    # park at once (epoll reports bytes already waiting) instead of paying
+                    # for a recv that almost always finds nothing.
+                    self._park()
+                    return
                 try:
                     data = self.recv_nowait()
                 except OSError:
@@ -206,6 +213,7 @@ class Connection:
                     if not self.taken:
                         self.close()
                     return
+                served = True
             elif type(event) is ProtocolError:
                 self._answer_error(event)
                 return
