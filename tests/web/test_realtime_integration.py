@@ -345,6 +345,29 @@ def run_app_process(tmp_path: Path) -> Iterator[Callable[[str], int]]:
         process.wait(10)
 
 
+def test_kettle_run_debug_serves_live_reload(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text("<html><body>via cli</body></html>")
+    (tmp_path / "runme.py").write_text(RUN_SCRIPT)
+    port = free_port()
+    kettle_command = str(Path(sys.executable).parent / "kettle")
+    process = subprocess.Popen(
+        [kettle_command, "--app", "runme", "run", "--debug", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        page = fetch(port, "/")
+        assert page.endswith(b"\r\n\r\n<html><body>via cli" + TAG + b"</body></html>"), page
+        sock, boot_id = open_live_stream(port)
+        sock.close()
+        assert len(boot_id) == 16
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
 def test_app_run_without_debug_has_no_live_reload(run_app_process: Callable[[str], int]) -> None:
     port = run_app_process("nodebug")
     page = fetch(port, "/")

@@ -419,6 +419,12 @@ def run_command(
     )  # fmt: skip
 
 
+# `kettle run --debug` works as well as `kettle --debug run` (as in Flask); `run` loads the
+# app itself, after its own options are parsed, so that `--debug` is seen.
+run_command.params.insert(0, _debug_option)
+STANDALONE_COMMANDS.add(run_command)
+
+
 @click.command("shell", short_help="Run a shell in the app context.")
 @with_appcontext
 def shell_command() -> None:
