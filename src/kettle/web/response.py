@@ -103,17 +103,24 @@ class ResponseBase:
         content_type: str | None = None,
         direct_passthrough: bool = False,
     ) -> None:
+        fresh = headers is None  # no header to replace: append instead of set
         self.headers = headers if isinstance(headers, Headers) else Headers(headers)
         if content_type is None:
-            if mimetype is None and "content-type" not in self.headers:
+            if mimetype is None and (fresh or "content-type" not in self.headers):
                 mimetype = self.default_mimetype
             if mimetype is not None:
                 content_type = get_content_type(mimetype, self.charset)
         if content_type is not None:
-            self.headers.set("Content-Type", content_type)
+            if fresh:
+                self.headers.add("Content-Type", content_type)
+            else:
+                self.headers.set("Content-Type", content_type)
         if status is None:
             status = self.default_status
-        self.status = status
+        if type(status) is int:
+            self.status_code = status
+        else:
+            self.status = status
         self.direct_passthrough = direct_passthrough
         self._on_close: list[Callable[[], Any]] = []
         if response is None:
@@ -402,8 +409,12 @@ class ResponseBase:
         """
         code = self._status_code
         headers = self.headers
+        has_length = False
         for index, (name, value) in enumerate(headers):
-            if name.lower() in ("location", "content-location"):
+            lower = name.lower()
+            if lower == "content-length":
+                has_length = True
+            elif lower == "location" or lower == "content-location":
                 uri = iri_to_uri(value)
                 if uri != value:
                     if headers is self.headers:
@@ -419,7 +430,7 @@ class ResponseBase:
         if (
             self.automatically_set_content_length
             and type(self.response) is list
-            and "content-length" not in headers
+            and not has_length
             and not self.direct_passthrough
         ):
             length = 0
