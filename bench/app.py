@@ -7,13 +7,13 @@
 (b) Full stack over HTTP with wrk on 127.0.0.1: the same routes on Kettle's server
     (``kettle.server``), on Werkzeug's dev server (Flask's ``app.run``) and on gunicorn
     (gthread, 1 worker). Each server runs in its own process; wrk runs the servers one
-    after the other, each route twice (the better run counts), and the table shows the
-    requests/s and Kettle's ratio to each.
+    after the other in rotating order, several rounds per route (all three servers are up
+    the whole time), and the table shows the median requests/s and Kettle's ratio to each.
 
 Both apps are the same code with ``Flask`` spelled ``Kettle``; the bodies are checked to be
 equal before anything is timed.
 
-Run: .venv/bin/python bench/app.py [--rounds N] [--duration S] [--skip-http]
+Run: .venv/bin/python bench/app.py [--rounds N] [--duration S] [--http-rounds N] [--skip-http]
 """
 
 from __future__ import annotations
@@ -160,27 +160,42 @@ def wrk(port: int, path: str, duration: float) -> float:
     raise SystemExit(f"no Requests/sec in wrk output:\n{output}")
 
 
-def over_http(duration: float) -> dict[str, dict[str, float]]:
-    results: dict[str, dict[str, float]] = {}
-    for target in ("kettle", "gunicorn", "werkzeug"):
-        port = free_port()
-        process = start_server(target, port)
-        try:
-            results[target] = {}
-            for path in ("/tpl", "/json"):
-                wrk(port, path, 1)  # warm-up
-                results[target][path] = max(wrk(port, path, duration) for _ in range(2))
-        finally:
+def over_http(duration: float, rounds: int) -> dict[str, dict[str, float]]:
+    """Median requests/s per server and route. All servers run at once (idle unless
+    driven); for each route, every round drives each server once, in rotating order, so
+    a change in the machine's load touches every server alike."""
+    targets = ("kettle", "gunicorn", "werkzeug")
+    ports = {target: free_port() for target in targets}
+    processes = []
+    try:
+        for target in targets:
+            processes.append(start_server(target, ports[target]))
+        samples: dict[str, dict[str, list[float]]] = {t: {} for t in targets}
+        for path in ("/tpl", "/json"):
+            for target in targets:
+                wrk(ports[target], path, 1)  # warm-up
+                samples[target][path] = []
+            for index in range(rounds):
+                shift = index % len(targets)
+                for target in targets[shift:] + targets[:shift]:
+                    samples[target][path].append(wrk(ports[target], path, duration))
+    finally:
+        for process in processes:
             process.terminate()
+        for process in processes:
             process.wait(10)
-    return results
+    return {
+        target: {path: statistics.median(values) for path, values in by_path.items()}
+        for target, by_path in samples.items()
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--batch", type=int, default=2000)
-    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=3)
+    parser.add_argument("--http-rounds", type=int, default=5)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--serve", choices=("kettle", "werkzeug"))
     parser.add_argument("--port", type=int, default=0)
@@ -199,8 +214,11 @@ def main() -> None:
         return
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (make system-deps)")
-    results = over_http(args.duration)
-    print(f"\n(b) over HTTP with wrk -t2 -c16, {args.duration:g} s, best of 2")
+    results = over_http(args.duration, args.http_rounds)
+    print(
+        f"\n(b) over HTTP with wrk -t2 -c16, median of {args.http_rounds} interleaved runs"
+        f" of {args.duration:g} s"
+    )
     print(
         f"{'route':<8}{'kettle':>10}{'gunicorn':>10}{'werkzeug':>10}"
         f"{'vs gunicorn':>13}{'vs werkzeug':>13}"
