@@ -19,13 +19,17 @@ Owns accepting, parking idle connections, deadlines and graceful shutdown. Rules
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import logging
 import os
+import platform
 import queue
 import select
 import socket
 import ssl
+import struct
+import sys
 import threading
 import time
 from typing import Any
@@ -39,6 +43,29 @@ log = logging.getLogger("kettle.server")
 _ARM = select.EPOLLIN | select.EPOLLONESHOT
 _TICK = 0.25
 SATURATION_LOG_INTERVAL = 10.0
+
+
+# ``struct epoll_event``: packed on x86-64 (as the kernel's header declares it).
+_EPOLL_EVENT = struct.Struct("=IQ" if platform.machine() in ("x86_64", "AMD64") else "@IQ")
+
+
+def _gil_holding_epoll_ctl() -> Any:
+    """libc's epoll_ctl called without releasing the GIL (re-arming is one quick system
+    call; releasing the GIL for it hands the interpreter to another worker and back).
+    None where the layout is not known (then ``select.epoll.modify`` is used)."""
+    if sys.byteorder != "little" or not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.PyDLL(None, use_errno=True).epoll_ctl
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_char_p)
+    function.restype = ctypes.c_int
+    return function
+
+
+_epoll_ctl = _gil_holding_epoll_ctl()
+_EPOLL_CTL_MOD = 3
 
 
 class Engine:
@@ -80,6 +107,7 @@ class Engine:
         self.conns: dict[int, Connection] = {}
         self._queue: queue.SimpleQueue[Connection | None] = queue.SimpleQueue()
         self._epoll = select.epoll()
+        self._epoll_fd = self._epoll.fileno()
         self._wake_r, self._wake_w = os.pipe()
         self._workers: list[threading.Thread] = []
         self._selector: threading.Thread | None = None
@@ -145,7 +173,13 @@ class Engine:
             return
         conn.parked = True
         try:
-            self._epoll.modify(conn.fd, _ARM)
+            if _epoll_ctl is None or self._epoll.closed:
+                self._epoll.modify(conn.fd, _ARM)
+            else:
+                # data.fd is the low half of the 64-bit data field (little-endian).
+                event = _EPOLL_EVENT.pack(_ARM, conn.fd)
+                if _epoll_ctl(self._epoll_fd, _EPOLL_CTL_MOD, conn.fd, event):
+                    raise OSError(ctypes.get_errno(), "epoll_ctl failed")
         except (OSError, ValueError):
             conn.parked = False
             conn.close()

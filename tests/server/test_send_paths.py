@@ -1,0 +1,104 @@
+"""Connection.sendall's GIL-holding small-send path and Engine.park's re-arm, on real sockets."""
+
+from __future__ import annotations
+
+import select
+import socket
+import threading
+import time
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from kettle.server.connection import Connection
+from kettle.server.engine import _ARM, Engine, _epoll_ctl
+from kettle.server.environ import ClientDisconnected
+from kettle.server.protocol import Limits
+
+
+def make_conn(sock: socket.socket) -> Connection:
+    engine: Any = SimpleNamespace(limits=Limits(), access_log=False)
+    return Connection(sock, {}, engine, False)
+
+
+def read_exactly(sock: socket.socket, size: int, out: list[bytes]) -> None:
+    got = b""
+    while len(got) < size:
+        piece = sock.recv(65536)
+        if not piece:
+            break
+        got += piece
+    out.append(got)
+
+
+def test_small_send_is_whole_and_ordered() -> None:
+    left, right = socket.socketpair()
+    left.settimeout(5)
+    right.settimeout(5)
+    with left, right:
+        conn = make_conn(left)
+        for n in range(50):
+            conn.sendall(b"%03d;" % n)
+        expected = b"".join(b"%03d;" % n for n in range(50))
+        out: list[bytes] = []
+        read_exactly(right, len(expected), out)
+        assert out == [expected]
+
+
+def test_full_buffer_falls_back_to_the_blocking_send() -> None:
+    # A tiny send buffer and a reader that starts late: the non-blocking send is partial
+    # (or would block) and the rest must still arrive, complete and in order.
+    left, right = socket.socketpair()
+    left.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    right.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    left.settimeout(5)
+    right.settimeout(5)
+    payload = bytes(range(256)) * 200  # 51,200 bytes: the small-send path
+    with left, right:
+        conn = make_conn(left)
+        out: list[bytes] = []
+
+        def late_reader() -> None:
+            started.wait(5)
+            time.sleep(0.2)  # let the non-blocking send find the buffer full
+            read_exactly(right, len(payload), out)
+
+        started = threading.Event()
+        reader = threading.Thread(target=late_reader)
+        reader.start()
+        started.set()
+        conn.sendall(payload)
+        reader.join(10)
+        assert out == [payload]
+
+
+def test_send_to_a_closed_peer_is_client_disconnected() -> None:
+    left, right = socket.socketpair()
+    left.settimeout(5)
+    right.close()
+    with left:
+        conn = make_conn(left)
+        with pytest.raises(ClientDisconnected, match="sending the response failed"):
+            conn.sendall(b"hello")
+
+
+def test_park_rearms_a_one_shot_registration() -> None:
+    assert _epoll_ctl is not None  # Linux, little-endian: the GIL-holding path is in use
+    left, right = socket.socketpair()
+    with left, right:
+        engine: Any = Engine.__new__(Engine)
+        engine.draining = False
+        engine._epoll = select.epoll()
+        engine._epoll_fd = engine._epoll.fileno()
+        conn = make_conn(left)
+        try:
+            engine._epoll.register(conn.fd, _ARM)
+            right.sendall(b"a")
+            assert engine._epoll.poll(2) == [(conn.fd, select.EPOLLIN)]
+            assert engine._epoll.poll(0) == []  # one-shot: disarmed
+            Engine.park(engine, conn)
+            assert conn.parked
+            assert engine._epoll.poll(2) == [(conn.fd, select.EPOLLIN)]  # data still there
+        finally:
+            engine._epoll.close()
