@@ -47,7 +47,7 @@ compat-jinja: $(STAMP)
 compat-autobahn: $(STAMP)
 	$(BIN)/python compat/autobahn/run
 
-test: lint types pytest compat-autobahn compat-jinja
+test: lint types compat-autobahn compat-jinja pytest
 
 bench-templates: $(STAMP)
 	$(BIN)/python bench/templates.py
