@@ -52,11 +52,8 @@ def test_fragment_validation(args: tuple[str, str], message: str) -> None:
     assert str(info.value).startswith(message)
 
 
-def environment() -> object:
-    factory = getattr(kettle.templates, "Environment", None)
-    if factory is None:
-        pytest.skip("kettle.templates.Environment is not available yet")
-    return factory(autoescape=True)
+def environment() -> kettle.templates.Environment:
+    return kettle.templates.Environment(autoescape=True)
 
 
 SOURCE = (
@@ -66,7 +63,7 @@ SOURCE = (
 
 
 def test_render_block_and_macro() -> None:
-    template = environment().from_string(SOURCE)  # type: ignore[attr-defined]
+    template = environment().from_string(SOURCE)
     assert render_block(template, "items", items=["a", "<b>"]) == "<li>a</li><li>&lt;b&gt;</li>"
     assert render_macro(template, "card", "T & U") == "<div class=card>T &amp; U</div>"
     with pytest.raises(KeyError):

@@ -56,7 +56,7 @@ class Extension:
 
     def parse(self, parser: Any) -> nodes.Node | list[nodes.Node]:
         """Parse the extension's tag; ``parser.stream.current`` is the tag name token."""
-        raise NotImplementedError()
+        raise NotImplementedError(f"{type(self).__name__} lists tags but does not define parse()")
 
     def attr(self, name: str, lineno: int | None = None) -> nodes.ExtensionAttribute:
         return nodes.ExtensionAttribute(self.identifier, name, lineno=lineno)
