@@ -10,6 +10,9 @@ thread runs whenever the selector reports the connection readable. Rules kept:
 - Plain sockets stay in blocking mode with kernel timeouts (SO_RCVTIMEO/SO_SNDTIMEO), so
   a read costs one system call; ``MSG_DONTWAIT`` probes for pipelined bytes. TLS sockets
   use Python timeouts and ``pending()`` instead, and shake hands without blocking.
+- A small response is first offered to libc's non-blocking ``send`` without releasing
+  the GIL (no hand-off to another worker for a call that cannot wait); what does not fit
+  goes through the blocking ``sendall`` with its timeout.
 - After ``take_over`` the connection object forgets its socket entirely.
 """
 
