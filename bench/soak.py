@@ -23,9 +23,11 @@ Run: .venv/bin/python bench/soak.py [--duration SECONDS] [--conns N] [--threads 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -68,9 +70,14 @@ def build_app() -> Any:
     from kettle.web.app import Kettle
     from kettle.web.globals import request
     from kettle.web.json import jsonify
-    from kettle.web.templating import render_template_string
+    from kettle.web.templating import render_template
 
-    app = Kettle("soak")
+    # The page is a file template, as an app's pages are: compiled once and cached, not
+    # parsed again on every request (render_template_string would churn the allocator).
+    template_folder = tempfile.mkdtemp(prefix="kettle-soak-templates-")
+    Path(template_folder, "page.html").write_text(PAGE, encoding="utf-8")
+    atexit.register(shutil.rmtree, template_folder, True)
+    app = Kettle("soak", template_folder=template_folder)
     counter = {"n": 0}
     lock = threading.Lock()
 
@@ -86,7 +93,7 @@ def build_app() -> Any:
 
     @app.get("/page")
     def page_view() -> str:
-        return render_template_string(PAGE, title="Soak", items=PAGE_ROWS, note="<ok & fine>")
+        return render_template("page.html", title="Soak", items=PAGE_ROWS, note="<ok & fine>")
 
     @app.post("/json")
     def json_echo() -> Any:
