@@ -143,7 +143,7 @@ def inject(
     # WSGI apps may call start_response lazily, but always before their first chunk.
     first = next(iterator, None)
     if not pending:
-        return _Chained(first, iterator, result)
+        return ChainedBody(first, iterator, result)
     try:
         body = (first or b"") + b"".join(iterator)
     finally:
@@ -163,7 +163,7 @@ def inject(
     return [body]
 
 
-class _Chained:
+class ChainedBody:
     """The first chunk, then the rest of the app's iterator; ``close`` reaches the app."""
 
     def __init__(self, first: bytes | None, rest: Iterator[bytes], result: Iterable[bytes]):

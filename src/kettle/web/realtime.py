@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kettle.realtime import fragments
 from kettle.realtime.broadcast import Broadcast, get_broadcast
 from kettle.realtime.fragments import Fragment
-from kettle.realtime.livereload import LiveReload, script_tag
+from kettle.realtime.livereload import ChainedBody, LiveReload, script_tag
 from kettle.realtime.sse import ChannelStream, Event
 from kettle.realtime.static import STATIC_DIR
 
@@ -206,7 +206,7 @@ def inject_into_page(
     # WSGI apps may call start_response lazily, but always before their first chunk.
     first = next(iterator, None)
     if not pending:
-        return _Chained(first, iterator, result)
+        return ChainedBody(first, iterator, result)
     try:
         body = b"".join(written) + (first or b"") + b"".join(iterator)
     finally:
@@ -222,22 +222,3 @@ def inject_into_page(
     headers.append(("Content-Length", str(len(body))))
     start_response(status, headers, exc_info)
     return [body]
-
-
-class _Chained:
-    """The first chunk, then the rest of the app's iterator; ``close`` reaches the app."""
-
-    def __init__(self, first: bytes | None, rest: Iterator[bytes], result: Iterable[bytes]):
-        self._first = first
-        self._rest = rest
-        self._result = result
-
-    def __iter__(self) -> Iterator[bytes]:
-        if self._first is not None:
-            yield self._first
-        yield from self._rest
-
-    def close(self) -> None:
-        close = getattr(self._result, "close", None)
-        if close is not None:
-            close()
