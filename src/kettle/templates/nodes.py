@@ -1,718 +1,187 @@
-"""The template syntax tree, with jinja2.nodes' class names, fields and helpers.
+"""The template syntax tree under jinja2.nodes' names: ``kettle.templates.nodes.X`` is the
+node class ``jinja2.nodes.X`` is, with the same fields and helpers.
 
-Rules: every node class declares ``fields`` (positional constructor order, as in Jinja)
-and ``attributes`` (``lineno``, ``environment``). Nodes are mutable because extensions and
-the parser adjust them after construction (``set_ctx``, ``set_lineno``); the compiler
-never mutates them. ``as_const`` folds an expression to a Python value or raises
-``Impossible``; folding is only attempted where evaluation order cannot be observed.
+Rules: this module only re-exports; the classes live in ``nodes_base`` (``Node``,
+``EvalContext``, ``Impossible``), ``nodes_stmt`` (statements) and ``nodes_expr``
+(expressions and constant folding). Each re-exported class names this module as its
+``__module__``, so reprs, pickles and ``type(node).__module__`` read as before the split
+and as extensions written for Jinja expect.
 """
 
 from __future__ import annotations
 
-import inspect
-import operator
-from collections import deque
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
-
-from markupsafe import Markup
-
-BINOPS: dict[str, Callable[[Any, Any], Any]] = {
-    "*": operator.mul,
-    "/": operator.truediv,
-    "//": operator.floordiv,
-    "**": operator.pow,
-    "%": operator.mod,
-    "+": operator.add,
-    "-": operator.sub,
-}
-UNOPS: dict[str, Callable[[Any], Any]] = {
-    "not": operator.not_,
-    "+": operator.pos,
-    "-": operator.neg,
-}
-CMPOPS: dict[str, Callable[[Any, Any], Any]] = {
-    "eq": operator.eq,
-    "ne": operator.ne,
-    "gt": operator.gt,
-    "gteq": operator.ge,
-    "lt": operator.lt,
-    "lteq": operator.le,
-    "in": lambda a, b: a in b,
-    "notin": lambda a, b: a not in b,
-}
-
-
-# jinja2.nodes.NodeType is the nodes' metaclass; kettle's nodes use plain classes.
-NodeType = type
-
-
-class Impossible(Exception):
-    """An expression cannot be folded to a constant."""
-
-
-class EvalContext:
-    """Evaluation-time settings (autoescape, volatile) that blocks may change."""
-
-    def __init__(self, environment: Any, template_name: str | None = None) -> None:
-        self.environment = environment
-        if callable(environment.autoescape):
-            self.autoescape = bool(environment.autoescape(template_name))
-        else:
-            self.autoescape = bool(environment.autoescape)
-        self.volatile = False
-
-    def save(self) -> dict[str, Any]:
-        return self.__dict__.copy()
-
-    def revert(self, old: dict[str, Any]) -> None:
-        self.__dict__.clear()
-        self.__dict__.update(old)
-
-
-def get_eval_context(node: Node, ctx: EvalContext | None) -> EvalContext:
-    if ctx is None:
-        if node.environment is None:
-            raise RuntimeError(
-                "if no eval context is passed, the node must have an attached environment."
-            )
-        return EvalContext(node.environment)
-    return ctx
-
-
-class Node:
-    """Base of every node: positional ``fields`` then keyword ``attributes``."""
-
-    fields: tuple[str, ...] = ()
-    attributes: tuple[str, ...] = ("lineno", "environment")
-    abstract = True
-    lineno: int
-    environment: Any
-
-    if TYPE_CHECKING:
-
-        def __getattr__(self, name: str) -> Any: ...
-        def __setattr__(self, name: str, value: Any) -> None: ...
-
-    def __init__(self, *fields: Any, **attributes: Any) -> None:
-        if self.abstract:
-            raise TypeError("abstract nodes are not instantiable")
-        if fields:
-            if len(fields) != len(self.fields):
-                if not self.fields:
-                    raise TypeError(f"{type(self).__name__!r} takes 0 arguments")
-                plural = "" if len(self.fields) == 1 else "s"
-                raise TypeError(
-                    f"{type(self).__name__!r} takes 0 or {len(self.fields)} argument{plural}"
-                )
-            for name, value in zip(self.fields, fields, strict=True):
-                setattr(self, name, value)
-        for attr in self.attributes:
-            setattr(self, attr, attributes.pop(attr, None))
-        if attributes:
-            raise TypeError(f"unknown attribute {next(iter(attributes))!r}")
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "abstract" not in cls.__dict__:
-            cls.abstract = False
-        parent_fields: tuple[str, ...] = ()
-        for base in cls.__mro__[1:]:
-            if "fields" in base.__dict__:
-                parent_fields = base.__dict__["fields"]
-                break
-        if "fields" in cls.__dict__:
-            cls.fields = parent_fields + cls.__dict__["fields"]
-
-    def iter_fields(self, exclude: Any = None, only: Any = None) -> Iterator[tuple[str, Any]]:
-        for name in self.fields:
-            if (
-                (exclude is None and only is None)
-                or (exclude is not None and name not in exclude)
-                or (only is not None and name in only)
-            ):
-                try:
-                    yield name, getattr(self, name)
-                except AttributeError:
-                    pass
-
-    def iter_child_nodes(self, exclude: Any = None, only: Any = None) -> Iterator[Node]:
-        for _, item in self.iter_fields(exclude, only):
-            if isinstance(item, list):
-                for n in item:
-                    if isinstance(n, Node):
-                        yield n
-            elif isinstance(item, Node):
-                yield item
-
-    def find(self, node_type: Any) -> Any:
-        for result in self.find_all(node_type):
-            return result
-        return None
-
-    def find_all(self, node_type: Any) -> Iterator[Any]:
-        for child in self.iter_child_nodes():
-            if isinstance(child, node_type):
-                yield child
-            yield from child.find_all(node_type)
-
-    def set_ctx(self, ctx: str) -> Node:
-        todo = deque([self])
-        while todo:
-            node = todo.popleft()
-            if "ctx" in node.fields:
-                node.ctx = ctx
-            todo.extend(node.iter_child_nodes())
-        return self
-
-    def set_lineno(self, lineno: int, override: bool = False) -> Node:
-        todo = deque([self])
-        while todo:
-            node = todo.popleft()
-            if "lineno" in node.attributes and (node.lineno is None or override):
-                node.lineno = lineno
-            todo.extend(node.iter_child_nodes())
-        return self
-
-    def set_environment(self, environment: Any) -> Node:
-        todo = deque([self])
-        while todo:
-            node = todo.popleft()
-            node.environment = environment
-            todo.extend(node.iter_child_nodes())
-        return self
-
-    def __eq__(self, other: object) -> bool:
-        if type(self) is not type(other):
-            return NotImplemented
-        return tuple(self.iter_fields()) == tuple(other.iter_fields())
-
-    __hash__ = object.__hash__
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{a}={getattr(self, a, None)!r}" for a in self.fields)
-        return f"{type(self).__name__}({args})"
-
-    def dump(self) -> str:
-        return repr(self)
-
-
-class Stmt(Node):
-    abstract = True
-
-
-class Helper(Node):
-    abstract = True
-
-
-class Template(Node):
-    fields = ("body",)
-
-
-class Output(Stmt):
-    fields = ("nodes",)
-
-
-class Extends(Stmt):
-    fields = ("template",)
-
-
-class For(Stmt):
-    fields = ("target", "iter", "body", "else_", "test", "recursive")
-
-
-class If(Stmt):
-    fields = ("test", "body", "elif_", "else_")
-
-
-class Macro(Stmt):
-    fields = ("name", "args", "defaults", "body")
-
-
-class CallBlock(Stmt):
-    fields = ("call", "args", "defaults", "body")
-
-
-class FilterBlock(Stmt):
-    fields = ("body", "filter")
-
-
-class With(Stmt):
-    fields = ("targets", "values", "body")
-
-
-class Block(Stmt):
-    fields = ("name", "body", "scoped", "required")
-
-
-class Include(Stmt):
-    fields = ("template", "with_context", "ignore_missing")
-
-
-class Import(Stmt):
-    fields = ("template", "target", "with_context")
-
-
-class FromImport(Stmt):
-    fields = ("template", "names", "with_context")
-
-
-class ExprStmt(Stmt):
-    fields = ("node",)
-
-
-class Assign(Stmt):
-    fields = ("target", "node")
-
-
-class AssignBlock(Stmt):
-    fields = ("target", "filter", "body")
-
-
-class Expr(Node):
-    abstract = True
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        raise Impossible()
-
-    def can_assign(self) -> bool:
-        return False
-
-
-class BinExpr(Expr):
-    fields = ("left", "right")
-    operator = ""
-    abstract = True
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-        if eval_ctx.environment.sandboxed and self.operator in getattr(
-            eval_ctx.environment, "intercepted_binops", ()
-        ):
-            raise Impossible()
-        f = BINOPS[self.operator]
-        left = self.left.as_const(eval_ctx)
-        right = self.right.as_const(eval_ctx)
-        if _too_costly(self.operator, left, right):
-            raise Impossible()
-        try:
-            return f(left, right)
-        except Exception as e:
-            raise Impossible() from e
-
-
-def _too_costly(operator: str, left: Any, right: Any) -> bool:
-    """Folding must not hang the compiler: leave huge powers and repetitions to runtime."""
-    if operator == "**":
-        return isinstance(right, int) and abs(right) > 128 and abs(left) > 1
-    if operator == "*":
-        for count, item in ((left, right), (right, left)):
-            if isinstance(count, int) and not isinstance(item, int | float) and count > 4096:
-                return True
-    return False
-
-
-class UnaryExpr(Expr):
-    fields = ("node",)
-    operator = ""
-    abstract = True
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-        if eval_ctx.environment.sandboxed and self.operator in getattr(
-            eval_ctx.environment, "intercepted_unops", ()
-        ):
-            raise Impossible()
-        f = UNOPS[self.operator]
-        try:
-            return f(self.node.as_const(eval_ctx))
-        except Exception as e:
-            raise Impossible() from e
-
-
-class Name(Expr):
-    fields = ("name", "ctx")
-
-    def can_assign(self) -> bool:
-        return self.name not in {"true", "false", "none", "True", "False", "None"}
-
-
-class NSRef(Expr):
-    fields = ("name", "attr")
-
-    def can_assign(self) -> bool:
-        return True
-
-
-class Literal(Expr):
-    abstract = True
-
-
-class Const(Literal):
-    fields = ("value",)
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        return self.value
-
-    @classmethod
-    def from_untrusted(
-        cls, value: Any, lineno: int | None = None, environment: Any = None
-    ) -> Const:
-        from_repr = _has_safe_repr(value)
-        if not from_repr:
-            raise Impossible()
-        return cls(value, lineno=lineno, environment=environment)
-
-
-def _has_safe_repr(value: Any) -> bool:
-    if value is None or value is NotImplemented or value is Ellipsis:
-        return True
-    if type(value) in {bool, int, float, complex, range, str, Markup}:
-        return True
-    if type(value) in {tuple, list, set, frozenset}:
-        return all(_has_safe_repr(v) for v in value)
-    if type(value) is dict:
-        return all(_has_safe_repr(k) and _has_safe_repr(v) for k, v in value.items())
-    return False
-
-
-class TemplateData(Literal):
-    fields = ("data",)
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-        if eval_ctx.volatile:
-            raise Impossible()
-        if eval_ctx.autoescape:
-            return Markup(self.data)
-        return self.data
-
-
-class Tuple(Literal):
-    fields = ("items", "ctx")
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-        return tuple(x.as_const(eval_ctx) for x in self.items)
-
-    def can_assign(self) -> bool:
-        return all(item.can_assign() for item in self.items)
-
-
-class List(Literal):
-    fields = ("items",)
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-        return [x.as_const(eval_ctx) for x in self.items]
-
-
-class Dict(Literal):
-    fields = ("items",)
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-        return dict(x.as_const(eval_ctx) for x in self.items)
-
-
-class Pair(Helper):
-    fields = ("key", "value")
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-        return self.key.as_const(eval_ctx), self.value.as_const(eval_ctx)
-
-
-class Keyword(Helper):
-    fields = ("key", "value")
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-        return self.key, self.value.as_const(eval_ctx)
-
-
-class CondExpr(Expr):
-    fields = ("test", "expr1", "expr2")
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-        if self.test.as_const(eval_ctx):
-            return self.expr1.as_const(eval_ctx)
-        if self.expr2 is None:
-            raise Impossible()
-        return self.expr2.as_const(eval_ctx)
-
-
-class _FilterTestCommon(Expr):
-    fields = ("node", "name", "args", "kwargs", "dyn_args", "dyn_kwargs")
-    abstract = True
-    _is_filter = True
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        """Apply a filter/test at compile time when its input and arguments are constant
-        and it does not need the render context (Jinja's optimizer does the same)."""
-        eval_ctx = get_eval_context(self, eval_ctx)
-        if eval_ctx.volatile or self.node is None:
-            raise Impossible()
-        environment = eval_ctx.environment
-        table = environment.filters if self._is_filter else environment.tests
-        func = table.get(self.name)
-        pass_arg = getattr(func, "jinja_pass_arg", None)
-        if func is None or (pass_arg is not None and pass_arg.name == "context"):
-            raise Impossible()
-        if environment.is_async and (
-            getattr(func, "jinja_async_variant", False) is True
-            or inspect.iscoroutinefunction(func)
-        ):
-            raise Impossible()
-        args, kwargs = _args_as_const(self, eval_ctx)
-        args.insert(0, self.node.as_const(eval_ctx))
-        if pass_arg is not None and pass_arg.name == "eval_context":
-            args.insert(0, eval_ctx)
-        elif pass_arg is not None and pass_arg.name == "environment":
-            args.insert(0, environment)
-        try:
-            return func(*args, **kwargs)
-        except Exception as e:
-            raise Impossible() from e
-
-
-def args_as_const(node: Any, eval_ctx: EvalContext | None) -> tuple[list[Any], dict[str, Any]]:
-    """The constant positional and keyword arguments of a call/filter/test node."""
-    return _args_as_const(node, get_eval_context(node, eval_ctx))
-
-
-def _args_as_const(node: Any, eval_ctx: EvalContext) -> tuple[list[Any], dict[str, Any]]:
-    args = [x.as_const(eval_ctx) for x in node.args]
-    kwargs = dict(x.as_const(eval_ctx) for x in node.kwargs)
-    if node.dyn_args is not None:
-        try:
-            args.extend(node.dyn_args.as_const(eval_ctx))
-        except Exception as e:
-            raise Impossible() from e
-    if node.dyn_kwargs is not None:
-        try:
-            kwargs.update(node.dyn_kwargs.as_const(eval_ctx))
-        except Exception as e:
-            raise Impossible() from e
-    return args, kwargs
-
-
-class Filter(_FilterTestCommon):
-    pass
-
-
-class Test(_FilterTestCommon):
-    _is_filter = False
-
-
-class Call(Expr):
-    fields = ("node", "args", "kwargs", "dyn_args", "dyn_kwargs")
-
-
-class Getitem(Expr):
-    fields = ("node", "arg", "ctx")
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        if self.ctx != "load":
-            raise Impossible()
-        eval_ctx = get_eval_context(self, eval_ctx)
-        try:
-            return eval_ctx.environment.getitem(
-                self.node.as_const(eval_ctx), self.arg.as_const(eval_ctx)
-            )
-        except Exception as e:
-            raise Impossible() from e
-
-
-class Getattr(Expr):
-    fields = ("node", "attr", "ctx")
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        if self.ctx != "load":
-            raise Impossible()
-        eval_ctx = get_eval_context(self, eval_ctx)
-        try:
-            return eval_ctx.environment.getattr(self.node.as_const(eval_ctx), self.attr)
-        except Exception as e:
-            raise Impossible() from e
-
-
-class Slice(Expr):
-    fields = ("start", "stop", "step")
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-
-        def const(obj: Any) -> Any:
-            return None if obj is None else obj.as_const(eval_ctx)
-
-        return slice(const(self.start), const(self.stop), const(self.step))
-
-
-class Concat(Expr):
-    fields = ("nodes",)
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-        return "".join(str(x.as_const(eval_ctx)) for x in self.nodes)
-
-
-class Compare(Expr):
-    fields = ("expr", "ops")
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-        result = value = self.expr.as_const(eval_ctx)
-        try:
-            for op in self.ops:
-                new_value = op.expr.as_const(eval_ctx)
-                result = CMPOPS[op.op](value, new_value)
-                if not result:
-                    return False
-                value = new_value
-        except Exception as e:
-            raise Impossible() from e
-        return result
-
-
-class Operand(Helper):
-    fields = ("op", "expr")
-
-
-class Mul(BinExpr):
-    operator = "*"
-
-
-class Div(BinExpr):
-    operator = "/"
-
-
-class FloorDiv(BinExpr):
-    operator = "//"
-
-
-class Add(BinExpr):
-    operator = "+"
-
-
-class Sub(BinExpr):
-    operator = "-"
-
-
-class Mod(BinExpr):
-    operator = "%"
-
-
-class Pow(BinExpr):
-    operator = "**"
-
-
-class And(BinExpr):
-    operator = "and"
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-        return self.left.as_const(eval_ctx) and self.right.as_const(eval_ctx)
-
-
-class Or(BinExpr):
-    operator = "or"
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-        return self.left.as_const(eval_ctx) or self.right.as_const(eval_ctx)
-
-
-class Not(UnaryExpr):
-    operator = "not"
-
-
-class Neg(UnaryExpr):
-    operator = "-"
-
-
-class Pos(UnaryExpr):
-    operator = "+"
-
-
-class EnvironmentAttribute(Expr):
-    fields = ("name",)
-
-
-class ExtensionAttribute(Expr):
-    fields = ("identifier", "name")
-
-
-class ImportedName(Expr):
-    fields = ("importname",)
-
-
-class InternalName(Expr):
-    fields = ("name",)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError(
-            "Can't create internal names.  Use the `free_identifier` method on a parser."
-        )
-
-
-class MarkSafe(Expr):
-    fields = ("expr",)
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-        return Markup(self.expr.as_const(eval_ctx))
-
-
-class MarkSafeIfAutoescape(Expr):
-    fields = ("expr",)
-
-    def as_const(self, eval_ctx: EvalContext | None = None) -> Any:
-        eval_ctx = get_eval_context(self, eval_ctx)
-        if eval_ctx.volatile:
-            raise Impossible()
-        expr = self.expr.as_const(eval_ctx)
-        if eval_ctx.autoescape:
-            return Markup(expr)
-        return expr
-
-
-class ContextReference(Expr):
-    pass
-
-
-class DerivedContextReference(Expr):
-    pass
-
-
-class Continue(Stmt):
-    pass
-
-
-class Break(Stmt):
-    pass
-
-
-class Scope(Stmt):
-    fields = ("body",)
-
-
-class OverlayScope(Stmt):
-    fields = ("context", "body")
-
-
-class EvalContextModifier(Stmt):
-    fields = ("options",)
-
-
-class ScopedEvalContextModifier(EvalContextModifier):
-    fields = ("body",)
-
-
-def _make_internal_name(name: str, lineno: int | None = None) -> InternalName:
-    node = object.__new__(InternalName)
-    node.name = name
-    node.lineno = lineno  # type: ignore[assignment]
-    node.environment = None
-    return node
+from .nodes_base import (
+    EvalContext,
+    Helper,
+    Impossible,
+    Node,
+    NodeType,
+    Stmt,
+    get_eval_context,
+)
+from .nodes_expr import (
+    BINOPS,
+    CMPOPS,
+    UNOPS,
+    Add,
+    And,
+    BinExpr,
+    Call,
+    Compare,
+    Concat,
+    CondExpr,
+    Const,
+    ContextReference,
+    DerivedContextReference,
+    Dict,
+    Div,
+    EnvironmentAttribute,
+    Expr,
+    ExtensionAttribute,
+    Filter,
+    FloorDiv,
+    Getattr,
+    Getitem,
+    ImportedName,
+    InternalName,
+    Keyword,
+    List,
+    Literal,
+    MarkSafe,
+    MarkSafeIfAutoescape,
+    Mod,
+    Mul,
+    Name,
+    Neg,
+    Not,
+    NSRef,
+    Operand,
+    Or,
+    Pair,
+    Pos,
+    Pow,
+    Slice,
+    Sub,
+    TemplateData,
+    Test,
+    Tuple,
+    UnaryExpr,
+    args_as_const,
+)
+from .nodes_expr import (
+    _FilterTestCommon as _FilterTestCommon,
+)
+from .nodes_expr import (
+    _has_safe_repr as _has_safe_repr,
+)
+from .nodes_expr import (
+    _make_internal_name as _make_internal_name,
+)
+from .nodes_stmt import (
+    Assign,
+    AssignBlock,
+    Block,
+    Break,
+    CallBlock,
+    Continue,
+    EvalContextModifier,
+    ExprStmt,
+    Extends,
+    FilterBlock,
+    For,
+    FromImport,
+    If,
+    Import,
+    Include,
+    Macro,
+    Output,
+    OverlayScope,
+    Scope,
+    ScopedEvalContextModifier,
+    Template,
+    With,
+)
+
+__all__ = [
+    "BINOPS",
+    "CMPOPS",
+    "UNOPS",
+    "Add",
+    "And",
+    "Assign",
+    "AssignBlock",
+    "BinExpr",
+    "Block",
+    "Break",
+    "Call",
+    "CallBlock",
+    "Compare",
+    "Concat",
+    "CondExpr",
+    "Const",
+    "ContextReference",
+    "Continue",
+    "DerivedContextReference",
+    "Dict",
+    "Div",
+    "EnvironmentAttribute",
+    "EvalContext",
+    "EvalContextModifier",
+    "Expr",
+    "ExprStmt",
+    "Extends",
+    "ExtensionAttribute",
+    "Filter",
+    "FilterBlock",
+    "FloorDiv",
+    "For",
+    "FromImport",
+    "Getattr",
+    "Getitem",
+    "Helper",
+    "If",
+    "Import",
+    "ImportedName",
+    "Impossible",
+    "Include",
+    "InternalName",
+    "Keyword",
+    "List",
+    "Literal",
+    "Macro",
+    "MarkSafe",
+    "MarkSafeIfAutoescape",
+    "Mod",
+    "Mul",
+    "NSRef",
+    "Name",
+    "Neg",
+    "Node",
+    "NodeType",
+    "Not",
+    "Operand",
+    "Or",
+    "Output",
+    "OverlayScope",
+    "Pair",
+    "Pos",
+    "Pow",
+    "Scope",
+    "ScopedEvalContextModifier",
+    "Slice",
+    "Stmt",
+    "Sub",
+    "Template",
+    "TemplateData",
+    "Test",
+    "Tuple",
+    "UnaryExpr",
+    "With",
+    "args_as_const",
+    "get_eval_context",
+]
+
+for _value in list(globals().values()):
+    if isinstance(_value, type) and _value.__module__.startswith(f"{__name__}_"):
+        _value.__module__ = __name__
+del _value
