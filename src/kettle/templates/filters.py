@@ -2,14 +2,15 @@
 
 Owns the text and number filters and the ``FILTERS`` table (name -> callable) that
 ``defaults.DEFAULT_FILTERS`` exposes; the sequence filters live in ``seqfilters`` and are
-re-exported here under their jinja2 names.
+re-exported here under their jinja2 names, as are ``map``/``select``/``reject`` and their
+``attr`` forms from ``mapfilters``.
 
 Rules:
 - Names, signatures and ``pass_*`` markings match jinja2 3.1, so templates and code that call
   ``environment.call_filter`` see the same arguments.
 - Filters that consume an iterable (join, list, sum, map, select...) have an async variant:
-  one public callable that dispatches on ``environment.is_async`` and, when async, accepts
-  async iterables and awaitable results, as jinja2's ``async_variant`` does.
+  one public callable built by ``async_utils.async_variant`` that dispatches on
+  ``environment.is_async`` and, when async, accepts async iterables and awaitable results.
 - Filters that build markup honour the eval context's autoescape: text is escaped, Markup is
   kept; without autoescape they return plain ``str``.
 - Bad arguments raise ``FilterArgumentError`` with a message, never a bare crash.
@@ -27,9 +28,24 @@ from typing import Any, TypeVar
 from markupsafe import Markup, escape, soft_str
 
 from .exceptions import FilterArgumentError
+from .mapfilters import (
+    async_select_or_reject,
+    do_map,
+    do_reject,
+    do_rejectattr,
+    do_select,
+    do_selectattr,
+    prepare_map,
+    prepare_select_or_reject,
+    select_or_reject,
+    sync_do_map,
+    sync_do_reject,
+    sync_do_rejectattr,
+    sync_do_select,
+    sync_do_selectattr,
+)
 from .seqfilters import (
     _GroupTuple,
-    async_select_or_reject,
     do_attr,
     do_batch,
     do_dictsort,
@@ -38,15 +54,10 @@ from .seqfilters import (
     do_join,
     do_last,
     do_list,
-    do_map,
     do_max,
     do_min,
     do_random,
-    do_reject,
-    do_rejectattr,
     do_reverse,
-    do_select,
-    do_selectattr,
     do_slice,
     do_sort,
     do_sum,
@@ -54,18 +65,10 @@ from .seqfilters import (
     ignore_case,
     make_attrgetter,
     make_multi_attrgetter,
-    prepare_map,
-    prepare_select_or_reject,
-    select_or_reject,
     sync_do_first,
     sync_do_groupby,
     sync_do_join,
     sync_do_list,
-    sync_do_map,
-    sync_do_reject,
-    sync_do_rejectattr,
-    sync_do_select,
-    sync_do_selectattr,
     sync_do_slice,
     sync_do_sum,
     sync_do_unique,
@@ -85,7 +88,8 @@ from .utils import (
 # attributes (getitem, getattr, undefined, policies, call_filter, call_test, is_async).
 Environment = Any
 
-# FILTERS is the public table; the rest re-exports seqfilters under jinja2.filters' names.
+# FILTERS is the public table; the rest re-exports seqfilters and mapfilters under
+# jinja2.filters' names.
 __all__ = [
     "FILTERS",
     "_GroupTuple",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
+from .async_utils import auto_aiter
 from .utils import internalcode, missing
 
 
@@ -147,7 +148,7 @@ class AsyncLoopContext(LoopContext):
         depth0: int = 0,
     ) -> None:
         self._iterable = iterable
-        self._async_iterator = _aiter(iterable)
+        self._async_iterator = auto_aiter(iterable)
         self._undefined = undefined
         self._recurse = recurse
         self.depth0 = depth0
@@ -163,7 +164,7 @@ class AsyncLoopContext(LoopContext):
             self._length = len(self._iterable)  # type: ignore[arg-type]
         except TypeError:
             rest = [x async for x in self._async_iterator]
-            self._async_iterator = _aiter(rest)
+            self._async_iterator = auto_aiter(rest)
             self._length = len(rest) + self.index + (self._after is not missing)
         return self._length
 
@@ -217,23 +218,3 @@ class AsyncLoopContext(LoopContext):
         self._before = self._current
         self._current = item
         return item, self
-
-
-class _SyncAsAsync:
-    def __init__(self, iterable: Iterable[Any]) -> None:
-        self._iterator = iter(iterable)
-
-    def __aiter__(self) -> _SyncAsAsync:
-        return self
-
-    async def __anext__(self) -> Any:
-        try:
-            return next(self._iterator)
-        except StopIteration:
-            raise StopAsyncIteration() from None
-
-
-def _aiter(iterable: Any) -> AsyncIterator[Any]:
-    if hasattr(iterable, "__aiter__"):
-        return iterable.__aiter__()  # type: ignore[no-any-return]
-    return _SyncAsAsync(iterable)

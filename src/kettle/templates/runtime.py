@@ -9,15 +9,15 @@ in ``undefined.py`` and are re-exported here under jinja2.runtime's names.
 
 from __future__ import annotations
 
-import inspect
 import types
 from collections import ChainMap
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import markupsafe
 from markupsafe import Markup, escape, soft_str
 
+from .async_utils import auto_aiter, auto_await
 from .exceptions import TemplateNotFound, TemplateRuntimeError, UndefinedError
 from .loops import AsyncLoopContext, LoopContext
 from .macros import Macro
@@ -136,32 +136,6 @@ def missing_callable(error: type[Exception], message: str) -> Callable[..., Any]
         raise error(message)
 
     return fail
-
-
-async def auto_await(value: Any) -> Any:
-    if inspect.isawaitable(value):
-        return await value
-    return value
-
-
-class _SyncAsAsync:
-    def __init__(self, iterable: Iterable[Any]) -> None:
-        self._iterator = iter(iterable)
-
-    def __aiter__(self) -> _SyncAsAsync:
-        return self
-
-    async def __anext__(self) -> Any:
-        try:
-            return next(self._iterator)
-        except StopIteration:
-            raise StopAsyncIteration() from None
-
-
-def auto_aiter(iterable: Any) -> AsyncIterator[Any]:
-    if hasattr(iterable, "__aiter__"):
-        return iterable.__aiter__()  # type: ignore[no-any-return]
-    return _SyncAsAsync(iterable)
 
 
 def _flatten(mapping: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -1,34 +1,33 @@
-"""Builtin filters over sequences and mappings (sort, group, sum, map, select...), with the
-async variants jinja2 has; ``filters`` gathers them into the filter table.
+"""Builtin filters over sequences and mappings (sort, unique, min/max, join, first/last,
+slice, batch, groupby, sum, list, reverse, attr), with the async variants jinja2 has;
+``filters`` gathers them into the filter table.
 
 Owns the attribute getters used by filters that take ``attribute=`` (dotted paths, digit
-parts as indexes, looked up with ``environment.getitem``), the async helpers, and every
-filter that consumes an iterable.
+parts as indexes, looked up with ``environment.getitem``); ``mapfilters`` uses them too.
 
 Rules:
 - Names, signatures and ``pass_*`` markings match jinja2 3.1.
-- Filters that consume an iterable have one public callable that dispatches on
-  ``environment.is_async`` and, when async, accepts async iterables and awaitable results,
-  as jinja2's ``async_variant`` does.
+- Filters that consume an iterable have one public callable built by
+  ``async_utils.async_variant``: it dispatches on ``environment.is_async`` and, when
+  async, accepts async iterables.
 - Bad arguments raise ``FilterArgumentError`` with a message.
 """
 
 from __future__ import annotations
 
-import inspect
 import random
 from collections import abc
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
-from functools import WRAPPER_ASSIGNMENTS, wraps
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from inspect import getattr_static
 from itertools import chain, groupby
 from typing import Any, NamedTuple, TypeVar
 
 from markupsafe import escape, soft_str
 
+from .async_utils import async_variant, auto_aiter, auto_to_list
 from .exceptions import FilterArgumentError
 from .undefined import Undefined
-from .utils import _PassArg, pass_context, pass_environment, pass_eval_context
+from .utils import pass_context, pass_environment, pass_eval_context
 
 # Filters sit below the environment in the import graph; they only use its public
 # attributes (getitem, getattr, undefined, policies, call_filter, call_test, is_async).
@@ -36,88 +35,6 @@ Environment = Any
 
 V = TypeVar("V")
 Getter = Callable[[Any], Any]
-
-# -- async support -------------------------------------------------------------------------
-
-_PLAIN_TYPES = frozenset({int, float, bool, str, list, dict, tuple, type(None)})
-
-
-async def _auto_await(value: Any) -> Any:
-    if type(value) in _PLAIN_TYPES:  # skip the isawaitable probe for common values
-        return value
-    if inspect.isawaitable(value):
-        return await value
-    return value
-
-
-class _SyncToAsync(AsyncIterator[Any]):
-    """Adapt a plain iterator to the async iterator protocol."""
-
-    def __init__(self, iterator: Iterator[Any]) -> None:
-        self._iterator = iterator
-
-    def __aiter__(self) -> _SyncToAsync:
-        return self
-
-    async def __anext__(self) -> Any:
-        try:
-            return next(self._iterator)
-        except StopIteration as stop:
-            raise StopAsyncIteration(stop.value) from stop
-
-
-def _auto_aiter(iterable: AsyncIterable[Any] | Iterable[Any]) -> AsyncIterator[Any]:
-    if hasattr(iterable, "__aiter__"):
-        return iterable.__aiter__()
-    return _SyncToAsync(iter(iterable))
-
-
-async def _auto_to_list(value: AsyncIterable[Any] | Iterable[Any]) -> list[Any]:
-    return [item async for item in _auto_aiter(value)]
-
-
-def _async_variant(sync_func: Callable[..., Any]) -> Callable[[Callable[..., Any]], Any]:
-    """Combine ``sync_func`` and the decorated coroutine function into one filter that
-    picks by ``environment.is_async``. Unmarked sync filters get the eval context only to
-    reach the environment; it is stripped before the call."""
-
-    def decorate(async_func: Callable[..., Any]) -> Callable[..., Any]:
-        pass_arg = _PassArg.from_obj(sync_func)
-        strip_first = pass_arg is None
-        env_first = pass_arg is _PassArg.environment
-        own_names = ("__module__", "__name__", "__qualname__")
-        borrowed = tuple(set(WRAPPER_ASSIGNMENTS).difference(own_names))
-
-        # One specialised closure per calling convention: this runs on every call.
-        if env_first:
-
-            def dispatch(*args: Any, **kwargs: Any) -> Any:
-                if args[0].is_async:
-                    return async_func(*args, **kwargs)
-                return sync_func(*args, **kwargs)
-
-        elif strip_first:
-
-            def dispatch(*args: Any, **kwargs: Any) -> Any:
-                if args[0].environment.is_async:
-                    return async_func(*args[1:], **kwargs)
-                return sync_func(*args[1:], **kwargs)
-
-        else:
-
-            def dispatch(*args: Any, **kwargs: Any) -> Any:
-                if args[0].environment.is_async:
-                    return async_func(*args, **kwargs)
-                return sync_func(*args, **kwargs)
-
-        wraps(async_func, assigned=own_names, updated=())(dispatch)
-        wraps(sync_func, assigned=borrowed)(dispatch)
-        if strip_first:
-            dispatch = pass_eval_context(dispatch)
-        dispatch.jinja_async_variant = True  # type: ignore[attr-defined]
-        return dispatch
-
-    return decorate
 
 
 # -- attribute getters ---------------------------------------------------------------------
@@ -236,14 +153,14 @@ def sync_do_unique(
             yield item
 
 
-@_async_variant(sync_do_unique)
+@async_variant(sync_do_unique)
 async def do_unique(
     environment: Environment,
     value: AsyncIterable[V] | Iterable[V],
     case_sensitive: bool = False,
     attribute: str | int | None = None,
 ) -> Iterator[V]:
-    return sync_do_unique(environment, await _auto_to_list(value), case_sensitive, attribute)
+    return sync_do_unique(environment, await auto_to_list(value), case_sensitive, attribute)
 
 
 def _min_or_max(
@@ -314,14 +231,14 @@ def sync_do_join(
     return separator.join(texts)
 
 
-@_async_variant(sync_do_join)
+@async_variant(sync_do_join)
 async def do_join(
     eval_ctx: Any,
     value: AsyncIterable[Any] | Iterable[Any],
     d: str = "",
     attribute: str | int | None = None,
 ) -> str:
-    return sync_do_join(eval_ctx, await _auto_to_list(value), d, attribute)
+    return sync_do_join(eval_ctx, await auto_to_list(value), d, attribute)
 
 
 @pass_environment
@@ -333,10 +250,10 @@ def sync_do_first(environment: Environment, seq: Iterable[V]) -> V | Undefined:
         return environment.undefined("No first item, sequence was empty.")  # type: ignore[no-any-return]
 
 
-@_async_variant(sync_do_first)
+@async_variant(sync_do_first)
 async def do_first(environment: Environment, seq: AsyncIterable[V] | Iterable[V]) -> V | Undefined:
     try:
-        return await _auto_aiter(seq).__anext__()  # type: ignore[no-any-return]
+        return await auto_aiter(seq).__anext__()  # type: ignore[no-any-return]
     except StopAsyncIteration:
         return environment.undefined("No first item, sequence was empty.")  # type: ignore[no-any-return]
 
@@ -376,11 +293,11 @@ def sync_do_slice(
         start = end
 
 
-@_async_variant(sync_do_slice)
+@async_variant(sync_do_slice)
 async def do_slice(
     value: AsyncIterable[V] | Iterable[V], slices: int, fill_with: Any | None = None
 ) -> Iterator[list[V]]:
-    return sync_do_slice(await _auto_to_list(value), slices, fill_with)
+    return sync_do_slice(await auto_to_list(value), slices, fill_with)
 
 
 def do_batch(value: Iterable[V], linecount: int, fill_with: V | None = None) -> Iterator[list[V]]:
@@ -436,7 +353,7 @@ def sync_do_groupby(
     return groups
 
 
-@_async_variant(sync_do_groupby)
+@async_variant(sync_do_groupby)
 async def do_groupby(
     environment: Environment,
     value: AsyncIterable[V] | Iterable[V],
@@ -445,8 +362,8 @@ async def do_groupby(
     case_sensitive: bool = False,
 ) -> list[_GroupTuple]:
     key, shown = _group_key_getters(environment, attribute, default, case_sensitive)
-    ordered = sorted(await _auto_to_list(value), key=key)
-    groups = [_GroupTuple(k, await _auto_to_list(items)) for k, items in groupby(ordered, key)]
+    ordered = sorted(await auto_to_list(value), key=key)
+    groups = [_GroupTuple(k, await auto_to_list(items)) for k, items in groupby(ordered, key)]
     if shown is not None:
         groups = [_GroupTuple(shown(items[0]), items) for _, items in groups]
     return groups
@@ -466,7 +383,7 @@ def sync_do_sum(
     return total
 
 
-@_async_variant(sync_do_sum)
+@async_variant(sync_do_sum)
 async def do_sum(
     environment: Environment,
     iterable: AsyncIterable[V] | Iterable[V],
@@ -475,7 +392,7 @@ async def do_sum(
 ) -> V:
     total = start
     getter = make_attrgetter(environment, attribute) if attribute is not None else None
-    async for item in _auto_aiter(iterable):
+    async for item in auto_aiter(iterable):
         total += getter(item) if getter is not None else item
     return total  # type: ignore[no-any-return]
 
@@ -485,9 +402,9 @@ def sync_do_list(value: Iterable[V]) -> list[V]:
     return list(value)
 
 
-@_async_variant(sync_do_list)
+@async_variant(sync_do_list)
 async def do_list(value: AsyncIterable[V] | Iterable[V]) -> list[V]:
-    return await _auto_to_list(value)
+    return await auto_to_list(value)
 
 
 def do_reverse(value: Any) -> Any:
@@ -516,161 +433,3 @@ def do_attr(environment: Environment, obj: Any, name: str) -> Any:
         if not hasattr(obj, name):
             return environment.undefined(obj=obj, name=name)
     return environment.getattr(obj, name)
-
-
-# -- map / select / reject -------------------------------------------------------------------
-
-
-def prepare_map(context: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Getter:
-    """The per-item function of ``map``: an attribute getter or a filter call."""
-    if not args and "attribute" in kwargs:
-        attribute = kwargs.pop("attribute")
-        default = kwargs.pop("default", None)
-        if kwargs:
-            raise FilterArgumentError(f"Unexpected keyword argument {next(iter(kwargs))!r}")
-        return make_attrgetter(context.environment, attribute, default=default)
-    if not args:
-        raise FilterArgumentError("map requires a filter argument")
-    name, rest = args[0], args[1:]
-
-    def apply(item: Any) -> Any:
-        return context.environment.call_filter(name, item, rest, kwargs, context=context)
-
-    return apply
-
-
-def prepare_select_or_reject(
-    context: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    modfunc: Callable[[Any], Any],
-    lookup_attr: bool,
-) -> Getter:
-    """The per-item predicate of select/reject(attr): test name and args from ``args``."""
-    offset = 0
-    transform: Getter | None = None
-    if lookup_attr:
-        if not args:
-            raise FilterArgumentError("Missing parameter for attribute name")
-        transform = make_attrgetter(context.environment, args[0])
-        offset = 1
-    check: Getter = bool
-    if len(args) > offset:
-        name, rest = args[offset], args[offset + 1 :]
-
-        def check(item: Any) -> Any:
-            return context.environment.call_test(name, item, rest, kwargs, context)
-
-    if transform is None:
-        return lambda item: modfunc(check(item))
-    getter = transform
-    return lambda item: modfunc(check(getter(item)))
-
-
-def select_or_reject(
-    context: Any,
-    value: Iterable[V],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    modfunc: Callable[[Any], Any],
-    lookup_attr: bool,
-) -> Iterator[V]:
-    if value:
-        keep = prepare_select_or_reject(context, args, kwargs, modfunc, lookup_attr)
-        for item in value:
-            if keep(item):
-                yield item
-
-
-async def async_select_or_reject(
-    context: Any,
-    value: AsyncIterable[V] | Iterable[V],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    modfunc: Callable[[Any], Any],
-    lookup_attr: bool,
-) -> AsyncIterator[V]:
-    if value:
-        keep = prepare_select_or_reject(context, args, kwargs, modfunc, lookup_attr)
-        async for item in _auto_aiter(value):
-            if keep(item):
-                yield item
-
-
-@pass_context
-def sync_do_map(context: Any, value: Iterable[Any], *args: Any, **kwargs: Any) -> Iterator[Any]:
-    """Apply a filter, or look up ``attribute=``, on each item."""
-    if value:
-        func = prepare_map(context, args, kwargs)
-        for item in value:
-            yield func(item)
-
-
-@_async_variant(sync_do_map)
-async def do_map(
-    context: Any, value: AsyncIterable[Any] | Iterable[Any], *args: Any, **kwargs: Any
-) -> AsyncIterator[Any]:
-    if value:
-        func = prepare_map(context, args, kwargs)
-        async for item in _auto_aiter(value):
-            yield await _auto_await(func(item))
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _negate(value: Any) -> bool:
-    return not value
-
-
-@pass_context
-def sync_do_select(context: Any, value: Iterable[V], *args: Any, **kwargs: Any) -> Iterator[V]:
-    """Keep items passing a test (truthy items without a test name)."""
-    return select_or_reject(context, value, args, kwargs, _identity, False)
-
-
-@_async_variant(sync_do_select)
-async def do_select(
-    context: Any, value: AsyncIterable[V] | Iterable[V], *args: Any, **kwargs: Any
-) -> AsyncIterator[V]:
-    return async_select_or_reject(context, value, args, kwargs, _identity, False)
-
-
-@pass_context
-def sync_do_reject(context: Any, value: Iterable[V], *args: Any, **kwargs: Any) -> Iterator[V]:
-    """Drop items passing a test (truthy items without a test name)."""
-    return select_or_reject(context, value, args, kwargs, _negate, False)
-
-
-@_async_variant(sync_do_reject)
-async def do_reject(
-    context: Any, value: AsyncIterable[V] | Iterable[V], *args: Any, **kwargs: Any
-) -> AsyncIterator[V]:
-    return async_select_or_reject(context, value, args, kwargs, _negate, False)
-
-
-@pass_context
-def sync_do_selectattr(context: Any, value: Iterable[V], *args: Any, **kwargs: Any) -> Iterator[V]:
-    """Keep items whose attribute passes a test (is truthy without a test name)."""
-    return select_or_reject(context, value, args, kwargs, _identity, True)
-
-
-@_async_variant(sync_do_selectattr)
-async def do_selectattr(
-    context: Any, value: AsyncIterable[V] | Iterable[V], *args: Any, **kwargs: Any
-) -> AsyncIterator[V]:
-    return async_select_or_reject(context, value, args, kwargs, _identity, True)
-
-
-@pass_context
-def sync_do_rejectattr(context: Any, value: Iterable[V], *args: Any, **kwargs: Any) -> Iterator[V]:
-    """Drop items whose attribute passes a test (is truthy without a test name)."""
-    return select_or_reject(context, value, args, kwargs, _negate, True)
-
-
-@_async_variant(sync_do_rejectattr)
-async def do_rejectattr(
-    context: Any, value: AsyncIterable[V] | Iterable[V], *args: Any, **kwargs: Any
-) -> AsyncIterator[V]:
-    return async_select_or_reject(context, value, args, kwargs, _negate, True)
