@@ -152,6 +152,10 @@ class App(Scaffold):
         self.cli: click.Group = cli_module.AppGroup(self.name)
         self.name_for_cli = self.name
         if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                # Flask's check: with host matching the static route needs a host, and a
+                # static host means nothing without host matching.
+                raise AssertionError("Invalid static_host/host_matching combination")
             self_ref = weakref.ref(self)
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
@@ -367,9 +371,15 @@ class App(Scaffold):
         if request is not None:
             # As Flask: without subdomain matching every request is on the default
             # subdomain; with it, the subdomain is what the Host has before SERVER_NAME.
-            subdomain = None if self.subdomain_matching else self.url_map.default_subdomain
+            # Host matching matches the request's own Host, so SERVER_NAME is not passed.
+            server_name = self.config["SERVER_NAME"]
+            subdomain: str | None = None
+            if self.url_map.host_matching:
+                server_name = None
+            elif not self.subdomain_matching:
+                subdomain = self.url_map.default_subdomain
             return self.url_map.bind_to_environ(
-                request.environ, server_name=self.config["SERVER_NAME"], subdomain=subdomain
+                request.environ, server_name=server_name, subdomain=subdomain
             )
         server_name = self.config["SERVER_NAME"]
         if server_name is not None:

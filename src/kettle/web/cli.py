@@ -444,31 +444,40 @@ def shell_command() -> None:
 
 @click.command("routes", short_help="Show the routes for the app.")
 @click.option(
-    "--sort", "-s", type=click.Choice(("endpoint", "methods", "rule", "match")),
-    default="endpoint", help="How to sort the routes.",
+    "--sort", "-s", type=click.Choice(("endpoint", "methods", "domain", "rule", "match")),
+    default="endpoint",
+    help="How to sort the routes: by endpoint, methods, domain (subdomain or host), rule, or"
+    " in match order.",
 )  # fmt: skip
 @click.option("--all-methods", is_flag=True, help="Show HEAD and OPTIONS methods.")
 @with_appcontext
 def routes_command(sort: str, all_methods: bool) -> None:
     """Show all registered routes with endpoints and methods (the framework's own
-    ``kettle.*`` routes, such as ``kettle.static``, are left out)."""
+    ``kettle.*`` routes, such as ``kettle.static``, are left out). A Subdomain column (Host
+    with host matching) appears when some rule has one."""
     app = click.get_current_context().ensure_object(ScriptInfo).load_app()
     rules = [rule for rule in app.url_map.iter_rules() if not rule.endpoint.startswith("kettle.")]
     if not rules:
         click.echo("No routes were registered.")
         return
+    host_matching = app.url_map.host_matching
+    domains = [(rule.host if host_matching else rule.subdomain) or "" for rule in rules]
+    headers = ["Endpoint", "Methods", "Rule"]
+    if any(domains):
+        headers.insert(2, "Host" if host_matching else "Subdomain")
     ignored = set() if all_methods else {"HEAD", "OPTIONS"}
-    rows = [
-        (rule.endpoint, ", ".join(sorted((rule.methods or set()) - ignored)), rule.rule)
-        for rule in rules
-    ]
-    if sort in ("endpoint", "rule"):
-        index = 0 if sort == "endpoint" else 2
-        rows.sort(key=lambda row: row[index])
-    elif sort == "methods":
-        rows.sort(key=lambda row: row[1])
-    headers = ("Endpoint", "Methods", "Rule")
-    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(3)]
+    rows = []
+    for rule, domain in zip(rules, domains, strict=True):
+        row = [str(rule.endpoint), ", ".join(sorted((rule.methods or set()) - ignored)), rule.rule]
+        if len(headers) == 4:
+            row.insert(2, domain)
+        rows.append(row)
+    columns = {"endpoint": 0, "methods": 1, "rule": len(headers) - 1}
+    if len(headers) == 4:
+        columns["domain"] = 2
+    if sort in columns:
+        rows.sort(key=lambda row: row[columns[sort]])
+    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
     line = "  ".join(f"{{{i}:<{w}}}" for i, w in enumerate(widths))
     click.echo(line.format(*headers).rstrip())
     click.echo(line.format(*("-" * w for w in widths)).rstrip())

@@ -1,4 +1,5 @@
-"""URL routing, split like Werkzeug's: converters, rules, the matcher and the map.
+"""URL routing, split like Werkzeug's: converters, rules, rule factories, the matcher and
+the map.
 
 Rules: routing knows nothing about requests or responses; matching returns a
 ``MatchResult`` (none/partial/full/redirect) and the application turns it into 404, 405
@@ -18,8 +19,9 @@ from .converters import (
     ValidationError,
 )
 from .exceptions import RequestRedirect
+from .factories import EndpointPrefix, RuleTemplate, RuleTemplateFactory, Subdomain, Submount
 from .map import FULL, NONE, PARTIAL, REDIRECT, BuildError, Map, MapAdapter, MatchResult
-from .rules import Rule
+from .rules import Rule, RuleFactory
 
 __all__ = [
     "FULL",
@@ -29,6 +31,7 @@ __all__ = [
     "AnyConverter",
     "BaseConverter",
     "BuildError",
+    "EndpointPrefix",
     "FloatConverter",
     "IntegerConverter",
     "Map",
@@ -37,6 +40,11 @@ __all__ = [
     "PathConverter",
     "RequestRedirect",
     "Rule",
+    "RuleFactory",
+    "RuleTemplate",
+    "RuleTemplateFactory",
+    "Subdomain",
+    "Submount",
     "UUIDConverter",
     "UnicodeConverter",
     "ValidationError",

@@ -11,13 +11,16 @@ become the query string, ``None`` values are dropped.
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from ..exceptions import MethodNotAllowed, NotFound
 from .converters import DEFAULT_CONVERTERS, BaseConverter
+from .exceptions import RequestRedirect
 from .matcher import FULL, NONE, PARTIAL, REDIRECT, Matcher, MatchResult
-from .rules import Rule
+from .rules import Rule, RuleFactory
 
 __all__ = [
     "FULL",
@@ -75,7 +78,7 @@ class Map:
         for rule in rules or ():
             self.add(rule)
 
-    def add(self, rule_factory: Rule) -> None:
+    def add(self, rule_factory: RuleFactory) -> None:
         for rule in rule_factory.get_rules(self):
             rule.bind(self)
             with self._lock:
@@ -118,6 +121,13 @@ class Map:
         path_info: str | None = None,
         query_args: str = "",
     ) -> MapAdapter:
+        """An adapter for ``server_name`` (the whole host when the map matches hosts)."""
+        server_name = server_name.lower()
+        if self.host_matching:
+            if subdomain is not None:
+                raise RuntimeError("host matching enabled and a subdomain was provided")
+        elif subdomain is None:
+            subdomain = self.default_subdomain
         return MapAdapter(
             self, server_name, script_name, url_scheme, path_info or "/", default_method,
             query_args, subdomain,
@@ -130,20 +140,16 @@ class Map:
         subdomain: str | None = None,
     ) -> MapAdapter:
         """An adapter for a WSGI request. With ``server_name`` and no ``subdomain``, the
-        subdomain is the part of the Host before the server name (``"<invalid>"`` when the
-        Host is not below it, so that no rule matches)."""
+        subdomain is the part of the Host before the server name; when the Host is not below
+        it, Werkzeug's rule applies: a warning, and the subdomain reads ``"<invalid>"``.
+        A map that matches hosts matches the request's whole Host."""
         host = _normal_host(environ.get("HTTP_HOST") or _server_name(environ), environ)
         if server_name is None:
             server_name = host
         else:
             server_name = _normal_host(server_name.lower(), environ)
-        if subdomain is None:
-            host_parts = host.split(".")
-            name_parts = server_name.split(".")
-            if host_parts[-len(name_parts) :] != name_parts:
-                subdomain = "<invalid>"
-            else:
-                subdomain = ".".join(filter(None, host_parts[: -len(name_parts)]))
+        if subdomain is None and not self.host_matching:
+            subdomain = _subdomain_of(host, server_name)
         return MapAdapter(
             self,
             server_name,
@@ -154,6 +160,20 @@ class Map:
             environ.get("QUERY_STRING", ""),
             subdomain,
         )
+
+
+def _subdomain_of(host: str, server_name: str) -> str:
+    host_parts = host.split(".")
+    name_parts = server_name.split(".")
+    if host_parts[-len(name_parts) :] != name_parts:
+        # A misconfigured SERVER_NAME or a request for another host: no rule whose
+        # subdomain is static can match; say so, as Werkzeug does.
+        warnings.warn(
+            f"Current server name {host!r} doesn't match configured server name {server_name!r}",
+            stacklevel=3,
+        )
+        return "<invalid>"
+    return ".".join(filter(None, host_parts[: -len(name_parts)]))
 
 
 def _server_name(environ: Mapping[str, Any]) -> str:
@@ -213,17 +233,50 @@ class MapAdapter:
         self.path_info = path_info
         self.default_method = default_method
         self.query_args = query_args
+        # What each rule's domain pattern is matched against.
+        self.domain = server_name if map.host_matching else subdomain
 
     def match_result(self, path_info: str | None = None, method: str | None = None) -> MatchResult:
         return self.map.matcher.match(
             path_info if path_info is not None else self.path_info,
             (method or self.default_method).upper(),
-            self.subdomain,
+            self.domain,
         )
+
+    def match(
+        self,
+        path_info: str | None = None,
+        method: str | None = None,
+        return_rule: bool = False,
+        query_args: str | Mapping[str, Any] | None = None,
+        websocket: bool | None = None,
+    ) -> tuple[Any, dict[str, Any]]:
+        """Werkzeug's API: ``(endpoint, values)``, or ``(rule, values)`` with
+        ``return_rule``; raises ``NotFound``, ``MethodNotAllowed`` (with the valid methods)
+        or ``RequestRedirect`` (a missing trailing slash)."""
+        path = path_info if path_info is not None else self.path_info
+        result = self.match_result(path, method)
+        if result.kind == FULL:
+            rule = result.rule
+            return (rule if return_rule else rule.endpoint), dict(result.values)  # type: ignore[union-attr]
+        if result.kind == REDIRECT:
+            if query_args is not None and not isinstance(query_args, str):
+                query_args = encode_query(query_args)
+            url = self.redirect_url("/" + path.lstrip("/") + "/")
+            if query_args is not None:
+                url = url.partition("?")[0] + ("?" + query_args if query_args else "")
+            raise RequestRedirect(url)
+        if result.kind == PARTIAL:
+            raise MethodNotAllowed(valid_methods=sorted(result.allowed))
+        raise NotFound()
+
+    def test(self, path_info: str | None = None, method: str | None = None) -> bool:
+        """Whether ``path_info`` matches a rule (a redirect counts as a match)."""
+        return self.match_result(path_info, method).kind in (FULL, REDIRECT)
 
     def allowed_methods(self, path_info: str | None = None) -> set[str]:
         return self.map.matcher.allowed_methods(
-            path_info if path_info is not None else self.path_info, self.subdomain
+            path_info if path_info is not None else self.path_info, self.domain
         )
 
     def redirect_url(self, path: str) -> str:
@@ -235,31 +288,51 @@ class MapAdapter:
 
     def build(
         self,
-        endpoint: str,
+        endpoint: Any,
         values: Mapping[str, Any] | None = None,
         method: str | None = None,
         force_external: bool = False,
         append_unknown: bool = True,
         url_scheme: str | None = None,
     ) -> str:
-        """The URL for ``endpoint``: a path below the script name, or absolute if asked."""
+        """The URL for ``endpoint``: a path below the script name, or absolute if asked (or
+        when the rule lives on another subdomain or host)."""
         clean = {key: value for key, value in (values or {}).items() if value is not None}
+        found = self._pick_rule(endpoint, clean, method)
+        if found is None:
+            raise BuildError(endpoint, clean, method)
+        rule, host, elsewhere = found
+        url = quote(self.script_name[:-1], safe="/") + rule.build_path(clean)
+        extra = {key: value for key, value in clean.items() if key not in rule.arguments}
+        if rule.defaults:
+            extra = {k: v for k, v in extra.items() if k not in rule.defaults}
+        if append_unknown and extra:
+            url += "?" + encode_query(extra)
+        if elsewhere:
+            force_external = True  # another subdomain or host: only an absolute URL reaches it
+        if force_external or url_scheme is not None:
+            url = f"{url_scheme or self.url_scheme}://{host}{url}"
+        return url
+
+    def _pick_rule(
+        self, endpoint: Any, values: Mapping[str, Any], method: str | None
+    ) -> tuple[Rule, str, bool] | None:
+        """The first of the endpoint's rules that suits ``values``, the host its URL is on,
+        and whether that is another host than the current one. When the map matches hosts,
+        a rule on the current host is preferred."""
+        first: tuple[Rule, str, bool] | None = None
         for rule in self.map._by_endpoint.get(endpoint, ()):
-            if rule.suitable_for(clean, method):
-                path = rule.build_path(clean)
-                extra = {key: value for key, value in clean.items() if key not in rule.arguments}
-                if rule.defaults:
-                    extra = {k: v for k, v in extra.items() if k not in rule.defaults}
-                url = quote(self.script_name[:-1], safe="/") + path
-                if append_unknown and extra:
-                    url += "?" + encode_query(extra)
-                host = self.server_name
-                subdomain = rule.build_subdomain(clean)
-                if self.subdomain is not None and subdomain != (self.subdomain or ""):
-                    force_external = True  # another subdomain: only an absolute URL reaches it
-                    host = f"{subdomain}.{host}" if subdomain else host
-                if force_external or url_scheme is not None:
-                    scheme = url_scheme or self.url_scheme
-                    url = f"{scheme}://{host}{url}"
-                return url
-        raise BuildError(endpoint, clean, method)
+            if not rule.suitable_for(values, method):
+                continue
+            domain = rule.build_domain(values)
+            if self.map.host_matching:
+                host = domain or self.server_name
+                if host == self.server_name:
+                    return rule, host, False
+                if first is None:
+                    first = rule, host, True
+                continue
+            if self.subdomain is None or domain == self.subdomain:
+                return rule, self.server_name, False
+            return rule, f"{domain}.{self.server_name}" if domain else self.server_name, True
+        return first

@@ -55,19 +55,20 @@ class Matcher:
         source = "^(?:" + "|".join(alternatives) + ")$" if alternatives else r"(?!)"
         self._regex = re.compile(source)
         self._cache: dict[tuple[str, str, str | None], MatchResult] = {}
-        self.uses_subdomains = any(rule._sub_parts for rule in self.rules)
+        self.uses_domains = any(rule._domain_parts for rule in self.rules)
 
-    def match(self, path: str, method: str, subdomain: str | None = None) -> MatchResult:
-        """Match ``path``; a ``subdomain`` (not ``None``) must also match each rule's."""
-        if not subdomain and not self.uses_subdomains:
-            subdomain = None  # no rule cares: the fast path applies
-        key = (method, path, subdomain)
+    def match(self, path: str, method: str, domain: str | None = None) -> MatchResult:
+        """Match ``path``; a ``domain`` (not ``None``: the subdomain, or the host when the
+        map matches hosts) must also match each rule's."""
+        if not domain and not self.uses_domains:
+            domain = None  # no rule cares: the fast path applies
+        key = (method, path, domain)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        result = self._fast(path, method) if subdomain is None else None
+        result = self._fast(path, method) if domain is None else None
         if result is None:
-            result = self._slow(path, method, subdomain)
+            result = self._slow(path, method, domain)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[key] = result
@@ -92,10 +93,10 @@ class Matcher:
             return None
         return MatchResult(FULL, rule, values)
 
-    def _slow(self, path: str, method: str, subdomain: str | None = None) -> MatchResult:
+    def _slow(self, path: str, method: str, domain: str | None = None) -> MatchResult:
         allowed: set[str] = set()
         for rule in self.rules:
-            matched = rule.match(path, subdomain)
+            matched = rule.match(path, domain)
             if matched is None:
                 continue
             values, needs_slash = matched
@@ -107,11 +108,11 @@ class Matcher:
             return MatchResult(PARTIAL, allowed=frozenset(allowed))
         return _NO_MATCH
 
-    def allowed_methods(self, path: str, subdomain: str | None = None) -> set[str]:
+    def allowed_methods(self, path: str, domain: str | None = None) -> set[str]:
         """Every method some rule accepts for ``path`` (for OPTIONS and 405)."""
         methods: set[str] = set()
         for rule in self.rules:
-            matched = rule.match(path, subdomain or None)
+            matched = rule.match(path, domain or None)
             if matched is not None and not matched[1]:
                 if rule.methods is None:
                     return set()

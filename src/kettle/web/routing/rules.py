@@ -9,6 +9,7 @@ so that the next rule is tried. Building checks that the given values suit the r
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,16 @@ _VARIABLE = re.compile(
 SLASH_GROUP = "__kettle_slash"
 
 
-class Rule:
+class RuleFactory(ABC):
+    """Anything ``Map.add`` accepts: it yields the rules to add (Werkzeug's interface, for
+    ``Submount``, ``Subdomain``, ``EndpointPrefix`` and ``RuleTemplate``)."""
+
+    @abstractmethod
+    def get_rules(self, map: Map) -> Iterable[Rule]:
+        """The rules this factory stands for, unbound."""
+
+
+class Rule(RuleFactory):
     """A URL pattern bound to an endpoint, with its methods and default values."""
 
     def __init__(
@@ -69,8 +79,8 @@ class Rule:
         self.variables: list[str] = []
         self._parts: list[tuple[str, BaseConverter | None]] = []
         self._regex: re.Pattern[str] | None = None
-        self._sub_parts: list[tuple[str, BaseConverter | None]] = []
-        self._sub_regex: re.Pattern[str] = re.compile("^$")
+        self._domain_parts: list[tuple[str, BaseConverter | None]] = []
+        self._domain_regex: re.Pattern[str] = re.compile("^$")
         self._slash_optional = False
 
     def __repr__(self) -> str:
@@ -81,8 +91,8 @@ class Rule:
         yield self
 
     def empty(self) -> Rule:
-        """A copy of this rule, not bound to any map."""
-        return Rule(
+        """A copy of this rule (of the same class), not bound to any map."""
+        return type(self)(
             self.rule,
             self.defaults,
             self.subdomain,
@@ -108,12 +118,14 @@ class Rule:
             self.strict_slashes = map.strict_slashes
         if self.subdomain is None:
             self.subdomain = map.default_subdomain
-        self._sub_parts = self._parse(map, self.subdomain)
-        sub_source = "".join(
+        # The domain part is the whole host when the map matches hosts, else the subdomain.
+        domain = (self.host or "") if map.host_matching else self.subdomain
+        self._domain_parts = self._parse(map, domain)
+        domain_source = "".join(
             re.escape(text) if conv is None else f"(?P<{text}>{conv.regex})"
-            for text, conv in self._sub_parts
+            for text, conv in self._domain_parts
         )
-        self._sub_regex = re.compile(f"^{sub_source}$")
+        self._domain_regex = re.compile(f"^{domain_source}$")
         parts = self._parse(map, self.rule)
         self._parts = parts
         self.path_variables = [text for text, conv in parts if conv is not None]
@@ -168,44 +180,55 @@ class Rule:
         return "".join(pieces)
 
     def sort_key(self) -> tuple[Any, ...]:
-        """Static segments sort before dynamic ones, narrow converters before wide ones."""
+        """Static segments sort before dynamic ones, narrow converters before wide ones.
+
+        The domain (host or subdomain) is compared first, as Werkzeug matches it first: the
+        domain pattern with more static text wins (``<name>.example.com`` before
+        ``<name>``, whose converter would also match the longer host)."""
         key: list[tuple[int, int]] = []
         for text, converter in self._parts:
             if converter is None:
                 key.extend((0, -len(segment)) for segment in text.split("/") if segment)
             else:
                 key.append((1, converter.weight))
-        return (tuple(key), self.rule.endswith("/"))
+        static = sum(len(text) for text, conv in self._domain_parts if conv is None)
+        weights = tuple(conv.weight for _, conv in self._domain_parts if conv is not None)
+        return ((-static, weights), tuple(key), self.rule.endswith("/"))
 
     def convert(self, raw: Mapping[str, str | None]) -> dict[str, Any] | None:
-        """Convert matched text to values; ``None`` when a converter rejects it."""
-        values: dict[str, Any] = dict(self.defaults) if self.defaults else {}
+        """Convert matched text to values; ``None`` when a converter rejects it.
+
+        Defaults win over matched values of the same name, as in Werkzeug."""
+        values: dict[str, Any] = {}
         try:
             for text, converter in self._parts:
                 if converter is not None:
                     values[text] = converter.to_python(raw[text] or "")
-            for text, converter in self._sub_parts:
+            for text, converter in self._domain_parts:
                 if converter is not None and text in raw:
                     values[text] = converter.to_python(raw[text] or "")
         except (ValidationError, ValueError):
             return None
+        if self.defaults:
+            values.update(self.defaults)
         return values
 
-    def match(self, path: str, subdomain: str | None = None) -> tuple[dict[str, Any], bool] | None:
+    def match(self, path: str, domain: str | None = None) -> tuple[dict[str, Any], bool] | None:
         """Values and whether a strict-slash redirect is needed, or ``None``.
 
-        ``subdomain`` ``None`` means subdomains are not matched (the default app setup)."""
+        ``domain`` is the request's subdomain, or its whole host when the map matches hosts;
+        ``None`` means the domain is not matched (the default app setup)."""
         if self._regex is None:
             raise RuntimeError(f"rule {self!r} is not bound to a map")
         found = self._regex.match(path)
         if found is None:
             return None
         raw = found.groupdict()
-        if subdomain is not None:
-            found_sub = self._sub_regex.match(subdomain)
-            if found_sub is None:
+        if domain is not None:
+            found_domain = self._domain_regex.match(domain)
+            if found_domain is None:
                 return None
-            raw.update(found_sub.groupdict())
+            raw.update(found_domain.groupdict())
         values = self.convert(raw)
         if values is None:
             return None
@@ -232,9 +255,10 @@ class Rule:
     def build_compare_key(self) -> tuple[int, int, int]:
         return (1 if self.alias else 0, -len(self.arguments), -len(self.defaults or ()))
 
-    def build_subdomain(self, values: Mapping[str, Any]) -> str:
-        """The subdomain text for ``values`` (``""`` for a rule without one)."""
-        return self._build(self._sub_parts, values)
+    def build_domain(self, values: Mapping[str, Any]) -> str:
+        """The subdomain (or, when the map matches hosts, the host) for ``values``; ``""``
+        for a rule without one."""
+        return self._build(self._domain_parts, values)
 
     def build_path(self, values: Mapping[str, Any]) -> str:
         """The path for ``values`` (which must suit this rule)."""
