@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from kettle.templates import Environment, nodes
+from kettle.templates.compiler import CodeGenerator
+from kettle.templates.compiler_expr import ExpressionCompiler
+from kettle.templates.compiler_protocol import GeneratorParts
+from kettle.templates.compiler_stmt import StatementCompiler
+from kettle.templates.compiler_struct import StructureCompiler
+from kettle.templates.nativetypes import NativeCodeGenerator
 from kettle.templates.visitor import NodeTransformer, NodeVisitor
 
 
@@ -56,3 +62,22 @@ def test_code_generator_subclass_can_override_expression_visitors() -> None:
 
     template = ShoutingEnvironment().from_string("{% set a = 'hi' %}{{ a }} {{ 1 + 1 }}")
     assert template.render() == "HI 2"
+
+
+def test_code_generator_implements_every_shared_method() -> None:
+    declared = [
+        name
+        for name, value in vars(GeneratorParts).items()
+        if callable(value) and not name.startswith("_")
+    ]
+    assert "line" in declared and "expr_Call" in declared and "export_names" in declared
+    for generator in (CodeGenerator, NativeCodeGenerator):
+        missing = [n for n in declared if getattr(generator, n) is getattr(GeneratorParts, n)]
+        assert missing == [], generator.__name__
+    # The protocol comes last, so none of its declarations shadows an implementation.
+    assert CodeGenerator.__mro__[1:5] == (
+        StructureCompiler,
+        StatementCompiler,
+        ExpressionCompiler,
+        GeneratorParts,
+    )

@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 from . import nodes
+from .compiler_protocol import GeneratorParts
 from .exceptions import TemplateAssertionError
 from .scopes import Frame
 from .utils import _PassArg
@@ -96,18 +97,9 @@ def const_repr(value: Any) -> str:
     return repr(value)
 
 
-class ExpressionCompiler:
+class ExpressionCompiler(GeneratorParts):
     """Mixin of ``CodeGenerator``: turns expression nodes into Python source."""
 
-    environment: Any
-    name: str | None
-    filename: str | None
-    is_async: bool
-    sandboxed: bool
-    fast_attr: bool
-    filter_aliases: dict[str, str]
-    test_aliases: dict[str, str]
-    import_aliases: dict[str, str]
     _written: list[str] | None = None
 
     _temps: int
