@@ -1,260 +1,56 @@
-"""Testing helpers: ``EnvironBuilder`` (a WSGI environ from test arguments), the test client
-(``app.test_client()``) and the CLI runner (``app.test_cli_runner()``).
+"""Testing helpers: the test client (``app.test_client()``) and the CLI runner
+(``app.test_cli_runner()``); ``EnvironBuilder`` lives in ``environ_builder`` and is
+re-exported here, where Flask users import it.
 
 Rules: the client builds a plain PEP 3333 environ and calls the app in-process; sending a
 request (``_send``) is one method, so a subclass can send the same environ over a real
-socket instead. Cookies set by responses are kept in a small jar and sent back on matching
-paths; expired cookies are dropped. ``follow_redirects`` follows up to 20 redirects and
-reports a loop as an error. ``with client:`` keeps the last request's contexts active
-until the next request or the end of the block.
+socket instead. ``client.environ_base`` applies to every request, below the request's own
+values (also for a ready environ or builder, as in Werkzeug). Cookies set by responses are
+kept in a small jar and sent back on matching paths; expired cookies are dropped.
+``follow_redirects`` follows up to 20 redirects and reports a loop as an error.
+``with client:`` pushes the last request's contexts again after it ended, until the next
+request or the end of the block, as Flask 3.1 does: the teardown functions run when the
+request ends and again when those contexts are popped.
 """
 
 from __future__ import annotations
 
-import base64
-import io
-import json as _json
-import mimetypes
-import os
-import secrets
-import sys
+import copy
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import click.testing
 
 from .cli import ScriptInfo
-from .globals import _cv_app, _cv_request
+from .environ_builder import DEFAULT_USER_AGENT, REQUEST_KEYS, EnvironBuilder, encode_multipart
+from .globals import _cv_app
 from .wrappers import Request, Response
 
 if TYPE_CHECKING:
     from .appbase import App
+    from .ctx import AppContext, RequestContext
+
+__all__ = [
+    "ClientRedirectError",
+    "Cookie",
+    "EnvironBuilder",
+    "FlaskCliRunner",
+    "FlaskClient",
+    "KettleCliRunner",
+    "KettleClient",
+    "TestResponse",
+    "encode_multipart",
+]
 
 REDIRECT_CODES = {301, 302, 303, 305, 307, 308}
 
 
 class ClientRedirectError(Exception):
     """A redirect loop (or too many redirects) while following redirects."""
-
-
-def _pairs(data: Any) -> list[tuple[str, Any]]:
-    if hasattr(data, "items"):
-        try:
-            return list(data.items(multi=True))
-        except TypeError:
-            pairs: list[tuple[str, Any]] = []
-            for key, value in data.items():
-                if isinstance(value, list):
-                    pairs.extend((key, item) for item in value)
-                else:
-                    pairs.append((key, value))
-            return pairs
-    return list(data)
-
-
-def _is_file(value: Any) -> bool:
-    return isinstance(value, tuple) or hasattr(value, "read") or hasattr(value, "stream")
-
-
-def _file_parts(value: Any) -> tuple[bytes, str, str]:
-    """(content, filename, content type) from a test file value."""
-    if isinstance(value, tuple):
-        stream, filename, *rest = value
-        content_type = rest[0] if rest else None
-    elif hasattr(value, "stream"):
-        stream, filename, content_type = value.stream, value.filename, value.content_type
-    else:
-        stream, filename, content_type = value, getattr(value, "name", "file"), None
-    content = stream.read()
-    if isinstance(content, str):
-        content = content.encode()
-    filename = os.path.basename(str(filename or ""))
-    if not content_type:
-        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    return content, filename, content_type
-
-
-def encode_multipart(
-    pairs: list[tuple[str, Any]], boundary: str | None = None
-) -> tuple[bytes, str]:
-    """A ``multipart/form-data`` body and its boundary for fields and files."""
-    boundary = boundary or f"----KettleBoundary{secrets.token_hex(12)}"
-    out = io.BytesIO()
-    for name, value in pairs:
-        out.write(f"--{boundary}\r\n".encode())
-        if _is_file(value):
-            content, filename, content_type = _file_parts(value)
-            out.write(
-                f'Content-Disposition: form-data; name="{quote(name)}";'
-                f' filename="{quote(filename)}"\r\n'
-                f"Content-Type: {content_type}\r\n\r\n".encode()
-            )
-            out.write(content)
-        else:
-            out.write(f'Content-Disposition: form-data; name="{quote(name)}"\r\n\r\n'.encode())
-            out.write(value if isinstance(value, bytes) else str(value).encode())
-        out.write(b"\r\n")
-    out.write(f"--{boundary}--\r\n".encode())
-    return out.getvalue(), boundary
-
-
-class EnvironBuilder:
-    """Builds the environ for one test request (the arguments of ``client.get`` and friends)."""
-
-    def __init__(
-        self,
-        app: App | None = None,
-        path: str = "/",
-        base_url: str | None = None,
-        url_scheme: str | None = None,
-        query_string: str | Mapping[str, Any] | None = None,
-        method: str = "GET",
-        headers: Any = None,
-        data: Any = None,
-        json: Any = None,
-        content_type: str | None = None,
-        environ_base: Mapping[str, Any] | None = None,
-        environ_overrides: Mapping[str, Any] | None = None,
-        auth: tuple[str, str] | None = None,
-        subdomain: str | None = None,
-        mimetype: str | None = None,
-        input_stream: Any = None,
-        content_length: int | None = None,
-        errors_stream: Any = None,
-        multithread: bool = False,
-        multiprocess: bool = False,
-        run_once: bool = False,
-    ) -> None:
-        if base_url is None:
-            base_url = self._base_url(app, url_scheme, subdomain)
-        split = urlsplit(path)
-        if split.scheme:
-            base_url = f"{split.scheme}://{split.netloc}"
-        self.base_url = base_url
-        self.url_scheme = urlsplit(base_url).scheme or "http"
-        self.host = urlsplit(base_url).netloc or "localhost"
-        self.script_root = urlsplit(base_url).path.rstrip("/")
-        self.errors_stream = errors_stream if errors_stream is not None else sys.stderr
-        self.multithread = multithread
-        self.multiprocess = multiprocess
-        self.run_once = run_once
-        self.content_length = content_length
-        self.path = unquote(split.path or "/")
-        if query_string is None:
-            query_string = split.query
-        if not isinstance(query_string, str):
-            query_string = urlencode(_pairs(query_string), doseq=False)
-        self.query_string = query_string
-        self.method = method.upper()
-        self.headers: list[tuple[str, str]] = _pairs(headers) if headers is not None else []
-        self.environ_base = environ_base
-        self.environ_overrides = environ_overrides
-        self.content_type = content_type or mimetype
-        self.body = b""
-        self._set_body(app, data, json)
-        self.input_stream = input_stream
-        self._own_stream = input_stream is None
-        if self._own_stream:
-            self.input_stream = io.BytesIO(self.body)
-        if auth is not None:
-            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
-            self.headers.append(("Authorization", f"Basic {token}"))
-
-    @staticmethod
-    def _base_url(app: App | None, url_scheme: str | None, subdomain: str | None) -> str:
-        host, root, scheme = "localhost", "/", "http"
-        if app is not None:
-            host = app.config.get("SERVER_NAME") or "localhost"
-            root = app.config.get("APPLICATION_ROOT") or "/"
-            scheme = app.config.get("PREFERRED_URL_SCHEME") or "http"
-        if subdomain:
-            host = f"{subdomain}.{host}"
-        return f"{url_scheme or scheme}://{host}{root.rstrip('/')}"
-
-    def _set_body(self, app: App | None, data: Any, json: Any) -> None:
-        if json is not None:
-            if data is not None:
-                raise TypeError("can't provide both json and data")
-            dumps = app.json.dumps if app is not None else _json_dumps
-            self.body = dumps(json).encode()
-            self.content_type = self.content_type or "application/json"
-        elif data is not None:
-            self._set_data(data)
-
-    def _set_data(self, data: Any) -> None:
-        if isinstance(data, str):
-            self.body = data.encode()
-        elif isinstance(data, bytes | bytearray):
-            self.body = bytes(data)
-        elif hasattr(data, "read"):
-            self.body = data.read()
-        else:
-            pairs = _pairs(data)
-            if any(_is_file(value) for _, value in pairs) or (self.content_type or "").startswith(
-                "multipart/form-data"
-            ):
-                self.body, boundary = encode_multipart(pairs)
-                self.content_type = f"multipart/form-data; boundary={boundary}"
-            else:
-                self.body = urlencode([(k, str(v)) for k, v in pairs]).encode()
-                self.content_type = self.content_type or "application/x-www-form-urlencoded"
-
-    def get_environ(self) -> dict[str, Any]:
-        base = urlsplit(self.base_url)
-        scheme = base.scheme or "http"
-        host = base.netloc or "localhost"
-        server_name, _, port = host.partition(":")
-        script_name = unquote(base.path.rstrip("/"))
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": self.method,
-            "SCRIPT_NAME": script_name.encode().decode("latin-1"),
-            "PATH_INFO": self.path.encode().decode("latin-1"),
-            "QUERY_STRING": self.query_string,
-            "SERVER_NAME": server_name,
-            "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "HTTP_HOST": host,
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_USER_AGENT": "Kettle-test-client/0.1",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": scheme,
-            "wsgi.input": io.BytesIO(self.body) if self._own_stream else self.input_stream,
-            "wsgi.errors": self.errors_stream,
-            "wsgi.multithread": self.multithread,
-            "wsgi.multiprocess": self.multiprocess,
-            "wsgi.run_once": self.run_once,
-        }
-        if self.environ_base:
-            environ.update(self.environ_base)
-        if self.content_length is not None:
-            environ["CONTENT_LENGTH"] = str(self.content_length)
-        elif self.body or self.method in ("POST", "PUT", "PATCH"):
-            environ["CONTENT_LENGTH"] = str(len(self.body))
-        if self.content_type:
-            environ["CONTENT_TYPE"] = self.content_type
-        for name, value in self.headers:
-            key = name.upper().replace("-", "_")
-            if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                environ[key] = str(value)
-                continue
-            key = f"HTTP_{key}"
-            environ[key] = (
-                f"{environ[key]}, {value}" if key in environ and key != "HTTP_HOST" else str(value)
-            )
-        if self.environ_overrides:
-            environ.update(self.environ_overrides)
-        return environ
-
-    def close(self) -> None:
-        """Nothing to release: bodies are built in memory."""
-
-
-def _json_dumps(value: Any) -> str:
-    return _json.dumps(value)
 
 
 class TestResponse(Response):
@@ -325,10 +121,14 @@ class KettleClient:
         self.application = application
         self.response_wrapper = response_wrapper
         self._cookies: dict[tuple[str, str, str], Cookie] | None = {} if use_cookies else None
-        self.environ_base: dict[str, Any] = {}
+        # As Flask's client: applied to every request; a request's own values win.
+        self.environ_base: dict[str, Any] = {
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_USER_AGENT": DEFAULT_USER_AGENT,
+        }
         self.preserve_context = False
-        self._preserved: tuple[Any, Any] | None = None
-        self._tokens: list[tuple[Any, Any]] = []
+        self._preserved: tuple[AppContext | None, RequestContext] | None = None
+        self._pushed: list[tuple[AppContext | None, RequestContext]] = []
 
     # -- cookies -------------------------------------------------------------------------------
 
@@ -383,17 +183,33 @@ class KettleClient:
     # -- requests ------------------------------------------------------------------------------
 
     def _build_environ(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The environ for ``open``'s arguments, with ``environ_base`` applied as Werkzeug
+        applies it: below the builder's own ``environ_base`` and the request itself."""
         if args and isinstance(args[0], EnvironBuilder):
-            environ = args[0].get_environ()
+            builder = copy.copy(args[0])
+            builder.environ_base = {**self.environ_base, **(builder.environ_base or {})}
+            environ = builder.get_environ()
         elif args and isinstance(args[0], dict):
-            environ = dict(args[0])
+            environ = self._rebase(args[0])
         else:
-            kwargs.setdefault("environ_base", self.environ_base)
+            kwargs["environ_base"] = {**self.environ_base, **(kwargs.get("environ_base") or {})}
             builder = EnvironBuilder(self.application, *args, **kwargs)
             environ = builder.get_environ()
             builder.close()
         if self._cookies is not None:
             self._cookie_header(environ)
+        return environ
+
+    def _rebase(self, ready: Mapping[str, Any]) -> dict[str, Any]:
+        """A ready environ with ``environ_base`` applied. As Werkzeug rebuilds such an
+        environ from its request line, headers and body, those stay the request's own;
+        every other key (``REMOTE_ADDR``, ``wsgi.*`` flags, extensions) comes from
+        ``environ_base`` when it has one."""
+        environ = dict(ready)
+        for key, value in self.environ_base.items():
+            if key in REQUEST_KEYS or (key.startswith("HTTP_") and key in environ):
+                continue
+            environ[key] = value
         return environ
 
     def _send(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -424,6 +240,7 @@ class KettleClient:
 
     def _request_once(self, environ: dict[str, Any]) -> TestResponse:
         self._pop_preserved()
+        self._preserved = None
         if self.preserve_context:
             environ["kettle.preserve_context"] = self._remember_context
         status, headers, body = self._send(environ)
@@ -431,19 +248,34 @@ class KettleClient:
         response = TestResponse([body], status=status, headers=headers)
         response.request = Request(environ)
         if self._preserved is not None:
-            app_ctx, req_ctx = self._preserved
+            self._push_preserved(*self._preserved)
             self._preserved = None
-            self._tokens.append((_cv_app.set(app_ctx), _cv_request.set(req_ctx)))
         return response
 
-    def _remember_context(self, ctx: Any) -> None:
+    def _remember_context(self, ctx: RequestContext) -> None:
         self._preserved = (_cv_app.get(None), ctx)
 
+    def _push_preserved(self, app_ctx: AppContext | None, req_ctx: RequestContext) -> None:
+        """Push the finished request's contexts again (as Flask 3.1 does): its teardown
+        functions ran when the request ended and run once more when these are popped."""
+        if app_ctx is not None:
+            app_ctx.push()
+        try:
+            req_ctx.push()
+        except BaseException:
+            if app_ctx is not None:
+                app_ctx.pop(None)
+            raise
+        self._pushed.append((app_ctx, req_ctx))
+
     def _pop_preserved(self) -> None:
-        while self._tokens:
-            app_token, request_token = self._tokens.pop()
-            _cv_request.reset(request_token)
-            _cv_app.reset(app_token)
+        while self._pushed:
+            app_ctx, req_ctx = self._pushed.pop()
+            try:
+                req_ctx.pop(None)
+            finally:
+                if app_ctx is not None:
+                    app_ctx.pop(None)
 
     def open(
         self, *args: Any, buffered: bool = False, follow_redirects: bool = False, **kwargs: Any
