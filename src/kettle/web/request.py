@@ -25,7 +25,7 @@ import io
 import json
 import re
 from collections.abc import Callable
-from typing import IO, Any, Generic, TypeVar, overload
+from typing import IO, Any, Generic, Self, TypeVar, overload
 from urllib.parse import quote
 
 from kettle.http.accept import CharsetAccept, LanguageAccept, MIMEAccept, parse_accept_header
@@ -53,6 +53,7 @@ from kettle.http.multipart import parse_form_data
 from kettle.http.options import parse_options_header
 from kettle.http.urls import iter_query_pairs, uri_to_iri, wsgi_decoding
 
+from .environ_builder import EnvironBuilder
 from .exceptions import (
     BadRequest,
     BadRequestKeyError,
@@ -591,6 +592,20 @@ class Request:
             "Did not attempt to load JSON data because the request"
             " Content-Type was not 'application/json'."
         )
+
+    @classmethod
+    def from_values(
+        cls, path: str = "/", base_url: str | None = None, query_string: Any = None,
+        method: str = "GET", **kwargs: Any,
+    ) -> Self:  # fmt: skip
+        """A request from test-style arguments (``EnvironBuilder``'s), as in Werkzeug."""
+        builder = EnvironBuilder(
+            None, path, base_url, query_string=query_string, method=method, **kwargs
+        )
+        try:
+            return cls(builder.get_environ())
+        finally:
+            builder.close()
 
     @classmethod
     def application(cls, view: Callable[[Request], Any]) -> Callable[..., Any]:
