@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import types
+from typing import Any
+
 import pytest
+from markupsafe import Markup
 
 from kettle.templates import Environment, TemplateAssertionError
 
@@ -47,6 +52,18 @@ def test_macro_output_is_markup_when_autoescaping() -> None:
     env = Environment(autoescape=True)
     source = "{% macro b(t) %}<b>{{ t }}</b>{% endmacro %}{{ b('<x>') }}"
     assert env.from_string(source).render() == "<b>&lt;x&gt;</b>"
+
+
+def test_macro_result_type_follows_autoescape() -> None:
+    source = "{% macro b(t) %}<b>{{ t }}</b>{% endmacro %}"
+    escaped = Environment(autoescape=True).from_string(source).module.b("<x>")
+    assert type(escaped) is Markup
+    assert escaped == Markup("<b>&lt;x&gt;</b>")
+    plain = Environment().from_string(source).module.b("<x>")
+    assert type(plain) is str
+    assert plain == "<b><x></b>"
+    # Called with keywords (the general binding path) the result is the same.
+    assert type(Environment(autoescape=True).from_string(source).module.b(t="y")) is Markup
 
 
 def test_macro_attributes() -> None:
@@ -97,6 +114,28 @@ def test_context_call_routes_pass_markers_on_every_callable_kind() -> None:
     )
     result = render(source, m=Marked(), f=evalf, plain=str, who="w", stop=stop)
     assert result == "inst:w:1 meth:Environment:2 eval:False:3 [0, 1] 4 inst:w:5 eval:False:1 []"
+
+
+def test_context_call_reads_markers_of_bound_methods_from_their_function() -> None:
+    from kettle.templates import pass_context
+
+    class Source:
+        @pass_context
+        def marked(self, context: Any, x: int) -> str:
+            return f"{context['who']}:{x}"
+
+        def plain(self, x: int) -> str:
+            return f"plain:{x}"
+
+    def shout(owner: Any, context: Any, x: int) -> str:
+        return f"partial:{context['who']}:{type(owner).__name__}:{x}"
+
+    source_obj = Source()
+    # A method whose function is another marked callable (here a partial).
+    odd = types.MethodType(pass_context(functools.partial(shout)), source_obj)
+    source = "{{ s.marked(1) }} {{ s.plain(2) }} {{ odd(3) }}"
+    result = render(source, s=source_obj, odd=odd, who="w")
+    assert result == "w:1 plain:2 partial:w:Source:3"
 
 
 def test_loop_methods_called_in_place_keep_their_errors() -> None:

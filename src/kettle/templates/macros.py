@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .nodes import EvalContext
-from .utils import internalcode, missing, pass_eval_context
+from .utils import _new_markup, internalcode, missing, pass_eval_context
 
 
 class Macro:
@@ -63,7 +63,11 @@ class Macro:
             result = self._func(*args)
             if self._environment.is_async:
                 return self._async_wrap(result, autoescape)
-            return Markup(result) if autoescape else result
+            if autoescape:
+                # The body's text is already escaped: wrap an exact str without
+                # Markup.__new__'s Python-level checks.
+                return _new_markup(Markup, result) if type(result) is str else Markup(result)
+            return result
         arguments = list(args[:count])
         found_caller = False
         if len(arguments) != count:
@@ -113,7 +117,7 @@ class Macro:
             return self._async_invoke(arguments, autoescape)
         result = self._func(*arguments)
         if autoescape:
-            result = Markup(result)
+            return _new_markup(Markup, result) if type(result) is str else Markup(result)
         return result
 
     def __repr__(self) -> str:

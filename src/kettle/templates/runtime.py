@@ -100,6 +100,7 @@ direct_methods: frozenset[type] = frozenset([types.BuiltinMethodType, types.Meth
 
 # Callables whose own ``__call__`` cannot carry a pass_context marker (Context.call skips
 # looking it up for these).
+_MethodType = types.MethodType
 _plain_callables: frozenset[type] = frozenset(
     [types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.MethodWrapperType]
 )
@@ -263,13 +264,19 @@ class Context:
     @internalcode
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         """Call ``__obj`` from a template, passing the context if it asks for it."""
-        if type(__obj) not in _plain_callables:
-            # An instance whose ``__call__`` is marked asks through that method.
-            method = getattr(__obj, "__call__", None)  # noqa: B004
-            if method is not None and getattr(method, "jinja_pass_arg", None) is not None:
-                __obj = method
-        # ``_PassArg.from_obj`` inlined: this runs on every call a template makes.
-        pass_arg = getattr(__obj, "jinja_pass_arg", None)
+        kind = type(__obj)
+        if kind is _MethodType:
+            # A bound method reads attributes from its function; asking the function
+            # directly skips the method's failed lookup (an exception inside getattr).
+            pass_arg = getattr(__obj.__func__, "jinja_pass_arg", None)
+        else:
+            if kind not in _plain_callables:
+                # An instance whose ``__call__`` is marked asks through that method.
+                method = getattr(__obj, "__call__", None)  # noqa: B004
+                if method is not None and getattr(method, "jinja_pass_arg", None) is not None:
+                    __obj = method
+            # ``_PassArg.from_obj`` inlined: this runs on every call a template makes.
+            pass_arg = getattr(__obj, "jinja_pass_arg", None)
         if pass_arg is not None:
             args = __self._pass_arg_args(pass_arg, args, kwargs)
         if kwargs:
