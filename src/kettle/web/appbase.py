@@ -39,7 +39,13 @@ from .helpers import get_flashed_messages
 from .json import DefaultJSONProvider, JSONProvider
 from .realtime import register_kettle_static
 from .routing import BuildError, Map, MapAdapter, Rule
-from .scaffold import Scaffold, _endpoint_from_view_func, _make_timedelta, find_package
+from .scaffold import (
+    Scaffold,
+    _endpoint_from_view_func,
+    _make_timedelta,
+    find_package,
+    registering_decorator,
+)
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import DispatchingJinjaLoader, Environment
 from .testing import EnvironBuilder, KettleClient, KettleCliRunner
@@ -288,31 +294,19 @@ class App(Scaffold):
         return f
 
     def template_filter(self, name: str | None = None) -> Callable[[F], F]:
-        def decorator(f: F) -> F:
-            self.add_template_filter(f, name=name)
-            return f
-
-        return decorator
+        return registering_decorator(self.add_template_filter, name)
 
     def add_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
         self.jinja_env.filters[name or f.__name__] = f
 
     def template_test(self, name: str | None = None) -> Callable[[F], F]:
-        def decorator(f: F) -> F:
-            self.add_template_test(f, name=name)
-            return f
-
-        return decorator
+        return registering_decorator(self.add_template_test, name)
 
     def add_template_test(self, f: Callable[..., bool], name: str | None = None) -> None:
         self.jinja_env.tests[name or f.__name__] = f
 
     def template_global(self, name: str | None = None) -> Callable[[F], F]:
-        def decorator(f: F) -> F:
-            self.add_template_global(f, name=name)
-            return f
-
-        return decorator
+        return registering_decorator(self.add_template_global, name)
 
     def add_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:
         self.jinja_env.globals[name or f.__name__] = f

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .cli import AppGroup
-from .scaffold import Scaffold, _endpoint_from_view_func
+from .scaffold import Scaffold, _endpoint_from_view_func, registering_decorator
 
 if TYPE_CHECKING:
     from .appbase import App
@@ -253,50 +253,45 @@ class Blueprint(Scaffold):
         )
 
     def app_template_filter(self, name: str | None = None) -> Callable[[F], F]:
-        def decorator(f: F) -> F:
-            self.add_app_template_filter(f, name=name)
-            return f
-
-        return decorator
+        return registering_decorator(self.add_app_template_filter, name)
 
     def add_app_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
         self.record_once(lambda s: s.app.add_template_filter(f, name))
 
     def app_template_test(self, name: str | None = None) -> Callable[[F], F]:
-        def decorator(f: F) -> F:
-            self.add_app_template_test(f, name=name)
-            return f
-
-        return decorator
+        return registering_decorator(self.add_app_template_test, name)
 
     def add_app_template_test(self, f: Callable[..., bool], name: str | None = None) -> None:
         self.record_once(lambda s: s.app.add_template_test(f, name))
 
     def app_template_global(self, name: str | None = None) -> Callable[[F], F]:
-        def decorator(f: F) -> F:
-            self.add_app_template_global(f, name=name)
-            return f
-
-        return decorator
+        return registering_decorator(self.add_app_template_global, name)
 
     def add_app_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:
         self.record_once(lambda s: s.app.add_template_global(f, name))
 
-    def before_app_request(self, f: F) -> F:
-        self.record_once(lambda s: s.app.before_request_funcs[None].append(f))
+    def _app_hook(self, table: str, f: F) -> F:
+        """Record ``f`` in the app's (not the blueprint's) hook table ``table``."""
+        self.record_once(lambda s: getattr(s.app, table)[None].append(f))
         return f
+
+    def before_app_request(self, f: F) -> F:
+        return self._app_hook("before_request_funcs", f)
 
     def after_app_request(self, f: F) -> F:
-        self.record_once(lambda s: s.app.after_request_funcs[None].append(f))
-        return f
+        return self._app_hook("after_request_funcs", f)
 
     def teardown_app_request(self, f: F) -> F:
-        self.record_once(lambda s: s.app.teardown_request_funcs[None].append(f))
-        return f
+        return self._app_hook("teardown_request_funcs", f)
 
     def app_context_processor(self, f: F) -> F:
-        self.record_once(lambda s: s.app.template_context_processors[None].append(f))
-        return f
+        return self._app_hook("template_context_processors", f)
+
+    def app_url_value_preprocessor(self, f: F) -> F:
+        return self._app_hook("url_value_preprocessors", f)
+
+    def app_url_defaults(self, f: F) -> F:
+        return self._app_hook("url_default_functions", f)
 
     def app_errorhandler(self, code: type[BaseException] | int) -> Callable[[F], F]:
         def decorator(f: F) -> F:
@@ -304,14 +299,6 @@ class Blueprint(Scaffold):
             return f
 
         return decorator
-
-    def app_url_value_preprocessor(self, f: F) -> F:
-        self.record_once(lambda s: s.app.url_value_preprocessors[None].append(f))
-        return f
-
-    def app_url_defaults(self, f: F) -> F:
-        self.record_once(lambda s: s.app.url_default_functions[None].append(f))
-        return f
 
 
 __all__ = ["Blueprint", "BlueprintSetupState"]

@@ -45,6 +45,19 @@ def get_root_path(import_name: str) -> str:
     return os.path.dirname(os.path.abspath(spec.origin or ""))
 
 
+def registering_decorator(
+    register: Callable[[Any, str | None], None], name: str | None
+) -> Callable[[F], F]:
+    """A decorator that hands the function and ``name`` to ``register`` and returns the
+    function unchanged: the shape of ``template_filter``, ``app_template_test`` and kin."""
+
+    def decorator(f: F) -> F:
+        register(f, name)
+        return f
+
+    return decorator
+
+
 def _endpoint_from_view_func(view_func: Callable[..., Any]) -> str:
     if view_func is None:
         raise TypeError("expected view func if endpoint is not provided.")
@@ -157,15 +170,9 @@ class Scaffold:
 
     # -- routes --------------------------------------------------------------------------------
 
-    def add_url_rule(
-        self,
-        rule: str,
-        endpoint: str | None = None,
-        view_func: Callable[..., Any] | None = None,
-        provide_automatic_options: bool | None = None,
-        **options: Any,
-    ) -> None:
-        raise NotImplementedError("Kettle and Blueprint each implement add_url_rule")
+    # ``add_url_rule(rule, endpoint=None, view_func=None, provide_automatic_options=None,
+    # **options)``: the app adds the rule at once, a blueprint records it for registration.
+    add_url_rule: Callable[..., None]
 
     def _method_route(self, method: str, rule: str, options: dict[str, Any]) -> Callable[[F], F]:
         if "methods" in options:
