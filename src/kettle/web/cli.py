@@ -66,12 +66,35 @@ def _call_factory(module: Any, expression: str) -> Any:
         attr = getattr(module, name)
     except AttributeError:
         raise NoAppException(f"Failed to find attribute {name!r} in {module.__name__!r}.")
-    app = attr(*args, **kwargs) if call or (callable(attr) and not _is_app(attr)) else attr
+    if call or (callable(attr) and not _is_app(attr)):
+        try:
+            app = attr(*args, **kwargs)
+        except TypeError as error:
+            if not _called_with_wrong_args(attr, error):
+                raise
+            raise NoAppException(
+                f"The factory {expression!r} in module {module.__name__!r} could not be called"
+                " with the specified arguments."
+            ) from error
+    else:
+        app = attr
     if not _is_app(app):
         raise NoAppException(
             f"A valid Kettle application was not obtained from '{module.__name__}:{expression}'."
         )
     return app
+
+
+def _called_with_wrong_args(factory: Any, error: TypeError) -> bool:
+    """Whether ``error`` came from calling ``factory`` with arguments it does not take
+    (Python raised it before the factory's body ran), not from inside the factory."""
+    code = getattr(factory, "__code__", None)
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is code:
+            return False
+        tb = tb.tb_next
+    return True
 
 
 def find_best_app(module: Any) -> Any:
@@ -90,7 +113,16 @@ def find_best_app(module: Any) -> Any:
     for name in ("create_app", "make_app"):
         factory = getattr(module, name, None)
         if callable(factory):
-            app = factory()
+            try:
+                app = factory()
+            except TypeError as error:
+                if not _called_with_wrong_args(factory, error):
+                    raise
+                raise NoAppException(
+                    f"Detected factory '{name}' in module '{module.__name__}', but could not"
+                    f" call it without arguments. Use '{module.__name__}:{name}(args)' to"
+                    " specify arguments."
+                ) from error
             if _is_app(app):
                 return app
     raise NoAppException(
@@ -213,8 +245,8 @@ class ScriptInfo:
         if app is None:
             raise NoAppException(
                 "Could not locate a Kettle application. Use the 'kettle --app' option,"
-                " 'KETTLE_APP' environment variable, or a 'wsgi.py' or 'app.py' file in"
-                " the current directory."
+                " 'KETTLE_APP' (or 'FLASK_APP') environment variable, or a 'wsgi.py' or 'app.py'"
+                " file in the current directory."
             )
         if self.set_debug_flag:
             app.debug = get_debug_flag()
@@ -507,6 +539,7 @@ main = KettleGroup(
     ],
 )
 main.add_command(serve_command)
+cli = main  # Flask's name for its command group (``flask.cli.cli``)
 
 
 FlaskGroup = KettleGroup
