@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
-from kettle.templates import Environment, TemplateSyntaxError, nodes
+from kettle.templates import (
+    Environment,
+    TemplateSyntaxError,
+    lexer,
+    nodes,
+    nodes_base,
+    nodes_expr,
+    nodes_stmt,
+)
+from kettle.templates import tokens as token_defs
 from kettle.templates.lexer import Token, TokenStream
 
 
@@ -120,3 +131,28 @@ def test_node_helpers() -> None:
         nodes.Const(1, 2)
     with pytest.raises(nodes.Impossible):
         nodes.Name("x", "load").as_const()
+
+
+def test_nodes_module_is_the_home_of_every_node_class() -> None:
+    classes = {
+        value
+        for module in (nodes_base, nodes_stmt, nodes_expr)
+        for value in vars(module).values()
+        if isinstance(value, type) and value.__module__.startswith("kettle.templates.nodes")
+    }
+    # 5 in nodes_base, 22 statement and 44 expression classes.
+    assert len(classes) == 71
+    for value in classes:
+        assert value.__module__ == "kettle.templates.nodes", value
+        assert getattr(nodes, value.__name__) is value
+    assert nodes.Output.__module__ == "kettle.templates.nodes"
+    assert repr(nodes.Const) == "<class 'kettle.templates.nodes.Const'>"
+    tree = Environment().parse("{% for x in y %}{{ x|upper + 1 }}{% endfor %}")
+    assert pickle.loads(pickle.dumps(tree)) == tree
+
+
+def test_lexer_reexports_the_token_vocabulary() -> None:
+    for name in ("Token", "TokenStream", "TokenStreamIterator", "describe_token", "TOKEN_EOF"):
+        assert getattr(lexer, name) is getattr(token_defs, name)
+    assert lexer.OPERATORS["//"] == "floordiv"
+    assert set(lexer.__all__) >= {"Lexer", "get_lexer", "Failure", "OptionalLStrip"}
