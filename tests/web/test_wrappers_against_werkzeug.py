@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response as FlaskResponse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from werkzeug.wrappers import Request as WzRequest
@@ -206,3 +207,44 @@ def test_body_reading_order(kind: str, reads: list[str]) -> None:
         request = cls(build_environ(method="POST", headers={"Content-Type": ctype}, body=body))
         results.append([read(request, what) for what in reads])
     assert results[0] == results[1]
+
+
+class _Text(str):
+    """A str subclass body: takes the general path of the constructor."""
+
+
+@settings(deadline=None, max_examples=150)
+@given(
+    st.sampled_from(["str", "bytes", "bytearray", "subclass", "list", "none"]),
+    st.sampled_from([None, 201, "202 ACCEPTED", "299 Custom Reason", "404"]),
+    st.sampled_from([None, "text/plain", "application/json", "image/svg+xml"]),
+    st.sampled_from([None, "text/csv; charset=latin-1", "application/octet-stream"]),
+)
+def test_response_construction_forms(
+    body_kind: str, status: Any, mimetype: str | None, content_type: str | None
+) -> None:
+    text = "héllo"
+    body: Any = {
+        "str": text,
+        "bytes": text.encode(),
+        "bytearray": bytearray(text.encode()),
+        "subclass": _Text(text),
+        "list": [b"h", b"ello"],
+        "none": None,
+    }[body_kind]
+    ours = Response(body, status=status, mimetype=mimetype, content_type=content_type)
+    # Flask's Response: Werkzeug's with the text/html default, as Kettle's.
+    theirs = FlaskResponse(body, status=status, mimetype=mimetype, content_type=content_type)
+    assert ours.headers.to_wsgi_list() == theirs.headers.to_wsgi_list()
+    assert (ours.status, ours.status_code) == (theirs.status, theirs.status_code)
+    assert ours.get_data() == theirs.get_data()
+
+
+def test_response_refuses_line_breaks_in_content_type() -> None:
+    for kwargs in ({"mimetype": "text/plain\r\nX-Evil: 1"}, {"content_type": "text/html\nX: 1"}):
+        try:
+            Response("body", **kwargs)  # type: ignore[arg-type]
+        except ValueError as exc:
+            assert "CR, LF or NUL" in str(exc)
+        else:
+            raise AssertionError(f"{kwargs} was accepted")

@@ -22,7 +22,8 @@ _missing: Any = object()
 _BAD = ("\r", "\n", "\0")
 
 
-def _check(name: str, value: Any) -> str:
+def check_header(name: str, value: Any) -> str:
+    """``value`` as a header str; ``ValueError`` if it or ``name`` holds CR, LF or NUL."""
     text = value if type(value) is str else str(value)
     for bad in _BAD:
         if bad in text or bad in name:
@@ -149,13 +150,13 @@ class Headers:
     # -- writing -------------------------------------------------------------------------
     def add(self, key: str, value: Any, **options: Any) -> None:
         """Append a header; keyword options become ``; name=value`` parameters."""
-        self._list.append((key, _check(key, _with_options(value, options))))
+        self._list.append((key, check_header(key, _with_options(value, options))))
 
     add_header = add
 
     def set(self, key: str, value: Any, **options: Any) -> None:
         """Replace every value of ``key`` with one, kept at the first one's position."""
-        text = _check(key, _with_options(value, options))
+        text = check_header(key, _with_options(value, options))
         lower = key.lower()
         pairs = self._list
         for index, (name, _value) in enumerate(pairs):
@@ -170,7 +171,7 @@ class Headers:
     def __setitem__(self, key: str | int, value: Any) -> None:
         if isinstance(key, int):
             name, text = value
-            self._list[key] = (name, _check(name, text))
+            self._list[key] = (name, check_header(name, text))
         else:
             self.set(key, value)
 

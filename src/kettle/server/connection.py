@@ -25,6 +25,7 @@ import os
 import socket
 import ssl
 import struct
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -41,8 +42,9 @@ log = logging.getLogger("kettle.server")
 
 RECV_SIZE = 65536
 
-# libc's send(2) called without releasing the GIL: a small response goes out in one quick
-# non-blocking call instead of a GIL hand-off to another worker and back.
+# libc's send(2) and recv(2) called without releasing the GIL: a small response goes out,
+# and a ready request comes in, in one quick non-blocking call instead of a GIL hand-off
+# to another worker and back.
 _SEND_FLAGS = socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL
 _SMALL_SEND = 65536
 try:
@@ -51,6 +53,14 @@ try:
     _libc_send.restype = ctypes.c_ssize_t
 except (OSError, AttributeError):  # pragma: no cover - no libc send
     _libc_send = None
+try:
+    _libc_recv: Any = ctypes.PyDLL(None, use_errno=True).recv
+    _libc_recv.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+    _libc_recv.restype = ctypes.c_ssize_t
+except (OSError, AttributeError):  # pragma: no cover - no libc recv
+    _libc_recv = None
+# Each worker thread reads into its own buffer (a connection has one owner at a time).
+_buffers = threading.local()
 
 
 def timeval(seconds: float) -> bytes:
@@ -113,6 +123,18 @@ class Connection:
                 return None
             finally:
                 sock.settimeout(self.engine.body_timeout)
+        if _libc_recv is not None:
+            try:
+                buffer = _buffers.recv
+            except AttributeError:
+                buffer = _buffers.recv = ctypes.create_string_buffer(RECV_SIZE)
+            got = _libc_recv(self.fd, buffer, RECV_SIZE, socket.MSG_DONTWAIT)
+            if got >= 0:
+                return ctypes.string_at(buffer, got)
+            code = ctypes.get_errno()
+            if code in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR):
+                return None
+            raise OSError(code, os.strerror(code))
         try:
             return sock.recv(RECV_SIZE, socket.MSG_DONTWAIT)
         except BlockingIOError:

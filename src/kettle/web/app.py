@@ -172,6 +172,7 @@ class Kettle(App):
         interface = self.session_interface
         if ctx.session_opened or (
             self.config["SESSION_REFRESH_EACH_REQUEST"]
+            and "HTTP_COOKIE" in ctx.request.environ  # no Cookie header: nothing to parse
             and interface.get_cookie_name(self) in ctx.request.cookies
         ):
             session = ctx.session

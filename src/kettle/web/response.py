@@ -23,7 +23,7 @@ from typing import Any
 
 from kettle.http.cookies import dump_cookie
 from kettle.http.directives import CacheControl
-from kettle.http.headers import Headers, HeaderSet
+from kettle.http.headers import Headers, HeaderSet, check_header
 from kettle.http.options import dump_options, parse_options_header
 from kettle.http.status import HTTP_STATUS_CODES
 from kettle.http.urls import iri_to_uri
@@ -55,6 +55,24 @@ def status_line(code: int) -> str:
     return line
 
 
+_CONTENT_TYPES: dict[tuple[str, str], str] = {}
+
+
+def _has_line_break(text: str) -> bool:
+    return "\r" in text or "\n" in text or "\0" in text
+
+
+def _checked_content_type(mimetype: str, charset: str) -> str:
+    """``get_content_type`` checked for CR/LF/NUL like any header value; cached."""
+    key = (mimetype, charset)
+    cached = _CONTENT_TYPES.get(key)
+    if cached is None:
+        cached = check_header("Content-Type", get_content_type(mimetype, charset))
+        if len(_CONTENT_TYPES) < 256:
+            _CONTENT_TYPES[key] = cached
+    return cached
+
+
 def get_content_type(mimetype: str, charset: str = "utf-8") -> str:
     """Add ``; charset=...`` to text types that lack it."""
     if (
@@ -62,6 +80,12 @@ def get_content_type(mimetype: str, charset: str = "utf-8") -> str:
     ) and "charset" not in mimetype:
         return f"{mimetype}; charset={charset}"
     return mimetype
+
+
+def _all_bytes(chunks: list[Any]) -> bool:
+    if len(chunks) == 1:
+        return type(chunks[0]) is bytes
+    return all(type(chunk) is bytes for chunk in chunks)
 
 
 class ClosingIterator:
@@ -103,6 +127,9 @@ class ResponseBase:
         content_type: str | None = None,
         direct_passthrough: bool = False,
     ) -> None:
+        if headers is None and type(self).set_data is ResponseBase.set_data:
+            self._init_fresh(response, status, mimetype, content_type, direct_passthrough)
+            return
         fresh = headers is None  # no header to replace: append instead of set
         self.headers = headers if isinstance(headers, Headers) else Headers(headers)
         if content_type is None:
@@ -129,6 +156,54 @@ class ResponseBase:
             self.set_data(response)
         else:
             self.response = response
+
+    def _init_fresh(
+        self,
+        response: Any,
+        status: int | str | None,
+        mimetype: str | None,
+        content_type: str | None,
+        direct_passthrough: bool,
+    ) -> None:
+        """``__init__`` without caller headers, the common case (a view's str, jsonify):
+        the header list is built directly, since nothing in it can need replacing."""
+        pairs: list[tuple[str, str]] = []
+        if content_type is None:
+            if mimetype is None:
+                mimetype = self.default_mimetype
+            if mimetype is not None:
+                content_type = _checked_content_type(mimetype, self.charset)
+        elif type(content_type) is not str or _has_line_break(content_type):
+            content_type = check_header("Content-Type", content_type)
+        if content_type is not None:
+            pairs.append(("Content-Type", content_type))
+        if status is None:
+            status = self.default_status
+        if type(status) is int:
+            self._status_code = status
+            self._status = _STATUS_CACHE.get(status) or status_line(status)
+        else:
+            self.status = status
+        self.direct_passthrough = direct_passthrough
+        self._on_close = []
+        if response is None:
+            self.response = []
+        else:
+            kind = type(response)
+            if kind is str or kind is bytes or kind is bytearray:
+                data = response.encode(self.charset) if kind is str else bytes(response)
+                self.response = [data]
+                if self.automatically_set_content_length:
+                    pairs.append(("Content-Length", str(len(data))))
+            elif isinstance(response, str | bytes | bytearray):
+                self.headers = Headers(pairs)
+                self.set_data(response)
+                return
+            else:
+                self.response = response
+        headers = Headers()
+        headers._list = pairs
+        self.headers = headers
 
     # -- status --------------------------------------------------------------------------
     @property
@@ -443,21 +518,18 @@ class ResponseBase:
     def get_app_iter(self, environ: dict[str, Any]) -> Iterable[bytes]:
         """The body iterable to hand to the server for ``environ``."""
         code = self._status_code
-        if environ.get("REQUEST_METHOD") == "HEAD" or code < 200 or code in (204, 304):
+        if environ.get("REQUEST_METHOD") == "HEAD" or code < 200 or code == 204 or code == 304:
             body: Iterable[bytes] = ()
-        elif not self._on_close and (
-            self.direct_passthrough
-            or (type(self.response) is list and all(type(c) is bytes for c in self.response))
-        ):
-            # Nothing to run on close: hand the body over as it is (a list lets the server
-            # frame it, a file wrapper lets it use sendfile).
-            return self.response  # type: ignore[no-any-return]
-        elif self.direct_passthrough or (
-            type(self.response) is list and all(type(c) is bytes for c in self.response)
-        ):
-            body = self.response
         else:
-            body = self.iter_encoded()
+            response = self.response
+            if self.direct_passthrough or (type(response) is list and _all_bytes(response)):
+                if not self._on_close:
+                    # Nothing to run on close: hand the body over as it is (a list lets
+                    # the server frame it, a file wrapper lets it use sendfile).
+                    return response  # type: ignore[no-any-return]
+                body = response
+            else:
+                body = self.iter_encoded()
         return ClosingIterator(body, [self.close])
 
     def get_wsgi_response(self, environ: dict[str, Any]) -> tuple[Iterable[bytes], str, Headers]:
