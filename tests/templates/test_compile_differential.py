@@ -16,7 +16,8 @@ import kettle.templates as kt
 FILTERS = ["upper", "default(1)", "length", 'join(",")', "list", "first", "e", "string",
            "int", "sum", "reverse|list", "sort", "trim", "safe", "tojson", "title"]  # fmt: skip
 LEAVES = ["a", "b", "x", "y", "z", "i", "item", "ns.v", "1", "0", "'s'", "'<b>'", "none",
-          "true", "[1, 2]", "{'k': 3}", "2.5", "-1", "loop.index", "loop.first"]  # fmt: skip
+          "true", "[1, 2]", "{'k': 3}", "2.5", "-1", "loop.index", "loop.first", "loop.index0",
+          "loop.cycle(a, 1)", "loop.last", "loop.length"]  # fmt: skip
 SUBSCRIPTS = ["0", "-1", "'k'", "1:"]
 LIBRARY = {
     "inc": "[{{ a }}|{{ i }}|{{ x }}]",

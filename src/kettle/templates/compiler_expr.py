@@ -46,6 +46,8 @@ _FOLDABLE = frozenset(
 )
 # Methods of the loop object that a template may call in place (no Context.call).
 _LOOP_METHODS = frozenset(["cycle", "changed"])
+# ``loop`` attributes of an enumerate loop, computed from its index0.
+_INDEX_READS = {"index0": "{}", "index": "({} + 1)", "first": "({} == 0)"}
 # Attributes of LoopContext read directly when the object is known to be the loop.
 _LOOP_ATTRS = frozenset(
     [
@@ -271,6 +273,9 @@ class ExpressionCompiler(GeneratorParts):
         if self.is_async:
             return self.awaited(f"environment.getattr({obj}, {attr!r})")
         if attr in _LOOP_ATTRS and _is_loop_object(node.node, frame):
+            if attr in _INDEX_READS and _is_index_loop(node.node, frame):
+                # ``obj`` is the loop's index0 (an enumerate loop, see index_only_loop).
+                return _INDEX_READS[attr].format(obj)
             return f"{obj}.{attr}"
         if self.sandboxed or not self.fast_attr:
             return f"environment.getattr({obj}, {attr!r})"
@@ -360,6 +365,12 @@ class ExpressionCompiler(GeneratorParts):
         if isinstance(node.node, nodes.Getattr):
             attr = node.node.attr
             if attr in _LOOP_METHODS and _is_loop_object(node.node.node, frame):
+                if _is_index_loop(node.node.node, frame):
+                    # loop.cycle(a, b) of an enumerate loop: every item evaluated, as
+                    # LoopContext.cycle does, then picked by the index.
+                    items = ", ".join(self.expr(arg, frame) for arg in node.args)
+                    index = self.expr(node.node.node, frame)
+                    return f"({items},)[{index} % {len(node.args)}]"
                 # The for loop's own LoopContext: its methods never ask for a context.
                 return f"{func}({plain_args})"
             dict_method = self.fast_attr and attr in _DICT_ATTRS and attr.isidentifier()
@@ -460,6 +471,16 @@ class ExpressionCompiler(GeneratorParts):
     def dump_locals(self, frame: Frame) -> str:
         items = frame.visible_stores()
         return "{" + ", ".join(f"{k!r}: {v}" for k, v in items.items()) + "}"
+
+
+def _is_index_loop(node: nodes.Node, frame: Frame) -> bool:
+    """Whether ``node`` (a read of ``loop``) is the index0 of an enumerate loop."""
+    current: Frame | None = frame
+    while current is not None:
+        if "loop" in current.symbols:
+            return current.index_loop
+        current = current.parent
+    return False
 
 
 def _is_loop_object(node: nodes.Node, frame: Frame) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from . import nodes
 from .compiler_protocol import GeneratorParts
-from .scopes import PARAM, Frame, collect_stores, find_loads, target_names
+from .scopes import PARAM, Frame, collect_stores, find_loads, index_only_loop, target_names
 
 
 class StatementCompiler(GeneratorParts):
@@ -74,6 +74,12 @@ class StatementCompiler(GeneratorParts):
             and not self.is_async
             and "loop" not in collect_stores(node.body)
         )
+        loop_frame.index_loop = (
+            loop_frame.loop_object
+            and not node.recursive
+            and not self.sandboxed
+            and index_only_loop(node.body)
+        )
         self.declare_stores(loop_frame, node.body)
         loop_frame.loop_vars = bool(collect_stores(node.body))
         return loop_frame, loop_ident
@@ -97,7 +103,10 @@ class StatementCompiler(GeneratorParts):
                 test_frame.symbols[name] = loop_frame.symbols[name]
                 test_frame.kinds[name] = PARAM
             iter_code = self.loop_filter(node, test_frame, target, iter_code)
-        if loop_ident is not None:
+        if loop_frame.index_loop:
+            iter_code = f"enumerate({iter_code})"
+            target = f"{loop_ident}, {target}"
+        elif loop_ident is not None:
             cls = "AsyncLoopContext" if self.is_async else "LoopContext"
             extra = ", loop_render_func, depth" if node.recursive else ""
             iter_code = f"{cls}({iter_code}, undefined{extra})"

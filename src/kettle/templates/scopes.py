@@ -58,6 +58,9 @@ class Frame:
         self.block_vars = False
         # This frame's ``loop`` is a LoopContext (attributes can be read directly).
         self.loop_object = False
+        # This frame's ``loop`` identifier holds only the index0 of an ``enumerate``
+        # (the body reads nothing else of the loop; see ``index_only_loop``).
+        self.index_loop = False
         # Identifiers that may still hold ``missing`` (macro parameters while defaults
         # are being evaluated); reads of them check and produce an undefined.
         self.maybe_missing: set[str] = set()
@@ -221,7 +224,13 @@ class _LoadFinder:
         if isinstance(node, nodes.Block) and not node.scoped:
             return
         if self.skip_loops and isinstance(node, nodes.For):
+            # The nested loop's body has its own ``loop``; its iterable, filter test and
+            # ``else`` read the enclosing one.
             self.visit(node.iter)
+            if node.test is not None:
+                self.visit(node.test)
+            for child in node.else_:
+                self.visit(child)
             return
         for child in node.iter_child_nodes():
             self.visit(child)
@@ -235,3 +244,59 @@ def find_loads(
     for node in body:
         finder.visit(node)
     return finder.found
+
+
+# What of ``loop`` an ``enumerate`` index can stand in for (besides ``loop.cycle(...)``).
+INDEX_ATTRS = frozenset(["index", "index0", "first"])
+# Nodes that can see a loop's locals wholesale (or compile to another function).
+_OPAQUE = (
+    nodes.Include,
+    nodes.Import,
+    nodes.FromImport,
+    nodes.Macro,
+    nodes.CallBlock,
+    nodes.Block,
+    nodes.DerivedContextReference,
+)
+
+
+def index_only_loop(body: Iterable[nodes.Node]) -> bool:
+    """Whether a for loop's body reads its ``loop`` only as ``loop.index``,
+    ``loop.index0``, ``loop.first`` or ``loop.cycle(a, ...)`` and holds nothing that could
+    see the loop object itself: then the loop can run on ``enumerate`` instead of a
+    ``LoopContext``, with those reads computed from the index."""
+    return all(_index_only(node, False) for node in body)
+
+
+def _index_only(node: nodes.Node, shadowed: bool) -> bool:
+    if isinstance(node, _OPAQUE):
+        return False
+    if not shadowed:
+        if isinstance(node, nodes.Name):
+            return not (node.name == "loop" and node.ctx == "load")
+        if isinstance(node, nodes.Getattr) and _is_loop_name(node.node):
+            return node.attr in INDEX_ATTRS
+        if (
+            isinstance(node, nodes.Call)
+            and isinstance(node.node, nodes.Getattr)
+            and _is_loop_name(node.node.node)
+        ):
+            return (
+                node.node.attr == "cycle"
+                and bool(node.args)
+                and not node.kwargs
+                and node.dyn_args is None
+                and node.dyn_kwargs is None
+                and all(_index_only(arg, False) for arg in node.args)
+            )
+    if isinstance(node, nodes.For):
+        # A nested loop's body has a ``loop`` of its own; the rest is in this scope.
+        outer = [node.iter, *node.else_] + ([node.test] if node.test is not None else [])
+        return all(_index_only(child, shadowed) for child in outer) and all(
+            _index_only(child, True) for child in node.body
+        )
+    return all(_index_only(child, shadowed) for child in node.iter_child_nodes())
+
+
+def _is_loop_name(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.Name) and node.name == "loop" and node.ctx == "load"
