@@ -212,13 +212,29 @@ class Context:
         self.eval_ctx = EvalContext(self.environment, name)
         self.exported_vars: set[str] = set()
         self.name = name
-        if globals is None:
-            self.globals_keys: set[str] = set()
-        elif type(globals) is ChainMap:
-            self.globals_keys = set().union(*globals.maps)
-        else:
-            self.globals_keys = set(globals)
+        self._globals = globals
+        self._globals_keys: set[str] | None = None
         self.blocks = {k: [v] for k, v in blocks.items()}
+
+    @property
+    def globals_keys(self) -> set[str]:
+        """The names that came from the globals (computed when first asked: only
+        ``make_module`` needs them, and building the set costs on every render)."""
+        keys = self._globals_keys
+        if keys is None:
+            globals = self._globals
+            if globals is None:
+                keys = set()
+            elif type(globals) is ChainMap:
+                keys = set().union(*globals.maps)
+            else:
+                keys = set(globals)
+            self._globals_keys = keys
+        return keys
+
+    @globals_keys.setter
+    def globals_keys(self, value: set[str]) -> None:
+        self._globals_keys = value
 
     def super(self, name: str, current: Callable[..., Any]) -> Any:
         try:
