@@ -17,6 +17,8 @@ CASES = [
     ("index", "{% for x in 'abc' %}{{ loop.index }}{{ x }}{% endfor %}", True),
     ("index0-first", "{% for x in 'ab' %}{{ loop.index0 }}{{ loop.first }}{% endfor %}", True),
     ("cycle", "{% for x in 'abcde' %}{{ loop.cycle('o', 'e', x) }}{% endfor %}", True),
+    ("cycle-special", "{% for x in 'abc' %}{{ loop.cycle('<b>', 'c&d', '\"q\"') }}"
+     "{% endfor %}", True),
     ("cycle-one", "{% for x in 'ab' %}{{ loop.cycle('only') }}{% endfor %}", True),
     ("in-if", "{% for x in 'ab' %}{% if loop.first %}F{% else %}{{ loop.index }}{% endif %}"
      "{% endfor %}", True),
@@ -85,3 +87,14 @@ def test_sandbox_and_async_keep_the_loop_object() -> None:
 def test_nested_loop_test_and_else_read_the_outer_loop(source: str) -> None:
     expected = jinja2.Environment().from_string(source).render()
     assert kt.Environment().from_string(source).render() == expected
+
+
+def test_cycle_of_plain_constants_is_not_escaped_at_runtime() -> None:
+    env = kt.Environment(autoescape=True)
+    plain = env.compile(
+        "{% for x in 'ab' %}<{{ loop.cycle('odd', 'even') }}>{% endfor %}", raw=True
+    )
+    assert "('odd', 'even',)[l_1_loop % 2]," in plain
+    assert "escape_str(_o) if (_t := type(_o := ('odd'" not in plain
+    special = env.compile("{% for x in 'ab' %}{{ loop.cycle('<i>', 'b') }}{% endfor %}", raw=True)
+    assert "escape_str(_o) if (_t := type(_o := ('<i>', 'b',)[l_1_loop % 2]))" in special

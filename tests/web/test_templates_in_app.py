@@ -107,3 +107,27 @@ def test_auto_reload_in_debug(tmp_path: Path) -> None:
     stat = target.stat()
     os.utime(target, (stat.st_atime, stat.st_mtime + 5))
     assert client.get("/").get_data(as_text=True) == "two"
+
+
+def test_context_processor_on_a_blueprint_only(make_client: MakeClient, app: Kettle) -> None:
+    # The app has no context processor of its own (the shortcut that skips the merge
+    # must not skip a blueprint's processors).
+    from kettle import Blueprint
+
+    source = "{{ from_bp|default('-') }}"
+
+    @app.route("/v")
+    def view() -> str:
+        return render_template_string(source)
+
+    bp = Blueprint("bp", __name__)
+
+    @bp.route("/b")
+    def in_bp() -> str:
+        return render_template_string(source)
+
+    bp.context_processor(lambda: {"from_bp": "bp"})
+    app.register_blueprint(bp)
+    client = make_client(app)
+    assert client.get("/v").get_data(as_text=True) == "-"
+    assert client.get("/b").get_data(as_text=True) == "bp"

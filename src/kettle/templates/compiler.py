@@ -19,7 +19,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from . import nodes
-from .compiler_expr import ExpressionCompiler, const_repr
+from .compiler_expr import ExpressionCompiler, const_repr, is_plain_text_choice
 from .compiler_stmt import StatementCompiler
 from .compiler_struct import CompilerExitError, StructureCompiler
 from .exceptions import TemplateAssertionError
@@ -352,6 +352,8 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
         if frame.eval_ctx.volatile:
             return f"(escape if context.eval_ctx.autoescape else str)({code})"
         if frame.eval_ctx.autoescape:
+            if finalize is None and is_plain_text_choice(node, frame):
+                return code  # constants with nothing to escape
             # Exact str goes through the C escaper; markup, int and float need no escaping.
             plain = "str(_o)" if need_str else "_o"
             return (

@@ -14,6 +14,8 @@ import keyword
 import math
 from typing import Any
 
+from markupsafe import escape
+
 from . import nodes
 from .compiler_protocol import GeneratorParts
 from .exceptions import TemplateAssertionError
@@ -471,6 +473,24 @@ class ExpressionCompiler(GeneratorParts):
     def dump_locals(self, frame: Frame) -> str:
         items = frame.visible_stores()
         return "{" + ", ".join(f"{k!r}: {v}" for k, v in items.items()) + "}"
+
+
+def is_plain_text_choice(node: nodes.Node, frame: Frame) -> bool:
+    """Whether ``node`` is ``loop.cycle('a', 'b', ...)`` of an enumerate loop with string
+    constants that escaping leaves as they are: its output needs no escaping."""
+    return (
+        isinstance(node, nodes.Call)
+        and isinstance(node.node, nodes.Getattr)
+        and node.node.attr == "cycle"
+        and _is_loop_object(node.node.node, frame)
+        and _is_index_loop(node.node.node, frame)
+        and all(
+            isinstance(arg, nodes.Const)
+            and type(arg.value) is str
+            and str(escape(arg.value)) == arg.value
+            for arg in node.args
+        )
+    )
 
 
 def _is_index_loop(node: nodes.Node, frame: Frame) -> bool:

@@ -517,6 +517,9 @@ class App(Scaffold):
         return filename.endswith((".html", ".htm", ".xml", ".xhtml", ".svg"))
 
     def update_template_context(self, context: dict[str, Any]) -> None:
+        processors = self.template_context_processors
+        if not processors[None] and len(processors) == 1:
+            return  # no context processor anywhere: nothing to add
         names: Iterable[str | None] = (None,)
         req_ctx = _cv_request.get(None)
         if req_ctx is not None:
