@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import httptools
 
@@ -48,9 +49,11 @@ class Limits:
             raise ValueError(f"max_body_size must be None or an int >= 0, got {body!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
-    """A request head. ``target`` is the raw request-target; header names keep their case."""
+class Request(NamedTuple):
+    """A request head. ``target`` is the raw request-target; header names keep their case.
+
+    A named tuple rather than a frozen dataclass: immutable all the same, and built
+    several times faster, once for every request."""
 
     method: str
     target: bytes

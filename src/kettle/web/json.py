@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import json as _json
+import threading
 import uuid
 import weakref
 from datetime import UTC, date, datetime
@@ -20,6 +21,9 @@ from typing import IO, TYPE_CHECKING, Any
 from kettle.http.dates import format_http_date
 
 from .globals import _cv_app
+
+# The standard library's C encoder (None on an interpreter without ``_json``).
+_c_make_encoder: Any = getattr(_json.encoder, "c_make_encoder", None)
 
 if TYPE_CHECKING:
     from .appbase import App
@@ -95,8 +99,36 @@ class DefaultJSONProvider(JSONProvider):
     def response(self, *args: Any, **kwargs: Any) -> Response:
         obj = self._prepare_response_obj(args, kwargs)
         pretty = (self.compact is None and self._app.debug) or self.compact is False
-        text = self._encoder(pretty).encode(obj)
+        if pretty or _c_make_encoder is None:
+            text = self._encoder(pretty).encode(obj)
+        else:
+            text = self._encode_compact(obj)
         return self._app.response_class(text + "\n", mimetype=self.mimetype)
+
+    def _encode_compact(self, obj: Any) -> str:
+        """Compact JSON from the C encoder, kept per thread for the current settings:
+        what ``JSONEncoder.encode`` produces, without building an encoder per call. The
+        circular-reference markers are the encoder's own; they are cleared after an error
+        (the C encoder leaves the entries of the containers it was inside)."""
+        key = (self.ensure_ascii, self.sort_keys, self.default)
+        local: Any = self.__dict__.setdefault("_compact", threading.local())
+        cached = getattr(local, "encoder", None)
+        if cached is None or cached[0] != key:
+            markers: dict[int, Any] = {}
+            strings = (
+                _json.encoder.encode_basestring_ascii
+                if self.ensure_ascii
+                else (_json.encoder.encode_basestring)
+            )
+            encode = _c_make_encoder(
+                markers, self.default, strings, None, ":", ",", self.sort_keys, False, True
+            )
+            cached = local.encoder = (key, markers, encode)
+        try:
+            return "".join(cached[2](obj, 0))
+        except BaseException:
+            cached[1].clear()
+            raise
 
     def _encoder(self, pretty: bool) -> _json.JSONEncoder:
         """An encoder for the current settings, built once per settings (the hot path of

@@ -1,0 +1,99 @@
+"""jsonify's compact encoding (the per-thread C encoder) writes what Flask writes."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import threading
+import uuid
+from typing import Any
+
+import flask
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup
+
+from kettle import Kettle, jsonify
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _both(obj: Any, **settings_: Any) -> tuple[bytes, bytes]:
+    ours = Kettle(__name__)
+    theirs = flask.Flask(__name__)
+    for name, value in settings_.items():
+        setattr(ours.json, name, value)
+        setattr(theirs.json, name, value)
+    with ours.app_context():
+        mine = jsonify(obj).get_data()
+    with theirs.app_context():
+        expected = flask.jsonify(obj).get_data()
+    return mine, expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(values, st.booleans(), st.booleans())
+def test_compact_json_matches_flask(obj: Any, ensure_ascii: bool, sort_keys: bool) -> None:
+    mine, expected = _both(obj, ensure_ascii=ensure_ascii, sort_keys=sort_keys)
+    assert mine == expected
+
+
+def test_default_types_match_flask() -> None:
+    obj = {
+        "when": datetime.datetime(2026, 11, 24, 21, 0, tzinfo=datetime.UTC),
+        "day": datetime.date(2026, 1, 2),
+        "price": decimal.Decimal("1.50"),
+        "id": uuid.UUID(int=7),
+        "html": Markup("<b>x</b>"),
+    }
+    mine, expected = _both(obj)
+    assert mine == expected
+
+
+def test_errors_leave_the_encoder_usable() -> None:
+    app = Kettle(__name__)
+    loop: list[Any] = []
+    loop.append(loop)
+    with app.app_context():
+        with pytest.raises(ValueError, match="Circular reference detected"):
+            jsonify({"a": [loop]})
+        with pytest.raises(TypeError, match="is not JSON serializable"):
+            jsonify({"a": [{"b": object()}]})
+        # The same containers' ids may come back: stale markers would call them circular.
+        shared = [1, 2]
+        assert jsonify({"x": shared, "y": shared}).get_data() == b'{"x":[1,2],"y":[1,2]}\n'
+
+
+def test_threads_encode_independently() -> None:
+    app = Kettle(__name__)
+    payload = {"items": [{"n": n, "s": "é" * n} for n in range(50)]}
+    with app.app_context():
+        expected = jsonify(payload).get_data()
+    results: list[bytes] = []
+
+    def work() -> None:
+        with app.app_context():
+            for _ in range(200):
+                results.append(jsonify(payload).get_data())
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(results) == 800
+    assert set(results) == {expected}
