@@ -38,6 +38,7 @@ from .wrappers import Response
 # A Host header may not hold controls, spaces or URL delimiters (RFC 3986 section 3.2.2);
 # non-ASCII letters are let through for internationalised names.
 _VALID_HOST = re.compile(r"[^\x00-\x20\x7f-\x9f/\\?#@\"<>{}|^`]*")
+_valid_hosts: set[str] = set()  # Host values already checked (an app sees a handful)
 
 _VALID_TUPLE = (
     "The view function did not return a valid response tuple. The tuple must have the form"
@@ -77,9 +78,12 @@ class Kettle(App):
             return
         trusted = self.config["TRUSTED_HOSTS"]
         host = request.environ.get("HTTP_HOST")
-        if host is not None and _VALID_HOST.fullmatch(host) is None:
-            request.routing_exception = BadHost(f"Host {host!r} is not a valid host name.")
-            return
+        if host is not None and host not in _valid_hosts:
+            if _VALID_HOST.fullmatch(host) is None:
+                request.routing_exception = BadHost(f"Host {host!r} is not a valid host name.")
+                return
+            if len(_valid_hosts) < 256:
+                _valid_hosts.add(host)
         if trusted and not host_is_trusted(request.host, trusted):
             request.routing_exception = BadHost(f"Host {request.host!r} is not trusted.")
             return
