@@ -214,7 +214,7 @@ class Context:
         self.name = name
         self._globals = globals
         self._globals_keys: set[str] | None = None
-        self.blocks = {k: [v] for k, v in blocks.items()}
+        self.blocks = {k: [v] for k, v in blocks.items()} if blocks else {}
 
     @property
     def globals_keys(self) -> set[str]:
