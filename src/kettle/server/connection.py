@@ -47,18 +47,26 @@ RECV_SIZE = 65536
 # to another worker and back.
 _SEND_FLAGS = socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL
 _SMALL_SEND = 65536
-try:
-    _libc_send: Any = ctypes.PyDLL(None, use_errno=True).send
-    _libc_send.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int)
-    _libc_send.restype = ctypes.c_ssize_t
-except (OSError, AttributeError):  # pragma: no cover - no libc send
-    _libc_send = None
-try:
-    _libc_recv: Any = ctypes.PyDLL(None, use_errno=True).recv
-    _libc_recv.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
-    _libc_recv.restype = ctypes.c_ssize_t
-except (OSError, AttributeError):  # pragma: no cover - no libc recv
-    _libc_recv = None
+
+
+def gil_holding_libc(name: str, argtypes: tuple[Any, ...], restype: Any) -> Any:
+    """libc's function ``name``, called without releasing the GIL (with errno kept), or
+    None where the C library cannot be loaded that way."""
+    try:
+        function = getattr(ctypes.PyDLL(None, use_errno=True), name)
+    except (OSError, AttributeError):  # pragma: no cover - no such libc function
+        return None
+    function.argtypes = argtypes
+    function.restype = restype
+    return function
+
+
+_libc_send = gil_holding_libc(
+    "send", (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int), ctypes.c_ssize_t
+)
+_libc_recv = gil_holding_libc(
+    "recv", (ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int), ctypes.c_ssize_t
+)
 # Each worker thread reads into its own buffer (a connection has one owner at a time).
 _buffers = threading.local()
 

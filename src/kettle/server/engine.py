@@ -34,7 +34,7 @@ import threading
 import time
 from typing import Any
 
-from .connection import Connection, timeval
+from .connection import Connection, gil_holding_libc, timeval
 from .protocol import Limits
 from .wsgi import WSGIApp
 
@@ -55,13 +55,8 @@ def _gil_holding_epoll_ctl() -> Any:
     None where the layout is not known (then ``select.epoll.modify`` is used)."""
     if sys.byteorder != "little" or not sys.platform.startswith("linux"):
         return None
-    try:
-        function = ctypes.PyDLL(None, use_errno=True).epoll_ctl
-    except (OSError, AttributeError):
-        return None
-    function.argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_char_p)
-    function.restype = ctypes.c_int
-    return function
+    argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_char_p)
+    return gil_holding_libc("epoll_ctl", argtypes, ctypes.c_int)
 
 
 _epoll_ctl = _gil_holding_epoll_ctl()
