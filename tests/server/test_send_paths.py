@@ -1,4 +1,5 @@
-"""Connection.sendall's GIL-holding small-send path and Engine.park's re-arm, on real sockets."""
+"""The GIL-holding paths on real sockets: Connection.sendall (small sends), recv_nowait, and
+Engine.park's re-arm."""
 
 from __future__ import annotations
 
@@ -102,3 +103,48 @@ def test_park_rearms_a_one_shot_registration() -> None:
             assert engine._epoll.poll(2) == [(conn.fd, select.EPOLLIN)]  # data still there
         finally:
             engine._epoll.close()
+
+
+def _tcp_pair() -> tuple[socket.socket, socket.socket]:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client = socket.create_connection(listener.getsockname(), timeout=5)
+        server, _ = listener.accept()
+    server.settimeout(5)
+    return server, client
+
+
+def test_recv_nowait_reports_data_nothing_and_end() -> None:
+    server, client = _tcp_pair()
+    with server, client:
+        conn = make_conn(server)
+        assert conn.recv_nowait() is None  # nothing sent yet: no wait, no error
+        client.sendall(b"GET / HTTP/1.1\r\n")
+        deadline = time.monotonic() + 5
+        got = None
+        while got is None and time.monotonic() < deadline:
+            got = conn.recv_nowait()
+        assert got == b"GET / HTTP/1.1\r\n"
+        big = bytes(range(256)) * 400  # more than one read's worth arrives in pieces
+        client.sendall(big)
+        received = b""
+        while len(received) < len(big) and time.monotonic() < deadline:
+            received += conn.recv_nowait() or b""
+        assert received == big
+        client.shutdown(socket.SHUT_WR)
+        end = None
+        while end is None and time.monotonic() < deadline:
+            end = conn.recv_nowait()
+        assert end == b""
+
+
+def test_recv_nowait_raises_on_a_reset_connection() -> None:
+    server, client = _tcp_pair()
+    with server:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        client.close()  # linger 0: the peer answers with RST
+        conn = make_conn(server)
+        deadline = time.monotonic() + 5
+        with pytest.raises(ConnectionResetError):
+            while time.monotonic() < deadline:
+                conn.recv_nowait()
+                time.sleep(0.01)
