@@ -14,8 +14,8 @@ import kettle.flask
 sys.modules["flask"] = kettle.flask
 sys.modules["jinja2"] = importlib.import_module("kettle.templates")
 for name in (
-    "app", "blueprints", "cli", "config", "ctx", "globals", "helpers", "sessions",
-    "signals", "templating", "testing", "views", "wrappers", "json",
+    "app", "blueprints", "cli", "config", "ctx", "debughelpers", "globals", "helpers",
+    "sessions", "signals", "templating", "testing", "views", "wrappers", "json",
 ):  # fmt: skip
     module = importlib.import_module(f"kettle.web.{name}")
     sys.modules[f"flask.{name}"] = module
