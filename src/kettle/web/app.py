@@ -21,6 +21,7 @@ from typing import Any
 from . import signals
 from .appbase import App
 from .ctx import RequestContext
+from .debughelpers import FormDataRoutingRedirect
 from .devserver import run_app
 from .exceptions import (
     BadHost,
@@ -140,7 +141,16 @@ class Kettle(App):
         return self.ensure_sync(self.view_functions[rule.endpoint])(**(request.view_args or {}))
 
     def raise_routing_exception(self, request: Any) -> None:
-        raise request.routing_exception
+        error = request.routing_exception
+        if (
+            self.debug
+            and isinstance(error, RequestRedirect)
+            and error.code not in (307, 308)
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+        ):
+            # A 301/302 would make the browser repeat the request as a GET without its body.
+            raise FormDataRoutingRedirect(request)
+        raise error
 
     def make_default_options_response(self) -> Response:
         ctx = _cv_request.get()
