@@ -5,8 +5,10 @@ Rules: the environment is ``kettle.templates.Environment`` created once per app 
 first use), with autoescaping for HTML/XML file names and for strings, auto-reload in debug
 mode, and ``url_for``, ``get_flashed_messages``, ``config``, ``request``, ``session`` and
 ``g`` as globals. The loader tries the app's folder first, then each blueprint's in
-registration order, so an app can override a blueprint's template. Rendering sends
-``before_render_template`` and ``template_rendered`` only when something listens.
+registration order, so an app can override a blueprint's template. With
+``EXPLAIN_TEMPLATE_LOADING`` set, the loader asks every folder and logs what each found.
+Rendering sends ``before_render_template`` and ``template_rendered`` only when something
+listens.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from kettle.templates import BaseLoader, Template, TemplateNotFound
 from kettle.templates import Environment as BaseEnvironment
 
 from . import signals
+from .debughelpers import explain_template_loading_attempts
 from .globals import _cv_request, get_current_app
 from .helpers import stream_with_context
 
@@ -44,25 +47,45 @@ class DispatchingJinjaLoader(BaseLoader):
     def get_source(
         self, environment: BaseEnvironment, template: str
     ) -> tuple[str, str | None, Callable[[], bool] | None]:
-        for loader in self._loaders():
+        if self.app.config.get("EXPLAIN_TEMPLATE_LOADING"):
+            return self._get_source_explained(environment, template)
+        for _source, loader in self._loaders():
             try:
                 return loader.get_source(environment, template)
             except TemplateNotFound:
                 continue
         raise TemplateNotFound(template)
 
-    def _loaders(self) -> Iterator[BaseLoader]:
+    def _get_source_explained(
+        self, environment: BaseEnvironment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        """Ask every loader (not only up to the first hit) and log what each found."""
+        attempts = []
+        for source, loader in self._loaders():
+            try:
+                result = loader.get_source(environment, template)
+            except TemplateNotFound:
+                result = None
+            attempts.append((loader, source, result))
+        explain_template_loading_attempts(self.app, template, attempts)
+        for _loader, _source, result in attempts:
+            if result is not None:
+                return result
+        raise TemplateNotFound(template)
+
+    def _loaders(self) -> Iterator[tuple[object, BaseLoader]]:
+        """``(app or blueprint, its loader)`` in lookup order."""
         loader = self.app.jinja_loader
         if loader is not None:
-            yield loader
+            yield self.app, loader
         for blueprint in self.app.iter_blueprints():
             loader = blueprint.jinja_loader
             if loader is not None:
-                yield loader
+                yield blueprint, loader
 
     def list_templates(self) -> list[str]:
         found: set[str] = set()
-        for loader in self._loaders():
+        for _source, loader in self._loaders():
             found.update(loader.list_templates())
         return sorted(found)
 
