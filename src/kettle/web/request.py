@@ -53,6 +53,7 @@ from kettle.http.multipart import parse_form_data
 from kettle.http.options import parse_options_header
 from kettle.http.urls import iter_query_pairs, uri_to_iri, wsgi_decoding
 
+from .debughelpers import attach_enctype_error_multidict
 from .environ_builder import EnvironBuilder
 from .exceptions import (
     BadRequest,
@@ -533,6 +534,10 @@ class Request:
         self.__dict__["stream"] = stream
         self.__dict__["form"] = RequestArgs(form)
         self.__dict__["files"] = RequestArgs(files)
+        if form and not files and mimetype != "multipart/form-data":
+            ctx = _cv_app.get(None)
+            if ctx is not None and ctx.app.debug:
+                attach_enctype_error_multidict(self)
 
     @cached_property
     def form(self) -> RequestArgs:
