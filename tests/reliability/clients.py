@@ -22,7 +22,9 @@ class ServerClient(KettleClient):
         super().__init__(app)
         self.port = port
 
-    def _send(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    def _send(
+        self, environ: dict[str, Any], buffered: bool = True
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
         path = quote(environ["PATH_INFO"].encode("latin-1").decode())
         if environ.get("QUERY_STRING"):
             path += "?" + environ["QUERY_STRING"]

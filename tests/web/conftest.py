@@ -34,7 +34,9 @@ class ServerClient(KettleClient):
         super().__init__(app)
         self.port = port
 
-    def _send(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    def _send(
+        self, environ: dict[str, Any], buffered: bool = True
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
         path = quote(
             environ.get("SCRIPT_NAME", "") + environ["PATH_INFO"].encode("latin-1").decode()
         )

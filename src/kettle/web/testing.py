@@ -106,6 +106,29 @@ def parse_set_cookie(header: str, now: float) -> tuple[str, str, str | None, str
     return name, value, domain, path, expires
 
 
+def _stream(
+    written: list[bytes], early: list[bytes], iterator: Iterator[bytes], close: Any
+) -> Iterator[bytes]:
+    """The unread body of a streamed response: what the app wrote with ``write()`` first,
+    then its iterable; the iterable is closed when this ends or is closed."""
+    try:
+        for chunk in early:
+            while written:
+                yield written.pop(0)
+            yield chunk
+        while True:
+            while written:
+                yield written.pop(0)
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+            yield chunk
+    finally:
+        if close is not None:
+            close()
+
+
 class KettleClient:
     """Calls an app with test requests: ``client.get("/")``, ``client.post(..., data=...)``."""
 
@@ -212,10 +235,17 @@ class KettleClient:
             environ[key] = value
         return environ
 
-    def _send(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-        """Run the request through the app in-process: (status, headers, body)."""
+    def _send(
+        self, environ: dict[str, Any], buffered: bool = True
+    ) -> tuple[str, list[tuple[str, str]], Iterable[bytes]]:
+        """Run the request through the app in-process: (status, headers, body chunks).
+
+        A list or tuple body is complete already. Any other body is read whole when
+        ``buffered``; otherwise it is handed back unread, as Werkzeug's client does, so a
+        streamed (even endless) response can be read piece by piece: iteration pulls
+        from the app, and closing the response closes the app's iterable."""
         captured: list[Any] = []
-        body: list[bytes] = []
+        written: list[bytes] = []
 
         def start_response(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
@@ -223,29 +253,48 @@ class KettleClient:
             if exc_info is not None and captured:
                 raise exc_info[1].with_traceback(exc_info[2])
             captured[:] = [status, headers]
-            return body.append
+            return written.append
 
         iterable = self.application(environ, start_response)
+        close = getattr(iterable, "close", None)
+        if buffered or type(iterable) is list or type(iterable) is tuple:
+            try:
+                for chunk in iterable:
+                    if chunk:
+                        written.append(chunk)
+            finally:
+                if close is not None:
+                    close()
+            if not captured:
+                raise RuntimeError("the application did not call start_response")
+            return captured[0], captured[1], [b"".join(written)]
+        iterator = iter(iterable)
+        early: list[bytes] = []
         try:
-            for chunk in iterable:
-                if chunk:
-                    body.append(chunk)
-        finally:
-            close = getattr(iterable, "close", None)
+            while not captured:  # a generator app may call start_response when first read
+                early.append(next(iterator))
+        except StopIteration:
+            pass
+        except BaseException:
             if close is not None:
                 close()
+            raise
         if not captured:
+            if close is not None:
+                close()
             raise RuntimeError("the application did not call start_response")
-        return captured[0], captured[1], b"".join(body)
+        return captured[0], captured[1], _stream(written, early, iterator, close)
 
-    def _request_once(self, environ: dict[str, Any]) -> TestResponse:
+    def _request_once(self, environ: dict[str, Any], buffered: bool = True) -> TestResponse:
         self._pop_preserved()
         self._preserved = None
         if self.preserve_context:
             environ["kettle.preserve_context"] = self._remember_context
-        status, headers, body = self._send(environ)
+        status, headers, body = self._send(environ, buffered)
         self._store_cookies(headers, environ.get("HTTP_HOST", "localhost"))
-        response = TestResponse([body], status=status, headers=headers)
+        if isinstance(body, bytes | bytearray):
+            body = [bytes(body)]  # a list keeps the app's own Content-Length header
+        response = TestResponse(body, status=status, headers=headers)
         response.request = Request(environ)
         if self._preserved is not None:
             self._push_preserved(*self._preserved)
@@ -278,10 +327,10 @@ class KettleClient:
                     app_ctx.pop(None)
 
     def open(
-        self, *args: Any, buffered: bool = False, follow_redirects: bool = False, **kwargs: Any
+        self, *args: Any, buffered: bool = True, follow_redirects: bool = False, **kwargs: Any
     ) -> TestResponse:
         environ = self._build_environ(*args, **kwargs)
-        response = self._request_once(environ)
+        response = self._request_once(environ, buffered)
         if not follow_redirects:
             return response
         history: list[TestResponse] = []
@@ -293,7 +342,8 @@ class KettleClient:
             if url in seen or len(history) > 20:
                 raise ClientRedirectError(f"loop detected: redirect to {url!r} already seen")
             seen.add(url)
-            response = self._request_once(environ)
+            response.close()
+            response = self._request_once(environ, buffered)
         response.history = tuple(history)
         return response
 
