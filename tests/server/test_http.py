@@ -404,7 +404,7 @@ def test_chunked_http10_request_is_served_then_closed(serve: Callable[..., Runni
     assert normalize(raw).endswith(b"Content-Length: 10\r\nConnection: close\r\n\r\nPOST /c|hi")
 
 
-def test_unknown_method_is_a_bad_request(serve: Callable[..., Running]) -> None:
+def test_unknown_method_is_not_implemented(serve: Callable[..., Running]) -> None:
     raw = serve().exchange(b"FROB / HTTP/1.1\r\nHost: x\r\n\r\n")
-    assert normalize(raw).startswith(b"HTTP/1.1 400 Bad Request\r\n")
-    assert raw.endswith(b"unknown or malformed method (TLS or binary data on a plain port?)\n")
+    assert normalize(raw).startswith(b"HTTP/1.1 501 Not Implemented\r\n")
+    assert raw.endswith(b"501 Not Implemented\nmethod FROB is not implemented\n")

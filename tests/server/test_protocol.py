@@ -167,6 +167,10 @@ BAD = [
     ("http2-preface", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400),
     ("tls-client-hello", bytes.fromhex("16030100a5010000a10303") + b"\x00" * 32, 400),
     ("garbage", b"\x00\x01\x02\r\n\r\n", 400),
+    ("unknown-method", b"FROB /x HTTP/1.1\r\nHost: x\r\n\r\n", 501),
+    ("unknown-method-10", b"BREW /pot HTTP/1.0\r\n\r\n", 501),
+    ("bad-method-char", b"GE(T / HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ("unknown-method-no-version", b"FROB /x\r\n\r\n", 400),
     ("lf-only", b"GET / HTTP/1.1\nHost: x\n\n", 400),
     ("http09", b"GET /\r\n\r\n", 505),
     ("http12", b"GET / HTTP/1.2\r\nHost: x\r\n\r\n", 400),
@@ -305,3 +309,14 @@ def test_arbitrary_bytes_give_only_well_formed_events(chunks: list[bytes]) -> No
             in_request = False
         elif isinstance(event, Data):
             assert in_request and event.data
+
+
+def test_unknown_method_after_a_pipelined_request_is_400() -> None:
+    # Only a request line read from the first byte of a chunk is known to be one; after
+    # another request in the same chunk the failing bytes get the generic 400.
+    events = events_of(b"GET / HTTP/1.1\r\nHost: x\r\n\r\nFROB / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert type(events[0]) is Request and events[1] is END_OF_MESSAGE
+    assert events[2] == ProtocolError(
+        400, "unknown or malformed method (TLS or binary data on a plain port?)"
+    )
+    assert len(events) == 3

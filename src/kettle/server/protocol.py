@@ -15,6 +15,7 @@ every later byte is kept in ``leftover`` for whoever takes the connection over.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -22,6 +23,10 @@ from typing import NamedTuple
 import httptools
 
 from ..http.status import reason_phrase
+
+# A request line: a method token (RFC 9110 section 9.1), a target of visible characters,
+# an HTTP/1.x version (RFC 9112 section 3).
+_REQUEST_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]{1,32}) [!-~]+ HTTP/1\.[01]\r?\n")
 
 # The header names the core inspects, lowercased bytes.
 _HOST = b"host"
@@ -162,13 +167,17 @@ class RequestReader:
                 self._fail(400, "connection closed in the middle of a request")
             return
         started_before = self.head_started
+        queued_before = len(self._events)
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade as exc:
             self.upgraded = True
             self.leftover = data[exc.args[0] :]
         except httptools.HttpParserError as exc:
-            self._parse_failed(exc)
+            # The failing request begins at data[0] when nothing of it came before and no
+            # other request was read from this chunk first.
+            fresh = not started_before and len(self._events) == queued_before
+            self._parse_failed(exc, data if fresh else b"")
             return
         if self.head_started:
             # A head is still incomplete: bound the bytes buffered for it. The chunk in
@@ -210,7 +219,9 @@ class RequestReader:
         self.head_started = False
         self._events.append(ProtocolError(status, detail))
 
-    def _parse_failed(self, exc: Exception) -> None:
+    def _parse_failed(self, exc: Exception, head: bytes) -> None:
+        """Turn a parse error into a ProtocolError; ``head`` is the failing request's
+        first bytes when known (else empty)."""
         rejected = self._rejected
         if rejected is not None:
             self._fail(rejected.status, rejected.detail)
@@ -220,7 +231,16 @@ class RequestReader:
             # RFC 9113 section 3.4: the HTTP/2 connection preface on an HTTP/1.1 port.
             self._fail(400, "HTTP/2 connection preface on an HTTP/1.1 connection")
         elif isinstance(exc, httptools.HttpParserInvalidMethodError) and not self._url:
-            self._fail(400, "unknown or malformed method (TLS or binary data on a plain port?)")
+            line = _REQUEST_LINE.match(head)
+            if line is not None:
+                # A well-formed request line whose method is not one llhttp knows:
+                # RFC 9110 section 15.6.2, the method is not implemented.
+                method = line.group(1).decode("ascii")
+                self._fail(501, f"method {method} is not implemented")
+            else:
+                self._fail(
+                    400, "unknown or malformed method (TLS or binary data on a plain port?)"
+                )
         else:
             self._fail(400, message or "malformed request")
 
