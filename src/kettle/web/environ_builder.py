@@ -4,7 +4,9 @@ client, ``app.test_request_context`` and ``Request.from_values``) and multipart 
 Rules: this module builds plain PEP 3333 dicts and imports neither the request/response
 wrappers nor the application, so both ``testing`` and ``request`` can import it without a
 cycle. An app, when given, only supplies defaults (``SERVER_NAME``, ``APPLICATION_ROOT``,
-``PREFERRED_URL_SCHEME``) and its JSON provider. Bodies are built in memory.
+``PREFERRED_URL_SCHEME``), its JSON provider and its ``request_class`` (``get_request``).
+Bodies are built in memory; ``from_environ`` turns a ready environ back into a builder
+that reads the same ``wsgi.input``.
 """
 
 from __future__ import annotations
@@ -101,6 +103,10 @@ def encode_multipart(
 class EnvironBuilder:
     """Builds the environ for one test request (the arguments of ``client.get`` and friends)."""
 
+    #: What ``get_request`` builds when given no class and no app; ``None`` until set
+    #: (this module cannot import the request wrapper, which imports it).
+    request_class: type[Any] | None = None
+
     def __init__(
         self,
         app: App | None = None,
@@ -125,6 +131,7 @@ class EnvironBuilder:
         multiprocess: bool = False,
         run_once: bool = False,
     ) -> None:
+        self.app = app
         if base_url is None:
             base_url = self._base_url(app, url_scheme, subdomain)
         split = urlsplit(path)
@@ -159,6 +166,54 @@ class EnvironBuilder:
         if auth is not None:
             token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
             self.headers.append(("Authorization", f"Basic {token}"))
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, Any], **kwargs: Any) -> EnvironBuilder:
+        """A builder for the request ``environ`` describes (Werkzeug's): its method, URL,
+        headers and the same input stream; ``kwargs`` replace any of those arguments. Keys
+        that are not the request's own (``REMOTE_ADDR``, ``werkzeug.*``) are not kept."""
+        headers: list[tuple[str, str]] = []
+        host = str(environ.get("SERVER_NAME") or "localhost")
+        for key, value in environ.items():
+            if not key.startswith("HTTP_"):
+                continue
+            if key == "HTTP_HOST":
+                host = str(value)
+                continue
+            headers.append((key[5:].replace("_", "-").title(), str(value)))
+        length = environ.get("CONTENT_LENGTH") or None
+        script = _wsgi_decoded(environ.get("SCRIPT_NAME", "")).rstrip("/")
+        arguments: dict[str, Any] = {
+            "path": quote(_wsgi_decoded(environ.get("PATH_INFO", "")) or "/", safe=_PATH_SAFE),
+            "base_url": f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
+            + quote(script, safe=_PATH_SAFE),
+            "query_string": _wsgi_decoded(environ.get("QUERY_STRING", "")),
+            "method": environ.get("REQUEST_METHOD", "GET"),
+            "input_stream": environ.get("wsgi.input"),
+            "content_type": environ.get("CONTENT_TYPE") or None,
+            "content_length": int(length) if length is not None and length.isdigit() else None,
+            "errors_stream": environ.get("wsgi.errors"),
+            "multithread": environ.get("wsgi.multithread", False),
+            "multiprocess": environ.get("wsgi.multiprocess", False),
+            "run_once": environ.get("wsgi.run_once", False),
+            "headers": headers,
+        }
+        arguments.update(kwargs)
+        return cls(**arguments)
+
+    def get_request(self, cls: type[Any] | None = None) -> Any:
+        """A request object over ``get_environ()``: of ``cls``, else ``request_class``,
+        else the app's ``request_class``."""
+        if cls is None:
+            cls = self.request_class
+        if cls is None and self.app is not None:
+            cls = self.app.request_class
+        if cls is None:
+            raise TypeError(
+                "EnvironBuilder.get_request needs a request class: pass cls=, build with an"
+                " app, or set EnvironBuilder.request_class"
+            )
+        return cls(self.get_environ())
 
     @staticmethod
     def _base_url(app: App | None, url_scheme: str | None, subdomain: str | None) -> str:
@@ -261,6 +316,15 @@ class EnvironBuilder:
 
     def close(self) -> None:
         """Nothing to release: bodies are built in memory."""
+
+
+# What a path keeps unquoted so that the builder's unquoting gives the same text back.
+_PATH_SAFE = "/!$&'()*+,:;=@~"
+
+
+def _wsgi_decoded(value: str) -> str:
+    """A WSGI (latin-1 carried) string as the UTF-8 text it stands for (PEP 3333)."""
+    return value.encode("latin-1", "replace").decode("utf-8", "replace")
 
 
 def _json_dumps(value: Any) -> str:

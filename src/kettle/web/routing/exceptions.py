@@ -14,7 +14,8 @@ from ..wrappers import Response, redirect
 
 
 class RequestRedirect(HTTPException):
-    """The URL needs a trailing slash: a permanent redirect (308) to ``new_url``."""
+    """The URL has a canonical form elsewhere (a trailing slash, merged slashes, a rule's
+    ``redirect_to``, an alias or default values): a permanent redirect (308) to ``new_url``."""
 
     code = 308
 

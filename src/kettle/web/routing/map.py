@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urljoin
 
-from ..exceptions import MethodNotAllowed, NotFound
+from ..exceptions import HTTPException, MethodNotAllowed, NotFound
 from .converters import DEFAULT_CONVERTERS, BaseConverter
 from .exceptions import RequestRedirect
 from .matcher import FULL, NONE, PARTIAL, REDIRECT, Matcher, MatchResult
-from .rules import Rule, RuleFactory
+from .rules import _VARIABLE_NAME, Rule, RuleFactory
 
 __all__ = [
     "FULL",
@@ -64,8 +64,12 @@ class Map:
         converters: Mapping[str, type[BaseConverter]] | None = None,
         host_matching: bool = False,
         default_subdomain: str = "",
+        merge_slashes: bool = True,
+        redirect_defaults: bool = True,
     ) -> None:
         self.strict_slashes = strict_slashes
+        self.merge_slashes = merge_slashes
+        self.redirect_defaults = redirect_defaults
         self.default_subdomain = default_subdomain
         self.host_matching = host_matching
         self.converters: dict[str, type[BaseConverter]] = dict(self.default_converters)
@@ -104,7 +108,7 @@ class Map:
         matcher = self._matcher
         if matcher is None:
             with self._lock:
-                matcher = self._matcher = Matcher(self._rules)
+                matcher = self._matcher = Matcher(self._rules, self.merge_slashes)
         return matcher
 
     def is_endpoint_expecting(self, endpoint: str, *arguments: str) -> bool:
@@ -235,13 +239,16 @@ class MapAdapter:
         self.query_args = query_args
         # What each rule's domain pattern is matched against.
         self.domain = server_name if map.host_matching else subdomain
+        # (path + "/", URL) of the last REDIRECT match_result found: see redirect_url.
+        self._redirect: tuple[str, str] | None = None
 
     def match_result(self, path_info: str | None = None, method: str | None = None) -> MatchResult:
-        return self.map.matcher.match(
-            path_info if path_info is not None else self.path_info,
-            (method or self.default_method).upper(),
-            self.domain,
-        )
+        path = path_info if path_info is not None else self.path_info
+        method = (method or self.default_method).upper()
+        result = self.map.matcher.match(path, method, self.domain)
+        if result.kind == REDIRECT:
+            self._redirect = (path + "/", self.redirect_location(result, method, None))
+        return result
 
     def match(
         self,
@@ -255,17 +262,15 @@ class MapAdapter:
         ``return_rule``; raises ``NotFound``, ``MethodNotAllowed`` (with the valid methods)
         or ``RequestRedirect`` (a missing trailing slash)."""
         path = path_info if path_info is not None else self.path_info
-        result = self.match_result(path, method)
+        method = (method or self.default_method).upper()
+        result = self.map.matcher.match("/" + path.lstrip("/"), method, self.domain)
         if result.kind == FULL:
             rule = result.rule
             return (rule if return_rule else rule.endpoint), dict(result.values)  # type: ignore[union-attr]
         if result.kind == REDIRECT:
             if query_args is not None and not isinstance(query_args, str):
                 query_args = encode_query(query_args)
-            url = self.redirect_url("/" + path.lstrip("/") + "/")
-            if query_args is not None:
-                url = url.partition("?")[0] + ("?" + query_args if query_args else "")
-            raise RequestRedirect(url)
+            raise RequestRedirect(self.redirect_location(result, method, query_args))
         if result.kind == PARTIAL:
             raise MethodNotAllowed(valid_methods=sorted(result.allowed))
         raise NotFound()
@@ -279,12 +284,93 @@ class MapAdapter:
             path_info if path_info is not None else self.path_info, self.domain
         )
 
+    def dispatch(
+        self,
+        view_func: Callable[[Any, dict[str, Any]], Any],
+        path_info: str | None = None,
+        method: str | None = None,
+        catch_http_exceptions: bool = False,
+    ) -> Any:
+        """Werkzeug's helper: match, then return ``view_func(endpoint, values)``. A routing
+        redirect is returned (not raised), as is any HTTP error when
+        ``catch_http_exceptions`` is true; the exceptions are WSGI apps themselves."""
+        try:
+            try:
+                endpoint, values = self.match(path_info, method)
+            except RequestRedirect as redirect:
+                return redirect
+            return view_func(endpoint, values)
+        except HTTPException as error:
+            if catch_http_exceptions:
+                return error
+            raise
+
     def redirect_url(self, path: str) -> str:
-        """The absolute URL of ``path`` below the script name, keeping the query string."""
-        url = f"{self.url_scheme}://{self.server_name}{self.script_name[:-1]}{path}"
-        if self.query_args:
-            url += "?" + self.query_args
-        return url
+        """The absolute URL of ``path`` below the script name, keeping the query string.
+
+        The application asks for ``redirect_url(request.path + "/")`` after a REDIRECT
+        ``match_result``; for that path the answer is the redirect the match found (which,
+        for merged slashes or a rule's own redirect, is not the path with a slash added)."""
+        pending = self._redirect
+        if pending is not None and pending[0] == path:
+            return pending[1]
+        return self._url_below_script(path, self.query_args, self._host_for(None))
+
+    def _url_below_script(self, path: str, query: str | None, host: str) -> str:
+        url = f"{self.url_scheme}://{host}{self.script_name[:-1]}{path}"
+        return url + "?" + query if query else url
+
+    def redirect_location(
+        self, result: MatchResult, method: str, query_args: str | None = None
+    ) -> str:
+        """The URL a REDIRECT result sends the client to; ``query_args`` (when not
+        ``None``) replaces the request's query string, as in Werkzeug's ``match``."""
+        query = self.query_args if query_args is None else query_args
+        rule = result.rule
+        if result.location is not None:
+            path = quote(result.location, safe="!$&'()*+,/:;=@")
+            return self._url_below_script(path, query, self._host_for(None))
+        if rule is None:
+            raise ValueError("not a REDIRECT match result")
+        if result.target is not None:
+            values = {**result.values, **(result.target.defaults or {})}
+            domain = result.target.build_domain(values)
+            return self._url_below_script(
+                result.target.build_path(values), query, self._host_for(domain)
+            )
+        if rule.alias and self.map.redirect_defaults:
+            url = self.build(
+                rule.endpoint, result.values, method, force_external=True, append_unknown=False
+            )
+            return url + "?" + query if query else url
+        return self._redirect_to_url(rule, result.values)
+
+    def _redirect_to_url(self, rule: Rule, values: dict[str, Any]) -> str:
+        """Werkzeug's ``redirect_to``: a text whose ``<name>`` parts are the matched values
+        (through the rule's converters), or a callable ``(adapter, **values)``; either is
+        joined to the script root's URL. The query string is not kept."""
+        target = rule.redirect_to
+        if callable(target):
+            location = target(self, **values)
+        else:
+            converters = rule.converters
+
+            def fill(found: Any) -> str:
+                name = found.group(1)
+                return converters[name].to_url(values[name])
+
+            location = _VARIABLE_NAME.sub(fill, str(target))
+        host = self.server_name if self.map.host_matching else self._host_for(None)
+        return urljoin(f"{self.url_scheme}://{host}{self.script_name}", location)
+
+    def _host_for(self, domain: str | None) -> str:
+        """The host of a rule's domain part (a subdomain, or the host when matching hosts);
+        ``None`` means the adapter's own."""
+        if self.map.host_matching:
+            return domain or self.server_name
+        if domain is None:
+            domain = self.subdomain
+        return f"{domain}.{self.server_name}" if domain else self.server_name
 
     def build(
         self,

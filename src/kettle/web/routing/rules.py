@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .converters import BaseConverter, ValidationError, parse_converter_args
@@ -23,6 +23,8 @@ _VARIABLE = re.compile(
     r"(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>"
 )
 SLASH_GROUP = "__kettle_slash"
+_REPEATED_SLASHES = re.compile("/{2,}")
+_VARIABLE_NAME = re.compile(r"<([^>]+)>")  # a redirect_to placeholder
 
 
 class RuleFactory(ABC):
@@ -47,7 +49,7 @@ class Rule(RuleFactory):
         endpoint: Any = None,
         strict_slashes: bool | None = None,
         merge_slashes: bool | None = None,
-        redirect_to: str | None = None,
+        redirect_to: str | Callable[..., str] | None = None,
         alias: bool = False,
         host: str | None = None,
         websocket: bool = False,
@@ -116,6 +118,8 @@ class Rule(RuleFactory):
         self.map = map
         if self.strict_slashes is None:
             self.strict_slashes = map.strict_slashes
+        if self.merge_slashes is None:
+            self.merge_slashes = map.merge_slashes
         if self.subdomain is None:
             self.subdomain = map.default_subdomain
         # The domain part is the whole host when the map matches hosts, else the subdomain.
@@ -126,7 +130,10 @@ class Rule(RuleFactory):
             for text, conv in self._domain_parts
         )
         self._domain_regex = re.compile(f"^{domain_source}$")
-        parts = self._parse(map, self.rule)
+        # With merging on, the rule's own text is matched and built with its repeated
+        # slashes merged (Werkzeug's rule), so building never produces "//".
+        text = _REPEATED_SLASHES.sub("/", self.rule) if self.merge_slashes else self.rule
+        parts = self._parse(map, text)
         self._parts = parts
         self.path_variables = [text for text, conv in parts if conv is not None]
         last_text, last_conv = parts[-1]
@@ -136,6 +143,13 @@ class Rule(RuleFactory):
         if self._slash_optional and self.rule == "/":
             self._slash_optional = False
         self._regex = re.compile("^" + self.regex_source("") + "$")
+
+    @property
+    def converters(self) -> dict[str, BaseConverter]:
+        """Each variable's converter, by name."""
+        return {
+            text: conv for text, conv in (*self._domain_parts, *self._parts) if conv is not None
+        }
 
     def _parse(self, map: Map, text: str) -> list[tuple[str, BaseConverter | None]]:
         """Static pieces and (variable, converter) pieces of a rule or subdomain text."""
@@ -251,6 +265,23 @@ class Rule(RuleFactory):
             if name in values and values[name] != default:
                 return False
         return True
+
+    def provides_defaults_for(self, rule: Rule) -> bool:
+        """Whether this rule is the canonical URL for ``rule``'s values: same endpoint and
+        arguments, a different pattern, and defaults of its own (``redirect_defaults``)."""
+        return bool(
+            not self.build_only
+            and self.defaults
+            and self.endpoint == rule.endpoint
+            and self.arguments == rule.arguments
+            and self._pattern_key() != rule._pattern_key()
+        )
+
+    def _pattern_key(self) -> tuple[Any, ...]:
+        def shape(parts: list[tuple[str, BaseConverter | None]]) -> tuple[Any, ...]:
+            return tuple((text, None if conv is None else conv.regex) for text, conv in parts)
+
+        return shape(self._domain_parts), shape(self._parts), type(self)
 
     def build_compare_key(self) -> tuple[int, int, int]:
         return (1 if self.alias else 0, -len(self.arguments), -len(self.defaults or ()))
