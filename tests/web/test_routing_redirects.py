@@ -80,6 +80,19 @@ def test_match_outcomes_equal_werkzeugs(options: dict[str, Any], method: str, pa
     )
 
 
+@pytest.mark.parametrize("options", MAP_OPTIONS, ids=["default", "no-merge", "no-defaults"])
+@pytest.mark.parametrize("path", [*PATHS, "/x//post", "/post//"])
+def test_allowed_methods_equal_werkzeugs(options: dict[str, Any], path: str) -> None:
+    rules = [*_rules(routing.Rule), routing.Rule("/x/post", endpoint="xp", methods=["POST"])]
+    peer_rules = [
+        *_rules(werkzeug.routing.Rule),
+        werkzeug.routing.Rule("/x/post", endpoint="xp", methods=["POST"]),
+    ]
+    kettle_methods = routing.Map(rules, **options).bind("h").allowed_methods(path)
+    werkzeug_methods = werkzeug.routing.Map(peer_rules, **options).bind("h").allowed_methods(path)
+    assert sorted(kettle_methods) == sorted(werkzeug_methods)
+
+
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
@@ -325,3 +338,48 @@ def test_app_url_for_has_no_double_slash() -> None:
 def test_app_follows_merge_redirect(make_client: MakeClient) -> None:
     response = make_client(_redirect_app()).get("/old//zz", follow_redirects=True)
     assert (response.status_code, response.get_data(as_text=True)) == (200, "new zz")
+
+
+# -- domains ----------------------------------------------------------------------------------
+
+
+def _domain_rules(rule: Any, host_matching: bool) -> list[Any]:
+    own = {"host": "<h>.example.com"} if host_matching else {"subdomain": "<h>"}
+    fixed = {"host": "static.example.com"} if host_matching else {"subdomain": "static"}
+    return [
+        rule("/a/b", endpoint="ab", **own),
+        rule("/old/<x>", endpoint="old", redirect_to="/new/<x>", **fixed),
+        rule("/p/", endpoint="p", defaults={"n": 1}, **own),
+        rule("/p/<int:n>", endpoint="p", **own),
+        rule("/al", endpoint="ab", alias=True, **own),
+    ]
+
+
+def _domain_outcome(module: Any, host_matching: bool, host: str, path: str) -> tuple[Any, ...]:
+    url_map = module.Map(_domain_rules(module.Rule, host_matching), host_matching=host_matching)
+    if host_matching:
+        adapter = url_map.bind(host, "/s")
+    else:
+        adapter = url_map.bind("example.com", "/s", subdomain=host.split(".")[0])
+    try:
+        return ("match", *adapter.match(path))
+    except module.RequestRedirect as redirect:
+        return ("redirect", redirect.new_url)
+    except (werkzeug.exceptions.HTTPException, HTTPException) as error:
+        return ("error", error.code)
+
+
+@pytest.mark.parametrize("host_matching", [False, True], ids=["subdomain", "host"])
+@pytest.mark.parametrize("host", ["foo.example.com", "static.example.com"])
+@pytest.mark.parametrize("path", ["/a//b", "/old/z", "/p/1", "/p/2", "/al", "/p"])
+def test_domain_redirects_equal_werkzeugs(host_matching: bool, host: str, path: str) -> None:
+    assert _domain_outcome(routing, host_matching, host, path) == _domain_outcome(
+        werkzeug.routing, host_matching, host, path
+    )
+
+
+def test_alias_redirect_keeps_the_subdomain() -> None:
+    assert _domain_outcome(routing, False, "foo.example.com", "/al") == (
+        "redirect",
+        "http://foo.example.com/s/a/b",
+    )

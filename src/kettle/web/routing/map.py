@@ -418,7 +418,6 @@ class MapAdapter:
                 if first is None:
                     first = rule, host, True
                 continue
-            if self.subdomain is None or domain == self.subdomain:
-                return rule, self.server_name, False
-            return rule, f"{domain}.{self.server_name}" if domain else self.server_name, True
+            host = f"{domain}.{self.server_name}" if domain else self.server_name
+            return rule, host, not (self.subdomain is None or domain == self.subdomain)
         return first

@@ -178,6 +178,12 @@ class Matcher:
                 if rule.methods is None:
                     return set()
                 methods.update(rule.methods)
+        if not methods and "//" in path:
+            # As matching does: leading slashes count as one, then merged slashes.
+            if path.startswith("//"):
+                return self.allowed_methods("/" + path.lstrip("/"), domain)
+            if self.merge_slashes:
+                return self.allowed_methods(_REPEATED_SLASHES.sub("/", path), domain)
         return methods
 
 
