@@ -383,3 +383,27 @@ def test_alias_redirect_keeps_the_subdomain() -> None:
         "redirect",
         "http://foo.example.com/s/a/b",
     )
+
+
+def test_map_options_changed_after_matching_take_effect() -> None:
+    url_map = routing.Map(
+        [
+            routing.Rule("/a/b", endpoint="ab"),
+            routing.Rule("/p/", endpoint="p", defaults={"n": 1}),
+            routing.Rule("/p/<int:n>", endpoint="p"),
+        ]
+    )
+    adapter = url_map.bind("example.com")
+    assert adapter.test("/a//b") is True
+    with pytest.raises(routing.RequestRedirect):
+        adapter.match("/p/1")
+    url_map.merge_slashes = False
+    url_map.redirect_defaults = False
+    assert adapter.test("/a//b") is False
+    assert adapter.match("/p/1") == ("p", {"n": 1})
+
+
+def test_alias_without_canonical_rule_is_a_clear_error() -> None:
+    adapter = routing.Map([routing.Rule("/only", endpoint="only", alias=True)]).bind("h")
+    with pytest.raises(LookupError, match=r"alias rule .* has no canonical rule"):
+        adapter.match("/only")

@@ -68,8 +68,8 @@ class Map:
         redirect_defaults: bool = True,
     ) -> None:
         self.strict_slashes = strict_slashes
-        self.merge_slashes = merge_slashes
-        self.redirect_defaults = redirect_defaults
+        self._merge_slashes = merge_slashes
+        self._redirect_defaults = redirect_defaults
         self.default_subdomain = default_subdomain
         self.host_matching = host_matching
         self.converters: dict[str, type[BaseConverter]] = dict(self.default_converters)
@@ -102,6 +102,28 @@ class Map:
 
     def __repr__(self) -> str:
         return f"Map({self._rules!r})"
+
+    @property
+    def merge_slashes(self) -> bool:
+        """Whether a path with repeated slashes redirects to the merged path when only that
+        matches (Werkzeug's default); rules added later take it as their default."""
+        return self._merge_slashes
+
+    @merge_slashes.setter
+    def merge_slashes(self, value: bool) -> None:
+        self._merge_slashes = value
+        self._matcher = None
+
+    @property
+    def redirect_defaults(self) -> bool:
+        """Whether a URL whose values are another rule's defaults, or that matches an
+        ``alias`` rule, redirects to the endpoint's canonical rule (Werkzeug's default)."""
+        return self._redirect_defaults
+
+    @redirect_defaults.setter
+    def redirect_defaults(self, value: bool) -> None:
+        self._redirect_defaults = value
+        self._matcher = None
 
     @property
     def matcher(self) -> Matcher:
@@ -339,6 +361,12 @@ class MapAdapter:
                 result.target.build_path(values), query, self._host_for(domain)
             )
         if rule.alias and self.map.redirect_defaults:
+            canonical = self._pick_rule(rule.endpoint, result.values, method)
+            if canonical is None or canonical[0] is rule:
+                raise LookupError(
+                    f"alias rule {rule!r} has no canonical rule of endpoint {rule.endpoint!r}"
+                    " to redirect to"
+                )
             url = self.build(
                 rule.endpoint, result.values, method, force_external=True, append_unknown=False
             )
