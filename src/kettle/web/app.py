@@ -94,7 +94,9 @@ class Kettle(App):
             request.url_rule = ctx.url_rule = result.rule
             request.view_args = dict(result.values)
         elif kind == REDIRECT:
-            request.routing_exception = RequestRedirect(adapter.redirect_url(request.path + "/"))
+            # A missing trailing slash, merged slashes, an alias or a rule's redirect_to.
+            location = adapter.redirect_location(result, request.method)
+            request.routing_exception = RequestRedirect(location)
         elif kind == PARTIAL:
             request.routing_exception = MethodNotAllowed(valid_methods=sorted(result.allowed))
         else:

@@ -261,16 +261,11 @@ class MapAdapter:
         self.query_args = query_args
         # What each rule's domain pattern is matched against.
         self.domain = server_name if map.host_matching else subdomain
-        # (path + "/", URL) of the last REDIRECT match_result found: see redirect_url.
-        self._redirect: tuple[str, str] | None = None
 
     def match_result(self, path_info: str | None = None, method: str | None = None) -> MatchResult:
         path = path_info if path_info is not None else self.path_info
         method = (method or self.default_method).upper()
-        result = self.map.matcher.match(path, method, self.domain)
-        if result.kind == REDIRECT:
-            self._redirect = (path + "/", self.redirect_location(result, method, None))
-        return result
+        return self.map.matcher.match(path, method, self.domain)
 
     def match(
         self,
@@ -328,14 +323,7 @@ class MapAdapter:
             raise
 
     def redirect_url(self, path: str) -> str:
-        """The absolute URL of ``path`` below the script name, keeping the query string.
-
-        The application asks for ``redirect_url(request.path + "/")`` after a REDIRECT
-        ``match_result``; for that path the answer is the redirect the match found (which,
-        for merged slashes or a rule's own redirect, is not the path with a slash added)."""
-        pending = self._redirect
-        if pending is not None and pending[0] == path:
-            return pending[1]
+        """The absolute URL of ``path`` below the script name, keeping the query string."""
         return self._url_below_script(path, self.query_args, self._host_for(None))
 
     def _url_below_script(self, path: str, query: str | None, host: str) -> str:
