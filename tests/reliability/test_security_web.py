@@ -200,6 +200,12 @@ def test_no_file_outside_the_folder_is_served(
     client: KettleClient, prefix: str, path: str
 ) -> None:
     response = client.get(prefix + path)
+    if response.status_code == 308:
+        # Repeated slashes (also a decoded %2f) are merged with a redirect, as Werkzeug's
+        # routing does: the target stays below the prefix, and following it finds nothing.
+        assert response.headers["Location"].startswith("http://localhost" + prefix)
+        assert "//" not in response.headers["Location"].removeprefix("http://")
+        response = client.get(prefix + path, follow_redirects=True)
     body = response.get_data()
     assert response.status_code in (400, 404), (prefix + path, response.status_code)
     assert b"TOP SECRET" not in body and b"OUTSIDE" not in body and b"root:" not in body
