@@ -1,7 +1,8 @@
 """A test client whose requests travel to a real ``kettle.server.Server`` over TCP.
 
 It keeps the in-process client's API (and its cookie jar) and replaces only the transport:
-http.client with a 5 s timeout, so each security and CSRF test can run both ways.
+http.client with a 5 s timeout, so each web, security and CSRF test can run both ways
+(tests/web's ``make_client`` fixture uses it too).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ class ServerClient(KettleClient):
     def _send(
         self, environ: dict[str, Any], buffered: bool = True
     ) -> tuple[str, list[tuple[str, str]], bytes]:
-        path = quote(environ["PATH_INFO"].encode("latin-1").decode())
+        path = quote(
+            environ.get("SCRIPT_NAME", "") + environ["PATH_INFO"].encode("latin-1").decode()
+        )
         if environ.get("QUERY_STRING"):
             path += "?" + environ["QUERY_STRING"]
         headers: dict[str, str] = {}
@@ -39,7 +42,8 @@ class ServerClient(KettleClient):
         try:
             connection.request(environ["REQUEST_METHOD"], path, body=body or None, headers=headers)
             response = connection.getresponse()
-            return f"{response.status} {response.reason}", response.getheaders(), response.read()
+            data = response.read()
+            return f"{response.status} {response.reason}", list(response.getheaders()), data
         finally:
             connection.close()
 

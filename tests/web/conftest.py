@@ -8,14 +8,12 @@ server's worker threads.
 
 from __future__ import annotations
 
-import http.client
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
 import pytest
+from reliability.clients import ServerClient  # one real-socket client for both suites
 
 from kettle.server import Server
 from kettle.web.app import Kettle
@@ -25,39 +23,6 @@ from kettle.web.testing import KettleClient
 ROOT = str(Path(__file__).resolve().parents[2])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
-
-
-class ServerClient(KettleClient):
-    """The test client's API, sending each request to a real server over TCP."""
-
-    def __init__(self, app: Kettle, port: int) -> None:
-        super().__init__(app)
-        self.port = port
-
-    def _send(
-        self, environ: dict[str, Any], buffered: bool = True
-    ) -> tuple[str, list[tuple[str, str]], bytes]:
-        path = quote(
-            environ.get("SCRIPT_NAME", "") + environ["PATH_INFO"].encode("latin-1").decode()
-        )
-        if environ.get("QUERY_STRING"):
-            path += "?" + environ["QUERY_STRING"]
-        headers: dict[str, str] = {}
-        for key, value in environ.items():
-            if key.startswith("HTTP_"):
-                headers[key[5:].replace("_", "-").title()] = value
-        if "CONTENT_TYPE" in environ:
-            headers["Content-Type"] = environ["CONTENT_TYPE"]
-        body = environ["wsgi.input"].read()
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-        try:
-            connection.request(environ["REQUEST_METHOD"], path, body=body or None, headers=headers)
-            response = connection.getresponse()
-            data = response.read()
-            status = f"{response.status} {response.reason}"
-            return status, list(response.getheaders()), data
-        finally:
-            connection.close()
 
 
 @pytest.fixture(params=["test_client", "server"])
