@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response as FlaskResponse
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from werkzeug.wrappers import Request as WzRequest
 from werkzeug.wrappers import Response as WzResponse
@@ -151,6 +151,11 @@ def multipart_body(
 def test_multipart_forms(
     fields: list[tuple[str, str]], files: list[tuple[str, str, bytes]], boundary: str
 ) -> None:
+    # RFC 2046 5.1.1: a sender picks a boundary that occurs in no part; a body that holds
+    # its own delimiter is ambiguous, and parsers legitimately split it differently.
+    delimiter = f"--{boundary}".encode()
+    contents = [value.encode() for _, value in fields] + [data for _, _, data in files]
+    assume(all(delimiter not in content for content in contents))
     body = multipart_body(fields, files, boundary)
     parsed = []
     for cls in (Request, WzRequest):
