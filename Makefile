@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint types pytest compat-jinja compat-autobahn bench-templates bench-server bench-app bench-realtime system-deps fuzz soak clean
+.PHONY: run test lint types pytest compat-jinja compat-autobahn bench-templates bench-server bench-app bench-realtime bench-tfb bench-workers bench-deps system-deps fuzz soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,18 @@ bench-app: $(STAMP) system-deps
 
 bench-realtime: $(STAMP) system-deps
 	$(BIN)/python bench/realtime.py
+
+# The TechEmpower-style peers (bench/requirements.txt); bjoern builds against libev.
+bench-deps: $(STAMP) system-deps
+	@dpkg -s libev-dev >/dev/null 2>&1 || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libev-dev; }
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
+
+bench-tfb: bench-deps
+	$(BIN)/python bench/tfb.py --mode single
+
+bench-workers: bench-deps
+	$(BIN)/python bench/tfb.py --mode workers --routes plaintext,json,fortunes,queries
 
 # Longer fuzzing than make test's short run: hypothesis on every target, then atheris
 # (coverage-guided) on each when installed. FUZZ_EXAMPLES / ATHERIS_RUNS set the length.

@@ -1,0 +1,369 @@
+"""TechEmpower-style benchmark: Kettle and the Python field on the same six test types.
+
+Routes (bench/tfb_apps, one module per framework, each written the way its documentation
+writes an app): ``/plaintext``, ``/json``, ``/db``, ``/queries?queries=20``, ``/fortunes`` and
+``/updates?queries=20`` on one SQLite file (``tfb_apps.common`` creates it: 10,000 worlds,
+the specification's 12 fortunes).
+
+Two modes:
+
+``--mode single`` (issue 13): one process each. Kettle on ``kettle serve`` (default
+threads), Falcon on granian (WSGI) and on bjoern, Starlette on uvicorn (httptools, uvloop),
+Emmett on granian (RSGI), Flask on gunicorn (gthread) and on granian (WSGI). Every server is
+measured twice: pinned (its whole process tree on core 1, wrk on core 0, set with
+``taskset`` before each run) and unpinned (both free).
+
+``--mode workers`` (issue 12): two processes each where the server has workers.
+``kettle serve --workers 2``, Flask on gunicorn gthread (2 workers) and on granian (WSGI,
+2 workers), Starlette on uvicorn (2 workers, httptools, uvloop); plus ``kettle serve`` with
+one process, unpinned and pinned, to show the single process does not collapse.
+
+Method: every server is started once and left idle while the others run. Before anything is
+timed, each route of each server is fetched and checked against the test type's rules
+(``tfb_apps.common.check``: status, Server/Date/Content-Type headers, exact bodies, the
+fortunes table escaped and sorted); a pair that fails is reported and left out. Then, for
+each route, one warm-up run per server, and ``--rounds`` rounds in which every server runs
+once in rotating order (wrk -t2 -c64), so a change in the machine's load touches all alike.
+Tables show the median requests/s, Kettle's ratio to each peer (Kettle / peer, above 1 means
+Kettle is faster) and the median p99 latency.
+
+Run: make bench-tfb  (or .venv/bin/python bench/tfb.py --mode single --rounds 3 --duration 5)
+Peers come from bench/requirements.txt (the Makefile installs them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(HERE))
+
+from tfb_apps import common  # noqa: E402
+
+
+@dataclass
+class Target:
+    label: str
+    argv: list[str]  # "{port}" is replaced
+    pinned: bool = False  # measured with its process tree pinned to one core
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    port: int = 0
+
+
+def _granian(interface: str, app: str, workers: int) -> list[str]:
+    return [
+        str(BIN / "granian"), "--interface", interface, "--host", "127.0.0.1", "--port",
+        "{port}", "--workers", str(workers), "--no-access-log", "--log-level", "warning", app,
+    ]  # fmt: skip
+
+
+def _uvicorn(workers: int) -> list[str]:
+    return [
+        str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", "{port}", "--http", "httptools",
+        "--loop", "uvloop", "--no-access-log", "--log-level", "warning", "--workers",
+        str(workers), "tfb_apps.starlette_app:app",
+    ]  # fmt: skip
+
+
+def _gunicorn(workers: int) -> list[str]:
+    return [
+        str(BIN / "gunicorn"), "-k", "gthread", "-w", str(workers), "--threads", "8", "-b",
+        "127.0.0.1:{port}", "--log-level", "warning", "tfb_apps.flask_app:app",
+    ]  # fmt: skip
+
+
+def _kettle(*extra: str) -> list[str]:
+    return [
+        str(BIN / "kettle"), "serve", "--no-access-log", "-p", "{port}", *extra,
+        "tfb_apps.kettle_app:app",
+    ]  # fmt: skip
+
+
+BJOERN = (
+    "import bjoern, sys; from tfb_apps.falcon_app import app, with_server_headers; "
+    "bjoern.run(with_server_headers(app), '127.0.0.1', int(sys.argv[1]))"
+)
+
+
+FALCON, EMMETT, FLASK = (f"tfb_apps.{name}_app:app" for name in ("falcon", "emmett", "flask"))
+
+
+def single_targets() -> dict[str, Target]:
+    targets = {
+        "kettle": Target("Kettle (kettle serve)", _kettle()),
+        "falcon-granian": Target("Falcon (granian WSGI)", _granian("wsgi", FALCON, 1)),
+        "falcon-bjoern": Target("Falcon (bjoern)", [sys.executable, "-c", BJOERN, "{port}"]),
+        "starlette-uvicorn": Target("Starlette (uvicorn)", _uvicorn(1)),
+        "emmett-granian": Target("Emmett (granian RSGI)", _granian("rsgi", EMMETT, 1)),
+        "flask-gunicorn": Target("Flask (gunicorn gthread)", _gunicorn(1)),
+        "flask-granian": Target("Flask (granian WSGI)", _granian("wsgi", FLASK, 1)),
+    }  # fmt: skip
+    return targets
+
+
+def worker_targets() -> dict[str, Target]:
+    return {
+        "kettle-w2": Target("kettle serve --workers 2", _kettle("--workers", "2")),
+        "kettle-w1": Target("kettle serve (1 process)", _kettle()),
+        "kettle-w1-pinned": Target("kettle serve (1 process, pinned)", _kettle(), pinned=True),
+        "flask-gunicorn-w2": Target("Flask (gunicorn gthread, 2 workers)", _gunicorn(2)),
+        "flask-granian-w2": Target("Flask (granian WSGI, 2 workers)", _granian("wsgi", FLASK, 2)),
+        "starlette-uvicorn-w2": Target("Starlette (uvicorn, 2 workers)", _uvicorn(2)),
+    }  # fmt: skip
+
+
+# -- processes -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start(target: Target, db_path: str) -> None:
+    target.port = free_port()
+    argv = [part.replace("{port}", str(target.port)) for part in target.argv]
+    env = dict(
+        os.environ, TFB_DB=db_path, PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT / "src")])
+    )
+    target.process = subprocess.Popen(
+        argv, cwd=str(HERE), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if target.process.poll() is not None:
+            error = target.process.stderr.read().decode() if target.process.stderr else ""
+            raise SystemExit(f"{target.label} exited at start:\n{error[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", target.port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{target.label} did not start on port {target.port}")
+
+
+def stop(target: Target) -> None:
+    if target.process is None or target.process.poll() is not None:
+        return
+    try:
+        os.killpg(target.process.pid, 15)
+        target.process.wait(15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(target.process.pid, 9)
+        target.process.wait(5)
+
+
+def process_tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                todo.extend(int(child) for child in (task / "children").read_text().split())
+            except OSError:
+                pass
+    return pids
+
+
+def set_affinity(target: Target, cpus: str) -> None:
+    """Every thread of every process of the server's tree onto ``cpus`` (e.g. "1")."""
+    assert target.process is not None
+    for pid in process_tree(target.process.pid):
+        subprocess.run(
+            ["taskset", "-a", "-p", "-c", cpus, str(pid)], capture_output=True, check=False
+        )
+
+
+# -- checking and measuring ------------------------------------------------------------------
+
+
+def fetch(port: int, path: str) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+        headers = {name.lower(): value for name, value in response.getheaders()}
+        return response.status, headers, body
+    finally:
+        connection.close()
+
+
+def validate(targets: dict[str, Target], routes: list[str]) -> set[tuple[str, str]]:
+    """The (target, route) pairs that pass the rules; print the others' problems."""
+    passed = set()
+    for name, target in targets.items():
+        for route in routes:
+            problems = common.check(route, *fetch(target.port, common.ROUTES[route]))
+            if problems:
+                print(f"  left out: {target.label} {route}: {'; '.join(problems)}")
+            else:
+                passed.add((name, route))
+    return passed
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def wrk(port: int, path: str, duration: float, pinned: bool) -> tuple[float, float, int]:
+    """(requests/s, p99 in ms, errors) of one wrk run."""
+    command = [
+        "wrk",
+        "-t2",
+        "-c64",
+        f"-d{duration:g}s",
+        "--latency",
+        f"http://127.0.0.1:{port}{path}",
+    ]
+    if pinned:
+        command = ["taskset", "-c", "0", *command]
+    output = subprocess.run(
+        command, capture_output=True, text=True, timeout=duration + 60, check=True
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return rate, float(p99.group(1)) * _UNITS[p99.group(2)] if p99 else float("nan"), errors
+
+
+def measure(
+    targets: dict[str, Target], runs: list[tuple[str, bool]], routes: list[str],
+    valid: set[tuple[str, str]], rounds: int, duration: float,
+) -> dict[tuple[str, bool, str], tuple[float, float, int]]:  # fmt: skip
+    """Median (req/s, p99 ms, total errors) per (target, pinned, route)."""
+    results = {}
+    for route in routes:
+        path = common.ROUTES[route]
+        active = [(name, pinned) for name, pinned in runs if (name, route) in valid]
+        samples: dict[tuple[str, bool], list[tuple[float, float, int]]] = {
+            run: [] for run in active
+        }
+        for index in range(rounds + 1):  # round 0 is the warm-up
+            shift = index % max(1, len(active))
+            for name, pinned in active[shift:] + active[:shift]:
+                target = targets[name]
+                set_affinity(target, "1" if pinned else "0,1")
+                sample = wrk(target.port, path, 1 if index == 0 else duration, pinned)
+                if index:
+                    samples[(name, pinned)].append(sample)
+            print(f"  {route}: round {index}/{rounds}", file=sys.stderr)
+        for (name, pinned), values in samples.items():
+            results[(name, pinned, route)] = (
+                statistics.median(v[0] for v in values),
+                statistics.median(v[1] for v in values),
+                sum(v[2] for v in values),
+            )
+    return results
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+def table(
+    title: str, columns: list[tuple[str, bool]], targets: dict[str, Target], routes: list[str],
+    results: dict[tuple[str, bool, str], tuple[float, float, int]], reference: tuple[str, bool],
+) -> str:  # fmt: skip
+    def label(column: tuple[str, bool]) -> str:
+        return targets[column[0]].label + (
+            " pinned" if column[1] and "pinned" not in targets[column[0]].label else ""
+        )
+
+    lines = [f"\n### {title}", "", "| route | " + " | ".join(label(c) for c in columns) + " |"]
+    lines.append("|---|" + "---:|" * len(columns))
+    for route in routes:
+        base = results.get((*reference, route))
+        cells = []
+        for column in columns:
+            value = results.get((*column, route))
+            if value is None:
+                cells.append("n/a")
+                continue
+            cell = f"{value[0]:,.0f}"
+            if column != reference and base:
+                cell += f" ({base[0] / value[0]:.2f}x)"
+            cell += f" p99 {value[1]:.1f} ms"
+            if value[2]:
+                cell += f" ERR {value[2]}"
+            cells.append(cell)
+        lines.append(f"| {route} | " + " | ".join(cells) + " |")
+    lines.append(f"\nreq/s, median of the rounds; (Nx) = {label(reference)} / that server.")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=("single", "workers"), default="single")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=5)
+    parser.add_argument("--routes", default=",".join(common.ROUTES))
+    parser.add_argument("--targets", default="", help="comma-separated subset of target names")
+    parser.add_argument("--check-only", action="store_true", help="validate, do not measure")
+    args = parser.parse_args()
+    routes = [r for r in args.routes.split(",") if r]
+    if unknown := set(routes) - set(common.ROUTES):
+        parser.error(f"unknown routes: {', '.join(sorted(unknown))}")
+    if shutil.which("wrk") is None or shutil.which("taskset") is None:
+        raise SystemExit("wrk and taskset are needed (make system-deps)")
+    targets = single_targets() if args.mode == "single" else worker_targets()
+    if args.targets:
+        wanted = args.targets.split(",")
+        targets = {name: t for name, t in targets.items() if name in wanted}
+    with tempfile.TemporaryDirectory() as tmp:
+        db_path = str(Path(tmp) / "tfb.sqlite")
+        common.create_database(db_path)
+        try:
+            for target in targets.values():
+                start(target, db_path)
+            print(f"checking {len(targets)} servers x {len(routes)} routes against the rules")
+            valid = validate(targets, routes)
+            if args.check_only:
+                return 0 if len(valid) == len(targets) * len(routes) else 1
+            if args.mode == "single":
+                runs = [(name, pinned) for pinned in (True, False) for name in targets]
+            else:
+                runs = [(name, t.pinned) for name, t in targets.items()]
+            results = measure(targets, runs, routes, valid, args.rounds, args.duration)
+        finally:
+            for target in targets.values():
+                stop(target)
+    rounds = f"{args.rounds} rounds of {args.duration:g} s"
+    print(f"\n# bench/tfb.py --mode {args.mode}: wrk -t2 -c64, {rounds}")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (2 cores)")
+    first = next(iter(targets))
+    if args.mode == "single":
+        for pinned, title in (
+            (True, "one process, pinned to one core (wrk on the other)"),
+            (False, "one process, unpinned"),
+        ):
+            columns = [(name, pinned) for name in targets]
+            print(table(title, columns, targets, routes, results, (first, pinned)))
+    else:
+        columns = [(name, t.pinned) for name, t in targets.items()]
+        print(table("two processes", columns, targets, routes, results, (first, False)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The TechEmpower-style apps bench/tfb.py serves: one module per framework, same routes."""

@@ -1,0 +1,147 @@
+"""bench/tfb.py measures only responses that pass TechEmpower's rules: the rules themselves
+(tfb_apps.common.check) and Kettle's TFB app served by kettle.server over a real socket."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kettle.server import Server
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+from tfb_apps import common
+
+GOOD_HEADERS = {
+    "server": "x",
+    "date": "Wed, 02 Dec 2026 10:00:00 GMT",
+    "content-length": "1",
+}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    db_path = str(tmp_path_factory.mktemp("tfb") / "tfb.sqlite")
+    common.create_database(db_path)
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setenv("TFB_DB", db_path)
+    from tfb_apps.flaskish import build
+
+    server = Server(build("kettle"), threads=4).start()
+    try:
+        yield server.port
+    finally:
+        server.stop(grace=2)
+        monkeypatch.undo()
+
+
+def get(port: int, path: str) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return (
+            response.status,
+            {k.lower(): v for k, v in response.getheaders()},
+            response.read(),
+        )
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("route", list(common.ROUTES))
+def test_kettle_app_passes_the_rules(served: int, route: str) -> None:
+    assert common.check(route, *get(served, common.ROUTES[route])) == []
+
+
+def test_queries_parameter_is_clamped(served: int) -> None:
+    for raw, count in (("0", 1), ("foo", 1), ("", 1), ("3", 3), ("501", 500)):
+        status, _, body = get(served, f"/queries?queries={raw}")
+        assert (status, len(json.loads(body))) == (200, count)
+
+
+def test_updates_are_written(served: int) -> None:
+    _, _, body = get(served, "/updates?queries=5")
+    worlds = json.loads(body)
+    db = sqlite3.connect(os.environ["TFB_DB"])
+    try:
+        stored = {
+            world["id"]: db.execute(
+                "SELECT randomNumber FROM world WHERE id = ?", (world["id"],)
+            ).fetchone()[0]
+            for world in worlds
+        }
+    finally:
+        db.close()
+    assert stored == {world["id"]: world["randomNumber"] for world in worlds}
+
+
+@pytest.mark.parametrize(
+    ("route", "headers", "body", "problems"),
+    [
+        ("plaintext", {"content-type": "text/plain"}, b"Hello, World!", []),
+        (
+            "plaintext",
+            {"content-type": "text/plain"},
+            b"Hello World",
+            ["plaintext body/type b'Hello World' text/plain"],
+        ),
+        ("json", {"content-type": "application/json"}, b'{"message":"Hello, World!"}', []),
+        (
+            "db",
+            {"content-type": "application/json"},
+            b'{"id": 0, "randomNumber": 5}',
+            ["db body {'id': 0, 'randomNumber': 5}"],
+        ),
+        (
+            "queries",
+            {"content-type": "application/json"},
+            b'[{"id": 1, "randomNumber": 5}]',
+            ["queries body [{'id': 1, 'randomNumber': 5}]"],
+        ),
+        (
+            "fortunes",
+            {"content-type": "text/html; charset=utf-8"},
+            ("<!DOCTYPE html><html><body>" + common.expected_fortunes_table()).encode(),
+            [],
+        ),
+        (
+            "fortunes",
+            {"content-type": "text/html; charset=utf-8"},
+            b"<!DOCTYPE html><table><tr><td><script>alert(1)</script></td></tr></table>",
+            [
+                "fortunes: a <script> tag went out unescaped",
+                "fortunes table differs from the specification's",
+            ],
+        ),
+    ],
+    ids=[
+        "plain-ok",
+        "plain-wrong",
+        "json-ok",
+        "db-out-of-range",
+        "queries-count",
+        "fortunes-ok",
+        "fortunes-unescaped",
+    ],
+)
+def test_check_rules(
+    route: str, headers: dict[str, str], body: bytes, problems: list[str]
+) -> None:
+    assert common.check(route, 200, {**GOOD_HEADERS, **headers}, body) == problems
+
+
+def test_check_wants_server_and_date() -> None:
+    assert common.check("json", 200, {"content-type": "application/json"}, b"{}") == [
+        "no server header",
+        "no date header",
+        "neither content-length nor transfer-encoding",
+        "json body {}",
+    ]
