@@ -203,6 +203,7 @@ class Connection:
                 raise RuntimeError("pipelined requests follow this one; cannot take over")
         sock = self.sock
         self.engine.forget(self, unregister=True)
+        self.engine.release_worker()
         self.taken = True
         if not self.tls:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval(0))

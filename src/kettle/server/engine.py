@@ -8,6 +8,10 @@ Owns accepting, parking idle connections, deadlines and graceful shutdown. Rules
   no request in hand; ``epoll_ctl`` is safe to call from any thread.
 - The worker pool is bounded by ``threads``; ready connections beyond it wait in the
   queue (and new ones in the listen backlog), never dropped.
+- A worker whose connection is taken over (WebSocket, event stream) leaves the pool
+  (``release_worker``): a replacement starts at once and the old thread ends when the app
+  returns, so long-lived connections never use up the request workers. Graceful
+  shutdown waits for such threads too, up to the grace period.
 - Only the selector thread closes parked connections (deadline sweep, shutdown), and only
   the owning worker closes a connection it holds.
 - Saturation is reported: when every worker is busy and connections wait for one, the
@@ -105,6 +109,10 @@ class Engine:
         self._epoll_fd = self._epoll.fileno()
         self._wake_r, self._wake_w = os.pipe()
         self._workers: list[threading.Thread] = []
+        # Threads that left the pool to keep serving a taken-over connection.
+        self._released: set[threading.Thread] = set()
+        self._released_lock = threading.Lock()
+        self._worker_index = threading.local()
         self._selector: threading.Thread | None = None
         self._rcvtimeo = timeval(body_timeout)
         self._sndtimeo = timeval(send_timeout)
@@ -122,11 +130,7 @@ class Engine:
             self._epoll.register(fd, select.EPOLLIN)
         self._epoll.register(self._wake_r, select.EPOLLIN)
         for index in range(self.threads):
-            worker = threading.Thread(
-                target=self._work, args=(index,), name=f"kettle-worker-{index}", daemon=True
-            )
-            worker.start()
-            self._workers.append(worker)
+            self._workers.append(self._start_worker(index))
         self._selector = threading.Thread(target=self._select, name="kettle-selector", daemon=True)
         self._selector.start()
 
@@ -144,6 +148,10 @@ class Engine:
             self._queue.put(None)
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
+        with self._released_lock:
+            released = list(self._released)
+        for thread in released:
+            thread.join(max(0.0, deadline - time.monotonic()))
         if any(worker.is_alive() for worker in self._workers):
             log.warning("grace period over: cutting %d connection(s)", len(self.conns))
             for conn in list(self.conns.values()):
@@ -189,11 +197,34 @@ class Engine:
             except (OSError, ValueError):
                 pass
 
+    def release_worker(self) -> None:
+        """Called on a worker whose connection is being taken over: this thread leaves the
+        bounded pool (it ends once the app returns) and a replacement takes its place, so
+        a long-lived handler never holds one of the ``threads`` request workers."""
+        index: int | None = getattr(self._worker_index, "index", None)
+        if index is None:
+            return  # not one of this engine's pool threads, or already released
+        self._worker_index.index = None
+        with self._released_lock:
+            self._released.add(threading.current_thread())
+        self._busy[index] = False
+        if not self.draining:  # a draining pool is not topped up
+            self._workers[index] = self._start_worker(index)
+
     # -- threads ------------------------------------------------------------------------
+
+    def _start_worker(self, index: int) -> threading.Thread:
+        worker = threading.Thread(
+            target=self._work, args=(index,), name=f"kettle-worker-{index}", daemon=True
+        )
+        worker.start()
+        return worker
 
     def _work(self, index: int) -> None:
         get = self._queue.get
         busy = self._busy
+        local = self._worker_index
+        local.index = index
         while True:
             conn = get()
             if conn is None:
@@ -204,8 +235,14 @@ class Engine:
             except Exception:
                 log.exception("unexpected error while serving a connection")
                 conn.close()
-            finally:
-                busy[index] = False
+            if local.index is None:
+                self._leave()  # this thread left the pool (release_worker)
+                return
+            busy[index] = False
+
+    def _leave(self) -> None:
+        with self._released_lock:
+            self._released.discard(threading.current_thread())
 
     def _select(self) -> None:
         poll = self._epoll.poll
