@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,11 @@ def test_console_script_reports_version() -> None:
     result = subprocess.run(
         [str(script), "--version"], capture_output=True, text=True, timeout=30, check=True
     )
-    assert result.stdout == f"kettle, version {kettle.__version__}\n"
+    # As ``flask --version``: one line per version, Python first.
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    assert result.stdout == (
+        f"Python {python}\nKettle {kettle.__version__}\nClick {version('click')}\n"
+    )
 
 
 def test_package_is_typed() -> None:

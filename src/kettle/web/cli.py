@@ -517,27 +517,10 @@ def routes_command(sort: str, all_methods: bool) -> None:
         click.echo(line.format(*row).rstrip())
 
 
-def _print_version(ctx: click.Context, value: bool) -> None:
-    if value and not ctx.resilient_parsing:
-        click.echo(f"kettle, version {version('kettle')}")
-        ctx.exit()
-
-
 main = KettleGroup(
     name="kettle",
     help="Kettle: app, server, templates and realtime channels in one package.",
-    add_version_option=False,
-    params=[
-        click.Option(
-            ["--version"],
-            is_flag=True,
-            is_eager=True,
-            expose_value=False,
-            callback=lambda ctx, param, value: _print_version(ctx, value),
-            help="Show the version and exit.",
-        )
-    ],
-)
+)  # --version prints Python, Kettle and Click versions, as ``flask --version`` does
 main.add_command(serve_command)
 cli = main  # Flask's name for its command group (``flask.cli.cli``)
 
