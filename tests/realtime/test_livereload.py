@@ -9,7 +9,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from kettle.realtime.livereload import LiveReload, script_tag
+import pytest
+
+from kettle.realtime.livereload import LiveReload, insert_script, script_tag
 from kettle.realtime.static import read_static, static_app
 
 TAG = '<script src="/_kettle/static/kettle.js" data-livereload="/_kettle/livereload"></script>'
@@ -48,8 +50,32 @@ def test_middleware_injects_into_html_only(tmp_path: Path) -> None:
     assert headers["Content-Length"] == str(len(body))
     _, _, text = call(wrapped, "/text")
     assert text == b"<html><body><p>hi</p></BODY></html>"
-    _, _, appended = call(LiveReload([tmp_path]).wrap(lazy), "/")
-    assert appended == b"<p>no body tag</p>" + TAG.encode()
+    # A fragment (no </body>, no </html>, no doctype) is not a page: left as it is.
+    _, _, fragment = call(LiveReload([tmp_path]).wrap(lazy), "/")
+    assert fragment == b"<p>no body tag</p>"
+
+
+T = b"<script></script>"
+
+
+# "^" marks where the tag goes; a case without "^" is a fragment, left untouched.
+@pytest.mark.parametrize(
+    "marked",
+    [
+        pytest.param(b"<html><body>a^</body></html>", id="body"),
+        pytest.param(b"<body>a</body><body>b^</BODY >", id="last-body"),
+        pytest.param(b"<!doctype html><title>t</title><p>a^</html>", id="html-end"),
+        pytest.param(b"<!DOCTYPE html>\n<title>Hello</title>\n<h1>Hi</h1>\n^", id="doctype"),
+        pytest.param(b"\xef\xbb\xbf <!-- c --> <html lang=en><p>a^", id="bom-comment-html"),
+        pytest.param(b"<p>a fragment</p>", id="fragment"),
+        pytest.param(b"<htmlx>not a page", id="not-html-tag"),
+        pytest.param(b"", id="empty"),
+    ],
+)
+def test_insert_script_places_tag(marked: bytes) -> None:
+    body = marked.replace(b"^", b"")
+    expected = marked.replace(b"^", T) if b"^" in marked else None
+    assert insert_script(body, T) == expected
 
 
 def test_kettle_js_is_served_with_etag() -> None:

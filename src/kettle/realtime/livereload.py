@@ -9,8 +9,11 @@ Rules:
   receives ``hello`` (this process's boot id) on every connect and ``reload`` on a change.
   A different boot id after a reconnect means the server restarted, so the tab reloads.
 - :meth:`LiveReload.wrap` is WSGI middleware for debug mode only: it serves the stream and
-  ``kettle.js``, and injects the script tag before ``</body>`` of HTML responses (fixing
-  ``Content-Length``; compressed or streamed-by-file responses are left alone).
+  ``kettle.js``, and injects the script tag into HTML pages (fixing ``Content-Length``;
+  compressed or streamed-by-file responses are left alone).
+- Where the tag goes (:func:`insert_script`): before the last ``</body>``, else before the
+  last ``</html>``, else at the end of a document that starts with a doctype or ``<html>``
+  (HTML5 lets a page omit both end tags). Anything else is a fragment, left untouched.
 """
 
 from __future__ import annotations
@@ -28,10 +31,29 @@ from .channels import MemoryBroadcast
 from .sse import Event, EventStream
 from .static import static_app
 
-__all__ = ["LiveReload", "script_tag"]
+__all__ = ["LiveReload", "insert_script", "script_tag"]
 
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 _BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
+_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
+# A whole document: optional BOM, whitespace and comments, then a doctype or <html>.
+_DOCUMENT_START = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?(?:\s|<!--.*?-->)*<(?:!doctype\s+html|html[\s>])",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def insert_script(body: bytes, tag: bytes) -> bytes | None:
+    """``body`` with ``tag`` inserted where a browser runs it as part of the page, or None
+    when ``body`` is not a whole page (an HTML fragment for ``fetch`` stays as it is)."""
+    for end in (_BODY_END, _HTML_END):
+        found = list(end.finditer(body))
+        if found:
+            at = found[-1].start()
+            return body[:at] + tag + body[at:]
+    if _DOCUMENT_START.match(body):
+        return body + tag
+    return None
 
 
 def script_tag(static_url: str, stream_url: str) -> str:
@@ -124,7 +146,8 @@ class LiveReload:
 def inject(
     app: WSGIApp, environ: dict[str, Any], start_response: Any, tag: bytes
 ) -> Iterable[bytes]:
-    """Run ``app``; if it answers with uncompressed HTML, add ``tag`` before ``</body>``.
+    """Run ``app``; if it answers with an uncompressed HTML page, add ``tag`` to it
+    (:func:`insert_script`).
 
     Other responses pass through untouched and unbuffered (streams keep streaming).
     """
@@ -150,12 +173,7 @@ def inject(
         close = getattr(result, "close", None)
         if close is not None:
             close()
-    ends = list(_BODY_END.finditer(body))
-    if ends:
-        at = ends[-1].start()
-        body = body[:at] + tag + body[at:]
-    else:
-        body += tag
+    body = insert_script(body, tag) or body
     status, headers, exc_info = pending
     headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
     headers.append(("Content-Length", str(len(body))))

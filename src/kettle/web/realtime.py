@@ -12,15 +12,15 @@ Rules:
   the app is in debug mode; ``app.run``/``kettle run`` call :func:`enable_live_reload`.
   It watches the template and static folders of the app and its blueprints, serves the
   event stream at ``/_kettle/livereload`` (an idle tab holds a socket, not a thread) and
-  adds the ``kettle.js`` script tag before the last ``</body>`` of whole HTML pages only:
-  fragments without ``</body>``, streamed (no ``Content-Length``), compressed and HEAD
-  responses pass through untouched.
+  adds the ``kettle.js`` script tag to whole HTML pages only (before ``</body>``, else
+  before ``</html>``, else at the end of a page that starts with a doctype:
+  ``kettle.realtime.livereload.insert_script``): fragments, streamed (no
+  ``Content-Length``), compressed and HEAD responses pass through untouched.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from kettle.realtime import fragments
 from kettle.realtime.broadcast import Broadcast, get_broadcast
 from kettle.realtime.fragments import Fragment
-from kettle.realtime.livereload import ChainedBody, LiveReload, script_tag
+from kettle.realtime.livereload import ChainedBody, LiveReload, insert_script, script_tag
 from kettle.realtime.sse import ChannelStream, Event
 from kettle.realtime.static import STATIC_DIR
 
@@ -57,7 +57,6 @@ LIVE_RELOAD_URL = "/_kettle/livereload"
 EXTENSION_KEY = "kettle.livereload"
 
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
-_BODY_END = re.compile(rb"</body\s*>", re.IGNORECASE)
 
 
 # -- the kettle.static endpoint ------------------------------------------------------------
@@ -190,7 +189,7 @@ def _injectable(environ: dict[str, Any], headers: list[tuple[str, str]]) -> bool
 def inject_into_page(
     app: WSGIApp, environ: dict[str, Any], start_response: Any, tag: bytes
 ) -> Iterable[bytes]:
-    """Run ``app``; add ``tag`` before the last ``</body>`` of a whole HTML page."""
+    """Run ``app``; add ``tag`` to a whole HTML page (where: :func:`insert_script`)."""
     pending: list[Any] = []
     written: list[bytes] = []
 
@@ -213,10 +212,7 @@ def inject_into_page(
         close = getattr(result, "close", None)
         if close is not None:
             close()
-    ends = list(_BODY_END.finditer(body))
-    if ends:
-        at = ends[-1].start()
-        body = body[:at] + tag + body[at:]
+    body = insert_script(body, tag) or body
     status, headers, exc_info = pending
     headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
     headers.append(("Content-Length", str(len(body))))
