@@ -1,22 +1,29 @@
 # Two commands on a fresh clone: `make run` and `make test`.
-# The venv is rebuilt only when pyproject.toml changes (the stamp file tracks it).
+# Both use one venv (.venv): `make run` installs Kettle and its runtime dependencies only
+# (about 40 MB); `make test` adds the test extra (linters, browser driver, peers) to it.
+# Each install reruns only when pyproject.toml changes (the stamp files track it).
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test lint types pytest compat-jinja compat-autobahn bench-templates bench-server bench-app bench-realtime bench-tfb bench-workers bench-deps system-deps fuzz soak clean
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/python -m examples.serve_demo --host $(HOST) --port $(PORT)
 
 # Debian packages the browser, Redis and load tests need; installed only when missing.
