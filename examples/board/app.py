@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
-from kettle import Kettle, enable_live_reload
+from kettle import Kettle, enable_live_reload, render_template
 from kettle.realtime.broadcast import Broadcast, get_broadcast
+from kettle.web.exceptions import HTTPException
 
 from . import notes
 
@@ -37,9 +40,12 @@ def create_app(
     )
     app.config["DATABASE"] = str(database or os.environ.get("BOARD_DATABASE", HERE / "board.db"))
     app.extensions["board.broadcast"] = broadcast if broadcast is not None else get_broadcast()
-    with sqlite3.connect(app.config["DATABASE"]) as db:
+    # closing(): a connection's own ``with`` commits but does not close it.
+    with closing(sqlite3.connect(app.config["DATABASE"])) as db, db:
         db.execute(notes.SCHEMA)
     app.teardown_appcontext(notes.close_db)
+    app.register_error_handler(404, error_page)
+    app.register_error_handler(500, error_page)
     for rule, view, methods in notes.ROUTES:
         app.add_url_rule(rule, view_func=view, methods=methods)
     app.websocket("/ws")(notes.socket)
@@ -47,3 +53,9 @@ def create_app(
         # What app.run(debug=True) does on its own; here for servers started otherwise.
         enable_live_reload(app)
     return app
+
+
+def error_page(error: HTTPException) -> Any:
+    """404 and 500 as board pages (the debug page still shows errors in debug mode)."""
+    code = error.code or 500
+    return render_template("error.html", code=code, name=error.name), code
