@@ -33,8 +33,28 @@ CASES = [
     ),
     (
         "header-too-large",
-        b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"v" * 70000 + b"\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\n"
+        + b"".join(b"X-Big-%d: " % i + b"v" * 8000 + b"\r\n" for i in range(9))
+        + b"\r\n",
         error_bytes("431 Request Header Fields Too Large", "header section too large"),
+    ),
+    (
+        # max_header_field (8190) bounds one field line, "name: value", as gunicorn does.
+        "header-field-too-large",
+        b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"v" * 8184 + b"\r\n\r\n",
+        error_bytes("431 Request Header Fields Too Large", "header field too large"),
+    ),
+    (
+        # RFC 9112 section 6.1: chunked framing in an HTTP/1.0 request is faulty.
+        "te-in-http10",
+        b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+        error_bytes("400 Bad Request", "Transfer-Encoding in an HTTP/1.0 request"),
+    ),
+    (
+        "trailer-field-too-large",
+        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"2\r\nhi\r\n0\r\nX-Trailer: " + b"t" * 9000 + b"\r\n\r\n",
+        error_bytes("431 Request Header Fields Too Large", "trailer field too large"),
     ),
     (
         "too-many-headers",

@@ -320,3 +320,48 @@ def test_unknown_method_after_a_pipelined_request_is_400() -> None:
         400, "unknown or malformed method (TLS or binary data on a plain port?)"
     )
     assert len(events) == 3
+
+
+@pytest.mark.parametrize("piece_size", [1, 7, 4096])
+def test_endless_trailer_is_refused_after_the_field_limit(piece_size: int) -> None:
+    reader = RequestReader(Limits(max_header_field=100))
+    reader.feed(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: ")
+    fed = 0
+    while not reader.failed and fed < 1 << 20:
+        reader.feed(b"t" * piece_size)
+        fed += piece_size
+    # Refused within one piece past the limit: the cost stays linear in the bytes read.
+    assert 100 < fed <= 100 + piece_size
+    assert [e for e in iter(reader.next_event, None)][-1] == ProtocolError(
+        431, "trailer field too large"
+    )
+
+
+def test_endless_chunk_extension_is_refused() -> None:
+    reader = RequestReader()
+    reader.feed(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;e=")
+    fed = 0
+    while not reader.failed and fed < 1 << 20:
+        reader.feed(b"e" * 1000)
+        fed += 1000
+    assert fed == 5000  # MAX_CHUNK_LINE is 4096
+    events = list(iter(reader.next_event, None))
+    assert events[-1] == ProtocolError(400, "chunk-size line or chunk extensions too long")
+
+
+def test_chunked_body_fed_byte_by_byte_is_not_mistaken_for_a_stall() -> None:
+    body = (
+        b"".join(b"%x;ext=1\r\n%s\r\n" % (n, b"d" * n) for n in (5000, 1, 300))
+        + b"0\r\nT: 1\r\n\r\n"
+    )
+    reader = RequestReader(Limits(max_header_field=50))
+    for byte in b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body:
+        reader.feed(bytes([byte]))
+    events = list(iter(reader.next_event, None))
+    assert b"".join(e.data for e in events if isinstance(e, Data)) == b"d" * 5301
+    assert events[-1] is END_OF_MESSAGE
+
+
+def test_transfer_encoding_in_http10_is_refused() -> None:
+    events = events_of(b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+    assert events == [ProtocolError(400, "Transfer-Encoding in an HTTP/1.0 request")]

@@ -84,6 +84,7 @@ def _announce(server: Server) -> None:
 @click.option("--max-request-line", default=8190, show_default=True, type=click.IntRange(1))
 @click.option("--max-header-bytes", default=65536, show_default=True, type=click.IntRange(1))
 @click.option("--max-headers", default=100, show_default=True, type=click.IntRange(1))
+@click.option("--max-header-field", default=8190, show_default=True, type=click.IntRange(1))
 @click.option(
     "--max-body-size",
     default=1 << 30,

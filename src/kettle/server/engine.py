@@ -239,6 +239,9 @@ class Engine:
                 self._leave()  # this thread left the pool (release_worker)
                 return
             busy[index] = False
+            # An idle worker must not keep its last connection (socket, parser, buffers)
+            # alive until it serves another one.
+            conn = None
 
     def _leave(self) -> None:
         with self._released_lock:
@@ -262,6 +265,7 @@ class Engine:
                         put(conn)
                 elif fd in self.listeners:
                     self._accept(self.listeners[fd])
+            conn = None  # keep no finished connection alive until the next event
             now = time.monotonic()
             if now >= next_sweep:
                 next_sweep = now + _TICK

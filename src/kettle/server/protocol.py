@@ -43,9 +43,10 @@ class Limits:
     max_header_bytes: int = 65536
     max_headers: int = 100
     max_body_size: int | None = 1 << 30
+    max_header_field: int = 8190
 
     def __post_init__(self) -> None:
-        for name in ("max_request_line", "max_header_bytes", "max_headers"):
+        for name in ("max_request_line", "max_header_bytes", "max_headers", "max_header_field"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
@@ -112,11 +113,25 @@ class _Reject(Exception):
         self.detail = detail
 
 
+# The longest run of chunked framing without progress: a chunk-size line with its
+# extensions (RFC 9112 section 7.1.1), or one trailer field. Nothing legitimate comes near.
+MAX_CHUNK_LINE = 4096
+
+
 class RequestReader:
-    """Parses the requests of one connection. Not thread-safe: one owner at a time."""
+    """Parses the requests of one connection. Not thread-safe: one owner at a time.
+
+    Chunked framing is bounded at linear cost: httptools joins the pieces of a field or a
+    chunk-size line that arrives over many reads, so a line that never ends would cost
+    quadratic time. Every parser callback inside a body counts as progress; the bytes
+    fed since the last progress are summed, and past the limit (``MAX_CHUNK_LINE`` for a
+    chunk-size line, ``max_header_field`` for a trailer field) the request is refused
+    after at most one more read.
+    """
 
     __slots__ = (
         "_body_seen",
+        "_chunked",
         "_events",
         "_head_bytes",
         "_headers",
@@ -124,9 +139,13 @@ class RequestReader:
         "_limits",
         "_parser",
         "_pending",
+        "_progress",
         "_rejected",
+        "_stalled",
+        "_trailer",
         "_url",
         "_url_size",
+        "current",
         "failed",
         "head_started",
         "leftover",
@@ -144,7 +163,13 @@ class RequestReader:
         self._pending = 0
         self._body_seen = 0
         self._in_body = False
+        self._chunked = False
+        self._trailer = False
+        self._progress = 0
+        self._stalled = 0
         self._rejected: _Reject | None = None
+        #: The last request head parsed (its body may still be arriving).
+        self.current: Request | None = None
         #: True once a request's first byte arrived and its head is not yet complete.
         self.head_started = False
         #: True after a ProtocolError event: the connection must be closed.
@@ -168,6 +193,7 @@ class RequestReader:
             return
         started_before = self.head_started
         queued_before = len(self._events)
+        progress_before = self._progress
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade as exc:
@@ -189,6 +215,48 @@ class RequestReader:
             if self._pending > limit:
                 status = 431 if self._url_size else 414
                 self._fail(status, "request head too large")
+        elif self._chunked and self._in_body:
+            self._check_framing(len(data), progress_before)
+
+    def _check_framing(self, size: int, progress_before: int) -> None:
+        if self._progress != progress_before:
+            self._stalled = 0
+            return
+        self._stalled += size
+        if self._trailer:
+            if self._stalled > self._limits.max_header_field:
+                self._fail(431, "trailer field too large")
+        elif self._stalled > MAX_CHUNK_LINE:
+            self._fail(400, "chunk-size line or chunk extensions too long")
+
+    def peek(self) -> Event | None:
+        """The next event without removing it."""
+        events = self._events
+        return events[0] if events else None
+
+    def drop_finished_body(self) -> int:
+        """Drop the body events queued ahead of the next request or error (the rest of a
+        body the application left unread); returns the number of body bytes dropped."""
+        events = self._events
+        dropped = 0
+        while events:
+            event = events[0]
+            if type(event) is Data:
+                dropped += len(event.data)
+            elif event is not END_OF_MESSAGE:
+                break
+            events.popleft()
+        return dropped
+
+    @property
+    def body_seen(self) -> int:
+        """Body bytes parsed so far for the request in ``current``."""
+        return self._body_seen
+
+    @property
+    def in_body(self) -> bool:
+        """True while the body of ``current`` is still arriving."""
+        return self._in_body
 
     def next_event(self) -> Event | None:
         """Pop the next event, or return ``None`` when more bytes are needed."""
@@ -262,9 +330,15 @@ class RequestReader:
             raise self._rejected
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._head_bytes += len(name) + len(value) + 4
+        size = len(name) + len(value) + 2  # the field line "name: value"
+        self._head_bytes += size + 2
+        if size > self._limits.max_header_field:
+            what = "trailer" if self._in_body else "header"
+            self._rejected = _Reject(431, f"{what} field too large")
+            raise self._rejected
         if self._in_body:
             # A trailer field (RFC 9112 section 7.1.2): counted against the limits, dropped.
+            self._progress += 1
             if self._head_bytes > self._limits.max_header_bytes:
                 self._rejected = _Reject(431, "trailer section too large")
                 raise self._rejected
@@ -300,6 +374,11 @@ class RequestReader:
             elif lower == _EXPECT:
                 # RFC 9110 section 10.1.1: only an HTTP/1.1 client waits for 100 Continue.
                 expect_continue = version == "1.1" and value.strip().lower() == b"100-continue"
+        if chunked and version == "1.0":
+            # RFC 9112 section 6.1: a server MUST treat chunked framing received in an
+            # HTTP/1.0 message as faulty; refusing it leaves no room for smuggling.
+            self._rejected = _Reject(400, "Transfer-Encoding in an HTTP/1.0 request")
+            raise self._rejected
         if hosts > 1 or (hosts == 0 and version == "1.1"):
             # RFC 9112 section 3.2: exactly one Host field in an HTTP/1.1 request.
             self._rejected = _Reject(400, "an HTTP/1.1 request needs exactly one Host field")
@@ -312,23 +391,25 @@ class RequestReader:
         target = url[0] if len(url) == 1 else b"".join(url)
         self.head_started = False
         self._in_body = True
+        self._progress += 1
+        self._chunked = chunked
+        self._trailer = False
+        self._stalled = 0
         self._body_seen = 0
         self._head_bytes = 0
-        self._events.append(
-            Request(
-                parser.get_method().decode("ascii"),
-                target,
-                version,
-                headers,
-                # RFC 9112 section 6.1: chunked framing in an HTTP/1.0 request is served
-                # but treated as faulty, so the connection closes afterwards.
-                parser.should_keep_alive() and not (chunked and version == "1.0"),
-                parser.should_upgrade(),
-                expect_continue,
-                content_length,
-                chunked,
-            )
+        request = Request(
+            parser.get_method().decode("ascii"),
+            target,
+            version,
+            headers,
+            parser.should_keep_alive(),
+            parser.should_upgrade(),
+            expect_continue,
+            content_length,
+            chunked,
         )
+        self.current = request
+        self._events.append(request)
 
     def _check_transfer_coding(self, value: bytes) -> bool:
         # RFC 9112 section 6.1: chunked is the only transfer coding this server decodes;
@@ -340,14 +421,26 @@ class RequestReader:
         return True
 
     def on_body(self, data: bytes) -> None:
+        self._progress += 1
+        self._trailer = False
+        self._body_seen += len(data)
         limit = self._limits.max_body_size
-        if limit is not None:
-            self._body_seen += len(data)
-            if self._body_seen > limit:
-                self._rejected = _Reject(413, "request body larger than the limit")
-                raise self._rejected
+        if limit is not None and self._body_seen > limit:
+            self._rejected = _Reject(413, "request body larger than the limit")
+            raise self._rejected
         self._events.append(Data(data))
 
+    def on_chunk_header(self) -> None:
+        # Until body bytes follow, what comes next is the trailer section of the last
+        # (zero-size) chunk; a data chunk's bytes always arrive with progress (on_body).
+        self._progress += 1
+        self._trailer = True
+
+    def on_chunk_complete(self) -> None:
+        self._progress += 1
+        self._trailer = False
+
     def on_message_complete(self) -> None:
+        self._progress += 1
         self._in_body = False
         self._events.append(END_OF_MESSAGE)

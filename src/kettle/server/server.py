@@ -135,6 +135,7 @@ class Server:
         max_header_bytes: int = 65536,
         max_headers: int = 100,
         max_body_size: int | None = 1 << 30,
+        max_header_field: int = 8190,
         backlog: int = 1024,
         access_log: bool = False,
         server_name: str | None = None,
@@ -157,7 +158,9 @@ class Server:
         self.ssl_context = ssl_context
         self.access_log = access_log
         self.server_name = server_name
-        self.limits = Limits(max_request_line, max_header_bytes, max_headers, max_body_size)
+        self.limits = Limits(
+            max_request_line, max_header_bytes, max_headers, max_body_size, max_header_field
+        )
         if isinstance(min_body_rate, bool) or not isinstance(min_body_rate, (int, float)):
             raise ValueError(f"min_body_rate must be a number, got {min_body_rate!r}")
         if min_body_rate < 0:
