@@ -82,6 +82,14 @@ def test_endless_chunked_framing_line_is_refused_promptly(
     assert server.request(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").endswith(b"0 bytes")
 
 
+def test_trailer_field_over_the_limit_gets_431(serve: Callable[..., Running]) -> None:
+    raw = serve(echo_app).request(
+        CHUNKED_HEAD + b"2\r\nhi\r\n0\r\nX-Trailer: " + b"t" * 9000 + b"\r\n\r\n"
+    )
+    assert raw.startswith(TOO_LARGE + b"\r\n")
+    assert raw.endswith(b"\r\n\r\n431 Request Header Fields Too Large\n")
+
+
 def test_trailer_fields_within_limits_are_accepted(serve: Callable[..., Running]) -> None:
     raw = serve(echo_app).request(
         CHUNKED_HEAD + b"2;a=b\r\nhi\r\n0\r\nX-Trailer: " + b"t" * 8177 + b"\r\n\r\n"
