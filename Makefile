@@ -13,7 +13,7 @@ PORT ?= 8000
 
 .PHONY: run test lint types pytest compat-jinja compat-autobahn bench-templates bench-server bench-app bench-realtime bench-tfb bench-workers bench-deps system-deps fuzz soak clean
 
-$(RUNTIME): pyproject.toml
+$(RUNTIME): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e .
