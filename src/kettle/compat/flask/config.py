@@ -1,0 +1,7 @@
+"""Mirror of ``flask.config``: ``Config`` and ``ConfigAttribute``."""
+
+from __future__ import annotations
+
+from kettle.web.config import Config, ConfigAttribute
+
+__all__ = ["Config", "ConfigAttribute"]

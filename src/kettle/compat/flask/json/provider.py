@@ -1,0 +1,7 @@
+"""Mirror of ``flask.json.provider``: the JSON provider classes an app plugs in."""
+
+from __future__ import annotations
+
+from kettle.web.json import DefaultJSONProvider, JSONProvider
+
+__all__ = ["DefaultJSONProvider", "JSONProvider"]
