@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .broadcast import get_broadcast
+from .capacity import CapacityError, refuse
 from .channels import Broadcast, CachedEncoder, ConnectionSink, check_message
 from .scope import CancelScope, Disconnected, bound
-from .transport import Connection, can_take_over, reactor, take_over
+from .transport import Connection, can_take_over, claim, reactor
 
 __all__ = [
     "ChannelStream",
@@ -163,8 +164,11 @@ class EventStream:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if can_take_over(environ):
+            try:
+                sock, _leftover, owned = claim(environ)
+            except CapacityError as error:
+                return refuse(error, start_response)
             start_response("200 OK", list(self.headers))
-            sock, _leftover, owned = take_over(environ)
             stream = StreamConnection(sock, owned=owned, heartbeat=self.heartbeat)
             stream.follow_server(environ)
             stream.run(environ, self)
@@ -203,7 +207,7 @@ class StreamConnection(Connection):
     """A taken-over connection carrying one event stream."""
 
     def __init__(self, sock: Any, *, owned: bool, heartbeat: float) -> None:
-        super().__init__(sock, owned=owned)
+        super().__init__(sock, owned=owned, reserved=True)
         self.heartbeat = heartbeat
         self.scope = CancelScope()
         self.on_close(self.scope.cancel)
@@ -318,8 +322,11 @@ class ChannelStream:
         if not can_take_over(environ):
             return self.stream(environ, start_response)
         headers = self.stream.headers
+        try:
+            sock, _leftover, owned = claim(environ)
+        except CapacityError as error:
+            return refuse(error, start_response)
         start_response("200 OK", list(headers))
-        sock, _leftover, owned = take_over(environ)
         conn = StreamConnection(sock, owned=owned, heartbeat=self.stream.heartbeat)
         conn.follow_server(environ)
         backend = self._backend()

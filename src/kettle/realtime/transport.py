@@ -3,10 +3,14 @@ WSGI environ, ordered writes from many threads, and one shared reactor thread th
 every such socket.
 
 Rules:
-- A connection is obtained with :func:`take_over` from ``environ["kettle.takeover"]``
+- A connection is obtained with :func:`claim` (or :func:`take_over`) from
+  ``environ["kettle.takeover"]``
   (kettle.server) or ``environ["gunicorn.socket"]`` (gunicorn's gthread worker). Under
   gunicorn the socket is shut down, not closed, when we are done: gunicorn then finds it
   dead (EPIPE, which it ignores) instead of writing an HTTP response after our last byte.
+  Each connection holds a slot of the process's budget (:mod:`.capacity`), taken before
+  the takeover and given back when the socket is released. On kettle.server the thread
+  that took the connection over has left the request pool, so a handler may block in it.
 - Plain sockets stay in blocking mode; a kernel send timeout (``SO_SNDTIMEO``) bounds every
   blocking write, so a client that stops reading costs one thread for at most that long.
   TLS sockets are made non-blocking instead, with one lock around every SSL call.
@@ -26,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import os
 import select
 import selectors
 import socket
@@ -37,6 +42,8 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
 from typing import Any
+
+from . import capacity
 
 log = logging.getLogger("kettle.realtime")
 
@@ -75,6 +82,21 @@ def take_over(environ: dict[str, Any]) -> tuple[socket.socket, bytes, bool]:
         "this server cannot hand over its connection "
         "(needs environ['kettle.takeover'] or gunicorn's gthread worker)"
     )
+
+
+def claim(environ: dict[str, Any]) -> tuple[socket.socket, bytes, bool]:
+    """:func:`take_over` after taking a slot of the connection budget; the caller passes
+    ``reserved=True`` to the :class:`Connection` it builds, which gives the slot back.
+
+    Raises :class:`~.capacity.CapacityError` (nothing taken, the request can still be
+    answered with a 503) or :class:`TakeoverError`.
+    """
+    capacity.reserve()
+    try:
+        return take_over(environ)
+    except BaseException:
+        capacity.release()
+        raise
 
 
 def set_send_timeout(sock: socket.socket, seconds: float) -> None:
@@ -160,9 +182,10 @@ class Connection(ABC):
     :meth:`keepalive` (called about once a second by the reactor).
     """
 
-    def __init__(self, sock: socket.socket, *, owned: bool) -> None:
+    def __init__(self, sock: socket.socket, *, owned: bool, reserved: bool = False) -> None:
         self.sock = sock
         self.owned = owned
+        self.reserved = reserved  # holds a slot of the capacity budget until released
         self.closed = False
         self.last_write = time.monotonic()
         self._state = threading.Lock()
@@ -301,6 +324,8 @@ class Connection(ABC):
             return
         reactor().unwatch(self)
         self._release_socket()
+        if self.reserved:
+            capacity.release()
         self._released.set()
         for callback in callbacks:
             with contextlib.suppress(Exception):
@@ -427,3 +452,14 @@ def reactor() -> Reactor:
             if _reactor is None:
                 _reactor = Reactor()
     return _reactor
+
+
+def _forget_reactor() -> None:
+    """A forked child (a worker of ``kettle serve --workers N``) starts its own reactor:
+    the parent's thread does not exist in it."""
+    global _reactor, _reactor_lock
+    _reactor = None
+    _reactor_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_reactor)

@@ -44,9 +44,10 @@ from wsproto.events import (
 )
 
 from .broadcast import get_broadcast
+from .capacity import CapacityError
 from .channels import Broadcast, CachedEncoder, ConnectionSink
 from .scope import CancelScope, Disconnected, bind_scope, current_scope
-from .transport import Connection, TakeoverError, reactor, take_over
+from .transport import Connection, TakeoverError, claim, reactor
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 DEFAULT_MAX_MESSAGE_SIZE = 1 << 20
@@ -182,9 +183,11 @@ def accept(
 ) -> WebSocket:
     """Complete the handshake for this WSGI request and return the open WebSocket.
 
-    Raises :class:`HandshakeError` for a bad handshake, a refused Origin, or a server that
-    cannot hand its connection over (501). After the handler is done, call
-    :meth:`WebSocket.close` and return an empty iterable from the WSGI app.
+    Raises :class:`HandshakeError` for a bad handshake, a refused Origin, a server that
+    cannot hand its connection over (501), or a process that already holds its limit of
+    open realtime connections (503 with ``Retry-After``, see :mod:`.capacity`). After the
+    handler is done, call :meth:`WebSocket.close` and return an empty iterable from the
+    WSGI app.
     """
     if max_message_size < 1:
         raise ValueError("max_message_size must be positive")
@@ -192,12 +195,15 @@ def accept(
         raise ValueError("ping_interval must be positive or None")
     response, chosen = check_handshake(environ, subprotocols, allowed_origins)
     try:
-        sock, leftover, owned = take_over(environ)
+        sock, leftover, owned = claim(environ)
+    except CapacityError as exc:
+        raise HandshakeError(exc.status, exc.reason, exc.headers) from exc
     except TakeoverError as exc:
         raise HandshakeError(501, str(exc)) from exc
     ws = WebSocket(
         sock,
         owned=owned,
+        reserved=True,
         subprotocol=chosen,
         max_message_size=max_message_size,
         ping_interval=ping_interval,
@@ -224,8 +230,9 @@ class WebSocket(Connection):
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         ping_interval: float | None = DEFAULT_PING_INTERVAL,
         environ: dict[str, Any] | None = None,
+        reserved: bool = False,
     ) -> None:
-        super().__init__(sock, owned=owned)
+        super().__init__(sock, owned=owned, reserved=reserved)
         self.subprotocol = subprotocol
         self.environ = environ if environ is not None else {}
         self.max_message_size = max_message_size

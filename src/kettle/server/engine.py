@@ -205,11 +205,18 @@ class Engine:
         if index is None:
             return  # not one of this engine's pool threads, or already released
         self._worker_index.index = None
+        self._busy[index] = False  # before the replacement can mark it busy
+        if not self.draining:  # a draining pool is not topped up
+            try:
+                replacement = self._start_worker(index)
+            except RuntimeError as exc:  # "can't start new thread": out of threads/memory
+                log.error("could not start a replacement worker (%s); pool stays as is", exc)
+                self._worker_index.index = index
+                self._busy[index] = True
+                return
+            self._workers[index] = replacement
         with self._released_lock:
             self._released.add(threading.current_thread())
-        self._busy[index] = False
-        if not self.draining:  # a draining pool is not topped up
-            self._workers[index] = self._start_worker(index)
 
     # -- threads ------------------------------------------------------------------------
 

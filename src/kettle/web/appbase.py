@@ -327,7 +327,9 @@ class App(Scaffold):
                         environ, subprotocols=subprotocols, allowed_origins=allowed_origins
                     )
                 except HandshakeError as error:
-                    return self.response_class(error.reason, status=error.status)
+                    return self.response_class(
+                        error.reason, status=error.status, headers=error.headers
+                    )
                 try:
                     handler(ws, **view_args)
                 except ConnectionClosed:
