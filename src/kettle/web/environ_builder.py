@@ -131,6 +131,8 @@ class EnvironBuilder:
         multiprocess: bool = False,
         run_once: bool = False,
     ) -> None:
+        if app is not None and not hasattr(app, "config"):
+            app = None  # a plain WSGI app (Werkzeug's Client) has no config to read
         self.app = app
         if base_url is None:
             base_url = self._base_url(app, url_scheme, subdomain)

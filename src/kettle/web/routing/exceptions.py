@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..exceptions import HTTPException
+from ..exceptions import BadRequest, HTTPException
 from ..wrappers import Response, redirect
 
 
@@ -26,3 +26,39 @@ class RequestRedirect(HTTPException):
     def get_response(self, environ: Any = None, scope: Any = None) -> Response:
         response: Response = redirect(self.new_url, self.code)
         return response
+
+
+class RoutingException(Exception):
+    """Base of the routing outcomes Werkzeug raises as exceptions (not HTTP errors)."""
+
+
+class RequestPath(RoutingException):
+    """Internal: the path must be changed to ``path_info`` (Werkzeug's name)."""
+
+    def __init__(self, path_info: str) -> None:
+        super().__init__()
+        self.path_info = path_info
+
+
+class RequestAliasRedirect(RoutingException):  # Werkzeug's public name
+    """Internal: an alias rule matched; redirect to ``endpoint`` with ``matched_values``."""
+
+    def __init__(self, matched_values: Any, endpoint: Any) -> None:
+        super().__init__()
+        self.matched_values = matched_values
+        self.endpoint = endpoint
+
+
+class NoMatch(Exception):  # Werkzeug's public name
+    """Internal: no rule matched; ``have_match_for`` holds the methods that would have."""
+
+    __slots__ = ("have_match_for", "websocket_mismatch")
+
+    def __init__(self, have_match_for: set[str], websocket_mismatch: bool) -> None:
+        self.have_match_for = have_match_for
+        self.websocket_mismatch = websocket_mismatch
+
+
+class WebsocketMismatch(BadRequest):
+    """The rule matched, but it is a WebSocket rule and this is not an upgrade (or the
+    other way round)."""

@@ -151,6 +151,26 @@ class Rule(RuleFactory):
             text: conv for text, conv in (*self._domain_parts, *self._parts) if conv is not None
         }
 
+    @property
+    def _converters(self) -> dict[str, BaseConverter]:
+        """Werkzeug's private name for ``converters`` (flask-smorest reads it)."""
+        return self.converters
+
+    @property
+    def _trace(self) -> list[tuple[bool, str]]:
+        """Werkzeug's private trace of a bound rule: ``(is_variable, text)`` pieces of the
+        domain pattern, then ``(False, "|")``, then the path, each slash its own piece."""
+        trace: list[tuple[bool, str]] = []
+        for parts in (self._domain_parts, self._parts):
+            for text, conv in parts:
+                if conv is not None:
+                    trace.append((True, text))
+                    continue
+                trace.extend((False, piece) for piece in re.split("(/)", text) if piece)
+            if parts is self._domain_parts:
+                trace.append((False, "|"))
+        return trace
+
     def _parse(self, map: Map, text: str) -> list[tuple[str, BaseConverter | None]]:
         """Static pieces and (variable, converter) pieces of a rule or subdomain text."""
         position = 0

@@ -1,0 +1,1 @@
+"""Mirror of ``werkzeug.middleware`` (the WSGI middleware live in ``kettle.web``)."""

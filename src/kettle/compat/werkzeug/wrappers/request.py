@@ -1,0 +1,7 @@
+"""Mirror of ``werkzeug.wrappers.request`` (``kettle.web.request``)."""
+
+from __future__ import annotations
+
+from kettle.web.wrappers import Request
+
+__all__ = ["Request"]

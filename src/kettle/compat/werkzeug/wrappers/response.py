@@ -1,0 +1,7 @@
+"""Mirror of ``werkzeug.wrappers.response`` (``kettle.web.wrappers``)."""
+
+from __future__ import annotations
+
+from kettle.web.wrappers import Response, ResponseStream
+
+__all__ = ["Response", "ResponseStream"]
