@@ -44,8 +44,13 @@ class View:
             def view(**kwargs: Any) -> Any:
                 return current_app.ensure_sync(shared.dispatch_request)(**kwargs)
 
-        for decorator in cls.decorators:
-            view = decorator(view)
+        if cls.decorators:
+            # As Flask: the decorators see the view under its endpoint name (extensions
+            # such as Flask-Limiter key their state by it), then the result is named too.
+            view.__name__ = name
+            view.__module__ = cls.__module__
+            for decorator in cls.decorators:
+                view = decorator(view)
         view.view_class = cls  # type: ignore[attr-defined]
         view.__name__ = name
         view.__doc__ = cls.__doc__
