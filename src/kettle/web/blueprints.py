@@ -73,7 +73,7 @@ class BlueprintSetupState:
             rule,
             f"{self.name_prefix}.{self.name}.{endpoint}".lstrip("."),
             view_func,
-            defaults=defaults or None,
+            defaults=defaults,  # {} when there are none, as in Flask
             **options,
         )
 

@@ -57,7 +57,7 @@ class Rule(RuleFactory):
         if not string.startswith("/"):
             raise ValueError(f"urls must start with a leading slash: {string!r}")
         self.rule = string
-        self.defaults = dict(defaults) if defaults else None
+        self.defaults = dict(defaults) if defaults is not None else None
         self.subdomain = subdomain
         self.host = host
         self.build_only = build_only
@@ -84,6 +84,9 @@ class Rule(RuleFactory):
         self._domain_parts: list[tuple[str, BaseConverter | None]] = []
         self._domain_regex: re.Pattern[str] = re.compile("^$")
         self._slash_optional = False
+
+    def __str__(self) -> str:
+        return self.rule
 
     def __repr__(self) -> str:
         methods = f" ({', '.join(sorted(self.methods))})" if self.methods else ""
