@@ -84,6 +84,17 @@ class ContextProxy:
     def _get_current_object(self) -> Any:
         return self.__lookup()
 
+    @property
+    def __wrapped__(self) -> Any:
+        # As Werkzeug's LocalProxy: outside a context this is what the proxy wraps (here
+        # its lookup function), so ``hasattr(current_app, "__wrapped__")`` is true and
+        # ``inspect.unwrap`` stops; inside one it is the current object's own attribute.
+        try:
+            target = self.__lookup()
+        except RuntimeError:
+            return self.__lookup
+        return target.__wrapped__
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.__lookup(), name)
 
