@@ -108,6 +108,14 @@ class ClosingIterator:
             callback()
 
 
+def _encoded(chunks: Iterable[Any], charset: str) -> Iterator[bytes]:
+    for item in chunks:
+        if isinstance(item, str):
+            yield item.encode(charset)
+        else:
+            yield item
+
+
 class ResponseBase:
     """A WSGI response: call it with ``(environ, start_response)``."""
 
@@ -292,13 +300,10 @@ class ResponseBase:
                 self.call_on_close(close)
 
     def iter_encoded(self) -> Iterator[bytes]:
-        """The body chunks as bytes (str chunks encoded)."""
-        charset = self.charset
-        for item in self.response:
-            if isinstance(item, str):
-                yield item.encode(charset)
-            else:
-                yield item
+        """The body chunks as bytes (str chunks encoded). The body is taken when this is
+        called, as in Werkzeug, so code that wraps it (``response.response =
+        compress(response.iter_encoded())``) does not read its own output."""
+        return _encoded(self.response, self.charset)
 
     def calculate_content_length(self) -> int | None:
         try:
@@ -484,6 +489,10 @@ class ResponseBase:
         """
         code = self._status_code
         headers = self.headers
+        if type(headers) is not Headers and not isinstance(headers, Headers):
+            # A plain dict or list of pairs assigned to ``response.headers`` (Werkzeug
+            # copies it into Headers here too); kept, so later reads see Headers.
+            headers = self.headers = Headers(headers)
         has_length = False
         for index, (name, value) in enumerate(headers):
             lower = name.lower()

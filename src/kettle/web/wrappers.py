@@ -234,11 +234,10 @@ class Response(ResponseBase):
         complete_length: int | None = None,
     ) -> Response:
         """Answer 304/412 to a satisfied conditional GET/HEAD, 206/416 to a Range."""
-        environ = (
-            request_or_environ.environ
-            if isinstance(request_or_environ, Request)
-            else request_or_environ
-        )
+        # Anything with an ``environ`` (a Request of any class, the ``request`` proxy) or
+        # the environ itself, as Werkzeug accepts.
+        source: Any = request_or_environ
+        environ: dict[str, Any] = getattr(source, "environ", source)
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return self
         if "date" not in self.headers:
