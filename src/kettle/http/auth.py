@@ -72,6 +72,9 @@ class Authorization(dict[str, Any]):
         return f"<Authorization {self.to_header()!r}>"
 
 
+_DIGEST_QUOTED = frozenset(("realm", "domain", "nonce", "opaque", "qop"))
+
+
 class WWWAuthenticate:
     """A WWW-Authenticate challenge (RFC 9110 section 11.6.1): ``type`` plus ``parameters``
     or a ``token``. ``on_update`` is called after every change (a response writes it back).
@@ -154,13 +157,17 @@ class WWWAuthenticate:
         scheme = self._type.title()
         if self._token is not None:
             return f"{scheme} {self._token}"
-        if self._parameters:
+        if not self._parameters:
+            return scheme
+        if self._type == "digest":
+            # RFC 7616 section 3.3: these parameters are always quoted strings.
             items = [
-                key if value is None else f"{key}={quote_header_value(value, allow_token=False)}"
+                f"{key}={quote_header_value(value, allow_token=key not in _DIGEST_QUOTED)}"
                 for key, value in self._parameters.items()
             ]
-            return f"{scheme} {', '.join(items)}"
-        return scheme
+            return f"Digest {', '.join(items)}"
+        # Any other scheme: a token value stays bare (``stale=TRUE``), as Werkzeug writes it.
+        return f"{scheme} {dump_header(self._parameters)}"
 
     def __str__(self) -> str:
         return self.to_header()
