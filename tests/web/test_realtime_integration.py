@@ -36,7 +36,9 @@ from kettle.web.realtime import (
     render_macro,
     watched_folders,
 )
+from kettle.web.routing import BuildError
 from kettle.web.testing import KettleClient
+from kettle.web.wrappers import Response
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -109,17 +111,64 @@ def test_kettle_static_beside_user_static_and_routes(tmp_path: Path) -> None:
         assert url_for("static", filename="kettle.js") == "/static/kettle.js"
 
 
-def test_kettle_static_without_app_static_folder() -> None:
+def test_kettle_static_is_not_a_rule_of_the_app() -> None:
     app = Kettle(__name__, static_folder=None)
     assert app.test_client().get("/_kettle/static/kettle.js").data == KETTLE_JS
-    assert [rule.endpoint for rule in app.url_map.iter_rules()] == ["kettle.static"]
+    assert list(app.url_map.iter_rules()) == []
+    assert app.view_functions == {}
+    with_static = Kettle(__name__)
+    assert [rule.endpoint for rule in with_static.url_map.iter_rules()] == ["static"]
+    assert list(with_static.view_functions) == ["static"]
 
 
-def test_blueprint_named_kettle_with_static_folder_is_a_clear_error(tmp_path: Path) -> None:
+def test_kettle_static_under_a_script_root_and_with_host_matching() -> None:
+    app = Kettle(__name__, static_folder=None, host_matching=True)
+    app.add_url_rule("/", "index", lambda: "index", host="example.com")
+    client = app.test_client()
+    response = client.get("/_kettle/static/kettle.js", base_url="http://example.com/app")
+    assert response.data == KETTLE_JS
+    with app.test_request_context("/", base_url="https://example.com/app"):
+        assert url_for("kettle.static", filename="kettle.js") == "/app/_kettle/static/kettle.js"
+        assert (
+            url_for("kettle.static", filename="kettle.js", v="2", _external=True)
+            == "https://example.com/app/_kettle/static/kettle.js?v=2"
+        )
+        with pytest.raises(BuildError):
+            url_for("kettle.static")
+
+
+def test_an_app_rule_matching_the_path_wins_over_kettle_static() -> None:
+    app = Kettle(__name__)
+    app.add_url_rule("/<path:anything>", "catch_all", lambda anything: f"mine: {anything}")
+    assert (
+        app.test_client().get("/_kettle/static/kettle.js").text == "mine: _kettle/static/kettle.js"
+    )
+
+
+def test_before_request_and_after_request_run_for_kettle_static() -> None:
+    app = Kettle(__name__)
+    seen: list[str] = []
+    app.before_request(lambda: seen.append("before"))
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        seen.append(f"after {response.status_code}")
+        return response
+
+    assert app.test_client().get("/_kettle/static/kettle.js").data == KETTLE_JS
+    assert seen == ["before", "after 200"]
+
+
+def test_blueprint_named_kettle_with_static_folder_owns_its_endpoint(tmp_path: Path) -> None:
+    (tmp_path / "app.css").write_text("body {}")
     app = Kettle(__name__)
     bp = Blueprint("kettle", __name__, static_folder=str(tmp_path), static_url_path="/k")
-    with pytest.raises(AssertionError, match="overwriting an existing endpoint function"):
-        app.register_blueprint(bp)
+    app.register_blueprint(bp)
+    client = app.test_client()
+    assert client.get("/k/app.css").text == "body {}"
+    assert client.get("/_kettle/static/kettle.js").data == KETTLE_JS
+    with app.test_request_context("/"):
+        assert url_for("kettle.static", filename="app.css") == "/k/app.css"
 
 
 # -- live reload ---------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from .exceptions import (
     NotFound,
 )
 from .globals import _cv_request
+from .realtime import match_kettle_static
 from .routing import FULL, PARTIAL, REDIRECT, RequestRedirect
 from .utils import host_is_trusted
 from .wrappers import Response
@@ -100,7 +101,10 @@ class Kettle(App):
         elif kind == PARTIAL:
             request.routing_exception = MethodNotAllowed(valid_methods=sorted(result.allowed))
         else:
-            request.routing_exception = NotFound()
+            # Kettle's browser client is served only where no rule of the app matched.
+            request.routing_exception = match_kettle_static(request.path, request.method)
+            if request.routing_exception is None:
+                request.routing_exception = NotFound()
 
     def full_dispatch_request(self, ctx: RequestContext | None = None) -> Response:
         if ctx is None:

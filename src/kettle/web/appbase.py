@@ -37,7 +37,7 @@ from .exceptions import Aborter
 from .globals import _cv_app, _cv_request, g, request, session
 from .helpers import get_flashed_messages
 from .json import DefaultJSONProvider, JSONProvider
-from .realtime import register_kettle_static
+from .realtime import KETTLE_STATIC_ENDPOINT, build_kettle_static
 from .routing import BuildError, Map, MapAdapter, Rule
 from .scaffold import (
     Scaffold,
@@ -169,7 +169,6 @@ class App(Scaffold):
                 host=static_host,
                 view_func=lambda **kw: self_ref().send_static_file(**kw),  # type: ignore[union-attr]
             )
-        register_kettle_static(self, static_host)
 
     # -- identity and configuration -----------------------------------------------------------
 
@@ -453,8 +452,21 @@ class App(Scaffold):
                 endpoint, values, method=_method, url_scheme=_scheme, force_external=_external
             )
         except BuildError as error:
-            values.update(_anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external)
-            return self.handle_url_build_error(error, endpoint, values)
+            kettle_url = None
+            if endpoint == KETTLE_STATIC_ENDPOINT:  # Kettle's browser client (realtime.py)
+                kettle_url = build_kettle_static(
+                    url_adapter,  # type: ignore[arg-type]  # not None: build() just ran on it
+                    values,
+                    _method,
+                    _scheme,
+                    _external,
+                )
+            if kettle_url is None:
+                values.update(
+                    _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external
+                )
+                return self.handle_url_build_error(error, endpoint, values)
+            url = kettle_url
         if _anchor is not None:
             url = f"{url}#{_quote_anchor(_anchor)}"
         return url

@@ -3,11 +3,14 @@ the framework's browser client (``kettle.js``), live reload for debug mode, and 
 helpers that render with the current app's templates and push to a broadcast channel.
 
 Rules:
-- Every app has the rule ``/_kettle/static/<path:filename>`` with endpoint
-  ``kettle.static`` (the dot keeps it apart from the user's own ``static`` endpoint and
-  from any endpoint a user can register on the app); it serves only the files of
-  ``kettle.realtime.static.STATIC_DIR`` through ``send_from_directory`` (ETag,
-  conditional GET, ``SEND_FILE_MAX_AGE_DEFAULT``).
+- ``kettle.static`` is not a rule of the app: ``app.url_map``, ``app.view_functions`` and
+  ``kettle routes`` show only the user's own, as in Flask. A GET or HEAD for
+  ``/_kettle/static/<filename>`` that no rule of the app matched (the 404 path, so a
+  matched request pays nothing) is answered by :func:`match_kettle_static`, which serves
+  only the files of ``kettle.realtime.static.STATIC_DIR`` through ``send_from_directory``
+  (ETag, conditional GET, ``SEND_FILE_MAX_AGE_DEFAULT``). ``url_for("kettle.static",
+  filename=...)`` builds that URL (:func:`build_kettle_static`) when the app has no
+  ``kettle.static`` endpoint of its own; an app rule that matches the path wins.
 - Live reload is on when ``LIVE_RELOAD`` is true, or when it is ``None`` (the default) and
   the app is in debug mode; ``app.run``/``kettle run`` call :func:`enable_live_reload`.
   It watches the template and static folders of the app and its blueprints, serves the
@@ -32,19 +35,25 @@ from kettle.realtime.livereload import ChainedBody, LiveReload, insert_script, s
 from kettle.realtime.sse import ChannelStream, Event
 from kettle.realtime.static import STATIC_DIR
 
+from .exceptions import HTTPException, MethodNotAllowed
 from .files import send_from_directory
 from .globals import get_current_app
+from .routing import BuildError, Map, MapAdapter, Rule
 
 if TYPE_CHECKING:
     from .appbase import App
     from .wrappers import Response
 
 __all__ = [
+    "KETTLE_STATIC_ENDPOINT",
     "KETTLE_STATIC_URL",
     "LIVE_RELOAD_URL",
     "AppLiveReload",
+    "KettleStaticFile",
+    "build_kettle_static",
     "enable_live_reload",
     "live_reload_enabled",
+    "match_kettle_static",
     "push_fragment",
     "render_block",
     "render_macro",
@@ -53,6 +62,7 @@ __all__ = [
 ]
 
 KETTLE_STATIC_URL = "/_kettle/static"
+KETTLE_STATIC_ENDPOINT = "kettle.static"
 LIVE_RELOAD_URL = "/_kettle/livereload"
 EXTENSION_KEY = "kettle.livereload"
 
@@ -66,14 +76,54 @@ def send_kettle_static(filename: str) -> Response:
     return send_from_directory(STATIC_DIR, filename, max_age=max_age)
 
 
-def register_kettle_static(app: App, host: str | None = None) -> None:
-    """Add the ``kettle.static`` rule to ``app`` (done by the app's constructor)."""
-    app.add_url_rule(
-        f"{KETTLE_STATIC_URL}/<path:filename>",
-        endpoint="kettle.static",
-        view_func=send_kettle_static,
-        host=host,
+class KettleStaticFile(HTTPException):
+    """The routing outcome "a file of the browser client": like a routing redirect it
+    carries its own answer (``code`` is ``None``, so no error handler sees it), built when
+    the response is made, inside the request's contexts."""
+
+    def __init__(self, filename: str) -> None:
+        super().__init__()
+        self.filename = filename
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Any:
+        return send_kettle_static(self.filename)
+
+
+_KETTLE_FILES = frozenset(path.name for path in STATIC_DIR.iterdir() if path.is_file())
+_KETTLE_PREFIX = f"{KETTLE_STATIC_URL}/"
+# Only for building URLs: never part of an app's url_map.
+_KETTLE_MAP = Map([Rule(f"{_KETTLE_PREFIX}<path:filename>", endpoint=KETTLE_STATIC_ENDPOINT)])
+
+
+def match_kettle_static(path: str, method: str) -> HTTPException | None:
+    """What to answer for ``path`` when no rule of the app matched it: a file of the
+    browser client, 405 for another method than GET/HEAD, or ``None`` (a plain 404)."""
+    if not path.startswith(_KETTLE_PREFIX) or path[len(_KETTLE_PREFIX) :] not in _KETTLE_FILES:
+        return None
+    if method not in ("GET", "HEAD"):
+        return MethodNotAllowed(valid_methods=["GET", "HEAD"])
+    return KettleStaticFile(path[len(_KETTLE_PREFIX) :])
+
+
+def build_kettle_static(
+    adapter: MapAdapter,
+    values: dict[str, Any],
+    method: str | None,
+    url_scheme: str | None,
+    external: bool,
+) -> str | None:
+    """The URL of ``kettle.static`` with ``values`` (``filename``, extra query arguments)
+    for the host, script root and scheme ``adapter`` is bound to; ``None`` when the values
+    do not suit it (no ``filename``)."""
+    bound = _KETTLE_MAP.bind(
+        adapter._host_for(None), script_name=adapter.script_name, url_scheme=adapter.url_scheme
     )
+    try:
+        return bound.build(
+            KETTLE_STATIC_ENDPOINT, values, method, force_external=external, url_scheme=url_scheme
+        )
+    except BuildError:
+        return None
 
 
 # -- fragments -----------------------------------------------------------------------------
