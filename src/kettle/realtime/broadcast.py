@@ -2,10 +2,13 @@
 publish to and subscribe to, on the backend the deployment chose.
 
 Rules:
-- The default backend is in-memory (:class:`MemoryBroadcast`, one process).
-  ``KETTLE_BROADCAST_URL=redis://host:port/db`` selects Redis pub/sub
-  (:class:`RedisBroadcast`) so processes and machines share channels; ``memory://`` or no
-  value keeps it in-memory.
+- The default backend is in-memory (:class:`MemoryBroadcast`, one process). In a worker
+  of ``kettle serve --workers N`` (the master names its relay in ``KETTLE_BROADCAST_BUS``)
+  the default is the local bus (:class:`LocalBusBroadcast`): every worker of that master
+  shares the channels, no Redis needed.
+- ``KETTLE_BROADCAST_URL=redis://host:port/db`` selects Redis pub/sub
+  (:class:`RedisBroadcast`) so processes and machines share channels; ``memory://`` forces
+  the in-memory backend (each worker on its own).
 - Every backend keeps the slow-subscriber policy of :mod:`kettle.realtime.channels`:
   bounded per-subscriber queues, the oldest message dropped and counted when one is full,
   so a publisher never waits for a reader.
@@ -23,10 +26,13 @@ from .channels import (
     Subscription,
     SubscriptionClosed,
 )
+from .localbus import LocalBusBroadcast
 from .redis_broadcast import RedisBroadcast
 
 __all__ = [
+    "BUS_ENV",
     "Broadcast",
+    "LocalBusBroadcast",
     "MemoryBroadcast",
     "RedisBroadcast",
     "Subscription",
@@ -39,10 +45,17 @@ __all__ = [
 ]
 
 
-def broadcast_from_url(url: str | None) -> Broadcast:
+# Set by the worker master (``kettle.server.workers``) in its workers' environment.
+BUS_ENV = "KETTLE_BROADCAST_BUS"
+
+
+def broadcast_from_url(url: str | None, bus: str | None = None) -> Broadcast:
     """A backend for ``url``: ``redis://``, ``rediss://`` or ``unix://`` selects Redis;
-    ``memory://``, ``""`` or ``None`` the in-memory one."""
-    if not url or url == "memory://":
+    ``memory://`` the in-memory one; ``""`` or ``None`` the local bus at the Unix socket
+    path ``bus`` when one is given, else the in-memory one."""
+    if not url:
+        return LocalBusBroadcast(bus) if bus else MemoryBroadcast()
+    if url == "memory://":
         return MemoryBroadcast()
     if url.startswith(("redis://", "rediss://", "unix://")):
         return RedisBroadcast(url)
@@ -54,12 +67,15 @@ _default_lock = threading.Lock()
 
 
 def get_broadcast() -> Broadcast:
-    """The process-wide backend, chosen from ``KETTLE_BROADCAST_URL`` on first use."""
+    """The process-wide backend, chosen from ``KETTLE_BROADCAST_URL`` (and, in a worker
+    process, ``KETTLE_BROADCAST_BUS``) on first use."""
     global _default
     if _default is None:
         with _default_lock:
             if _default is None:
-                _default = broadcast_from_url(os.environ.get("KETTLE_BROADCAST_URL"))
+                _default = broadcast_from_url(
+                    os.environ.get("KETTLE_BROADCAST_URL"), os.environ.get(BUS_ENV)
+                )
     return _default
 
 

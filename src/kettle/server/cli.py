@@ -1,22 +1,24 @@
 """The ``kettle serve MODULE:APP`` command: run any WSGI application on kettle.server.
 
-Owns loading an application from an import string and turning flags into ``serve()``
-options. Rules kept: the current directory is importable (like ``python -m``); the access
-log is on by default here (off by default in ``serve()``); a bad import string or option
-is a usage error with a clear message, never a traceback.
+Owns turning flags into ``serve()`` options (``--workers`` and its supervision flags
+included). Rules kept: the current directory is importable (like ``python -m``); the
+access log is on by default here (off by default in ``serve()``); a bad import string or
+option is a usage error with a clear message, never a traceback (with ``--workers`` the
+app is imported by the workers only, and a failure to load it ends the command with
+status 1).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
-import sys
 from typing import Any
 
 import click
 
-from .server import DEFAULT_THREADS, Server, serve
+from .server import DEFAULT_THREADS, Server
+from .worker import AppImportError, import_app
+from .workers import Arbiter, resolve_workers, serve
 
 
 def load_app(target: str) -> Any:
@@ -24,39 +26,31 @@ def load_app(target: str) -> Any:
 
     ``module:factory()`` calls a factory with no arguments.
     """
-    module_name, _, attribute = target.partition(":")
-    attribute = attribute or "app"
-    if not module_name or not all(part.isidentifier() for part in module_name.split(".")):
-        raise click.BadParameter(f"{target!r} is not MODULE:APP", param_hint="MODULE:APP")
-    call = attribute.endswith("()")
-    if call:
-        attribute = attribute[:-2]
-    if not all(part.isidentifier() for part in attribute.split(".")):
-        raise click.BadParameter(
-            f"{attribute!r} is not an attribute name", param_hint="MODULE:APP"
-        )
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
     try:
-        obj: Any = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise click.BadParameter(f"cannot import {module_name!r}: {exc}", param_hint="MODULE:APP")
-    for part in attribute.split("."):
+        return import_app(target)
+    except AppImportError as exc:
+        raise click.BadParameter(str(exc), param_hint="MODULE:APP") from None
+
+
+class WorkersType(click.ParamType[int, Any]):
+    """``--workers``: an int >= 1, or ``auto`` (one per usable core)."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise click.BadParameter(
-                f"module {module_name!r} has no attribute {attribute!r}", param_hint="MODULE:APP"
-            )
-    if call:
-        obj = obj()
-    if not callable(obj):
-        raise click.BadParameter(f"{target!r} is not a WSGI callable", param_hint="MODULE:APP")
-    return obj
+            return resolve_workers(value if isinstance(value, int) else str(value).strip())
+        except ValueError:
+            self.fail(f"{value!r} is not an int >= 1 or 'auto'", param, ctx)
 
 
-def _announce(server: Server) -> None:
-    click.echo(f" * kettle serving on {server.url} ({server.threads} threads); Ctrl+C to stop")
+def _announce(server: Server | Arbiter) -> None:
+    if isinstance(server, Arbiter):
+        threads = server.server.threads
+        shape = f"{server.target} workers x {threads} threads, master pid {os.getpid()}"
+    else:
+        shape = f"{server.threads} threads"
+    click.echo(f" * kettle serving on {server.url} ({shape}); Ctrl+C to stop")
 
 
 @click.command("serve")
@@ -65,6 +59,35 @@ def _announce(server: Server) -> None:
 @click.option("--port", "-p", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--threads", "-t", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1)
+)
+@click.option(
+    "--workers",
+    "-w",
+    default="1",
+    show_default=True,
+    type=WorkersType(),
+    help="Worker processes; 'auto' = one per usable core; 1 = this process only.",
+)
+@click.option(
+    "--worker-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.001),
+    help="Seconds without a heartbeat before a worker is killed and replaced.",
+)
+@click.option(
+    "--max-requests",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Replace a worker after this many requests (0: never).",
+)
+@click.option(
+    "--max-requests-jitter",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Add 0..N to each worker's --max-requests, so they do not all restart at once.",
 )
 @click.option("--unix-socket", type=click.Path(dir_okay=False), help="Listen on a Unix socket.")
 @click.option("--fd", type=click.IntRange(0), help="Serve on an already listening socket fd.")
@@ -96,8 +119,20 @@ def _announce(server: Server) -> None:
 @click.option("--grace", default=10.0, show_default=True, type=click.FloatRange(0))
 @click.option("--access-log/--no-access-log", default=True, show_default=True)
 def serve_command(target: str, **options: Any) -> None:
-    """Serve the WSGI application MODULE:APP with kettle's threaded HTTP/1.1 server."""
-    app = load_app(target)
+    """Serve the WSGI application MODULE:APP with kettle's threaded HTTP/1.1 server.
+
+    With --workers above 1 a master process binds once and supervises that many worker
+    processes, each importing MODULE:APP itself. Signals to the master: HUP reloads the
+    code with no failed request, TTIN/TTOU add/remove a worker, TERM/INT stop gracefully.
+    """
+    if options["workers"] == 1:
+        if options["max_requests"]:
+            raise click.UsageError("--max-requests needs --workers 2 or more")
+        app: Any = load_app(target)
+        for name in ("workers", "worker_timeout", "max_requests", "max_requests_jitter"):
+            del options[name]
+    else:
+        app = target
     if options["max_body_size"] == 0:
         options["max_body_size"] = None
     if options["unix_socket"] is None:
@@ -111,5 +146,5 @@ def serve_command(target: str, **options: Any) -> None:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         serve(app, host, port, grace=grace, on_start=_announce, **options)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc))

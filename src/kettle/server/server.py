@@ -1,11 +1,12 @@
 """The public face of the server: ``Server`` (start/stop from code and tests) and ``serve``.
 
 Owns option validation, binding (IPv4, IPv6, host names, Unix socket paths, an already
-bound socket or file descriptor), TLS setup and signal handling. Rules kept:
+bound socket or file descriptor), TLS setup and one process's signal handling
+(``serve()``, which may also run a master and workers, lives in ``workers``). Rules kept:
 
 - ``Server.start()`` returns once the sockets listen, so ``.port`` is usable at once.
-- ``serve()`` runs in the foreground until SIGINT or SIGTERM, then shuts down gracefully
-  and returns (a CLI built on it exits 0).
+- ``serve_forever()`` runs in the foreground until SIGINT or SIGTERM, then shuts down
+  gracefully and returns (a CLI built on it exits 0).
 - Bad options raise ``ValueError``/``TypeError`` with a message naming the option.
 """
 
@@ -102,7 +103,7 @@ def _listening_socket(
     return sock
 
 
-def _require_main_thread() -> None:
+def require_main_thread() -> None:
     if threading.current_thread() is not threading.main_thread():
         raise RuntimeError(
             "serve() and serve_forever() handle signals, so they run in the main thread;"
@@ -157,6 +158,8 @@ class Server:
         self.threads = threads
         self.ssl_context = ssl_context
         self.access_log = access_log
+        # Set by a worker of ``kettle.server.workers`` (``wsgi.multiprocess`` is then true).
+        self.multiprocess = False
         self.server_name = server_name
         self.limits = Limits(
             max_request_line, max_header_bytes, max_headers, max_body_size, max_header_field
@@ -211,7 +214,7 @@ class Server:
             "wsgi.url_scheme": "https" if self.ssl_context else "http",
             "wsgi.errors": sys.stderr,
             "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
+            "wsgi.multiprocess": self.multiprocess,
             "wsgi.run_once": False,
             "wsgi.input_terminated": True,
             "wsgi.file_wrapper": FileWrapper,
@@ -266,7 +269,7 @@ class Server:
 
         ``on_start``, if given, is called with the started server (to print its URL).
         """
-        _require_main_thread()
+        require_main_thread()
         stopping = threading.Event()
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -285,20 +288,3 @@ class Server:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
             self.stop(grace)
-
-
-def serve(
-    app: WSGIApp,
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    *,
-    grace: float = 10.0,
-    on_start: Any = None,
-    **options: Any,
-) -> None:
-    """Serve ``app`` in the foreground until SIGINT/SIGTERM; see ``Server`` for options.
-
-    ``on_start``, if given, is called with the started ``Server`` (to print its URL).
-    """
-    _require_main_thread()
-    Server(app, host, port, **options).serve_forever(grace, on_start)
