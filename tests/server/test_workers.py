@@ -70,14 +70,15 @@ def test_two_workers_serve_and_a_killed_one_is_replaced(start: type[Master]) -> 
     assert master.workers() == pids
     victim = min(pids)
     index = master.wait_log(rf"worker (\d) \(pid {victim}\) is ready")[0].group(1)
-    failures = []
+    results: list[tuple[int, str]] = []
     stop = threading.Event()
 
-    def client() -> None:
+    def client() -> None:  # one request at a time, each on a fresh connection
         while not stop.is_set():
-            status, body = master.get()
-            if status != 200 or body.split()[1] != "v1":
-                failures.append((status, body))
+            try:
+                results.append(master.get())
+            except OSError as exc:
+                results.append((0, repr(exc)))
 
     thread = threading.Thread(target=client)
     thread.start()
@@ -86,13 +87,17 @@ def test_two_workers_serve_and_a_killed_one_is_replaced(start: type[Master]) -> 
         os.kill(victim, signal.SIGKILL)
         master.wait_log(rf"worker {index} \(pid {victim}\) died \(killed by SIGKILL\); replacing")
         master.wait_ready(3)
-        time.sleep(0.2)
+        time.sleep(0.3)
     finally:
         stop.set()
         thread.join(TIMEOUT)
-    assert failures == []
+    # Only the request the victim had in hand when it was killed may be lost.
+    failed = [i for i, (status, _) in enumerate(results) if status != 200]
+    assert len(failed) <= 1, results
+    assert len(results) - (failed[0] if failed else 0) > 10
     survivors = master.wait_workers(2)
     assert victim not in survivors and len(survivors & pids) == 1
+    assert {pid_of(body) for _, body in results[-5:]} <= survivors
     assert master.stop() == 0
 
 
@@ -152,6 +157,10 @@ def test_sighup_reloads_new_code_without_a_failed_request(
         master.wait_log(r"SIGHUP: starting 2 new workers")
         for pid in old:
             master.wait_log(rf"worker \d \(pid {pid}\) exited \(exit status 0\)")
+        # Make before break: each old worker is stopped only after a new one is ready.
+        lines = master.log.splitlines()
+        first_stop = min(i for i, line in enumerate(lines) if "stopping gracefully" in line)
+        assert sum("is ready" in line for line in lines[:first_stop]) >= 3
         time.sleep(0.3)
     finally:
         stop.set()

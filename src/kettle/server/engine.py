@@ -167,6 +167,18 @@ class Engine:
         os.close(self._wake_r)
         os.close(self._wake_w)
 
+    def stop_accepting(self) -> None:
+        """Take the listening sockets out of the selector; they stay open and connections
+        already accepted are served as usual. A worker process of ``kettle serve
+        --workers`` calls this before it drains, so its siblings take every new connection
+        and none is accepted here only to be closed unread."""
+        self._paused_until = 0.0
+        for fd in self.listeners:
+            try:
+                self._epoll.unregister(fd)
+            except (OSError, ValueError):
+                pass
+
     # -- connection bookkeeping (called by connections) ---------------------------------
 
     def park(self, conn: Connection) -> None:

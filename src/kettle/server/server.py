@@ -258,6 +258,14 @@ class Server:
         else:
             self.socket.close()
 
+    def stop_accepting(self) -> None:
+        """Accept no new connection (the socket stays open for other processes sharing
+        it); those already accepted are served. ``stop()`` still ends the server."""
+        with self._lock:
+            engine = self._engine
+        if engine is not None:
+            engine.stop_accepting()
+
     def __enter__(self) -> Server:
         return self.start() if self._engine is None else self
 

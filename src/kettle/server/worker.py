@@ -11,7 +11,8 @@ the master forked it: serve on the inherited listening socket, beat, count reque
   main thread; a process stuck in C holding the GIL, stopped or swapped out stops beating),
   ``M`` asks to be replaced (``max_requests`` reached; it keeps serving until the master
   sends SIGTERM once the replacement is ready).
-- SIGTERM drains (``Server.stop(grace)``); SIGINT, SIGHUP, SIGTTIN and SIGTTOU are left to
+- SIGTERM drains: stop accepting (the siblings take new connections), serve what was
+  accepted, then ``Server.stop(grace)``; SIGINT, SIGHUP, SIGTTIN and SIGTTOU are left to
   the master (a Ctrl+C reaches the whole process group; the master then stops the workers
   in order). A worker whose master is gone stops by itself.
 - A worker that cannot import its app exits with ``BOOT_ERROR`` before saying ready.
@@ -28,6 +29,7 @@ import random
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
@@ -38,6 +40,7 @@ from .wsgi import WSGIApp
 log = logging.getLogger("kettle.server")
 
 BOOT_ERROR = 3
+DRAIN_SETTLE = 0.2
 READY, BEAT, RECYCLE = b"R", b".", b"M"
 
 
@@ -155,6 +158,10 @@ def run_worker(
         _beat_until_stopped(pipe, master, settings.beat, stopping, recycle)
     finally:
         log.info("draining")
+        # Siblings take new connections from now on; one accepted a moment ago has its
+        # request bytes still on the way, and is served before the drain closes idle ones.
+        server.stop_accepting()
+        time.sleep(min(DRAIN_SETTLE, settings.grace))
         server.stop(settings.grace)
         log.info("stopped")
     return 0
