@@ -9,6 +9,12 @@ Rules:
   reload the full page); the publisher and every other subscriber are unaffected.
 - Waiting in :meth:`Subscription.get` honours the current cancel scope: when the client of
   the event stream or WebSocket being served leaves, the wait raises ``Disconnected``.
+- A broadcast wakes blocked subscribers one after another, not all at once
+  (:class:`WakeChain`): each woken thread wakes the next before it handles its message.
+  Waking a thousand threads together makes all of them wait for the GIL at once, and
+  CPython's GIL waiters poll every switch interval, which burns a core on futex wake-ups
+  and delays every other thread (ordinary requests included). The chain keeps the number
+  of threads wanting the GIL small; a subscriber that is not blocked is never waited for.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ __all__ = [
     "Sink",
     "Subscription",
     "SubscriptionClosed",
+    "WakeChain",
 ]
 
 DEFAULT_MAXSIZE = 1000
@@ -38,6 +45,41 @@ DEFAULT_MAXSIZE = 1000
 
 class SubscriptionClosed(Exception):
     """``get`` on a subscription that was closed."""
+
+
+class WakeChain:
+    """Wakes blocked subscribers in turn: at most ``width`` woken threads are on their way
+    to the GIL at any time; each one, once running, wakes the next in line."""
+
+    def __init__(self, width: int = 1) -> None:
+        self.width = width
+        self._lock = threading.Lock()
+        self._line: deque[Subscription] = deque()
+        self._running = 0
+
+    def schedule(self, subscription: Subscription) -> None:
+        """Queue a subscription whose reader is blocked; wake it now if a turn is free."""
+        with self._lock:
+            if self._running >= self.width:
+                self._line.append(subscription)
+                return
+            self._running += 1
+        if not subscription._wake():
+            self.advance()
+
+    def advance(self) -> None:
+        """A woken reader is running (or a turn was not needed): wake the next one."""
+        while True:
+            with self._lock:
+                if not self._line:
+                    self._running -= 1
+                    return
+                subscription = self._line.popleft()
+            if subscription._wake():
+                return
+
+
+_chain = WakeChain()
 
 
 class Subscription:
@@ -54,6 +96,11 @@ class Subscription:
         self._queue: deque[str] = deque()
         self._ready = threading.Condition(threading.Lock())
         self._interrupted = False
+        # Wake-chain state, guarded by ``_ready``: readers blocked in get(), in the chain's
+        # line, and woken by the chain (that reader passes the turn on).
+        self._waiting = 0
+        self._scheduled = False
+        self._woken = False
 
     def deliver(self, message: str) -> None:
         """Queue ``message`` (dropping the oldest when full); never blocks on the reader."""
@@ -62,7 +109,37 @@ class Subscription:
                 self._queue.popleft()
                 self.dropped += 1
             self._queue.append(message)
+            if not self._waiting or self._scheduled or self._woken:
+                return  # nobody blocked, or a wake-up is already on its way
+            self._scheduled = True
+        _chain.schedule(self)
+
+    def _wake(self) -> bool:
+        """Called by the chain: wake a blocked reader; False if none is blocked now."""
+        with self._ready:
+            self._scheduled = False
+            if not self._waiting:
+                return False
+            self._woken = True
             self._ready.notify()
+            return True
+
+    def _wait(self, remaining: float | None) -> None:
+        """Block until notified (lock held); pass the chain's turn on if it woke us."""
+        self._waiting += 1
+        try:
+            self._ready.wait(remaining)
+        finally:
+            self._waiting -= 1
+            passing, self._woken = self._woken, False
+        if passing:
+            # Wake the next reader before handling our message. The lock is held here, and
+            # advance() takes other subscriptions' locks: release ours around it.
+            self._ready.release()
+            try:
+                _chain.advance()
+            finally:
+                self._ready.acquire()
 
     def _interrupt(self) -> None:
         with self._ready:
@@ -89,7 +166,7 @@ class Subscription:
                     remaining = None if deadline is None else deadline - time.monotonic()
                     if remaining is not None and remaining <= 0:
                         raise TimeoutError(f"no message on {self.channel!r} within the timeout")
-                    self._ready.wait(remaining)
+                    self._wait(remaining)
                 return self._queue.popleft()
         finally:
             if scope is not None:

@@ -28,6 +28,7 @@ Rules:
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import logging
 import os
@@ -106,6 +107,26 @@ def set_send_timeout(sock: socket.socket, seconds: float) -> None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", whole, micro))
 
 
+def _gil_holding_send() -> Any:
+    """libc's send(2) called without releasing the GIL (``ctypes.PyDLL``), or None where
+    the C library cannot be loaded that way. A frame for a client whose socket buffer has
+    room goes out in one quick call, instead of handing the GIL to another thread (the
+    next woken subscriber) and waiting to get it back."""
+    try:
+        send = ctypes.PyDLL(None, use_errno=True).send
+    except (OSError, AttributeError):  # pragma: no cover - no such libc function
+        return None
+    send.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int)
+    send.restype = ctypes.c_ssize_t
+    return send
+
+
+_libc_send = _gil_holding_send()
+_SEND_FLAGS = socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL
+_SMALL_SEND = 65536
+_RETRY = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
+
+
 class PlainIO:
     """Socket calls for a TCP connection: the socket stays blocking, ``MSG_DONTWAIT``
     makes single calls non-blocking, ``SO_SNDTIMEO`` bounds blocking writes."""
@@ -115,10 +136,32 @@ class PlainIO:
         set_send_timeout(sock, SEND_TIMEOUT)
 
     def send_all(self, data: bytes) -> None:
+        if _libc_send is not None and len(data) <= _SMALL_SEND:
+            try:
+                sent = self.send_nowait(data)
+            except BlockingIOError:
+                sent = 0
+            if sent == len(data):
+                return
+            data = data[sent:]
         self.sock.sendall(data)
 
     def send_nowait(self, data: bytes) -> int:
-        return self.sock.send(data, socket.MSG_DONTWAIT)
+        if _libc_send is None or len(data) > _SMALL_SEND:
+            return self.sock.send(data, socket.MSG_DONTWAIT)
+        # The descriptor is read at each call, never cached: another thread may close the
+        # socket (abort), and the number could already name a new connection. fileno() and
+        # the send both run with the GIL held, so no close can come between them.
+        fd = self.sock.fileno()
+        if fd < 0:
+            raise OSError(errno.EBADF, "socket closed")
+        sent: int = _libc_send(fd, data, len(data), _SEND_FLAGS)
+        if sent >= 0:
+            return sent
+        code = ctypes.get_errno()
+        if code in _RETRY:
+            raise BlockingIOError(code, "send would block")
+        raise OSError(code, os.strerror(code))
 
     def recv_nowait(self) -> list[bytes]:
         """What the kernel has; ``[b""]`` at EOF or on error, ``[]`` when nothing."""
