@@ -112,25 +112,21 @@ def test_importing_the_mirror_loads_no_real_werkzeug():
     assert result.stdout.strip() == "[]"
 
 
-def test_alias_plugin_maps_werkzeug_and_fails_loudly():
+def test_kettle_compat_maps_werkzeug_to_the_mirror():
     code = (
-        "import kettle_alias, sys\n"
-        "import werkzeug.routing, werkzeug.datastructures\n"
+        "import sys\n"
+        "import werkzeug.routing, werkzeug.local\n"
+        "from werkzeug.datastructures import MultiDict\n"
         "print(sys.modules['werkzeug.routing'] is sys.modules['kettle.compat.werkzeug.routing'])\n"
-        "try:\n"
-        "    import werkzeug.nope\n"
-        "except ModuleNotFoundError as error:\n"
-        "    print(error)\n"
+        "print(werkzeug.local.LocalProxy.__module__, MultiDict.__module__)\n"
     )
+    env = {"KETTLE_COMPAT": "1", "PATH": "", "PYTHONPATH": str(ROOT / "src")}
     result = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
-        env={"PYTHONPATH": str(ROOT / "compat" / "werkzeug"), "PATH": ""},
+        env=env,
     )
-    assert result.stdout.splitlines() == [
-        "True",
-        "werkzeug.nope is not provided by Kettle (kettle.compat mirror)",
-    ]
+    assert result.stdout.splitlines() == ["True", "kettle.web.local kettle.http.multidict"]

@@ -93,7 +93,7 @@ def secure_filename(filename: str) -> str:
 
 
 def _is_device_name(filename: str) -> bool:
-    base = posixpath.basename(filename).split(".")[0].upper()
+    base = posixpath.basename(filename).split(".")[0].strip().upper()
     return os.name == "nt" and base in _WINDOWS_DEVICES
 
 
