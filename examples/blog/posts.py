@@ -1,8 +1,4 @@
-"""The posts: list, create, update, delete (only by their author)."""
-
-from __future__ import annotations
-
-from typing import Any
+"""The posts: everyone reads them; their author creates, edits and deletes them."""
 
 from kettle import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
@@ -13,7 +9,7 @@ bp = Blueprint("posts", __name__)
 
 
 @bp.route("/")
-def index() -> str:
+def index():
     posts = (
         get_db()
         .execute(
@@ -26,18 +22,20 @@ def index() -> str:
     return render_template("posts/index.html", posts=posts)
 
 
-def get_post(post_id: int, check_author: bool = True) -> Any:
+def get_post(id, check_author=True):
+    """The post ``id``; 404 if there is none, 403 if it is not the current user's."""
     post = (
         get_db()
         .execute(
             "SELECT p.id, title, body, created, author_id, username"
-            " FROM post p JOIN user u ON p.author_id = u.id WHERE p.id = ?",
-            (post_id,),
+            " FROM post p JOIN user u ON p.author_id = u.id"
+            " WHERE p.id = ?",
+            (id,),
         )
         .fetchone()
     )
     if post is None:
-        abort(404, f"Post id {post_id} doesn't exist.")
+        abort(404, f"Post id {id} doesn't exist.")
     if check_author and post["author_id"] != g.user["id"]:
         abort(403)
     return post
@@ -45,7 +43,7 @@ def get_post(post_id: int, check_author: bool = True) -> Any:
 
 @bp.route("/create", methods=("GET", "POST"))
 @login_required
-def create() -> Any:
+def create():
     if request.method == "POST":
         title = request.form["title"]
         body = request.form["body"]
@@ -65,7 +63,7 @@ def create() -> Any:
 
 @bp.route("/<int:id>/update", methods=("GET", "POST"))
 @login_required
-def update(id: int) -> Any:
+def update(id):
     post = get_post(id)
     if request.method == "POST":
         title = request.form["title"]
@@ -76,15 +74,17 @@ def update(id: int) -> Any:
             db = get_db()
             db.execute("UPDATE post SET title = ?, body = ? WHERE id = ?", (title, body, id))
             db.commit()
+            flash("Post updated.", "success")
             return redirect(url_for("posts.index"))
     return render_template("posts/update.html", post=post)
 
 
 @bp.route("/<int:id>/delete", methods=("POST",))
 @login_required
-def delete(id: int) -> Any:
+def delete(id):
     get_post(id)
     db = get_db()
     db.execute("DELETE FROM post WHERE id = ?", (id,))
     db.commit()
+    flash("Post deleted.", "success")
     return redirect(url_for("posts.index"))

@@ -11,7 +11,7 @@ Rules:
   earlier block of it, as a reader restarts the app after adding code (an app that served
   a request takes no new routes). Tracebacks point at the page's own lines.
 - Shell blocks run with ``bash -e`` and this venv's ``bin`` first on ``PATH`` (``kettle``
-  and ``python`` are the installed ones), each within a timeout.
+  and ``python`` are the installed ones), a private ``TMPDIR``, each within a timeout.
 - Modules imported from the reader's folder are forgotten before each block, so a block
   sees the files as they are now.
 """
@@ -21,8 +21,10 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import types
 from pathlib import Path
 
@@ -65,6 +67,7 @@ class PageRun:
         self.modules: list[types.ModuleType] = []
         self.shell_output = ""
         self.files: dict[str, str] = {}  # path relative to the root -> last text written
+        self.temp = tempfile.mkdtemp(prefix="kettle-doc-")
         self._saved_path = list(sys.path)
         self._saved_cwd = os.getcwd()
 
@@ -151,6 +154,9 @@ class PageRun:
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         env["VIRTUAL_ENV"] = str(Path(sys.executable).parent.parent)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        # A private temp folder: a pytest the page runs must not share (and clean up)
+        # /tmp/pytest-of-USER with the pytest running this test, or with anyone else's.
+        env["TMPDIR"] = self.temp
         script = f"set -e -o pipefail\n{block.text}\npwd > '{where}'\n"
         result = subprocess.run(
             ["bash", "-c", script],
@@ -175,3 +181,4 @@ class PageRun:
         self.forget_imports()
         sys.path[:] = self._saved_path
         os.chdir(self._saved_cwd)
+        shutil.rmtree(self.temp, ignore_errors=True)

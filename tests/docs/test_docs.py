@@ -1,4 +1,4 @@
-"""Every page a reader follows runs as written: README.md and docs/*.md, block by block,
+"""Every page a reader follows runs as written: each README.md and docs/*.md, block by block,
 in a fresh folder (tests/docs/runner.py), with the marker convention of docs/README.md."""
 
 from __future__ import annotations
@@ -13,7 +13,22 @@ from .markdown import Block, MarkdownError, read_blocks
 from .runner import PageRun, problem
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+SKIPPED_FOLDERS = {"node_modules", "work"}  # compat/jinja/work: a checkout of Jinja2
+
+
+def readmes() -> list[Path]:
+    """Every README.md of the repository, outside hidden and generated folders."""
+    return sorted(
+        path
+        for path in ROOT.rglob("README.md")
+        if not any(
+            part.startswith(".") or part in SKIPPED_FOLDERS
+            for part in path.relative_to(ROOT).parts
+        )
+    )
+
+
+PAGES = [*readmes(), *sorted(set((ROOT / "docs").glob("*.md")) - set(readmes()))]
 
 
 def page_id(page: Path) -> str:
@@ -43,10 +58,13 @@ def test_page_runs_as_written(page: Path, tmp_path: Path) -> None:
 
 
 def duplicate_rules(app: Kettle) -> list[str]:
-    """Rules that another rule for the same URL and method hides (the second never runs)."""
+    """Rules that another rule for the same URL and method hides (the second never runs).
+    A rule without a view (``add_url_rule("/", endpoint="index")``) only builds URLs."""
     seen: set[tuple[str, str]] = set()
     hidden = []
     for rule in app.url_map.iter_rules():
+        if rule.endpoint not in app.view_functions:
+            continue
         for method in sorted(rule.methods or ()):
             key = (rule.rule, method)
             if key in seen and method not in ("HEAD", "OPTIONS"):
