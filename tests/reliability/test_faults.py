@@ -152,7 +152,8 @@ def app() -> FaultApp:
 
 
 def test_client_disconnects_mid_request_body(serve: Callable[..., Running], app: FaultApp) -> None:
-    server = serve(app)
+    # Past max_buffered_body the app is already reading when the client leaves.
+    server = serve(app, max_buffered_body=100)
     for _ in range(3):
         sock = server.connect()
         sock.sendall(
@@ -174,8 +175,25 @@ def test_client_disconnects_mid_head(serve: Callable[..., Running], app: FaultAp
     assert_still_serving(server)
 
 
-def test_reset_during_the_request_body(serve: Callable[..., Running], app: FaultApp) -> None:
+@pytest.mark.parametrize("how", ["close", "reset"])
+def test_client_leaving_while_its_body_is_buffered_never_reaches_the_app(
+    serve: Callable[..., Running], app: FaultApp, how: str
+) -> None:
     server = serve(app)
+    sock = server.connect()
+    sock.sendall(b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"a" * 500)
+    time.sleep(0.05)
+    if how == "reset":
+        reset(sock)
+    else:
+        sock.close()
+    assert wait_for(lambda: not server.server._engine.conns)  # type: ignore[union-attr]
+    assert app.body_error == []  # the selector dropped it; no worker was involved
+    assert_still_serving(server)
+
+
+def test_reset_during_the_request_body(serve: Callable[..., Running], app: FaultApp) -> None:
+    server = serve(app, max_buffered_body=100)
     sock = server.connect()
     sock.sendall(b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + b"a" * 500)
     time.sleep(0.05)
@@ -270,7 +288,8 @@ def test_app_that_never_reads_a_small_body_keeps_the_connection(
 def test_app_that_never_reads_a_large_body_gets_answered_and_closed(
     serve: Callable[..., Running], app: FaultApp
 ) -> None:
-    server = serve(app)
+    # A worker takes the request once max_buffered_body bytes of the body have arrived.
+    server = serve(app, max_buffered_body=65536)
     with server.connect() as sock:
         size = 50 * 1024 * 1024
         head = f"POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n"

@@ -139,18 +139,26 @@ def test_bad_request_after_a_good_one_on_the_same_connection(
         assert second == error_bytes("400 Bad Request", "Invalid header token")
 
 
-def test_chunked_body_over_limit_while_streaming(serve: Callable[..., Running]) -> None:
+@pytest.mark.parametrize(
+    ("buffered", "detail"),
+    [(1 << 20, "request body larger than the limit"), (0, "")],
+    ids=["refused-while-buffered", "refused-while-the-app-reads"],
+)
+def test_chunked_body_over_limit(
+    serve: Callable[..., Running], buffered: int, detail: str
+) -> None:
     def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         body = environ["wsgi.input"].read()
         start_response("200 OK", [])
         return [body]
 
-    server = serve(app, max_body_size=10)
-    raw = server.exchange(
-        b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-        b"8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n"
-    )
-    assert normalize(raw) == error_bytes("413 Content Too Large")
+    server = serve(app, max_body_size=10, max_buffered_body=buffered)
+    with server.connect() as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        time.sleep(0.1)  # with nothing to buffer, the app is reading when the body comes
+        sock.sendall(b"8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n")
+        raw = read_all(sock)
+    assert normalize(raw) == error_bytes("413 Content Too Large", detail)
 
 
 def test_header_with_crlf_from_app_is_refused(

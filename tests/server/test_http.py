@@ -111,10 +111,29 @@ def test_expect_100_continue(serve: Callable[..., Running]) -> None:
         assert normalize(read_response(sock)).endswith(b"Content-Length: 11\r\n\r\nPUT /e|data")
 
 
-def test_expect_100_continue_not_sent_when_app_ignores_the_body(
+def test_expect_100_continue_for_a_bufferable_body_is_answered_by_the_server(
     serve: Callable[..., Running],
 ) -> None:
+    # The body fits in max_buffered_body: the server says 100 Continue at once and reads
+    # the body before a worker takes the request (as waitress does), so the app ignoring
+    # the body costs nothing and the connection stays open.
     server = serve()
+    with server.connect() as sock:
+        sock.sendall(
+            b"PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"
+        )
+        assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(b"data")
+        assert normalize(read_response(sock)) == HELLO
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert normalize(read_response(sock)) == HELLO
+
+
+def test_expect_100_continue_not_sent_when_app_ignores_a_large_body(
+    serve: Callable[..., Running],
+) -> None:
+    # Over max_buffered_body the app decides: 100 Continue only when it reads the body.
+    server = serve(max_buffered_body=3)
     with server.connect() as sock:
         sock.sendall(
             b"PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"
@@ -360,7 +379,8 @@ def test_body_is_streamed_not_buffered(serve: Callable[..., Running]) -> None:
         start_response("200 OK", [])
         return [b"got " + seen[0]]
 
-    server = serve(app)
+    # Past max_buffered_body bytes a worker takes the request and the rest streams.
+    server = serve(app, max_buffered_body=5)
     with server.connect() as sock:
         # The app answers after the first 5 bytes though 10,000,000 were announced.
         sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\nhello")

@@ -109,6 +109,13 @@ def _announce(server: Server | Arbiter) -> None:
 @click.option("--max-headers", default=100, show_default=True, type=click.IntRange(1))
 @click.option("--max-header-field", default=8190, show_default=True, type=click.IntRange(1))
 @click.option(
+    "--max-buffered-body",
+    default=1 << 20,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Bytes of a request body read before a worker takes the request.",
+)
+@click.option(
     "--max-body-size",
     default=1 << 30,
     show_default=True,

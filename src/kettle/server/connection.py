@@ -1,15 +1,23 @@
 """One client connection as the driver sees it: a socket, its parser and its timeouts.
 
 Owns the socket calls of a connection (receive with a timeout, receive without waiting,
-send, sendfile, drain, hand over) and its serving loop ``serve_ready``, which a worker
-thread runs whenever the selector reports the connection readable. Rules kept:
+send, sendfile, hand over), the selector-side reading ``on_readable`` and the worker-side
+serving loop ``serve_ready``. Rules kept:
 
-- A worker holds a connection only while a request is in hand. When the next request is
-  not already buffered, the connection goes back to the selector (``Engine.park``) with
-  a deadline: the header timeout if a request head has begun, else the keep-alive timeout.
+- Slow clients never hold a worker: while a connection is parked, the selector thread
+  reads what arrives (``on_readable``) and hands the connection to a worker only once a
+  request is ready to run: its head and its whole body are buffered, or the body has
+  reached ``max_buffered_body`` bytes (the rest then streams on the worker as the app
+  reads it). A head or body that stalls is timed out by the selector (408) without ever
+  taking a worker, and the rest of a body the app left unread is discarded by the
+  selector after the worker gave the connection back.
+- A worker holds a connection only while a request is in hand. When no further request
+  is ready, the connection goes back to the selector (``Engine.park``) with a deadline:
+  the header timeout if a head has begun, the body deadline (``body_timeout`` per wait,
+  ``min_body_rate`` overall) inside a body, else the keep-alive timeout.
 - Plain sockets stay in blocking mode with kernel timeouts (SO_RCVTIMEO/SO_SNDTIMEO), so
-  a read costs one system call; ``MSG_DONTWAIT`` probes for pipelined bytes. TLS sockets
-  use Python timeouts and ``pending()`` instead, and shake hands without blocking.
+  a read costs one system call; ``MSG_DONTWAIT`` reads what is ready. TLS sockets use
+  Python timeouts and shake hands without blocking.
 - A small response is first offered to libc's non-blocking ``send`` without releasing
   the GIL (no hand-off to another worker for a call that cannot wait); what does not fit
   goes through the blocking ``sendall`` with its timeout.
@@ -31,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from .environ import ClientDisconnected, RequestBodyError
 from .protocol import ProtocolError, Request, RequestReader
-from .response import error_response
+from .response import CONTINUE, error_response
 from .wsgi import DRAIN_LIMIT, run
 
 if TYPE_CHECKING:
@@ -81,7 +89,10 @@ class Connection:
     __slots__ = (
         "access_log",
         "base",
+        "body_deadline",
+        "continued",
         "deadline",
+        "discarded",
         "engine",
         "fd",
         "handshaking",
@@ -91,6 +102,7 @@ class Connection:
         "sock",
         "taken",
         "tls",
+        "waiting_for",
     )
 
     def __init__(
@@ -108,6 +120,14 @@ class Connection:
         self.taken = False
         self.deadline = 0.0
         self.head_deadline = 0.0
+        self.body_deadline = 0.0
+        #: The request whose body the selector is buffering (``body_deadline`` is when
+        #: that began plus ``body_timeout``).
+        self.waiting_for: Request | None = None
+        #: The request the selector already answered ``100 Continue`` for.
+        self.continued: Request | None = None
+        #: Bytes of an unread body the selector discarded after the response.
+        self.discarded = 0
 
     # -- socket calls -------------------------------------------------------------------
 
@@ -179,19 +199,11 @@ class Connection:
         return self.engine.draining
 
     def drain_body(self, exchange: Exchange) -> bool:
-        """Discard an unread request body; True if it ended within ``DRAIN_LIMIT``."""
-        if exchange._continue:
-            return False  # 100 Continue was never sent: the client may not send the body
-        total = 0
-        try:
-            while total <= DRAIN_LIMIT:
-                piece = exchange.fetch_body()
-                if piece is None:
-                    return True
-                total += len(piece)
-        except OSError:
-            return False
-        return False
+        """Whether the connection can be kept after the app left its body unread: the
+        rest is discarded by the selector once the connection is parked (never on a
+        worker), up to ``DRAIN_LIMIT`` bytes."""
+        # Without 100 Continue the client may never send the body: close instead.
+        return not exchange._continue
 
     def take_over(self) -> tuple[socket.socket, bytes]:
         reader = self.reader
@@ -217,50 +229,127 @@ class Connection:
             self.sock.close()
         except OSError:
             pass
+        # The libc calls use the descriptor number: once closed, that number may soon
+        # belong to another connection (a worker cut at shutdown may still write).
+        self.fd = -1
 
     def expire(self) -> None:
         """Called by the selector when a parked connection's deadline passed."""
-        if self.reader.head_started:
-            # A head that never completed: slowloris or a stalled client (RFC 9110 15.5.9).
-            try:
-                self.sock.send(error_response(408), socket.MSG_DONTWAIT)
-            except (OSError, ValueError):
-                pass
+        if self.reader.head_started or type(self.reader.peek()) is Request:
+            # A head or a body that never completed: slowloris or a stalled client
+            # (RFC 9110 15.5.9). The rest of an unread body after a response gets no 408.
+            self._send_now(error_response(408))
         self.close()
+
+    def _send_now(self, data: bytes) -> None:
+        """A last small message from the selector, sent only if it goes out at once."""
+        try:
+            self.sock.send(data, socket.MSG_DONTWAIT)
+        except (OSError, ValueError):
+            pass
+
+    # -- the selector side --------------------------------------------------------------
+
+    def on_readable(self) -> None:
+        """Read what has arrived (selector thread, or the owning worker after a TLS
+        handshake); queue the connection for a worker once a request is ready to run,
+        else park it again (or close it at end of stream)."""
+        if self.handshaking:
+            self.engine.dispatch(self)  # a worker shakes hands (it never waits for it)
+            return
+        reader = self.reader
+        while True:
+            try:
+                data = self.recv_nowait()
+            except OSError:
+                self.close()
+                return
+            if data is None:
+                break
+            if not data and self._abandoned():
+                # No worker hears of a request its client gave up on; a client that only
+                # half-closed still reads why.
+                if self.reader.head_started or self.reader.peek() is not None:
+                    self._send_now(
+                        error_response(400, "connection closed in the middle of a request")
+                    )
+                self.close()
+                return
+            reader.feed(data)
+            ready = self._ready()
+            if ready is None:
+                self.close()
+                return
+            if ready:
+                self.engine.dispatch(self)
+                return
+            if not data:
+                self.close()  # end of stream with nothing to serve
+                return
+        self._park()
+
+    def _abandoned(self) -> bool:
+        """Whether the peer closed before the first waiting request could be served."""
+        reader = self.reader
+        event = reader.peek()
+        if event is None:
+            return True
+        return type(event) is Request and event is reader.current and reader.in_body
+
+    def _ready(self) -> bool | None:
+        """Whether a worker should take the connection now; None to close it."""
+        reader = self.reader
+        dropped = reader.drop_finished_body()
+        if dropped:
+            self.discarded += dropped
+            if self.discarded > DRAIN_LIMIT:
+                return None  # the rest of an unread body is too large to skip
+        event = reader.peek()
+        if event is None:
+            return False
+        if type(event) is not Request:
+            return True  # a ProtocolError: the worker answers it
+        self.discarded = 0
+        if event is not reader.current or not reader.in_body or event.upgrade:
+            return True  # the body is complete (or not parsed, for an upgrade)
+        if reader.failed:
+            # The body broke a rule (size, framing) before the app ran: answer the error
+            # alone rather than run the app on half a request.
+            reader.skip_to_error()
+            return True
+        limit = self.engine.max_buffered_body
+        if reader.body_seen >= limit:
+            return True
+        if event.expect_continue:
+            length = event.content_length
+            if length is not None and length > limit:
+                return True  # too large to buffer: the app decides whether to read it
+            if self.continued is not event:
+                # RFC 9110 10.1.1: the client waits for this before sending the body.
+                self.continued = event
+                self.sendall(CONTINUE)
+        return False
 
     # -- the serving loop ---------------------------------------------------------------
 
     def serve_ready(self) -> None:
         """Serve every request that is ready; park or close the connection afterwards."""
-        if self.handshaking and not self._handshake():
+        if self.handshaking:
+            if self._handshake():
+                self.on_readable()
             return
         reader = self.reader
         app = self.engine.app
-        served = False
         while True:
             event = reader.next_event()
             if event is None:
-                if served:
-                    # A client rarely has its next request out before it read this response:
-                    # park at once (epoll reports bytes already waiting) instead of paying
-                    # for a recv that almost always finds nothing.
-                    self._park()
-                    return
-                try:
-                    data = self.recv_nowait()
-                except OSError:
-                    self.close()
-                    return
-                if data is None:
-                    self._park()
-                    return
-                reader.feed(data)
-                if not data and not reader.has_events():
-                    self.close()  # a clean close between requests
-                    return
-                continue
+                # The selector reads what comes next (a client rarely has its next request
+                # out before it read this response).
+                self._park()
+                return
             if type(event) is Request:
                 self.head_deadline = 0.0
+                self.waiting_for = None
                 try:
                     keep = run(app, self, event, self.base)
                 except OSError:
@@ -269,7 +358,6 @@ class Connection:
                     if not self.taken:
                         self.close()
                     return
-                served = True
             elif type(event) is ProtocolError:
                 self._answer_error(event)
                 return
@@ -285,13 +373,33 @@ class Connection:
 
     def _park(self) -> None:
         now = time.monotonic()
-        if self.reader.head_started:
+        reader = self.reader
+        if reader.head_started:
             if not self.head_deadline:
                 self.head_deadline = now + self.engine.header_timeout
             self.deadline = self.head_deadline
+        elif reader.in_body:
+            self.deadline = self._body_deadline(now)
         else:
             self.deadline = now + self.engine.keepalive_timeout
         self.engine.park(self)
+
+    def _body_deadline(self, now: float) -> float:
+        """Each wait for body bytes is bounded by ``body_timeout``; a body being buffered
+        must also average ``min_body_rate`` after its first ``body_timeout``."""
+        engine = self.engine
+        reader = self.reader
+        event = reader.peek()
+        deadline = now + engine.body_timeout
+        if type(event) is not Request:
+            return deadline  # the rest of an unread body
+        if self.waiting_for is not event:
+            self.waiting_for = event
+            self.body_deadline = deadline
+        if engine.min_body_rate:
+            overall = self.body_deadline + reader.body_seen / engine.min_body_rate
+            deadline = min(deadline, overall)
+        return deadline
 
     def _handshake(self) -> bool:
         sock: Any = self.sock

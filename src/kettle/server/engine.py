@@ -3,9 +3,11 @@
 Owns accepting, parking idle connections, deadlines and graceful shutdown. Rules kept:
 
 - Idle connections wait in one epoll set, registered ``EPOLLONESHOT``: when one becomes
-  readable the kernel disarms it and the selector hands it to the worker queue, so exactly
-  one thread owns a connection at any time. A worker re-arms it (``park``) when it has
-  no request in hand; ``epoll_ctl`` is safe to call from any thread.
+  readable the kernel disarms it and the selector reads it (``Connection.on_readable``);
+  only a connection with a request ready to run (head and body buffered, up to
+  ``max_buffered_body``) goes to the worker queue, so slow clients never hold a worker.
+  Exactly one thread owns a connection at any time. A worker re-arms it (``park``) when
+  it has no request in hand; ``epoll_ctl`` is safe to call from any thread.
 - The worker pool is bounded by ``threads``; ready connections beyond it wait in the
   queue (and new ones in the listen backlog), never dropped.
 - A worker whose connection is taken over (WebSocket, event stream) leaves the pool
@@ -82,6 +84,7 @@ class Engine:
         body_timeout: float,
         min_body_rate: float,
         send_timeout: float,
+        max_buffered_body: int = 1 << 20,
         base_environ: dict[str, Any],
         ssl_context: ssl.SSLContext | None,
         access_log: bool,
@@ -95,6 +98,7 @@ class Engine:
         self.body_timeout = body_timeout
         self.min_body_rate = min_body_rate
         self.send_timeout = send_timeout
+        self.max_buffered_body = max_buffered_body
         # Set when draining starts, so long-lived responses and taken-over connections
         # (SSE, WebSockets) can end instead of holding shutdown for the grace period.
         self.shutdown_event = threading.Event()
@@ -199,6 +203,10 @@ class Engine:
             conn.parked = False
             conn.close()
 
+    def dispatch(self, conn: Connection) -> None:
+        """Queue a connection with a request ready to run for the next free worker."""
+        self._queue.put(conn)
+
     def forget(self, conn: Connection, *, unregister: bool) -> None:
         """Stop tracking a connection: about to be closed (closing the socket removes it
         from epoll by itself), or taken over (``unregister`` it, the socket lives on)."""
@@ -269,7 +277,6 @@ class Engine:
     def _select(self) -> None:
         poll = self._epoll.poll
         conns = self.conns
-        put = self._queue.put
         next_sweep = time.monotonic() + _TICK
         while not self.draining:
             try:
@@ -281,7 +288,7 @@ class Engine:
                 if conn is not None:
                     if conn.parked:
                         conn.parked = False
-                        put(conn)
+                        conn.on_readable()
                 elif fd in self.listeners:
                     self._accept(self.listeners[fd])
             conn = None  # keep no finished connection alive until the next event

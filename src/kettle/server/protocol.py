@@ -248,6 +248,12 @@ class RequestReader:
             events.popleft()
         return dropped
 
+    def skip_to_error(self) -> None:
+        """Drop every event ahead of the final ProtocolError."""
+        events = self._events
+        while events and type(events[0]) is not ProtocolError:
+            events.popleft()
+
     @property
     def body_seen(self) -> int:
         """Body bytes parsed so far for the request in ``current``."""

@@ -137,6 +137,7 @@ class Server:
         max_headers: int = 100,
         max_body_size: int | None = 1 << 30,
         max_header_field: int = 8190,
+        max_buffered_body: int = 1 << 20,
         backlog: int = 1024,
         access_log: bool = False,
         server_name: str | None = None,
@@ -169,6 +170,13 @@ class Server:
         if min_body_rate < 0:
             raise ValueError(f"min_body_rate must be >= 0, got {min_body_rate!r}")
         self.min_body_rate = float(min_body_rate)
+        if (
+            isinstance(max_buffered_body, bool)
+            or not isinstance(max_buffered_body, int)
+            or max_buffered_body < 0
+        ):
+            raise ValueError(f"max_buffered_body must be an int >= 0, got {max_buffered_body!r}")
+        self.max_buffered_body = max_buffered_body
         self.timeouts = (
             _positive("header_timeout", header_timeout),
             _positive("keepalive_timeout", keepalive_timeout),
@@ -242,6 +250,7 @@ class Server:
                 body_timeout=body,
                 min_body_rate=self.min_body_rate,
                 send_timeout=send,
+                max_buffered_body=self.max_buffered_body,
                 base_environ=self._base_environ(),
                 ssl_context=self.ssl_context,
                 access_log=self.access_log,

@@ -112,7 +112,8 @@ class Exchange:
         self.request = request
         self.keep_alive = request.keep_alive and not request.upgrade
         self.body_done = not request.has_body
-        self._continue = request.expect_continue
+        # The selector may have answered 100 Continue while it buffered the body.
+        self._continue = request.expect_continue and conn.continued is not request
         self.head_sent = False
         self.taken = False
         self._line: bytes | None = None
