@@ -2,6 +2,25 @@
 
 from __future__ import annotations
 
-from kettle.web.globals import app_ctx, current_app, g, request, request_ctx, session
+from kettle.web.globals import (
+    _cv_app,
+    _cv_request,
+    app_ctx,
+    current_app,
+    g,
+    request,
+    request_ctx,
+    session,
+)
 
-__all__ = ["app_ctx", "current_app", "g", "request", "request_ctx", "session"]
+# ``_cv_app`` and ``_cv_request`` are private in Flask but read by tests and extensions.
+__all__ = [
+    "_cv_app",
+    "_cv_request",
+    "app_ctx",
+    "current_app",
+    "g",
+    "request",
+    "request_ctx",
+    "session",
+]
