@@ -11,7 +11,7 @@ RUNTIME := $(VENV)/.runtime
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint types pytest compat-jinja compat-werkzeug compat-autobahn bench-templates bench-server bench-app bench-realtime bench-tfb bench-workers bench-deps system-deps fuzz soak clean
+.PHONY: run test lint types pytest compat-jinja compat-werkzeug compat-flask compat-extensions compat-autobahn bench-templates bench-server bench-app bench-realtime bench-tfb bench-workers bench-deps system-deps fuzz soak clean
 
 $(RUNTIME): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,7 +59,11 @@ compat-werkzeug: $(STAMP)
 compat-autobahn: $(STAMP)
 	$(BIN)/python compat/autobahn/run
 
-test: lint types compat-autobahn compat-jinja compat-werkzeug pytest
+# Flask 3.1.3's own suite with kettle.compat active (flask, werkzeug, jinja2 -> Kettle).
+compat-flask: $(STAMP)
+	$(BIN)/python compat/flask/run
+
+test: lint types compat-autobahn compat-jinja compat-werkzeug compat-flask pytest
 
 bench-templates: $(STAMP)
 	$(BIN)/python bench/templates.py
