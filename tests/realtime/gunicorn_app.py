@@ -35,7 +35,7 @@ def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         try:
             ws = accept(environ)
         except HandshakeError as exc:
-            start_response(f"{exc.status} Refused", [("Content-Type", "text/plain")])
+            start_response(f"{exc.status} Refused", [("Content-Type", "text/plain"), *exc.headers])
             return [exc.reason.encode()]
         try:
             for message in ws:

@@ -4,14 +4,20 @@ log line, and the slot coming back when a connection ends."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import resource
+import signal
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from server.masters import Master
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -30,6 +36,9 @@ from kettle.realtime.scope import sleep
 from kettle.realtime.sse import ChannelStream, EventStream
 from kettle.realtime.websocket import ConnectionClosed, HandshakeError, accept
 from kettle.server import Server
+
+from .test_gunicorn import GUNICORN, TESTS, free_port
+from .test_gunicorn import get as gunicorn_get
 
 TIMEOUT = 5.0
 REFUSAL = (
@@ -238,3 +247,114 @@ def test_app_websocket_past_the_limit(caplog: pytest.LogCaptureFixture) -> None:
         _wait_for(lambda: open_connections() == 0)
     finally:
         server.stop(grace=2)
+
+
+# -- per process: kettle serve --workers N, gunicorn ------------------------------------------
+
+WORKER_APP = """
+import os
+
+from kettle import Kettle
+
+app = Kettle(__name__)
+
+
+@app.websocket("/ws")
+def hello(ws):
+    ws.send(f"joined {os.getpid()}")
+    for message in ws:
+        ws.send(message)
+
+
+@app.get("/")
+def index():
+    return str(os.getpid())
+"""
+
+
+def _pause(pid: int) -> None:
+    """SIGSTOP ``pid`` and wait until it is stopped, so only the other worker accepts."""
+    os.kill(pid, signal.SIGSTOP)
+    deadline = time.monotonic() + TIMEOUT
+    while Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "T":
+        assert time.monotonic() < deadline, f"{pid} did not stop"
+        time.sleep(0.005)
+
+
+def _refused(url: str) -> tuple[int, str | None]:
+    with pytest.raises(InvalidStatus) as info:
+        connect(url, open_timeout=TIMEOUT).close()
+    return info.value.response.status_code, info.value.response.headers.get("Retry-After")
+
+
+@pytest.mark.timeout(60)
+def test_each_worker_of_kettle_serve_has_its_own_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "limitapp.py").write_text(WORKER_APP)
+    monkeypatch.setenv("KETTLE_MAX_CONNECTIONS", "1")
+    master = Master(tmp_path, "limitapp:app", "--workers", "2")
+    url = f"ws://127.0.0.1:{master.port}/ws"
+    clients = []
+    stack = contextlib.ExitStack()
+    try:
+        first, second = master.wait_ready(2)
+        for serving, paused in ((first, second), (second, first)):
+            _pause(paused)
+            try:
+                client = stack.enter_context(connect(url, open_timeout=TIMEOUT))
+                clients.append(client)
+                assert client.recv(timeout=TIMEOUT) == f"joined {serving}"
+                # The same worker is now full: the next one is refused, and it says so.
+                assert _refused(url) == (503, "5")
+                assert master.get("/") == (200, str(serving))
+            finally:
+                os.kill(paused, signal.SIGCONT)
+        master.wait_log(r"realtime connection limit reached: 1 open \(max_connections=1\)", 2)
+        for client in clients:
+            client.send("still open")
+            assert client.recv(timeout=TIMEOUT) == "still open"
+    finally:
+        stack.close()
+        assert master.stop() == 0
+    assert "Traceback" not in master.log
+
+
+@pytest.mark.timeout(60)
+def test_gunicorn_recipe_refuses_before_its_threads_run_out() -> None:
+    # docs/realtime.md: under gunicorn each connection holds one of its threads, so
+    # KETTLE_MAX_CONNECTIONS is set below --threads to keep threads for ordinary requests.
+    port = free_port()
+    process = subprocess.Popen(
+        [str(GUNICORN), "--worker-class", "gthread", "--threads", "4", "--workers", "1",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "realtime.gunicorn_app:app"],
+        env={**os.environ, "PYTHONPATH": str(TESTS), "KETTLE_MAX_CONNECTIONS": "2"},
+        stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    clients = []
+    stack = contextlib.ExitStack()
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.1)
+        url = f"ws://127.0.0.1:{port}/ws"
+        for _ in range(2):
+            clients.append(stack.enter_context(connect(url, open_timeout=TIMEOUT)))
+        for _ in range(3):
+            assert _refused(url) == (503, "5")
+        assert gunicorn_get(port, "/listeners") == b"0"  # an ordinary request still runs
+        for client in clients:
+            client.send("echo")
+            assert client.recv(timeout=TIMEOUT) == "echo"
+    finally:
+        stack.close()
+        process.terminate()
+        _, errors = process.communicate(timeout=20)
+    assert "realtime connection limit reached: 2 open (max_connections=2)" in errors
+    assert "Traceback" not in errors

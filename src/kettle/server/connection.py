@@ -216,6 +216,9 @@ class Connection:
         sock = self.sock
         self.engine.forget(self, unregister=True)
         self.engine.release_worker()
+        # This thread now serves only the taken-over connection and then ends: drop its
+        # 64 KiB receive buffer now rather than hold it for the connection's lifetime.
+        vars(_buffers).pop("recv", None)
         self.taken = True
         if not self.tls:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval(0))
