@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import http.client
+import importlib.util
 import json
 import os
 import sqlite3
@@ -15,9 +16,17 @@ import pytest
 
 from kettle.server import Server
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+# bench/ is not put on sys.path (its app.py would shadow other tests' ``app`` modules):
+# the tfb_apps package is loaded from its folder under its own name.
+_PACKAGE = Path(__file__).resolve().parents[2] / "bench" / "tfb_apps"
+_spec = importlib.util.spec_from_file_location(
+    "tfb_apps", _PACKAGE / "__init__.py", submodule_search_locations=[str(_PACKAGE)]
+)
+assert _spec is not None and _spec.loader is not None
+sys.modules["tfb_apps"] = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(sys.modules["tfb_apps"])
 
-from tfb_apps import common
+from tfb_apps import common  # noqa: E402
 
 GOOD_HEADERS = {
     "server": "x",
