@@ -170,8 +170,14 @@ def test_python_edit_restarts_server_and_reloads_tab(browser: Any, tmp_path: Pat
     finally:
         page.close()
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
-        log.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()  # never leave the server (and its reloader child) behind
+            process.wait(timeout=10)
+            raise
+        finally:
+            log.close()
 
 
 def test_reconnected_tab_refreshes_what_it_missed(
