@@ -55,9 +55,14 @@ def test_mirror_names_are_kettles_objects():
     assert exceptions.NotFound is kettle_exceptions.NotFound
     assert (routing.Map, routing.Rule) == (Map, Rule)
     assert local.LocalProxy is LocalProxy
-    assert (wrappers.Request, wrappers.Response) == (Request, Response)
+    assert wrappers.Request is Request
+    assert issubclass(wrappers.Response, Response)
+    assert isinstance(Response("x"), wrappers.Response)  # Flask's Response is Werkzeug's
+    assert issubclass(Response, wrappers.Response)
+    assert wrappers.Response("x").mimetype == "text/plain"
+    assert Response("x").mimetype == "text/html"
     assert test.Client is KettleClient
-    assert mirror.Response is Response
+    assert mirror.Response is wrappers.Response
 
 
 def test_version_is_deprecated():

@@ -35,17 +35,19 @@ def header_value(
     dump: Callable[[Any], str],
     read_only: bool = False,
     doc: str = "",
+    default: Any = None,
 ) -> property:
-    """A header converted by ``parse`` on read and ``dump`` on write."""
+    """A header converted by ``parse`` on read and ``dump`` on write; ``default`` when the
+    header is absent or does not parse."""
 
     def get(self: Any) -> Any:
         raw = self.headers.get(name)
         if raw is None:
-            return None
+            return default
         try:
             return parse(raw)
         except (ValueError, TypeError, OverflowError):
-            return None
+            return default
 
     def set_(self: Any, value: Any) -> None:
         if value is None:

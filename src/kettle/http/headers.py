@@ -366,6 +366,17 @@ class HeaderSet:
         self._set = {header.lower() for header in self._headers}
         self.on_update = on_update
 
+    def __eq__(self, other: object) -> bool:
+        """Equal to another HeaderSet or a set holding the same tokens (case-insensitive),
+        as Werkzeug's (a ``MutableSet``) compares."""
+        if isinstance(other, HeaderSet):
+            return self._set == other._set
+        if isinstance(other, set | frozenset):
+            return self._set == {str(item).lower() for item in other}
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
     def add(self, header: str) -> None:
         """Add ``header`` unless present (compared case-insensitively)."""
         if header.lower() not in self._set:

@@ -60,9 +60,11 @@ from .exceptions import (
     BadRequestKeyError,
     HTTPException,
     RequestEntityTooLarge,
+    SecurityError,
     UnsupportedMediaType,
 )
 from .globals import _cv_app
+from .utils import host_is_trusted
 
 _unset: Any = object()
 # What stays unescaped when URL properties re-quote the decoded path and query.
@@ -285,6 +287,8 @@ class Request:
         match = _HOST_RE.fullmatch(host)
         if match is None or (match.group(2) and not 1 <= int(match.group(2)) <= 65535):
             return ""
+        if self.trusted_hosts is not None and not host_is_trusted(host, self.trusted_hosts):
+            raise SecurityError(f"Host {host!r} is not trusted.")
         return str(host)
 
     # URLs are built as Werkzeug builds them: the decoded parts re-quoted, then shown as

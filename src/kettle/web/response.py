@@ -20,12 +20,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote, urljoin
 
 from kettle.http.cookies import dump_cookie
 from kettle.http.directives import CacheControl
 from kettle.http.headers import Headers, HeaderSet, check_header
-from kettle.http.options import dump_options, parse_options_header
+from kettle.http.options import dump_options, dump_options_header, parse_options_header
 from kettle.http.status import HTTP_STATUS_CODES
+from kettle.http.structures import CallbackDict
 from kettle.http.urls import iri_to_uri
 
 _STATUS_CACHE: dict[int, str] = {}
@@ -82,6 +84,18 @@ def get_content_type(mimetype: str, charset: str = "utf-8") -> str:
     return mimetype
 
 
+def _request_uri(environ: dict[str, Any]) -> str:
+    """The request URL without its query, as a URI (the base of a relative Location)."""
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_HOST")
+    if not host:
+        host = f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}".rstrip(":")
+    host = host.removesuffix(":443" if scheme == "https" else ":80")
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    path = quote(path.encode("latin-1", "replace"), safe="/:@!$&'()*+,;=%")
+    return f"{scheme}://{host}{path}"
+
+
 def _all_bytes(chunks: list[Any]) -> bool:
     if len(chunks) == 1:
         return type(chunks[0]) is bytes
@@ -123,6 +137,9 @@ class ResponseBase:
     default_status = 200
     default_mimetype: str | None = "text/html"
     automatically_set_content_length = True
+    #: Make a relative ``Location`` absolute against the request URL (Werkzeug's flag;
+    #: off by default, as relative redirects are valid, RFC 9110 section 10.2.2).
+    autocorrect_location_header = False
     max_cookie_size = 4093
     implicit_sequence_conversion = True
 
@@ -348,7 +365,13 @@ class ResponseBase:
 
     @property
     def mimetype_params(self) -> dict[str, str]:
-        return parse_options_header(self.headers.get("content-type"))[1]
+        """The Content-Type parameters; changing the dict rewrites the header."""
+
+        def write_back(params: dict[str, str]) -> None:
+            self.headers["Content-Type"] = dump_options_header(self.mimetype or "", params)
+
+        params = parse_options_header(self.headers.get("content-type"))[1]
+        return CallbackDict(params, write_back)
 
     @property
     def content_type(self) -> str | None:
@@ -500,6 +523,8 @@ class ResponseBase:
                 has_length = True
             elif lower == "location" or lower == "content-location":
                 uri = iri_to_uri(value)
+                if lower == "location" and self.autocorrect_location_header:
+                    uri = urljoin(_request_uri(environ), uri)
                 if uri != value:
                     if headers is self.headers:
                         headers = headers.copy()

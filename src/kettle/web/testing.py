@@ -214,6 +214,8 @@ class KettleClient:
             environ = builder.get_environ()
         elif args and isinstance(args[0], dict):
             environ = self._rebase(args[0])
+        elif args and isinstance(args[0], Request):  # Werkzeug's client also takes a Request
+            environ = dict(args[0].environ)
         else:
             kwargs["environ_base"] = {**self.environ_base, **(kwargs.get("environ_base") or {})}
             builder = EnvironBuilder(self.application, *args, **kwargs)

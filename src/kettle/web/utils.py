@@ -33,14 +33,19 @@ def secure_filename(filename: str) -> str:
 
 
 def host_is_trusted(host: str, trusted: Iterable[str]) -> bool:
-    """Whether ``host`` (port ignored) is listed; ``.example.com`` also admits subdomains."""
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    name = name.strip("[]").lower()
+    """Whether ``host`` is listed; ports are ignored on both sides (as in Werkzeug), and
+    ``.example.com`` also admits subdomains."""
+    name = _host_name(host)
     for entry in trusted:
-        entry = entry.lower()
-        if entry.startswith("."):
-            if name == entry[1:] or name.endswith(entry):
-                return True
-        elif name == entry.rsplit(":", 1)[0] if not entry.endswith("]") else name == entry:
+        suffix = entry.startswith(".")
+        entry = _host_name(entry[1:] if suffix else entry)
+        if name == entry or (suffix and name.endswith("." + entry)):
             return True
     return False
+
+
+def _host_name(host: str) -> str:
+    """``host`` without its port and IPv6 brackets, lowercased."""
+    if host.startswith("["):
+        return host[1 : host.find("]")].lower() if "]" in host else host.lower()
+    return host.partition(":")[0].lower()

@@ -43,6 +43,7 @@ from kettle.http.conditional import (
 )
 from kettle.http.dates import format_http_date, parse_http_date
 from kettle.http.directives import ContentSecurityPolicy
+from kettle.http.fieldutils import COEP, COOP
 from kettle.http.urls import iri_to_uri
 
 from .exceptions import RequestedRangeNotSatisfiable
@@ -61,8 +62,20 @@ class Response(ResponseBase):
     content_encoding = header_text("Content-Encoding")
     content_location = header_text("Content-Location")
     content_md5 = header_text("Content-MD5")
-    cross_origin_embedder_policy = header_text("Cross-Origin-Embedder-Policy")
-    cross_origin_opener_policy = header_text("Cross-Origin-Opener-Policy")
+    cross_origin_embedder_policy = header_value(
+        "Cross-Origin-Embedder-Policy",
+        COEP,
+        lambda value: value.value if isinstance(value, COEP) else str(value),
+        default=COEP.UNSAFE_NONE,
+        doc="Cross-Origin-Embedder-Policy as a ``COEP`` (``UNSAFE_NONE`` when absent).",
+    )
+    cross_origin_opener_policy = header_value(
+        "Cross-Origin-Opener-Policy",
+        COOP,
+        lambda value: value.value if isinstance(value, COOP) else str(value),
+        default=COOP.UNSAFE_NONE,
+        doc="Cross-Origin-Opener-Policy as a ``COOP`` (``UNSAFE_NONE`` when absent).",
+    )
     access_control_allow_credentials = header_flag("Access-Control-Allow-Credentials")
     access_control_allow_headers = header_set("Access-Control-Allow-Headers")
     access_control_allow_methods = header_set("Access-Control-Allow-Methods")
@@ -145,6 +158,15 @@ class Response(ResponseBase):
         challenge.on_update = write_back
         return challenge
 
+    @www_authenticate.setter
+    def www_authenticate(self, value: WWWAuthenticate | str | None) -> None:
+        if not value:
+            self.headers.remove("WWW-Authenticate")
+        else:
+            self.headers["WWW-Authenticate"] = (
+                value if isinstance(value, str) else value.to_header()
+            )
+
     @property
     def stream(self) -> ResponseStream:
         """A write-only file object appending to the body (``print(..., file=r.stream)``)."""
@@ -197,6 +219,19 @@ class Response(ResponseBase):
     @property
     def date(self) -> Any:
         return parse_http_date(self.headers.get("Date"))
+
+    @date.setter
+    def date(self, value: Any) -> None:
+        if value is None:
+            self.headers.remove("Date")
+        else:
+            self.headers["Date"] = value if isinstance(value, str) else format_http_date(value)
+
+    def freeze(self) -> None:
+        """Buffer the body, fix Content-Length and add an ETag unless one is set (as
+        Werkzeug does, so a frozen response can answer conditional requests)."""
+        super().freeze()
+        self.add_etag()
 
     @property
     def accept_ranges(self) -> str | None:

@@ -367,3 +367,74 @@ def append_slash_redirect(environ: dict[str, Any], code: int = 308) -> Any:
     if query:
         new_path += f"?{query}"
     return redirect(new_path, code)
+
+
+class RangeWrapper:
+    """Iterates the bytes ``start_byte`` .. ``start_byte + byte_range`` of a body iterable
+    (Werkzeug's ``_RangeWrapper``): a seekable source is sought to the start, any other is
+    read and the leading bytes dropped; iteration stops once the range is sent."""
+
+    def __init__(self, iterable: Any, start_byte: int = 0, byte_range: int | None = None) -> None:
+        self.iterable = iter(iterable)
+        self.byte_range = byte_range
+        self.start_byte = start_byte
+        self.end_byte = start_byte + byte_range if byte_range is not None else None
+        seekable = getattr(iterable, "seekable", None)
+        self.seekable = bool(seekable()) if callable(seekable) else False
+        self.end_reached = False
+        self.read_length = 0
+
+    def __iter__(self) -> RangeWrapper:
+        return self
+
+    def _next_chunk(self) -> bytes:
+        try:
+            chunk: bytes = next(self.iterable)
+        except StopIteration:
+            self.end_reached = True
+            raise
+        self.read_length += len(chunk)
+        return chunk
+
+    def _first_chunk(self) -> tuple[bytes | None, int]:
+        """Skip to ``start_byte``: the rest of the chunk holding it, and the stream offset
+        that chunk starts at."""
+        if self.seekable:
+            self.iterable.seek(self.start_byte)
+            self.read_length = self.iterable.tell()
+            return None, self.read_length
+        chunk: bytes | None = None
+        offset = self.read_length
+        while self.read_length <= self.start_byte:
+            offset = self.read_length
+            chunk = self._next_chunk()
+        if chunk is not None:
+            chunk = chunk[self.start_byte - offset :]
+        return chunk, self.start_byte
+
+    def _next(self) -> bytes:
+        if self.end_reached:
+            raise StopIteration()
+        chunk: bytes | None = None
+        offset = self.read_length
+        if self.read_length == 0:
+            chunk, offset = self._first_chunk()
+        if chunk is None:
+            offset = self.read_length
+            chunk = self._next_chunk()
+        if self.end_byte is not None and self.read_length >= self.end_byte:
+            self.end_reached = True
+            return chunk[: self.end_byte - offset]
+        return chunk
+
+    def __next__(self) -> bytes:
+        chunk = self._next()
+        if chunk:
+            return chunk
+        self.end_reached = True
+        raise StopIteration()
+
+    def close(self) -> None:
+        close = getattr(self.iterable, "close", None)
+        if close is not None:
+            close()

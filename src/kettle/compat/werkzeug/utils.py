@@ -1,8 +1,8 @@
 """Mirror of ``werkzeug.utils`` over ``kettle.web``.
 
-Adapters: ``send_file`` and ``send_from_directory`` take the WSGI ``environ`` as their
-required argument (Werkzeug's signature) and pass it to Kettle's, which otherwise reads
-it from the request context.
+Adapters: ``redirect`` builds Werkzeug's ``Response`` by default; ``send_file`` and
+``send_from_directory`` take the WSGI ``environ`` as their required argument (Werkzeug's
+signature) and pass it to Kettle's, which otherwise reads it from the request context.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from markupsafe import escape
 
 from kettle.web import files as _files
 from kettle.web.files import safe_join, secure_filename
+from kettle.web.plain_response import PlainResponse
 from kettle.web.properties import (
     ImportStringError,
     cached_property,
@@ -22,8 +23,13 @@ from kettle.web.properties import (
     import_string,
 )
 from kettle.web.response import get_content_type
-from kettle.web.wrappers import redirect
+from kettle.web.wrappers import redirect as _redirect
 from kettle.web.wsgi import append_slash_redirect, wrap_file
+
+
+def redirect(location: str, code: int = 302, Response: type[Any] | None = None) -> Any:
+    """A redirect response; Werkzeug's ``Response`` (``text/plain`` default) unless given."""
+    return _redirect(location, code, Response or PlainResponse)
 
 
 def send_file(

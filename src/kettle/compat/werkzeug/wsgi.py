@@ -14,11 +14,13 @@ from kettle.web.wsgi import (
     responder,
     wrap_file,
 )
+from kettle.web.wsgi import RangeWrapper as _RangeWrapper
 
 __all__ = [
     "ClosingIterator",
     "FileWrapper",
     "LimitedStream",
+    "_RangeWrapper",
     "get_content_length",
     "get_current_url",
     "get_host",

@@ -1,7 +1,8 @@
-"""Mirror of ``werkzeug.wrappers.response`` (``kettle.web.wrappers``)."""
+"""Mirror of ``werkzeug.wrappers.response`` (see ``werkzeug.wrappers``)."""
 
 from __future__ import annotations
 
-from kettle.web.wrappers import Response, ResponseStream
+from kettle.web.plain_response import PlainResponse as Response
+from kettle.web.wrappers import ResponseStream
 
 __all__ = ["Response", "ResponseStream"]
