@@ -123,3 +123,26 @@ def test_released_threads_end_and_the_pool_keeps_its_size(
     assert len(after) == 2
     assert after <= during  # the pool was topped up while they ran, not regrown after
     assert _get(server.port, "/").endswith(b"\r\n\r\nhello")
+
+
+def test_graceful_stop_waits_for_threads_that_left_the_pool() -> None:
+    finished = threading.Event()
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        sock, _leftover = environ["kettle.takeover"]()
+        sock.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nheld\n")
+        environ["kettle.shutdown"].wait(TIMEOUT)
+        time.sleep(0.3)  # the handler's own clean-up takes a moment
+        sock.sendall(b"bye\n")
+        sock.close()
+        finished.set()
+        return []
+
+    server = Server(app, "127.0.0.1", 0, threads=1).start()
+    client = _open_held(server.port)
+    try:
+        server.stop(grace=5)
+        assert finished.is_set()  # stop() returned only after the handler ended
+        assert client.recv(100) == b"bye\n"
+    finally:
+        client.close()
