@@ -243,3 +243,25 @@ def test_workers_option_validation(folder: Path) -> None:
     with pytest.raises(TypeError) as error:
         serve(lambda e, s: [], workers=2)
     assert "give it as an import string" in str(error.value)
+
+
+def test_sighup_with_code_that_cannot_load_keeps_the_old_workers(
+    start: type[Master], folder: Path
+) -> None:
+    master = start("--workers", "2")
+    old = set(master.wait_ready(2))
+    (folder / "wapp.py").write_text(APP + "\ndef broken(:\n")
+    master.signal(signal.SIGHUP)
+    master.wait_log(
+        r"worker \d \(pid \d+\) could not load the app; the running workers keep serving", 2
+    )
+    assert "SyntaxError" in master.log
+    for _ in range(5):
+        status, body = master.get()
+        assert status == 200 and body.split()[1] == "v1" and pid_of(body) in old
+    assert master.workers() == old
+    (folder / "wapp.py").write_text(APP.replace('VERSION = "v1"', 'VERSION = "v2"'))
+    master.signal(signal.SIGHUP)  # fixed: the next reload goes through
+    for pid in old:
+        master.wait_log(rf"worker \d \(pid {pid}\) exited \(exit status 0\)")
+    assert master.get()[1].split()[1] == "v2"

@@ -314,19 +314,33 @@ class Arbiter:
         if any(not c.retiring for c in booting):
             return  # a replacement is already on its way
         self._serial += 1
-        read_end, write_end = os.pipe()
-        os.set_blocking(read_end, False)
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
+        try:
+            read_end, write_end = os.pipe()
+        except OSError as exc:
+            log.error("cannot start worker %d: %s; retrying in 1 s", index, exc)
+            self._respawn_after = time.monotonic() + 1.0
+            return
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            os.close(read_end)
+            os.close(write_end)
+            log.error("cannot fork worker %d: %s; retrying in 1 s", index, exc)
+            self._respawn_after = time.monotonic() + 1.0
+            return
         if pid == 0:  # the worker
             os.close(read_end)
             status = 1
             try:
                 status = self._become_worker(index, write_end)
+            except BaseException:
+                log.exception("worker %d failed", index)
             finally:
                 logging.shutdown()
                 os._exit(status)
+        os.set_blocking(read_end, False)
         os.close(write_end)
         child = _Child(index, pid, read_end, self._serial)
         self.children[pid] = child
@@ -380,13 +394,18 @@ class Arbiter:
         if child.retiring:
             log.info("%s exited (%s)", child, _describe(code))
             return
-        if code == BOOT_ERROR and not child.ready:
+        if not child.ready:  # never booted: do not respawn in a tight loop
             self._boot_failed = True
+            why = (
+                "could not load the app"
+                if code == BOOT_ERROR
+                else f"failed to boot ({_describe(code)})"
+            )
             if not self._ever_ready:
-                log.error("%s could not load the app; stopping", child)
+                log.error("%s %s; stopping", child, why)
                 self._stop("boot failure")
                 return
-            log.error("%s could not load the app; the running workers keep serving", child)
+            log.error("%s %s; the running workers keep serving", child, why)
             self._respawn_after = time.monotonic() + 1.0
             return
         log.error("%s died (%s); replacing it", child, _describe(code))
