@@ -22,7 +22,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from functools import update_wrapper
-from importlib.metadata import version
+from importlib.metadata import entry_points, version
 from typing import Any, TypeVar
 
 import click
@@ -381,6 +381,7 @@ class KettleGroup(AppGroup):
         self.create_app = create_app
         self.load_dotenv = load_dotenv
         self.set_debug_flag = set_debug_flag
+        self._plugins_loaded = False
         if add_default_commands:
             self.add_command(run_command)
             self.add_command(shell_command)
@@ -406,7 +407,22 @@ class KettleGroup(AppGroup):
             click.secho(f"Error: {error.format_message()}\n", err=True, fg="red")
             return None
 
+    def _load_plugin_commands(self) -> None:
+        """Add, once, the click commands that installed packages register under the
+        ``flask.commands`` entry-point group (Flask-Migrate's ``db``, ...), as Flask's CLI
+        does. As there, they load the app only if they ask for it (``with_appcontext``),
+        so they are standalone. Flask extensions import ``flask``: run them with
+        kettle.compat active (``--compat`` or KETTLE_COMPAT=1)."""
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        for entry in entry_points(group="flask.commands"):
+            command = entry.load()
+            STANDALONE_COMMANDS.add(command)
+            self.add_command(command, entry.name)
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        self._load_plugin_commands()
         command = super().get_command(ctx, name)
         if command is not None:
             return command
@@ -419,6 +435,7 @@ class KettleGroup(AppGroup):
         return app_command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
         names = set(super().list_commands(ctx))
         info = ctx.ensure_object(ScriptInfo)
         if not info.has_app_hint():

@@ -19,14 +19,32 @@ from kettle.web.signals import (
 from kettle.web.templating import Environment
 from kettle.web.wrappers import Request, Response
 
+from ..werkzeug.datastructures import Headers, ImmutableDict
+from ..werkzeug.exceptions import BadRequestKeyError, HTTPException, InternalServerError
+from ..werkzeug.routing import BuildError, MapAdapter, RequestRedirect, RoutingException, Rule
+from ..werkzeug.serving import is_running_from_reloader
+from ..werkzeug.wrappers import Response as BaseResponse
+from ..werkzeug.wsgi import get_host
+
 __all__ = [
     "App",
     "AppContext",
+    "BadRequestKeyError",
+    "BaseResponse",
+    "BuildError",
     "Environment",
     "Flask",
+    "HTTPException",
+    "Headers",
+    "ImmutableDict",
+    "InternalServerError",
+    "MapAdapter",
     "Request",
     "RequestContext",
+    "RequestRedirect",
     "Response",
+    "RoutingException",
+    "Rule",
     "SecureCookieSessionInterface",
     "SessionInterface",
     "appcontext_tearing_down",
@@ -34,8 +52,10 @@ __all__ = [
     "g",
     "get_debug_flag",
     "get_flashed_messages",
+    "get_host",
     "get_load_dotenv",
     "got_request_exception",
+    "is_running_from_reloader",
     "request",
     "request_ctx",
     "request_finished",

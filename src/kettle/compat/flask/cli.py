@@ -12,6 +12,7 @@ import ssl
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from kettle.web.cli import (
     AppGroup,
@@ -25,6 +26,7 @@ from kettle.web.cli import (
     get_version,
     load_dotenv,
     locate_app,
+    pass_script_info,
     prepare_import,
     routes_command,
     run_command,
@@ -34,11 +36,15 @@ from kettle.web.cli import (
 from kettle.web.globals import current_app
 from kettle.web.helpers import get_debug_flag, get_load_dotenv
 
+from ..werkzeug.serving import is_running_from_reloader, run_simple
+from ..werkzeug.utils import import_string
+
 __all__ = [
     "AppGroup",
     "CertParamType",
     "FlaskGroup",
     "NoAppException",
+    "ParameterSource",
     "ScriptInfo",
     "SeparatedPathType",
     "cli",
@@ -48,12 +54,16 @@ __all__ = [
     "get_debug_flag",
     "get_load_dotenv",
     "get_version",
+    "import_string",
+    "is_running_from_reloader",
     "load_dotenv",
     "locate_app",
     "main",
+    "pass_script_info",
     "prepare_import",
     "routes_command",
     "run_command",
+    "run_simple",
     "shell_command",
     "show_server_banner",
     "version_option",

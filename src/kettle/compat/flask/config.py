@@ -4,4 +4,10 @@ from __future__ import annotations
 
 from kettle.web.config import Config, ConfigAttribute
 
-__all__ = ["Config", "ConfigAttribute"]
+from ..werkzeug.utils import import_string
+
+__all__ = [
+    "Config",
+    "ConfigAttribute",
+    "import_string",
+]

@@ -12,8 +12,11 @@ from kettle.web.ctx import (
 )
 from kettle.web.signals import appcontext_popped, appcontext_pushed
 
+from ..werkzeug.exceptions import HTTPException
+
 __all__ = [
     "AppContext",
+    "HTTPException",
     "RequestContext",
     "after_this_request",
     "appcontext_popped",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kettle.templates import BaseLoader
 from kettle.web.appbase import App
 from kettle.web.blueprints import Blueprint
 from kettle.web.debughelpers import (
@@ -13,11 +14,15 @@ from kettle.web.debughelpers import (
 )
 from kettle.web.globals import request_ctx
 
+from ..werkzeug.routing import RequestRedirect
+
 __all__ = [
     "App",
+    "BaseLoader",
     "Blueprint",
     "DebugFilesKeyError",
     "FormDataRoutingRedirect",
+    "RequestRedirect",
     "UnexpectedUnicodeError",
     "attach_enctype_error_multidict",
     "explain_template_loading_attempts",

@@ -14,7 +14,10 @@ from kettle.web.globals import (
 )
 
 # ``_cv_app`` and ``_cv_request`` are private in Flask but read by tests and extensions.
+from ..werkzeug.local import LocalProxy
+
 __all__ = [
+    "LocalProxy",
     "_cv_app",
     "_cv_request",
     "app_ctx",

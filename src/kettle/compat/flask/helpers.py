@@ -22,8 +22,10 @@ from kettle.web.scaffold import get_root_path
 from kettle.web.signals import message_flashed
 
 from .. import werkzeug
+from ..werkzeug.wrappers import Response as BaseResponse
 
 __all__ = [
+    "BaseResponse",
     "abort",
     "current_app",
     "flash",

@@ -10,7 +10,10 @@ from kettle.web.app_logging import (
 )
 from kettle.web.globals import request
 
+from ..werkzeug.local import LocalProxy
+
 __all__ = [
+    "LocalProxy",
     "create_logger",
     "default_handler",
     "has_level_handler",

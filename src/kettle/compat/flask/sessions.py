@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
 from kettle.web.json_tag import TaggedJSONSerializer
 from kettle.web.sessions import (
     NullSession,
@@ -12,12 +14,17 @@ from kettle.web.sessions import (
     session_json_serializer,
 )
 
+from ..werkzeug.datastructures import CallbackDict
+
 __all__ = [
+    "BadSignature",
+    "CallbackDict",
     "NullSession",
     "SecureCookieSession",
     "SecureCookieSessionInterface",
     "SessionInterface",
     "SessionMixin",
     "TaggedJSONSerializer",
+    "URLSafeTimedSerializer",
     "session_json_serializer",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kettle.templates import BaseLoader, Template, TemplateNotFound
+from kettle.templates import Environment as BaseEnvironment
 from kettle.web.globals import current_app, request
 from kettle.web.helpers import stream_with_context
 from kettle.web.signals import before_render_template, template_rendered
@@ -15,8 +17,12 @@ from kettle.web.templating import (
 )
 
 __all__ = [
+    "BaseEnvironment",
+    "BaseLoader",
     "DispatchingJinjaLoader",
     "Environment",
+    "Template",
+    "TemplateNotFound",
     "before_render_template",
     "current_app",
     "render_template",

@@ -4,4 +4,10 @@ from __future__ import annotations
 
 from kettle.web.json import DefaultJSONProvider, JSONProvider
 
-__all__ = ["DefaultJSONProvider", "JSONProvider"]
+from ...werkzeug.http import http_date
+
+__all__ = [
+    "DefaultJSONProvider",
+    "JSONProvider",
+    "http_date",
+]

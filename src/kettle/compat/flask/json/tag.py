@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
 from kettle.web.json import dumps, loads
 from kettle.web.json_tag import (
     JSONTag,
@@ -16,8 +18,11 @@ from kettle.web.json_tag import (
     TagUUID,
 )
 
+from ...werkzeug.http import http_date, parse_date
+
 __all__ = [
     "JSONTag",
+    "Markup",
     "PassDict",
     "PassList",
     "TagBytes",
@@ -28,5 +33,7 @@ __all__ = [
     "TagUUID",
     "TaggedJSONSerializer",
     "dumps",
+    "http_date",
     "loads",
+    "parse_date",
 ]

@@ -11,12 +11,26 @@ from collections.abc import Callable
 from functools import update_wrapper
 from typing import Any, TypeVar
 
+from kettle.templates import BaseLoader, FileSystemLoader
 from kettle.web.exceptions import default_exceptions
 from kettle.web.scaffold import Scaffold, find_package, get_root_path
 
+from ...werkzeug.exceptions import HTTPException
+from ...werkzeug.utils import cached_property
+
 F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["Scaffold", "default_exceptions", "find_package", "get_root_path", "setupmethod"]
+__all__ = [
+    "BaseLoader",
+    "FileSystemLoader",
+    "HTTPException",
+    "Scaffold",
+    "cached_property",
+    "default_exceptions",
+    "find_package",
+    "get_root_path",
+    "setupmethod",
+]
 
 
 def setupmethod(f: F) -> F:
