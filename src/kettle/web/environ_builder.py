@@ -25,7 +25,6 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 if TYPE_CHECKING:
     from .appbase import App
 
-DEFAULT_USER_AGENT = "Kettle-test-client/0.1"
 # The keys that describe the request itself (its line, host and body): the builder sets
 # them, and neither its environ_base nor the test client's environ_base replaces them.
 REQUEST_KEYS = frozenset(
@@ -36,7 +35,17 @@ REQUEST_KEYS = frozenset(
     )
 )  # fmt: skip
 
-__all__ = ["DEFAULT_USER_AGENT", "REQUEST_KEYS", "EnvironBuilder", "encode_multipart"]
+__all__ = ["REQUEST_KEYS", "EnvironBuilder", "encode_multipart", "urlencode_pairs"]
+
+# What Werkzeug leaves unquoted in a query string it encodes (WHATWG URL, percent-encoded
+# bytes), so both build the same QUERY_STRING from the same arguments.
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def urlencode_pairs(pairs: list[tuple[str, Any]]) -> str:
+    """A query string (or urlencoded form) from ``pairs``; a ``None`` value drops its key,
+    as in Werkzeug."""
+    return urlencode([(key, value) for key, value in pairs if value is not None], safe=_QUERY_SAFE)
 
 
 def _pairs(data: Any) -> list[tuple[str, Any]]:
@@ -152,7 +161,7 @@ class EnvironBuilder:
         if query_string is None:
             query_string = split.query
         if not isinstance(query_string, str):
-            query_string = urlencode(_pairs(query_string), doseq=False)
+            query_string = urlencode_pairs(_pairs(query_string))
         self.query_string = query_string
         self.method = method.upper()
         self.headers: list[tuple[str, str]] = _pairs(headers) if headers is not None else []
@@ -253,7 +262,7 @@ class EnvironBuilder:
                 self.body, boundary = encode_multipart(pairs)
                 self.content_type = f"multipart/form-data; boundary={boundary}"
             else:
-                self.body = urlencode([(k, str(v)) for k, v in pairs]).encode()
+                self.body = urlencode_pairs(pairs).encode()
                 self.content_type = self.content_type or "application/x-www-form-urlencoded"
 
     def get_environ(self) -> dict[str, Any]:
@@ -265,9 +274,9 @@ class EnvironBuilder:
         host = base.netloc or "localhost"
         server_name, _, port = host.partition(":")
         script_name = unquote(base.path.rstrip("/"))
+        # No REMOTE_ADDR or User-Agent of its own, as Werkzeug's builder: the test client
+        # adds Flask's through its environ_base.
         environ: dict[str, Any] = {
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_USER_AGENT": DEFAULT_USER_AGENT,
             "wsgi.version": (1, 0),
             "wsgi.errors": self.errors_stream,
             "wsgi.multithread": self.multithread,
@@ -283,7 +292,8 @@ class EnvironBuilder:
                 "REQUEST_METHOD": self.method,
                 "SCRIPT_NAME": script_name.encode().decode("latin-1"),
                 "PATH_INFO": self.path.encode().decode("latin-1"),
-                "QUERY_STRING": self.query_string,
+                # PEP 3333: the text's UTF-8 bytes carried as latin-1, as Werkzeug does.
+                "QUERY_STRING": self.query_string.encode().decode("latin-1"),
                 "SERVER_NAME": server_name,
                 "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
                 "SERVER_PROTOCOL": "HTTP/1.1",
