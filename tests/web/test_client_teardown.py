@@ -4,6 +4,7 @@ the same run), ``client.environ_base`` on builders and ready environs, and
 
 from __future__ import annotations
 
+import importlib.metadata
 from typing import Any
 
 import flask
@@ -118,11 +119,13 @@ def test_environ_base_defaults_and_overrides() -> None:
         return f"{request.remote_addr} {request.user_agent.string}"
 
     client = app.test_client()
-    assert client.environ_base == {
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_USER_AGENT": "Kettle-test-client/0.1",
-    }
-    assert client.get("/").text == "127.0.0.1 Kettle-test-client/0.1"
+    flask_client = flask.Flask(__name__).test_client()
+    user_agent = f"Werkzeug/{importlib.metadata.version('werkzeug')}"
+    assert client.environ_base == flask_client.environ_base
+    assert client.environ_base == {"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": user_agent}
+    assert client.get("/").text == f"127.0.0.1 {user_agent}"
+    with app.test_request_context():  # the builder alone adds neither, as Werkzeug's
+        assert (request.remote_addr, request.user_agent.string) == (None, "")
     client.environ_base.update(REMOTE_ADDR="10.0.0.9", HTTP_USER_AGENT="Probe/2")
     assert client.get("/").text == "10.0.0.9 Probe/2"
     assert client.get("/", environ_base={"REMOTE_ADDR": "10.0.0.1"}).text == "10.0.0.1 Probe/2"

@@ -5,8 +5,12 @@ re-exported here, where Flask users import it.
 Rules: the client builds a plain PEP 3333 environ and calls the app in-process; sending a
 request (``_send``) is one method, so a subclass can send the same environ over a real
 socket instead. ``client.environ_base`` applies to every request, below the request's own
-values (also for a ready environ or builder, as in Werkzeug). Cookies set by responses are
-kept in a small jar and sent back on matching paths; expired cookies are dropped.
+values (also for a ready environ, builder or request, as in Werkzeug); it starts as Flask's
+(``REMOTE_ADDR`` and a ``Werkzeug/<version>`` User-Agent). Cookies set by responses are
+kept in a ``CookieJar`` (``cookiejar.py``) and sent back as Werkzeug's client sends them.
+By default (``buffered=None``) a response is read whole before ``open()`` returns, yet
+its body is an iterator (``is_streamed``), as the response of Werkzeug's default unbuffered
+client is; ``buffered=True`` gives a list, ``buffered=False`` the app's unread iterable.
 ``follow_redirects`` follows up to 20 redirects and reports a loop as an error.
 ``with client:`` pushes the last request's contexts again after it ended, until the next
 request or the end of the block, as Flask 3.1 does: the teardown functions run when the
@@ -16,17 +20,18 @@ request ends and again when those contexts are popped.
 from __future__ import annotations
 
 import copy
-import time
+import functools
+import importlib.metadata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import click.testing
 
 from .cli import ScriptInfo
-from .environ_builder import DEFAULT_USER_AGENT, REQUEST_KEYS, EnvironBuilder, encode_multipart
+from .cookiejar import Cookie, CookieJar
+from .environ_builder import REQUEST_KEYS, EnvironBuilder, encode_multipart
 from .globals import _cv_app
 from .wrappers import Request, Response
 
@@ -65,45 +70,28 @@ class TestResponse(Response):
         return self.get_data(as_text=True)  # type: ignore[no-any-return]
 
 
-class Cookie:
-    """One cookie in the client's jar."""
-
-    def __init__(self, key: str, value: str, domain: str, path: str, expires: float | None):
-        self.key = key
-        self.value = value
-        self.domain = domain
-        self.path = path
-        self.expires = expires
-
-    def __repr__(self) -> str:
-        return f"<Cookie {self.key}={self.value!r} path={self.path!r}>"
+#: The Werkzeug release whose API Kettle's test client follows; its User-Agent names the
+#: installed Werkzeug instead when there is one, as Flask's client does.
+WERKZEUG_API_VERSION = "3.1.9"
 
 
-def parse_set_cookie(header: str, now: float) -> tuple[str, str, str | None, str, float | None]:
-    """(name, value, domain, path, expiry timestamp or None) from a Set-Cookie header."""
-    first, *attributes = header.split(";")
-    name, _, value = first.strip().partition("=")
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        value = value[1:-1]
-    domain: str | None = None
-    path = "/"
-    expires: float | None = None
-    for attribute in attributes:
-        key, _, attr_value = attribute.strip().partition("=")
-        key = key.lower()
-        if key == "path" and attr_value:
-            path = attr_value
-        elif key == "domain" and attr_value:
-            domain = attr_value.lstrip(".")
-        elif key == "max-age":
-            expires = now + int(attr_value)
-        elif key == "expires" and expires is None:
-            try:
-                expires = parsedate_to_datetime(attr_value).timestamp()
-            except (TypeError, ValueError):
-                expires = None
-    return name, value, domain, path, expires
+@functools.cache
+def werkzeug_user_agent() -> str:
+    """The User-Agent Flask's test client sends: ``Werkzeug/<version>``."""
+    try:
+        version = importlib.metadata.version("werkzeug")
+    except importlib.metadata.PackageNotFoundError:
+        version = WERKZEUG_API_VERSION
+    return f"Werkzeug/{version}"
+
+
+def _host_and_path(environ: Mapping[str, Any]) -> tuple[str, str]:
+    """The host name (no port, lower case) and the full path a request goes to, for
+    matching cookies."""
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or "localhost"
+    name = urlsplit(f"//{host}").hostname or "localhost"
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    return name, path.encode("latin-1", "replace").decode("utf-8", "replace") or "/"
 
 
 def _stream(
@@ -143,11 +131,11 @@ class KettleClient:
     ) -> None:
         self.application = application
         self.response_wrapper = response_wrapper
-        self._cookies: dict[tuple[str, str, str], Cookie] | None = {} if use_cookies else None
+        self._cookies: CookieJar | None = CookieJar() if use_cookies else None
         # As Flask's client: applied to every request; a request's own values win.
         self.environ_base: dict[str, Any] = {
             "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_USER_AGENT": DEFAULT_USER_AGENT,
+            "HTTP_USER_AGENT": werkzeug_user_agent(),
         }
         self.preserve_context = False
         self._preserved: tuple[AppContext | None, RequestContext] | None = None
@@ -156,52 +144,54 @@ class KettleClient:
     # -- cookies -------------------------------------------------------------------------------
 
     def get_cookie(self, key: str, domain: str = "localhost", path: str = "/") -> Cookie | None:
-        if self._cookies is None:
-            raise TypeError("Cookies are disabled. Create a client with 'use_cookies=True'.")
-        return self._cookies.get((domain, path, key))
+        """The stored cookie ``(domain, path, key)`` (``key`` decoded), else ``None``."""
+        return self._jar().get((domain, path, key))
 
     def set_cookie(
-        self, key: str, value: str = "", *, domain: str = "localhost", path: str = "/",
+        self,
+        key: str,
+        value: str = "",
+        *,
+        domain: str = "localhost",
+        origin_only: bool = True,
+        path: str = "/",
         **kwargs: Any,
-    ) -> None:  # fmt: skip
-        if self._cookies is None:
-            raise TypeError("Cookies are disabled. Create a client with 'use_cookies=True'.")
-        self._cookies[(domain, path, key)] = Cookie(key, value, domain, path, None)
+    ) -> None:
+        """Store a cookie for later requests; ``kwargs`` go to ``dump_cookie``."""
+        self._jar().set_cookie(key, value, domain, origin_only, path, **kwargs)
 
     def delete_cookie(self, key: str, *, domain: str = "localhost", path: str = "/") -> None:
+        self._jar().pop((domain, path, key), None)
+
+    def _jar(self) -> CookieJar:
         if self._cookies is None:
             raise TypeError("Cookies are disabled. Create a client with 'use_cookies=True'.")
-        self._cookies.pop((domain, path, key), None)
+        return self._cookies
 
-    def _cookie_header(self, environ: dict[str, Any]) -> None:
+    def _add_cookies_to_wsgi(self, environ: dict[str, Any]) -> None:
+        """Add the stored cookies that match the request to its ``Cookie`` header (after a
+        header the request brought itself)."""
         if not self._cookies:
             return
-        now = time.time()
-        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-        pairs = []
-        for jar_key, cookie in list(self._cookies.items()):
-            if cookie.expires is not None and cookie.expires <= now:
-                del self._cookies[jar_key]
-            elif path.startswith(cookie.path.rstrip("/")) or cookie.path == "/":
-                pairs.append(f"{cookie.key}={cookie.value}")
-        if pairs:
+        value = self._cookies.request_header(*_host_and_path(environ))
+        if value:
             existing = environ.get("HTTP_COOKIE")
-            environ["HTTP_COOKIE"] = "; ".join(([existing] if existing else []) + pairs)
+            environ["HTTP_COOKIE"] = f"{existing}; {value}" if existing else value
 
-    def _store_cookies(self, headers: Iterable[tuple[str, str]], host: str) -> None:
-        if self._cookies is None:
-            return
-        now = time.time()
-        for name, value in headers:
-            if name.lower() != "set-cookie":
-                continue
-            key, cookie_value, domain, path, expires = parse_set_cookie(value, now)
-            domain = domain or host.partition(":")[0]
-            jar_key = (domain, path, key)
-            if expires is not None and expires <= now:
-                self._cookies.pop(jar_key, None)
-            else:
-                self._cookies[jar_key] = Cookie(key, cookie_value, domain, path, expires)
+    def _update_cookies_from_response(
+        self, server_name: str, path: str, headers: Iterable[str]
+    ) -> None:
+        """Store what the ``Set-Cookie`` values ``headers`` of a response say."""
+        if self._cookies is not None:
+            self._cookies.update_from_response(server_name, path, headers)
+
+    def _store_cookies(
+        self, environ: Mapping[str, Any], headers: Iterable[tuple[str, str]]
+    ) -> None:
+        if self._cookies is not None:
+            values = [value for name, value in headers if name.lower() == "set-cookie"]
+            if values:
+                self._update_cookies_from_response(*_host_and_path(environ), values)
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -215,15 +205,21 @@ class KettleClient:
         elif args and isinstance(args[0], dict):
             environ = self._rebase(args[0])
         elif args and isinstance(args[0], Request):  # Werkzeug's client also takes a Request
-            environ = dict(args[0].environ)
+            environ = {**self.environ_base, **args[0].environ}  # as Flask's: its keys win
         else:
-            kwargs["environ_base"] = {**self.environ_base, **(kwargs.get("environ_base") or {})}
-            builder = EnvironBuilder(self.application, *args, **kwargs)
-            environ = builder.get_environ()
-            builder.close()
-        if self._cookies is not None:
-            self._cookie_header(environ)
+            environ = self._request_from_builder_args(args, kwargs).environ
+        self._add_cookies_to_wsgi(environ)
         return environ
+
+    def _request_from_builder_args(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """The request ``open(*args, **kwargs)`` sends (Flask's private helper, which
+        Flask-SocketIO calls): built by ``EnvironBuilder`` over ``environ_base``."""
+        kwargs["environ_base"] = {**self.environ_base, **(kwargs.get("environ_base") or {})}
+        builder = EnvironBuilder(self.application, *args, **kwargs)
+        try:
+            return builder.get_request(getattr(self.application, "request_class", Request))
+        finally:
+            builder.close()
 
     def _rebase(self, ready: Mapping[str, Any]) -> dict[str, Any]:
         """A ready environ with ``environ_base`` applied. As Werkzeug rebuilds such an
@@ -287,15 +283,19 @@ class KettleClient:
             raise RuntimeError("the application did not call start_response")
         return captured[0], captured[1], _stream(written, early, iterator, close)
 
-    def _request_once(self, environ: dict[str, Any], buffered: bool = True) -> TestResponse:
+    def _request_once(self, environ: dict[str, Any], buffered: bool | None = None) -> TestResponse:
         self._pop_preserved()
         self._preserved = None
         if self.preserve_context:
             environ["kettle.preserve_context"] = self._remember_context
-        status, headers, body = self._send(environ, buffered)
-        self._store_cookies(headers, environ.get("HTTP_HOST", "localhost"))
+        status, headers, body = self._send(environ, buffered is not False)
+        self._store_cookies(environ, headers)
         if isinstance(body, bytes | bytearray):
             body = [bytes(body)]  # a list keeps the app's own Content-Length header
+        if buffered is not True:
+            # As Werkzeug's unbuffered client: the body is an iterator (``is_streamed``),
+            # here read already unless ``buffered=False``.
+            body = iter(body)
         response = TestResponse(body, status=status, headers=headers)
         response.request = Request(environ)
         if self._preserved is not None:
@@ -329,7 +329,11 @@ class KettleClient:
                     app_ctx.pop(None)
 
     def open(
-        self, *args: Any, buffered: bool = True, follow_redirects: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        buffered: bool | None = None,
+        follow_redirects: bool = False,
+        **kwargs: Any,
     ) -> TestResponse:
         environ = self._build_environ(*args, **kwargs)
         response = self._request_once(environ, buffered)
@@ -375,8 +379,7 @@ class KettleClient:
             kwargs["content_type"] = environ.get("CONTENT_TYPE")
         builder = EnvironBuilder(self.application, target.path or "/", **kwargs)
         new_environ = builder.get_environ()
-        if self._cookies is not None:
-            self._cookie_header(new_environ)
+        self._add_cookies_to_wsgi(new_environ)
         return new_environ
 
     def get(self, *args: Any, **kw: Any) -> TestResponse:
@@ -418,11 +421,12 @@ class KettleClient:
     @contextmanager
     def session_transaction(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
         """Open the session the next request would see, let the test change it, store it."""
-        if self._cookies is None:
-            raise TypeError("Cookies are disabled. Create a client with 'use_cookies=True'.")
+        self._jar()
         app = self.application
-        environ = self._build_environ(*args, **kwargs)
-        ctx = app.request_context(environ)
+        # As Flask: a test request context with the client's cookies (not environ_base).
+        ctx = app.test_request_context(*args, **kwargs)
+        environ = ctx.request.environ
+        self._add_cookies_to_wsgi(environ)
         interface = app.session_interface
         with ctx:
             session = interface.open_session(app, ctx.request)
@@ -434,10 +438,7 @@ class KettleClient:
         response = app.response_class()
         with ctx:
             interface.save_session(app, session, response)
-        self._store_cookies(
-            [(name, value) for name, value in response.headers.items() if name == "Set-Cookie"],
-            environ.get("HTTP_HOST", "localhost"),
-        )
+        self._store_cookies(environ, response.headers.items())
 
 
 class KettleCliRunner(click.testing.CliRunner):
