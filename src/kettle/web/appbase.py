@@ -355,9 +355,11 @@ class App(Scaffold):
     def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
         from_builder = self._environ_builder(*args, **kwargs)
         try:
-            return self.request_context(from_builder.get_environ())
+            ctx = self.request_context(from_builder.get_environ())
         finally:
             from_builder.close()
+        ctx.open_session_on_push = True  # as Flask, through app.session_interface
+        return ctx
 
     def _environ_builder(self, *args: Any, **kwargs: Any) -> EnvironBuilder:
         return EnvironBuilder(self, *args, **kwargs)

@@ -115,6 +115,10 @@ class AppContext:
 class RequestContext:
     """Binds one request (its ``Request``, session, flashes and URL adapter)."""
 
+    #: Open the session on the first push, as Flask does for every request; set by
+    #: ``app.test_request_context()``. Served requests open it on first use instead.
+    open_session_on_push = False
+
     def __init__(
         self,
         app: App,
@@ -177,6 +181,8 @@ class RequestContext:
             app_ctx = None
         self._cv_tokens.append((_cv_request.set(self), app_ctx))
         if not self._matched:
+            if self.open_session_on_push and self._session is None:
+                self.session  # noqa: B018  # opened through app.session_interface
             self.match_request()
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
