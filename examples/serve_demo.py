@@ -29,7 +29,13 @@ def main() -> None:
     # debug=True turns on the reloader (a Python change restarts the server process) and
     # live reload (LIVE_RELOAD defaults to debug): open tabs reconnect, see a new boot id,
     # and reload themselves.
-    app.run(args.host, args.port, debug=not args.no_reload, threads=args.threads)
+    app.run(
+        args.host,
+        args.port,
+        debug=not args.no_reload,
+        threads=args.threads,
+        port_option="--port (make run PORT=8001)",
+    )
 
 
 if __name__ == "__main__":

@@ -128,7 +128,7 @@ def test_debug_page_marks_template_frames(app: Kettle) -> None:
         except ZeroDivisionError as error:
             html = debug_page_html(error)
     assert "ZeroDivisionError" in html
-    assert 'class="frame template"' in html
+    assert 'class="frame user template"' in html
 
 
 def test_reloader_restarts_child_and_keeps_socket(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from .server import DEFAULT_THREADS, Server
+from .server import DEFAULT_THREADS, AddressInUseError, Server
 from .worker import AppImportError, import_app
 from .workers import Arbiter, resolve_workers, serve
 
@@ -153,5 +153,7 @@ def serve_command(target: str, **options: Any) -> None:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         serve(app, host, port, grace=grace, on_start=_announce, **options)
+    except AddressInUseError as exc:
+        raise click.ClickException(f"{exc}; stop it or choose another port with --port.")
     except (OSError, ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc))

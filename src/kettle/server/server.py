@@ -12,6 +12,7 @@ bound socket or file descriptor), TLS setup and one process's signal handling
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import socket
@@ -27,6 +28,19 @@ from .protocol import Limits
 from .wsgi import FileWrapper, WSGIApp
 
 DEFAULT_THREADS = 32
+
+
+class AddressInUseError(OSError):
+    """The TCP port is taken by another program (``EADDRINUSE``); ``str()`` is one line
+    naming the port, so a CLI can print it with the option that changes the port."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(errno.EADDRINUSE, f"Port {port} on {host} is in use by another program")
+        self.host = host
+        self.port = port
+
+    def __str__(self) -> str:
+        return str(self.strerror)
 
 
 def _positive(name: str, value: float) -> float:
@@ -75,8 +89,10 @@ def bind_socket(
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
         sock.listen(backlog)
-    except OSError:
+    except OSError as error:
         sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise AddressInUseError(host, port) from None
         raise
     return sock
 

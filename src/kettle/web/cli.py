@@ -30,7 +30,8 @@ import click
 from kettle.server.cli import serve_command
 
 from .ctx import has_app_context
-from .devserver import run_app
+from .debug import is_framework_file
+from .devserver import DEV_THREADS, run_app
 from .helpers import get_debug_flag
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -454,18 +455,43 @@ class KettleGroup(AppGroup):
 @click.option("--port", "-p", default=5000, help="The port to bind to.")
 @click.option("--reload/--no-reload", default=None, help="Restart on Python file changes.")
 @click.option("--with-threads/--without-threads", default=True, help="Serve with threads.")
+@click.option(
+    "--threads", "-t", type=click.IntRange(1), default=DEV_THREADS, show_default=True,
+    help="Worker threads (an open WebSocket or event stream may hold one).",
+)  # fmt: skip
 @click.option("--extra-files", default="", help="More files that trigger a reload, ':'-separated.")
 @pass_script_info
 def run_command(
     info: ScriptInfo, host: str, port: int, reload: bool | None, with_threads: bool,
-    extra_files: str,
+    threads: int, extra_files: str,
 ) -> None:  # fmt: skip
     """Serve the app on kettle.server; reloads on code changes in debug mode."""
-    app = info.load_app()
+    app = _load_app_for_run(info)
     run_app(
         app, host, port, use_reloader=app.debug if reload is None else reload,
-        threaded=with_threads, extra_files=[p for p in extra_files.split(os.pathsep) if p],
+        threaded=with_threads, threads=threads if with_threads else 1,
+        extra_files=[p for p in extra_files.split(os.pathsep) if p], port_option="--port",
     )  # fmt: skip
+
+
+def _load_app_for_run(info: ScriptInfo) -> Any:
+    """The app, or exit 1 with the app's own part of the traceback when importing it
+    fails (a ``SyntaxError``, an ``ImportError`` inside the app): not the frames of click
+    and importlib. Under the reloader the supervisor then serves that error as a page."""
+    try:
+        return info.load_app()
+    except NoAppException:
+        raise
+    except Exception as error:
+        frames = [
+            frame
+            for frame in traceback.extract_tb(error.__traceback__)
+            if not is_framework_file(frame.filename)
+        ]
+        lines = traceback.format_list(frames)
+        lines += traceback.format_exception_only(type(error), error)
+        click.echo("Error: could not import the app:\n" + "".join(lines).rstrip(), err=True)
+        raise SystemExit(1) from None
 
 
 # `kettle run --debug` works as well as `kettle --debug run` (as in Flask); `run` loads the
