@@ -307,6 +307,7 @@ class _LineMap:
     def __init__(self, template: Template, debug_info: str) -> None:
         self.filename = template.filename
         self.name = template.name
+        self._source = template._source
         self._debug_info = debug_info
 
     def get_corresponding_lineno(self, lineno: int) -> int:

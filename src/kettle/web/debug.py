@@ -149,6 +149,31 @@ def _source_lines(filename: str, lineno: int, around: int = 2) -> list[tuple[int
     return lines
 
 
+# Names every template sees (Flask's context processors and the engine's globals): not
+# worth a row among a template frame's variables.
+_TEMPLATE_NOISE = frozenset({"config", "request", "session", "g", "self", "loop"})
+
+
+def _frame_locals(names: dict[str, Any], template: bool) -> dict[str, str]:
+    shown: dict[str, str] = {}
+    for name, value in names.items():
+        if name.startswith("__"):
+            continue
+        if template and (name in _TEMPLATE_NOISE or callable(value)):
+            continue
+        shown[name] = _masked(name, value)
+    return shown
+
+
+def _frame_source(frame: Any, lineno: int) -> list[tuple[int, str]]:
+    lines = _source_lines(frame.f_code.co_filename, lineno)
+    source = frame.f_globals.get("__jinja_source__")
+    if not any(text for _, text in lines) and isinstance(source, str):
+        numbered = list(enumerate(source.splitlines(), 1))
+        lines = numbered[max(0, lineno - 3) : lineno + 2]
+    return lines
+
+
 def _frames(tb: TracebackType | None) -> list[FrameReport]:
     frames: list[FrameReport] = []
     while tb is not None:
@@ -156,7 +181,6 @@ def _frames(tb: TracebackType | None) -> list[FrameReport]:
         filename = frame.f_code.co_filename
         template = "__jinja_exception__" in frame.f_globals
         user = template or not is_framework_file(filename)
-        names = frame.f_locals if user or template else {}
         frames.append(
             FrameReport(
                 filename=filename,
@@ -164,12 +188,8 @@ def _frames(tb: TracebackType | None) -> list[FrameReport]:
                 function=frame.f_code.co_name,
                 user=user,
                 template=template,
-                source=_source_lines(filename, tb.tb_lineno),
-                locals={
-                    name: _masked(name, value)
-                    for name, value in names.items()
-                    if not name.startswith("__")
-                },
+                source=_frame_source(frame, tb.tb_lineno),
+                locals=_frame_locals(frame.f_locals, template) if user else {},
             )
         )
         tb = tb.tb_next
@@ -185,7 +205,8 @@ def _template_section(error: BaseException, frames: list[FrameReport]) -> dict[s
         return {"name": name, "line": error.lineno, "source": numbered}
     for frame in reversed(frames):
         if frame.template:
-            name = getattr(error, "template_name", None) or frame.filename
+            location = getattr(error, "_kettle_template_location", None)
+            name = location[0] if location else frame.filename
             return {"name": name, "line": frame.lineno, "source": frame.source}
     return None
 
