@@ -24,18 +24,25 @@ TIMEOUT = 10.0
 
 
 class Master:
-    def __init__(self, folder: Path, *args: str) -> None:
+    def __init__(self, folder: Path, *args: str, command: list[str] | None = None) -> None:
+        """Run ``kettle serve ARGS`` (or ``command``) in ``folder``, in its own session
+        (so a test can signal its whole process group, as Ctrl+C does)."""
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
         env.pop("KETTLE_BROADCAST_URL", None)
+        if command is None:
+            command = [sys.executable, "-c", "from kettle.web.cli import main; main()",
+                       "serve", *args, "--port", "0", "--threads", "4"]  # fmt: skip
+            if "--access-log" not in args:
+                command.append("--no-access-log")
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from kettle.web.cli import main; main()", "serve",
-             *args, "--port", "0", "--threads", "4", "--no-access-log"],
+            command,
             cwd=folder,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+            start_new_session=True,
+        )
         self.pid = self.process.pid
         self.lines: list[str] = []
         self._changed = threading.Condition()
@@ -117,6 +124,10 @@ class Master:
             if self.process.poll() is None:
                 self.process.kill()
                 self.process.wait(TIMEOUT)
+            try:  # no worker outlives a test, whatever happened to its master
+                os.killpg(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self._reader.join(TIMEOUT)
             for stream in (self.process.stdout, self.process.stderr):
                 if stream is not None:

@@ -265,3 +265,58 @@ def test_sighup_with_code_that_cannot_load_keeps_the_old_workers(
     for pid in old:
         master.wait_log(rf"worker \d \(pid {pid}\) exited \(exit status 0\)")
     assert master.get()[1].split()[1] == "v2"
+
+
+def test_ctrl_c_on_the_process_group_stops_everything_gracefully(start: type[Master]) -> None:
+    master = start("--workers", "2", "--access-log")
+    pids = master.wait_ready(2)
+    status, body = master.get("/logged")
+    assert status == 200
+    served_by = pid_of(body)
+    index = master.wait_log(rf"worker (\d) \(pid {served_by}\) is ready")[0].group(1)
+    # The access log line comes from the worker and names it.
+    master.wait_log(rf'^\[worker {index} pid {served_by}\] 127\.0\.0\.1 - - \[.+\] "GET /logged ')
+    os.killpg(master.pid, signal.SIGINT)  # what a terminal's Ctrl+C does
+    assert master.process.wait(TIMEOUT) == 0
+    master.wait_log(r"SIGINT: stopping 2 workers")
+    for pid in pids:
+        master.wait_log(rf"worker \d \(pid {pid}\) exited \(exit status 0\)")
+
+
+def test_workers_stop_by_themselves_when_the_master_dies(start: type[Master]) -> None:
+    master = start("--workers", "2")
+    pids = master.wait_ready(2)
+    master.signal(signal.SIGKILL)
+    master.process.wait(TIMEOUT)
+    for pid in pids:
+        master.wait_log(rf"^\[worker \d pid {pid}\] the master is gone; stopping")
+        master.wait_log(rf"^\[worker \d pid {pid}\] stopped")
+    deadline = time.monotonic() + TIMEOUT
+    while any(Path(f"/proc/{pid}").exists() for pid in pids):
+        assert time.monotonic() < deadline, "orphaned workers kept running"
+        time.sleep(0.05)
+
+
+SERVE_SCRIPT = """
+import logging
+
+from kettle.server import serve
+
+logging.basicConfig(level=logging.INFO, format="%(message)s")  # serve() configures none
+
+def announce(arbiter):
+    print(f" * kettle serving on {arbiter.url} ({arbiter.target} workers)", flush=True)
+
+serve("wapp:app", "127.0.0.1", 0, workers=2, threads=2, on_start=announce)
+"""
+
+
+def test_serve_with_workers_from_python(folder: Path) -> None:
+    (folder / "run.py").write_text(SERVE_SCRIPT)
+    master = Master(folder, command=[sys.executable, "run.py"])
+    try:
+        pids = set(master.wait_ready(2))
+        status, body = master.get()
+        assert status == 200 and pid_of(body) in pids and body.endswith(" v1")
+    finally:
+        assert master.stop() == 0
