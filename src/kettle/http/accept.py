@@ -205,6 +205,9 @@ def parse_accept_header(value: str | None, cls: type[Accept] | None = None) -> A
     return result
 
 
+_QUALITY_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
 def _parse_accept(value: str, cls: type[Accept]) -> Accept:
     pairs: list[tuple[str, float]] = []
     for item in parse_list_header(value):
@@ -213,10 +216,12 @@ def _parse_accept(value: str, cls: type[Accept]) -> Accept:
             continue
         quality: float = 1
         if "q" in options:
-            try:
-                quality = float(options.pop("q"))
-            except ValueError:
+            text = options.pop("q")
+            # Digits with an optional fraction only (RFC 9110 section 12.4.2): float()
+            # alone would also take ".5", "+0.5", "0.5_1" or non-ASCII digits.
+            if _QUALITY_RE.fullmatch(text) is None:
                 continue
+            quality = float(text)
             if not 0 <= quality <= 1:
                 continue
         if options:

@@ -121,6 +121,11 @@ def dump_cookie(
     parts = [f"{key}={quote_cookie_value(value)}"]
     if domain:
         host = domain.partition(":")[0].lstrip(".")
+        if not host.isascii():
+            try:  # an internationalized domain is sent in its ASCII (IDNA) form
+                host = host.encode("idna").decode("ascii")
+            except UnicodeError:
+                raise ValueError(f"Invalid cookie domain {domain!r}") from None
         _check_attr(host)
         parts.append(f"Domain={host}")
     expires_text = _expires_text(expires)

@@ -13,6 +13,15 @@ from typing import Any
 from .options import dump_header, parse_dict_header
 
 
+def _deleter(name: str) -> Any:
+    """``del cc.max_age`` removes the directive (as assigning ``None`` does)."""
+
+    def delete(self: CacheControl) -> None:
+        self._set(name, _REMOVE)
+
+    return delete
+
+
 def _flag(name: str) -> property:
     def get(self: CacheControl) -> bool:
         return name in self
@@ -20,7 +29,7 @@ def _flag(name: str) -> property:
     def set_(self: CacheControl, value: bool | None) -> None:
         self._set(name, None if value else _REMOVE)
 
-    return property(get, set_, doc=f"Whether ``{name}`` is present.")
+    return property(get, set_, _deleter(name), doc=f"Whether ``{name}`` is present.")
 
 
 def _optional_value(name: str) -> property:
@@ -36,7 +45,9 @@ def _optional_value(name: str) -> property:
         else:
             self._set(name, None if value is True else str(value))
 
-    return property(get, set_, doc=f"``{name}``: True, its field list, or None when absent.")
+    return property(
+        get, set_, _deleter(name), doc=f"``{name}``: True, its field list, or None when absent."
+    )
 
 
 def _seconds(name: str) -> property:
@@ -50,7 +61,7 @@ def _seconds(name: str) -> property:
     def set_(self: CacheControl, value: int | None) -> None:
         self._set(name, _REMOVE if value is None else str(int(value)))
 
-    return property(get, set_, doc=f"``{name}`` in seconds, or None.")
+    return property(get, set_, _deleter(name), doc=f"``{name}`` in seconds, or None.")
 
 
 _REMOVE: Any = object()
@@ -109,8 +120,11 @@ class ContentSecurityPolicy(dict[str, str]):
     missing one reads as ``None``; ``on_update`` is called after every change.
     """
 
-    def __init__(self, value: str | None = None, on_update: Any = None) -> None:
+    def __init__(self, value: Any = None, on_update: Any = None) -> None:
         super().__init__()
+        if value is not None and not isinstance(value, str):
+            dict.update(self, dict(value))  # (directive, value) pairs, as Werkzeug takes
+            value = None
         for part in (value or "").split(";"):
             name, _, rest = part.strip().partition(" ")
             if name:

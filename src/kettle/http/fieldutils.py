@@ -115,11 +115,27 @@ def parse_set_header(
     return HeaderSet(parse_list_header(value), on_update)
 
 
-class RequestCacheControl(CacheControl):
+class _DirectivesMixin(CacheControl):
+    """Werkzeug's constructor: a header string, or ``(directive, value)`` pairs / a
+    mapping (``None`` for a directive without value); Werkzeug's repr."""
+
+    def __init__(self, values: Any = (), on_update: Callable[[Any], None] | None = None) -> None:
+        if isinstance(values, str) or values is None:
+            super().__init__(values or None, on_update)
+        else:
+            super().__init__(None, on_update)
+            dict.update(self, dict(values))
+
+    def __repr__(self) -> str:
+        pairs = " ".join(f"{key}={value!r}" for key, value in sorted(self.items()))
+        return f"<{type(self).__name__} {pairs}>"
+
+
+class RequestCacheControl(_DirectivesMixin):
     """Cache-Control of a request (RFC 9111 section 5.2.1): read-only by convention."""
 
 
-class ResponseCacheControl(CacheControl):
+class ResponseCacheControl(_DirectivesMixin):
     """Cache-Control of a response (RFC 9111 section 5.2.2)."""
 
 

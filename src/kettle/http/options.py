@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote, unquote_to_bytes
 
 _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _PARAM_RE = re.compile(
@@ -59,34 +59,67 @@ def _decode_extended_if_safe(value: str) -> str:
     return unquote_to_bytes(match.group(2)).decode(charset, "replace")
 
 
-def _decode_extended(value: str) -> str:
-    """Decode an RFC 2231/5987 ``charset'lang'percent-encoded`` value."""
-    charset, _, rest = value.partition("'")
-    _lang, _, encoded = rest.partition("'")
-    try:
-        return unquote_to_bytes(encoded).decode(charset or "utf-8", "replace")
-    except LookupError:
-        return unquote_to_bytes(encoded).decode("latin-1")
+# One ``; name=value`` parameter (RFC 9110 section 5.6.6): a token name, ``=`` with no
+# space around it, and a token or quoted-string value. A part that does not fit (no value,
+# a non-ASCII token, a quoted string that never closes) matches as an empty delimiter and
+# is skipped, so a bad part never swallows the next one. A backslash always takes the next
+# character, so the quoted-string match is linear (no backtracking on runs of ``\``).
+_TOKEN_CHARS = r"[\w!#$%&'*+\-.^`|~]+"
+_OPTION_RE = re.compile(
+    rf"""\s*;\s*(?:({_TOKEN_CHARS})=({_TOKEN_CHARS}|"(?:[^"\\]|\\.)*"))?""", re.ASCII
+)
+_CONTINUATION_RE = re.compile(r"\*(\d+)$", re.ASCII)
+_CHARSET_VALUE_RE = re.compile(
+    r"([\w!#$%&*+\-.^`|~]*)'[\w!#$%&*+\-.^`|~]*'([\w!#$%&'*+\-.^`|~]+)", re.ASCII
+)
+
+
+def _extended_value(value: str, inherited: str | None) -> tuple[str, str | None]:
+    """Decode an RFC 2231 ``charset'lang'%XX`` value (or a continuation using the charset
+    of an earlier part); an unknown charset leaves it as sent. Returns the value and the
+    charset later continuations inherit."""
+    charset = inherited
+    match = _CHARSET_VALUE_RE.match(value)
+    if match is not None:
+        charset = match.group(1).lower() or inherited
+        value = match.group(2)
+    if charset in _SAFE_CHARSETS:
+        return unquote(value, encoding=charset, errors="replace"), charset
+    return value, inherited
 
 
 def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
-    """``'text/html; charset=utf-8'`` -> ``('text/html', {'charset': 'utf-8'})``."""
-    if not value:
+    """``'text/html; charset=utf-8'`` -> ``('text/html', {'charset': 'utf-8'})``.
+
+    As Werkzeug 3.1: names are lowercased; ``name*`` values are RFC 2231 decoded for
+    ASCII, UTF-8 and Latin-1; ``name*0``, ``name*1``... are joined; quoted values lose
+    their quotes, ``\\`` / ``\"`` escapes and multipart's ``%22``.
+    """
+    if value is None:
         return "", {}
-    head, sep, rest = value.partition(";")
+    head, _, rest = value.partition(";")
+    head = head.strip()
+    rest = rest.strip()
+    if not head or not rest:
+        return head, {}
     options: dict[str, str] = {}
-    if sep:
-        for match in _PARAM_RE.finditer(";" + rest):
-            name = match.group(1).lower()
-            raw = match.group(2)
-            if not raw:
-                continue
-            # Later parameters win, an extended ``name*`` included, as in Werkzeug.
-            if name.endswith("*"):
-                options[name[:-1]] = _decode_extended(unquote_header_value(raw))
-            else:
-                options[name] = unquote_header_value(raw, name == "filename")
-    return head.strip(), options
+    charset: str | None = None
+    for name, raw in _OPTION_RE.findall(";" + rest):
+        if not name:
+            continue
+        name = name.lower()
+        if name.endswith("*"):
+            name = name[:-1]
+            raw, charset = _extended_value(raw, charset)
+        if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+            raw = raw[1:-1].replace("\\\\", "\\").replace('\\"', '"').replace("%22", '"')
+        continuation = _CONTINUATION_RE.search(name)
+        if continuation is not None:
+            name = name[: continuation.start()]
+            options[name] = options.get(name, "") + raw
+        else:
+            options[name] = raw
+    return head, options
 
 
 def dump_options(value: str, options: Mapping[str, Any]) -> str:

@@ -1,8 +1,8 @@
 """Mirror of ``werkzeug.http`` over ``kettle.http``.
 
-Adapters: ``parse_cookie`` also takes a WSGI environ (its ``HTTP_COOKIE``, WSGI-decoded)
-as Werkzeug's does; ``is_resource_modified`` takes the environ (the sans-IO form is
-``werkzeug.sansio.http.is_resource_modified``).
+Adapters: ``parse_cookie`` also takes a WSGI environ (its ``HTTP_COOKIE``) and reads a
+latin-1 string as WSGI-encoded UTF-8, as Werkzeug's does; ``is_resource_modified`` takes
+the environ (the sans-IO form is ``werkzeug.sansio.http.is_resource_modified``).
 """
 
 from __future__ import annotations
@@ -55,9 +55,10 @@ from kettle.http.urls import wsgi_decoding
 
 def parse_cookie(cookie: dict[str, Any] | str | None = None, cls: Any = None) -> MultiDict:
     """The cookies of a ``Cookie`` header, or of a WSGI environ's ``HTTP_COOKIE``."""
-    if isinstance(cookie, dict):
-        cookie = wsgi_decoding(cookie.get("HTTP_COOKIE", ""))
-    return _parse_cookie(cookie, cls)
+    header: str | None = cookie.get("HTTP_COOKIE", "") if isinstance(cookie, dict) else cookie
+    if header and not header.isascii() and max(header) <= "\xff":
+        header = wsgi_decoding(header)  # a WSGI (latin-1 carried) string, as Werkzeug reads it
+    return _parse_cookie(header, cls)
 
 
 __all__ = [

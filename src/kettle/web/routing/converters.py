@@ -71,7 +71,8 @@ class AnyConverter(BaseConverter):
 
     def to_url(self, value: Any) -> str:
         if str(value) not in self.items:
-            raise ValueError(f"{value!r} is not one of {self.items!r}")
+            valid = ", ".join(repr(item) for item in self.items)
+            raise ValueError(f"{value!r} is not one of {valid}")
         return super().to_url(value)
 
 

@@ -10,11 +10,15 @@ become the query string, ``None`` values are dropped.
 
 from __future__ import annotations
 
+import difflib
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode, urljoin
+
+from kettle.http.multidict import MultiDict
+from kettle.http.structures import ImmutableDict
 
 from ..exceptions import HTTPException, MethodNotAllowed, NotFound
 from .converters import DEFAULT_CONVERTERS, BaseConverter
@@ -35,27 +39,68 @@ __all__ = [
 
 
 class BuildError(LookupError):
-    """No rule of ``endpoint`` can be built from the given values and method."""
+    """No rule of ``endpoint`` can be built from the given values and method.
 
-    def __init__(self, endpoint: str, values: Mapping[str, Any], method: str | None) -> None:
+    With the ``adapter`` that failed (as ``MapAdapter.build`` passes it), ``suggested``
+    is the closest rule (endpoint name first, then values, then method) and the message
+    says what to change, as Werkzeug's does.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        values: Mapping[str, Any] | None,
+        method: str | None,
+        adapter: MapAdapter | None = None,
+    ) -> None:
+        super().__init__(endpoint, values, method)
         self.endpoint = endpoint
-        self.values = dict(values)
+        self.values = dict(values or {})
         self.method = method
-        super().__init__(self._message())
+        self.adapter = adapter
 
-    def _message(self) -> str:
+    @property
+    def suggested(self) -> Rule | None:
+        """The rule most like the one asked for, or ``None`` without adapter or rules."""
+        rules = list(self.adapter.map.iter_rules()) if self.adapter is not None else []
+        if not rules:
+            return None
+        wanted = set(self.values)
+
+        def score(rule: Rule) -> float:
+            name = difflib.SequenceMatcher(None, str(rule.endpoint), str(self.endpoint))
+            return (
+                0.98 * name.ratio()
+                + 0.01 * wanted.issubset(rule.arguments)
+                + 0.01 * bool(rule.methods and self.method in rule.methods)
+            )
+
+        return max(rules, key=score)
+
+    def __str__(self) -> str:
         text = f"Could not build url for endpoint {self.endpoint!r}"
         if self.method:
             text += f" ({self.method!r})"
         if self.values:
             text += f" with values {sorted(self.values)!r}"
-        return text + ". Did you forget to specify values or give a wrong endpoint?"
+        text += "."
+        suggested = self.suggested
+        if suggested is None:
+            return text + " Did you forget to specify values or give a wrong endpoint?"
+        if suggested.endpoint != self.endpoint:
+            return text + f" Did you mean {suggested.endpoint!r} instead?"
+        if self.method and suggested.methods and self.method not in suggested.methods:
+            text += f" Did you mean to use methods {sorted(suggested.methods)!r}?"
+        missing = (set(suggested.arguments) | set(suggested.defaults or ())) - set(self.values)
+        if missing:
+            text += f" Did you forget to specify values {sorted(missing)!r}?"
+        return text
 
 
 class Map:
     """All URL rules of an application."""
 
-    default_converters: dict[str, type[BaseConverter]] = dict(DEFAULT_CONVERTERS)
+    default_converters: dict[str, type[BaseConverter]] = ImmutableDict(DEFAULT_CONVERTERS)
 
     def __init__(
         self,
@@ -399,21 +444,27 @@ class MapAdapter:
     ) -> str:
         """The URL for ``endpoint``: a path below the script name, or absolute if asked (or
         when the rule lives on another subdomain or host)."""
-        clean = {key: value for key, value in (values or {}).items() if value is not None}
+        if isinstance(values, MultiDict):  # one value stays a value, several a list
+            clean = {k: v[0] if len(v) == 1 else v for k, v in values.lists() if v}
+        else:
+            clean = {key: value for key, value in (values or {}).items() if value is not None}
         found = self._pick_rule(endpoint, clean, method)
         if found is None:
-            raise BuildError(endpoint, clean, method)
+            raise BuildError(endpoint, clean, method, self)
         rule, host, elsewhere = found
         url = quote(self.script_name[:-1], safe="/") + rule.build_path(clean)
         extra = {key: value for key, value in clean.items() if key not in rule.arguments}
         if rule.defaults:
             extra = {k: v for k, v in extra.items() if k not in rule.defaults}
         if append_unknown and extra:
-            url += "?" + encode_query(extra)
+            query = encode_query(extra)
+            if query:
+                url += "?" + query
         if elsewhere:
             force_external = True  # another subdomain or host: only an absolute URL reaches it
         if force_external or url_scheme is not None:
-            url = f"{url_scheme or self.url_scheme}://{host}{url}"
+            scheme = url_scheme or self.url_scheme
+            url = f"{scheme}://{host}{url}" if scheme else f"//{host}{url}"
         return url
 
     def _pick_rule(
