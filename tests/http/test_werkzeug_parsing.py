@@ -1,0 +1,62 @@
+"""Header parsing details that match Werkzeug 3.1 (checked in compat/werkzeug/run too)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kettle.http.accept import parse_accept_header
+from kettle.http.cookies import dump_cookie
+from kettle.http.directives import ContentSecurityPolicy
+from kettle.http.fieldutils import RequestCacheControl, ResponseCacheControl
+from kettle.http.options import parse_options_header
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("v;a=b;c=d;", {"a": "b", "c": "d"}),
+        ("v;  ; a=b ; ", {"a": "b"}),
+        ("v;a", {}),
+        ("v;a=", {}),
+        ("v;a=µ", {}),
+        ('v;a="b\\"c";d=e', {"a": 'b"c', "d": "e"}),
+        ('v;a="c:\\"', {}),
+        ('v;a="b%22c"', {"a": 'b"c'}),
+        ("v;a*=UTF-8''%C2%B5", {"a": "µ"}),
+        ("v;a*=US-ASCII''%C2%B5", {"a": "\ufffd\ufffd"}),
+        ("v;a*=BAD''%62", {"a": "%62"}),
+        ("v;a*0=b;a*1=c;d=e", {"a": "bc", "d": "e"}),
+        ("v;a*0*=UTF-8''b;a*1=c;a*2*=%C2%B5", {"a": "bcµ"}),
+        ('v;a="' + "\\" * 5000, {}),  # linear time, no catastrophic backtracking
+    ],
+    ids=[
+        "plain", "empty-parts", "no-value", "empty-value", "non-ascii-token", "escaped-quote",
+        "unclosed", "percent-22", "utf8", "ascii-bad-bytes", "unknown-charset", "continued",
+        "continued-charset", "long-backslashes",
+    ],
+)  # fmt: skip
+def test_parse_options_header(value, expected):
+    assert parse_options_header(value) == ("v", expected)
+
+
+@pytest.mark.parametrize("value", [".5", "+0.5", "0.5_1"])
+def test_accept_refuses_non_rfc_quality(value):
+    assert [item for item, _ in parse_accept_header(f"en,jp;q={value}")] == ["en"]
+
+
+def test_cookie_domain_is_sent_as_idna():
+    assert dump_cookie("foo", "bar", domain="\N{SNOWMAN}.com") == (
+        "foo=bar; Domain=xn--n3h.com; Path=/"
+    )
+
+
+def test_cache_control_constructors_repr_and_deleters():
+    cc = RequestCacheControl([("max-age", "0"), ("private", "True")])
+    assert repr(cc) == "<RequestCacheControl max-age='0' private='True'>"
+    response_cc = ResponseCacheControl("public, max-age=60")
+    assert (response_cc.public, response_cc.max_age) == (True, 60)
+    del response_cc.max_age
+    del response_cc.public
+    assert response_cc.to_header() == ""
+    csp = ContentSecurityPolicy([("font-src", "'self'"), ("media-src", "*")])
+    assert (csp.font_src, csp.media_src) == ("'self'", "*")
