@@ -146,3 +146,38 @@ def test_graceful_stop_waits_for_threads_that_left_the_pool() -> None:
         assert client.recv(100) == b"bye\n"
     finally:
         client.close()
+
+
+def test_no_replacement_thread_keeps_the_worker_in_the_pool(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = HoldingApp()
+    server = Server(app, "127.0.0.1", 0, threads=2).start()
+    engine = server._engine
+    assert engine is not None
+
+    def no_thread(index: int) -> threading.Thread:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(engine, "_start_worker", no_thread)
+    try:
+        held = _open_held(server.port)
+        # The takeover went on; the thread stayed a pool worker, so one worker is left.
+        assert len(_worker_threads()) == 2
+        assert "could not start a replacement worker (can't start new thread)" in caplog.text
+        assert _get(server.port, "/").endswith(b"\r\n\r\nhello")
+        app.release.set()
+        assert _read_all(held) == b"released\n"
+        held.close()
+        assert _get(server.port, "/").endswith(b"\r\n\r\nhello")  # both workers serve again
+        assert _get(server.port, "/").endswith(b"\r\n\r\nhello")
+    finally:
+        app.release.set()
+        server.stop(grace=2)
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    data = b""
+    while piece := sock.recv(100):
+        data += piece
+    return data
