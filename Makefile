@@ -11,7 +11,7 @@ RUNTIME := $(VENV)/.runtime
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint types pytest compat-jinja compat-werkzeug compat-flask compat-extensions compat-autobahn bench-templates bench-server bench-app bench-realtime bench-tfb bench-workers bench-deps system-deps fuzz soak clean
+.PHONY: test-py313 run test lint types pytest compat-jinja compat-werkzeug compat-flask compat-extensions compat-autobahn bench-templates bench-server bench-app bench-realtime bench-tfb bench-workers bench-deps system-deps fuzz soak clean
 
 $(RUNTIME): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,23 @@ compat-flask: $(STAMP)
 	$(BIN)/python compat/flask/run
 
 test: lint types compat-autobahn compat-jinja compat-werkzeug compat-flask pytest
+
+# Python 3.13, not part of `make test` (CI time): builds CPython 3.13 once from Debian
+# trixie's python3.13 source package into /opt/python3.13 (tools/build_python313.sh, under
+# nice), then runs the whole pytest suite and Jinja2's suite in a 3.13 venv (.venv313).
+PY313 ?= /opt/python3.13/bin/python3.13
+VENV313 := .venv313
+$(VENV313)/.installed: pyproject.toml
+	tools/build_python313.sh
+	test -x $(VENV313)/bin/python || $(PY313) -m venv $(VENV313)
+	$(VENV313)/bin/python -m pip install -q --upgrade pip
+	$(VENV313)/bin/python -m pip install -q -e '.[test]'
+	touch $@
+
+test-py313: $(VENV313)/.installed system-deps
+	$(VENV313)/bin/python --version
+	$(VENV313)/bin/pytest -q
+	$(VENV313)/bin/python compat/jinja/run
 
 bench-templates: $(STAMP)
 	$(BIN)/python bench/templates.py

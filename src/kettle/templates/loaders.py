@@ -13,6 +13,7 @@ import os
 import posixpath
 import sys
 import weakref
+import zipfile
 import zipimport
 from collections import abc
 from collections.abc import Callable, Iterable, Mapping
@@ -212,16 +213,22 @@ class PackageLoader(BaseLoader):
                     os.path.join(dirpath, name).replace(os.path.sep, "/") for name in filenames
                 )
         else:
-            files = getattr(self._loader, "_files", None)
-            if files is None:
+            # The archive's own listing (zipfile), not zipimporter's private ``_files``,
+            # which Python 3.13 no longer fills in before first use.
+            try:
+                with zipfile.ZipFile(self._archive) as archive:
+                    names = archive.namelist()
+            except (OSError, zipfile.BadZipFile) as error:
                 raise TypeError(
                     "This zip import does not have the required metadata to list templates."
-                )
-            prefix = self._template_root[len(self._archive) :].lstrip(os.path.sep) + os.path.sep
-            offset = len(prefix)
-            for name in files:
-                if name.startswith(prefix) and name[-1] != os.path.sep:
-                    results.append(name[offset:].replace(os.path.sep, "/"))
+                ) from error
+            inner = self._template_root[len(self._archive) :].lstrip(os.path.sep)
+            prefix = inner.replace(os.path.sep, "/") + "/"
+            results.extend(
+                name[len(prefix) :]
+                for name in names
+                if name.startswith(prefix) and not name.endswith("/")
+            )
         results.sort()
         return results
 
