@@ -273,8 +273,11 @@ def do_indent(s: str, width: int | str = 4, first: bool = False, blank: bool = F
     if isinstance(s, Markup):
         pad = Markup(pad)
         newline = Markup(newline)
-    # The extra newline makes splitlines keep a trailing empty line.
-    lines = (s + newline).splitlines()
+    # The extra newline makes splitlines keep a trailing empty line. ``+=`` as in Jinja2,
+    # so a list fails the same way (AttributeError on splitlines), on a copy of it.
+    text = list(s) if isinstance(s, list) else s
+    text += newline
+    lines = text.splitlines()
     if blank:
         text = (newline + pad).join(lines)
     else:
