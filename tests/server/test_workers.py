@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from kettle.server import serve
+from kettle.server import balance, serve
+from kettle.server.balance import WorkerLoads
 from kettle.server.cli import serve_command
 from kettle.server.workers import resolve_workers
 
@@ -320,3 +323,48 @@ def test_serve_with_workers_from_python(folder: Path) -> None:
         assert status == 200 and pid_of(body) in pids and body.endswith(" v1")
     finally:
         assert master.stop() == 0
+
+
+def test_a_burst_of_keep_alive_connections_is_spread_over_the_workers(
+    start: type[Master],
+) -> None:
+    master = start("--workers", "2")
+    pids = set(master.wait_ready(2))
+    socks = [
+        socket.create_connection(("127.0.0.1", master.port), timeout=TIMEOUT) for _ in range(40)
+    ]
+    try:
+        for sock in socks:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        served = Counter()
+        for sock in socks:
+            data = b""
+            while not data.endswith(b" v1"):
+                chunk = sock.recv(4096)
+                assert chunk
+                data += chunk
+            served[pid_of(data.partition(b"\r\n\r\n")[2].decode())] += 1
+    finally:
+        for sock in socks:
+            sock.close()
+    assert set(served) == pids
+    assert min(served.values()) >= 10, served  # without balancing one often takes ~all
+
+
+def test_worker_loads_table() -> None:
+    loads = WorkerLoads()
+    try:
+        assert loads.may_accept(0, 50)  # alone
+        loads.publish(1, 10)
+        assert loads.may_accept(0, 13)  # within 2 + 10 // 8 of the least loaded
+        assert not loads.may_accept(0, 14)
+        assert loads.may_accept(1, 10)  # the least loaded always accepts
+        loads.clear(1)  # retired or exited
+        assert loads.may_accept(0, 14)
+        loads.publish(2, 0)
+        assert not loads.may_accept(0, 14)
+        time.sleep(balance.STALE + 0.1)  # slot 2 stopped publishing: hung or stopped
+        assert loads.may_accept(0, 14)
+        assert loads.may_accept(balance.CAPACITY, 999)  # a worker without a slot
+    finally:
+        loads.close()

@@ -38,6 +38,7 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from .connection import Connection, gil_holding_libc, timeval
@@ -48,6 +49,7 @@ log = logging.getLogger("kettle.server")
 
 _ARM = select.EPOLLIN | select.EPOLLONESHOT
 _TICK = 0.25
+_GATED_WAIT = 0.001
 SATURATION_LOG_INTERVAL = 10.0
 
 
@@ -107,6 +109,9 @@ class Engine:
         self.ssl_context = ssl_context
         self.access_log = access_log
         self.draining = False
+        # Asked before accepting from a listener that is ready; False leaves the
+        # connection to another process sharing the socket (``kettle.server.balance``).
+        self.accept_gate: Callable[[], bool] | None = None
         self.conns: dict[int, Connection] = {}
         self._queue: queue.SimpleQueue[Connection | None] = queue.SimpleQueue()
         self._epoll = select.epoll()
@@ -340,7 +345,12 @@ class Engine:
                 conn.close()
 
     def _accept(self, listener: socket.socket) -> None:
+        gate = self.accept_gate
         while True:
+            if gate is not None and not gate():
+                # A less loaded worker process takes the rest; do not spin meanwhile.
+                time.sleep(_GATED_WAIT)
+                return
             try:
                 sock, address = listener.accept()
             except BlockingIOError:

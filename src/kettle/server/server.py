@@ -20,6 +20,7 @@ import ssl
 import stat
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -290,6 +291,20 @@ class Server:
             engine = self._engine
         if engine is not None:
             engine.stop_accepting()
+
+    def connection_count(self) -> int:
+        """Connections open now (idle keep-alive ones included, taken-over ones not)."""
+        engine = self._engine
+        return len(engine.conns) if engine is not None else 0
+
+    def set_accept_gate(self, gate: Callable[[], bool] | None) -> None:
+        """Ask ``gate()`` before accepting; False leaves a ready connection to another
+        process sharing the socket (a worker of ``kettle.server.workers``)."""
+        with self._lock:
+            engine = self._engine
+        if engine is None:
+            raise RuntimeError("start the server first")
+        engine.accept_gate = gate
 
     def __enter__(self) -> Server:
         return self.start() if self._engine is None else self

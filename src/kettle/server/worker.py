@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
 
+from .balance import WorkerLoads
 from .server import Server
 from .wsgi import WSGIApp
 
@@ -125,7 +126,13 @@ class WorkerSettings:
 
 
 def run_worker(
-    server: Server, settings: WorkerSettings, index: int, pipe: int, master: int
+    server: Server,
+    settings: WorkerSettings,
+    index: int,
+    pipe: int,
+    master: int,
+    loads: WorkerLoads,
+    slot: int,
 ) -> int:
     """The body of a forked worker; returns its exit status (the caller ``_exit``s)."""
     stopping = threading.Event()
@@ -152,14 +159,19 @@ def run_worker(
     server.app = app
     server.multiprocess = True
     server.start()
+    count = server.connection_count
+    server.set_accept_gate(lambda: loads.may_accept(slot, count()))
+    loads.publish(slot, count())  # siblings count this worker from now on
     log.info("booted, serving %s", settings.app)
     try:
         _beat(pipe, READY)
-        _beat_until_stopped(pipe, master, settings.beat, stopping, recycle)
+        beat = _Beat(pipe, master, lambda: loads.publish(slot, count()))
+        beat.until_stopped(settings.beat, stopping, recycle)
     finally:
         log.info("draining")
         # Siblings take new connections from now on; one accepted a moment ago has its
         # request bytes still on the way, and is served before the drain closes idle ones.
+        loads.clear(slot)
         server.stop_accepting()
         time.sleep(min(DRAIN_SETTLE, settings.grace))
         server.stop(settings.grace)
@@ -177,23 +189,28 @@ def _beat(pipe: int, message: bytes) -> bool:
     return True
 
 
-def _beat_until_stopped(
-    pipe: int,
-    master: int,
-    interval: float,
-    stopping: threading.Event,
-    recycle: threading.Event,
-) -> None:
-    asked = False
-    while not stopping.wait(interval):
-        if os.getppid() != master:
-            log.warning("the master is gone; stopping")
-            return
-        if recycle.is_set() and not asked:
-            asked = True
-            log.info("served its max requests; asking to be replaced")
-            if not _beat(pipe, RECYCLE):
+class _Beat:
+    """The main thread's loop: heartbeat, publish the load, notice a lost master."""
+
+    def __init__(self, pipe: int, master: int, publish: Callable[[], None]) -> None:
+        self.pipe = pipe
+        self.master = master
+        self.publish = publish
+
+    def until_stopped(
+        self, interval: float, stopping: threading.Event, recycle: threading.Event
+    ) -> None:
+        asked = False
+        while not stopping.wait(interval):
+            self.publish()
+            if os.getppid() != self.master:
+                log.warning("the master is gone; stopping")
                 return
-        if not _beat(pipe, BEAT):
-            log.warning("lost the pipe to the master; stopping")
-            return
+            if recycle.is_set() and not asked:
+                asked = True
+                log.info("served its max requests; asking to be replaced")
+                if not _beat(self.pipe, RECYCLE):
+                    return
+            if not _beat(self.pipe, BEAT):
+                log.warning("lost the pipe to the master; stopping")
+                return

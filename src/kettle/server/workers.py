@@ -14,6 +14,8 @@ each run the threaded engine on the inherited socket, and supervises them. Rules
   booted the master stops and ``serve`` raises ``RuntimeError``.
 - Signals: SIGHUP reloads, SIGTTIN/SIGTTOU add/remove a worker (never below one),
   SIGTERM/SIGINT stop every worker with SIGTERM and SIGKILL what is left after ``grace``.
+- The master creates the shared load table (``kettle.server.balance``) that spreads new
+  connections over the workers, and frees a worker's slot when it retires or exits.
 - The master runs the local bus (``kettle.server.bus``) and names its socket in the
   workers' ``KETTLE_BROADCAST_BUS``: the default broadcast of ``kettle.realtime`` then
   reaches every worker.
@@ -33,6 +35,7 @@ from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
 
+from .balance import CAPACITY, WorkerLoads
 from .bus import BusRelay
 from .server import Server, require_main_thread
 from .worker import BEAT, BOOT_ERROR, READY, RECYCLE, WorkerSettings, import_app, run_worker
@@ -79,10 +82,12 @@ class _Child:
         "ready",
         "retiring",
         "serial",
+        "slot",
     )
 
-    def __init__(self, index: int, pid: int, pipe: int, serial: int) -> None:
+    def __init__(self, index: int, pid: int, pipe: int, serial: int, slot: int) -> None:
         self.index = index
+        self.slot = slot  # in the shared load table (-1: none free)
         self.pid = pid
         self.pipe = pipe
         self.serial = serial  # spawn order: a higher serial replaces a lower one
@@ -127,13 +132,15 @@ class Arbiter:
         self.on_start = on_start
         self.settings = WorkerSettings(
             app,
-            beat=min(1.0, self.worker_timeout / 4),
+            # Frequent enough for the load table (kettle.server.balance) to stay fresh.
+            beat=min(0.25, self.worker_timeout / 4),
             grace=self.grace,
             max_requests=max_requests,
             jitter=max_requests_jitter,
         )
         self.server = Server(_not_loaded, host, port, **options)
         self.children: dict[int, _Child] = {}
+        self.loads = WorkerLoads()
         self._serial = 0
         self._signals: list[int] = []
         self._stopping = False
@@ -198,6 +205,7 @@ class Arbiter:
             os.close(wake_w)
             bus.close()
             os.rmdir(bus_dir)
+            self.loads.close()
             self.server.socket.close()
         if self._boot_failed and not self._ever_ready:
             raise RuntimeError(f"no worker could load {self.settings.app!r} (see the log)")
@@ -314,6 +322,8 @@ class Arbiter:
         if any(not c.retiring for c in booting):
             return  # a replacement is already on its way
         self._serial += 1
+        used = {c.slot for c in self.children.values()}
+        slot = next((n for n in range(CAPACITY) if n not in used), -1)
         sys.stdout.flush()
         sys.stderr.flush()
         try:
@@ -334,7 +344,7 @@ class Arbiter:
             os.close(read_end)
             status = 1
             try:
-                status = self._become_worker(index, write_end)
+                status = self._become_worker(index, write_end, slot)
             except BaseException:
                 log.exception("worker %d failed", index)
             finally:
@@ -342,11 +352,11 @@ class Arbiter:
                 os._exit(status)
         os.set_blocking(read_end, False)
         os.close(write_end)
-        child = _Child(index, pid, read_end, self._serial)
+        child = _Child(index, pid, read_end, self._serial, slot)
         self.children[pid] = child
         log.info("%s spawned", child)
 
-    def _become_worker(self, index: int, pipe: int) -> int:
+    def _become_worker(self, index: int, pipe: int, slot: int) -> int:
         master = os.getppid()
         signal.set_wakeup_fd(-1)
         for signum in _HANDLED:
@@ -356,11 +366,12 @@ class Arbiter:
         if self._bus is not None:
             self._bus.forget()
         os.set_blocking(pipe, False)
-        return run_worker(self.server, self.settings, index, pipe, master)
+        return run_worker(self.server, self.settings, index, pipe, master, self.loads, slot)
 
     def _retire(self, child: _Child) -> None:
         if not child.retiring:
             child.retiring = time.monotonic()
+            self.loads.clear(child.slot)
             log.info("%s: stopping gracefully", child)
             self._kill(child, signal.SIGTERM)
 
@@ -387,6 +398,7 @@ class Arbiter:
                 continue
             if child.pipe >= 0:
                 _close_quietly(child.pipe)
+            self.loads.clear(child.slot)
             self._exited(child, status)
 
     def _exited(self, child: _Child, status: int) -> None:
