@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import flask
@@ -16,11 +17,13 @@ import werkzeug.datastructures
 import werkzeug.routing
 import werkzeug.wrappers
 
+import kettle
 from kettle.http.auth import WWWAuthenticate
 from kettle.web.app import Kettle
 from kettle.web.blueprints import Blueprint
 from kettle.web.globals import current_app, g, request, session
 from kettle.web.routing import Rule
+from kettle.web.templating import _default_template_ctx_processor
 from kettle.web.views import MethodView, View
 from kettle.web.wrappers import Response
 
@@ -228,3 +231,56 @@ def test_www_authenticate_to_header_as_werkzeug(
     assert WWWAuthenticate(auth_type, parameters).to_header() == expected
     theirs = werkzeug.datastructures.WWWAuthenticate(auth_type, parameters)
     assert theirs.to_header() == expected
+
+
+# -- template context processors ----------------------------------------------------------------
+
+
+def _processor_names(app: Any, blueprint_class: type) -> dict[str | None, list[str]]:
+    bp = blueprint_class("bp", __name__)
+
+    @bp.context_processor
+    def bp_values() -> dict[str, Any]:
+        return {"where": "bp"}
+
+    app.register_blueprint(bp)
+    return {
+        key: [function.__name__ for function in functions]
+        for key, functions in app.template_context_processors.items()
+    }
+
+
+def test_template_context_processors_start_with_flasks_default() -> None:
+    fresh = Kettle(__name__).template_context_processors
+    assert dict(fresh) == {None: [_default_template_ctx_processor]}
+    ours = _processor_names(Kettle(__name__), Blueprint)
+    theirs = _processor_names(flask.Flask(__name__), flask.Blueprint)
+    assert ours == theirs
+    assert ours == {
+        None: ["_default_template_ctx_processor"],
+        "bp": ["_default_template_ctx_processor", "bp_values"],
+    }
+
+
+_TEMPLATE = "{{ g.name }} {{ request.path }} {{ extra|default('-') }} {{ g.__class__.__name__ }}"
+
+
+def _rendered(app: Any, module: Any, processor: bool, **context: Any) -> str:
+    if processor:
+        app.context_processor(lambda: {"extra": "from processor", "g": "a string"})
+    with app.test_request_context("/page"):
+        module.g.name = "ana"
+        result: str = module.render_template_string(_TEMPLATE, **context)
+        return result
+
+
+@pytest.mark.parametrize("processor", [False, True], ids=["default-only", "with-processor"])
+def test_rendering_with_the_default_processor_matches_flask(processor: bool) -> None:
+    ours = _rendered(Kettle(__name__), kettle, processor)
+    theirs = _rendered(flask.Flask(__name__), flask, processor)
+    # The default processor puts the real g (not its proxy) in the context; a processor of
+    # the app's own runs after it and may replace it.
+    expected = " /page from processor str" if processor else "ana /page - _AppCtxGlobals"
+    assert ours == theirs == expected
+    overridden = _rendered(Kettle(__name__), kettle, processor, g=SimpleNamespace(name="own"))
+    assert overridden.startswith("own /page")

@@ -47,7 +47,12 @@ from .scaffold import (
     registering_decorator,
 )
 from .sessions import SecureCookieSessionInterface, SessionInterface
-from .templating import DispatchingJinjaLoader, Environment
+from .templating import (
+    DispatchingJinjaLoader,
+    Environment,
+    _default_template_ctx_processor,
+    only_default_processors,
+)
 from .testing import EnvironBuilder, KettleClient, KettleCliRunner
 from .wrappers import Request, Response
 from .wrappers import redirect as _redirect
@@ -534,10 +539,22 @@ class App(Scaffold):
 
     def update_template_context(self, context: dict[str, Any]) -> None:
         processors = self.template_context_processors
-        if not processors[None] and len(processors) == 1:
-            return  # no context processor anywhere: nothing to add
-        names: Iterable[str | None] = (None,)
         req_ctx = _cv_request.get(None)
+        app_only = processors.get(None)
+        if (
+            len(processors) == 1
+            and app_only is not None
+            and len(app_only) == 1
+            and app_only[0] is _default_template_ctx_processor
+        ) or only_default_processors(processors):
+            # The default processor alone: its g and request, below the caller's values.
+            app_ctx = _cv_app.get(None)
+            if app_ctx is not None and "g" not in context:
+                context["g"] = app_ctx.g
+            if req_ctx is not None and "request" not in context:
+                context["request"] = req_ctx.request
+            return
+        names: Iterable[str | None] = (None,)
         if req_ctx is not None:
             names = chain(names, reversed(req_ctx.request.blueprints))
         original = context.copy()

@@ -23,6 +23,7 @@ from kettle.templates import FileSystemLoader
 from .exceptions import HTTPException, default_exceptions
 from .files import send_from_directory
 from .globals import _cv_app
+from .templating import _default_template_ctx_processor
 
 if TYPE_CHECKING:
     from .wrappers import Response
@@ -89,8 +90,9 @@ class Scaffold:
         self.before_request_funcs: dict[str | None, list[Callable[[], Any]]] = defaultdict(list)
         self.after_request_funcs: dict[str | None, list[Callable[[Any], Any]]] = defaultdict(list)
         self.teardown_request_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
+        # As Flask: every app and blueprint starts with the default processor.
         self.template_context_processors: dict[str | None, list[Callable[[], dict[str, Any]]]] = (
-            defaultdict(list)
+            defaultdict(list, {None: [_default_template_ctx_processor]})
         )
         self.url_value_preprocessors: dict[str | None, list[Callable[..., Any]]] = defaultdict(
             list

@@ -8,7 +8,9 @@ mode, and ``url_for``, ``get_flashed_messages``, ``config``, ``request``, ``sess
 registration order, so an app can override a blueprint's template. With
 ``EXPLAIN_TEMPLATE_LOADING`` set, the loader asks every folder and logs what each found.
 Rendering sends ``before_render_template`` and ``template_rendered`` only when something
-listens.
+listens. Every app and blueprint starts with Flask's default context processor
+(``_default_template_ctx_processor``: the current ``g`` and ``request`` objects); while it
+is the only processor, ``App.update_template_context`` does its work inline.
 """
 
 from __future__ import annotations
@@ -21,11 +23,33 @@ from kettle.templates import Environment as BaseEnvironment
 
 from . import signals
 from .debughelpers import explain_template_loading_attempts
-from .globals import _cv_request, get_current_app
+from .globals import _cv_app, _cv_request, get_current_app
 from .helpers import stream_with_context
 
 if TYPE_CHECKING:
     from .appbase import App
+
+
+def _default_template_ctx_processor() -> dict[str, Any]:
+    """Flask's default context processor: the current ``g`` and ``request`` objects (not
+    their proxies). The session stays the proxy: reading it marks it accessed."""
+    context: dict[str, Any] = {}
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None:
+        context["g"] = app_ctx.g
+    req_ctx = _cv_request.get(None)
+    if req_ctx is not None:
+        context["request"] = req_ctx.request
+    return context
+
+
+def only_default_processors(processors: dict[str | None, list[Callable[[], Any]]]) -> bool:
+    """Whether ``processors`` (an app's table) holds nothing but the default processor."""
+    for functions in processors.values():
+        for function in functions:
+            if function is not _default_template_ctx_processor:
+                return False
+    return True
 
 
 class Environment(BaseEnvironment):
