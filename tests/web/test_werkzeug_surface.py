@@ -10,9 +10,10 @@ import pytest
 
 from kettle.http.auth import WWWAuthenticate
 from kettle.http.fieldutils import COEP, COOP
-from kettle.http.headers import HeaderSet
+from kettle.http.headers import Headers, HeaderSet
 from kettle.web.environ_builder import EnvironBuilder
 from kettle.web.exceptions import SecurityError
+from kettle.web.parts_request import PartsRequest
 from kettle.web.plain_response import PlainResponse
 from kettle.web.testing import KettleClient
 from kettle.web.utils import host_is_trusted
@@ -139,3 +140,30 @@ def test_range_wrapper(seekable):
 
     assert b"".join(RangeWrapper(Chunks(), 2, 5)) == b"23456"
     assert b"".join(RangeWrapper(Chunks(), 7)) == b"789"
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (Headers({"Transfer-Encoding": "chunked", "Content-Length": "6"}), None),
+        (Headers({"Content-Length": "6"}), 6),
+        (Headers({"Content-Length": "-6"}), 0),
+        (Headers({"Content-Length": "1_23"}), 0),
+        (Headers(), None),
+    ],
+)
+def test_parts_request_content_length(headers, expected):
+    request = PartsRequest("POST", "http", None, "", "", b"", headers, None)
+    assert request.content_length == expected
+
+
+def test_parts_request_from_parts():
+    headers = Headers([("Cookie", "a=b"), ("Host", "example.org"), ("Cookie", "a=c")])
+    request = PartsRequest(
+        "get", "https", ("example.org", 443), "/app", "/p/ü", b"x=1&x=2", headers, "10.0.0.1"
+    )
+    assert request.cookies.getlist("a") == ["b", "c"]
+    assert (request.method, request.path, request.args.getlist("x")) == ("GET", "/p/ü", ["1", "2"])
+    assert request.url == "https://example.org/app/p/ü?x=1&x=2"
+    assert request.remote_addr == "10.0.0.1"
+    assert request.get_data() == b""
