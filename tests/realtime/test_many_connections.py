@@ -1,8 +1,9 @@
 """The issue-15 proof on real sockets, with the server's default settings: 500 open
 ``@app.websocket`` handlers and 500 open generator ``EventStream``s, each blocking its own
 thread in a broadcast subscription, while a client makes ordinary requests. Every ordinary
-request must succeed quickly (the handlers hold no request worker) and a broadcast must
-still reach every connection."""
+request must succeed quickly (the handlers hold no request worker), a broadcast must
+still reach every connection, and past the limit (lowered to the 1,000 open) a new
+WebSocket or stream gets the 503 with ``Retry-After``."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 
 from kettle import Kettle
 from kettle.realtime.broadcast import MemoryBroadcast
-from kettle.realtime.capacity import open_connections
+from kettle.realtime.capacity import open_connections, set_max_connections
 from kettle.realtime.sse import EventStream
 from kettle.server import Server
 
@@ -123,6 +124,23 @@ class Requester(threading.Thread):
                 self.failures.append(repr(data))
 
 
+def refusal(port: int, request: bytes) -> tuple[bytes, bytes, bytes]:
+    """Status line, Retry-After field and body of the answer to ``request``."""
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(request)
+        data = b""
+        while b"retry in 5 s" not in data:
+            piece = sock.recv(65536)
+            assert piece, f"closed before the refusal: {data!r}"
+            data += piece
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    retry = [line for line in lines if line.lower().startswith(b"retry-after:")]
+    # The status line's reason phrase is the app's (Werkzeug-style upper case from the
+    # web layer's response for a WebSocket); the body may end with a newline.
+    return lines[0].upper(), b"".join(retry), body.rstrip(b"\n")
+
+
 @pytest.fixture
 def enough_descriptors() -> Iterator[None]:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -164,6 +182,19 @@ def test_open_handlers_never_starve_ordinary_requests() -> None:
             hub.publish("room", message)
             pump(selector, lambda message=message: all(p.got(message) for p in peers))
             time.sleep(0.5)
+        # Past the limit (lowered to what is open now), a new WebSocket or stream gets the
+        # 503 at once while ordinary requests go on.
+        set_max_connections(2 * EACH)
+        try:
+            for request in (WS_REQUEST, SSE_REQUEST):
+                assert refusal(server.port, request) == (
+                    b"HTTP/1.1 503 SERVICE UNAVAILABLE",
+                    b"Retry-After: 5",
+                    b"this server holds its limit of 1000 open WebSocket/event-stream"
+                    b" connections; retry in 5 s",
+                )
+        finally:
+            set_max_connections(None)
         requester.stop.set()
         requester.join(TIMEOUT)
         assert requester.failures == []
