@@ -63,6 +63,11 @@ compat-autobahn: $(STAMP)
 compat-flask: $(STAMP)
 	$(BIN)/python compat/flask/run
 
+# Ten Flask extensions' own suites on Flask and on Kettle (kettle.compat), in a venv of
+# their own under compat/extensions/.cache; fails on a regression not in known-failures.txt.
+compat-extensions: $(STAMP) system-deps
+	$(BIN)/python compat/extensions/run
+
 test: lint types compat-autobahn compat-jinja compat-werkzeug compat-flask pytest
 
 # Python 3.13, not part of `make test` (CI time): builds CPython 3.13 once from Debian

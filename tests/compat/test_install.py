@@ -44,16 +44,17 @@ def test_install_resolves_the_three_peers_to_kettle_modules() -> None:
         kettle.compat.install()
         import flask, flask.json.tag, jinja2, jinja2.nodes, werkzeug
         from flask.views import http_method_funcs
+        from jinja2 import ext as from_import  # attribute first, then the import system
         import kettle.compat.flask.json.tag, kettle.templates.nodes, kettle.web.app
         print(flask.__name__, werkzeug.__name__, jinja2.__name__)
         print(flask.json.tag is kettle.compat.flask.json.tag,
-              jinja2.nodes is kettle.templates.nodes)
+              jinja2.nodes is kettle.templates.nodes, from_import is kettle.templates.ext)
         print(flask.Flask is kettle.web.app.Kettle, sorted(http_method_funcs))
         print(kettle.compat.is_installed(), kettle.compat.real_peer_modules())
     """)  # fmt: skip
     assert out.splitlines() == [
         "kettle.compat.flask kettle.compat.werkzeug kettle.compat.jinja2",
-        "True True",
+        "True True True",
         "True ['delete', 'get', 'head', 'options', 'patch', 'post', 'put', 'trace']",
         "True []",
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from blinker import Namespace
+
 from kettle.web.signals import (
     appcontext_popped,
     appcontext_pushed,
@@ -16,6 +18,7 @@ from kettle.web.signals import (
 )
 
 __all__ = [
+    "Namespace",
     "appcontext_popped",
     "appcontext_pushed",
     "appcontext_tearing_down",

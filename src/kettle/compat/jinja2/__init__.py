@@ -13,30 +13,54 @@ from __future__ import annotations
 from kettle.templates import *  # noqa: F403
 from kettle.templates import __all__ as __all__
 from kettle.templates import __version__ as __version__
+from kettle.templates import (
+    async_utils,
+    bccache,
+    compiler,
+    debug,
+    defaults,
+    environment,
+    exceptions,
+    ext,
+    filters,
+    lexer,
+    loaders,
+    meta,
+    nativetypes,
+    nodes,
+    parser,
+    runtime,
+    sandbox,
+    tests,
+    utils,
+    visitor,
+)
 
-# Jinja2's public submodules that kettle.templates provides under the same name.
+# Jinja2's public submodules that kettle.templates provides under the same name. They are
+# attributes here too: ``from jinja2 import nodes`` looks for the attribute first and would
+# otherwise try to import ``kettle.compat.jinja2.nodes``.
 ALIASES: dict[str, str] = {
-    name: f"kettle.templates.{name}"
-    for name in (
-        "async_utils",
-        "bccache",
-        "compiler",
-        "debug",
-        "defaults",
-        "environment",
-        "exceptions",
-        "ext",
-        "filters",
-        "lexer",
-        "loaders",
-        "meta",
-        "nativetypes",
-        "nodes",
-        "parser",
-        "runtime",
-        "sandbox",
-        "tests",
-        "utils",
-        "visitor",
+    module.__name__.rpartition(".")[2]: module.__name__
+    for module in (
+        async_utils,
+        bccache,
+        compiler,
+        debug,
+        defaults,
+        environment,
+        exceptions,
+        ext,
+        filters,
+        lexer,
+        loaders,
+        meta,
+        nativetypes,
+        nodes,
+        parser,
+        runtime,
+        sandbox,
+        tests,
+        utils,
+        visitor,
     )
 }
