@@ -50,18 +50,18 @@ def test_clean_app_gives_no_warning():
             make_app(headers=[("Status", "1")]),
             WSGIWarning,
             ["The status header is not supported due to conflicts with the CGI spec."],
-        ),  # fmt: skip
+        ),
         (
             make_app(headers=[("Location", "/x")]),
             HTTPWarning,
             ["Absolute URLs required for location header."],
-        ),  # fmt: skip
+        ),
         (make_app(headers=[("ETag", "abc")]), HTTPWarning, ["Unquoted etag emitted."]),
         (
             make_app(body=["text"]),
             WSGIWarning,
             ["The application returned a str chunk, not bytes."],
-        ),  # fmt: skip
+        ),
     ],
     ids=["status", "header-tuple", "status-header", "location", "etag", "str-body"],
 )
