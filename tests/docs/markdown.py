@@ -3,7 +3,7 @@ that says what to do with each, and hidden ``doc-check`` blocks.
 
 Rules (the convention docs/README.md documents for writers):
 - A fence is a line starting with three backticks, optionally indented, with an optional
-  language (```python). Untagged blocks are text (layouts, output) and never run.
+  language (```python). Untagged and ``text`` blocks (layouts, output) never run.
 - ``<!-- doc: skip: REASON -->``, ``<!-- doc: file PATH -->`` or ``<!-- doc: run -->`` on the
   line before a fence (blank lines allowed between) is that block's marker.
 - ``<!-- doc-check`` ... ``-->`` is Python a reader does not see, run at that point.

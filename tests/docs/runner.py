@@ -31,6 +31,7 @@ from pathlib import Path
 from .markdown import Block
 
 SHELLS = {"sh", "bash", "shell", "console"}
+TEXT = {"", "text", "txt", "plain", "output"}  # layouts and output, never run
 MODULE_HEADER = re.compile(r"^# (?P<name>[A-Za-z_]\w*)\.py\s*$")
 SHELL_TIMEOUT = 180
 
@@ -41,7 +42,7 @@ def problem(block: Block) -> str | None:
         return "a skipped block needs a reason: <!-- doc: skip: why -->"
     if block.kind == "file" and not block.arg:
         return "<!-- doc: file PATH --> needs a path"
-    if block.lang == "check" or (block.lang == "" and block.kind in ("", "file")):
+    if block.lang == "check" or (block.lang in TEXT and block.kind in ("", "file")):
         return None
     if block.lang == "python":
         return "only shell blocks can be run" if block.kind == "run" else None
@@ -79,7 +80,7 @@ class PageRun:
             self.close()
 
     def step(self, block: Block) -> None:
-        if block.kind == "skip" or (block.lang == "" and block.kind == ""):
+        if block.kind == "skip" or (block.lang in TEXT and block.kind == ""):
             return
         if block.kind == "file":
             self.write(block.arg, block.text)
