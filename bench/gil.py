@@ -7,12 +7,15 @@ multi-core machine. Routes, in the TechEmpower style:
   /queries?queries=20   20 single-row SELECTs by random id, JSON list of rows
   /fortunes             all rows of a 12-row table plus one, sorted, escaped into HTML
 
-Each configuration runs ``kettle serve``-equivalent ``serve(app, threads=N)`` in its own
-process, unpinned or under ``taskset -c <cpu>``, driven by ``wrk -t2 -c64``. Rounds
-interleave the configurations; the table shows the median requests/s of each.
+Each configuration runs ``serve(app, threads=N)`` (what ``kettle serve`` runs) in its own
+process, driven by ``wrk -t2 -c64``, in three variants: ``default`` (the server's own
+settings), ``taskset`` (the same under ``taskset -c <cpu>``: the pinned figure) and
+``no-pin`` (``cpu_affinity=None``: the scheduler spreads the threads over every core).
+Rounds interleave all configurations; the table shows the median requests/s, the
+server's CPU time per request and its threads' context switches per request.
 
-Run: .venv/bin/python bench/gil.py [--rounds N] [--duration S] [--threads 1,16,32,64]
-     [--route queries|fortunes] [--extra "pin_cpu=None"]
+Run: .venv/bin/python bench/gil.py [--rounds N] [--duration S] [--threads 1,32]
+     [--routes queries,fortunes] [--variants default,taskset,no-pin] [--src TREE]
 """
 
 from __future__ import annotations
@@ -141,21 +144,49 @@ def wait_listening(port: int) -> None:
     raise RuntimeError("server did not start")
 
 
-def run_wrk(port: int, path: str, duration: float) -> float:
+def process_counters(pid: int) -> tuple[float, int]:
+    """CPU seconds used by the process and context switches of all its threads."""
+    with open(f"/proc/{pid}/stat") as file:
+        fields = file.read().rpartition(")")[2].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    switches = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/status") as file:
+                for line in file:
+                    if line.endswith("ctxt_switches:\t" + line.rsplit("\t", 1)[-1]):
+                        switches += int(line.rsplit("\t", 1)[-1])
+        except OSError:
+            continue
+    return cpu, switches
+
+
+def run_wrk(port: int, path: str, duration: float, pid: int) -> tuple[float, float, float]:
+    """(requests/s, server CPU microseconds per request, context switches per request)"""
     url = f"http://127.0.0.1:{port}{path}"
     subprocess.run(["wrk", "-t2", "-c64", "-d1s", url], capture_output=True, check=True)
+    cpu_before, switches_before = process_counters(pid)
     out = subprocess.run(
         ["wrk", "-t2", "-c64", f"-d{duration:g}s", url], capture_output=True, text=True, check=True
     ).stdout
+    cpu_after, switches_after = process_counters(pid)
     if "Non-2xx" in out or "Socket errors" in out:
         print(out, file=sys.stderr)
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if match is None:
+    count = re.search(r"(\d+) requests in", out)
+    if match is None or count is None:
         raise RuntimeError(out)
-    return float(match.group(1))
+    requests = max(1, int(count.group(1)))
+    return (
+        float(match.group(1)),
+        (cpu_after - cpu_before) * 1e6 / requests,
+        (switches_after - switches_before) / requests,
+    )
 
 
-def one_run(threads: int, pin: str | None, path: str, duration: float, extra: str) -> float:
+def one_run(
+    threads: int, pin: str | None, path: str, duration: float, extra: str
+) -> tuple[float, float, float]:
     port = free_port()
     command = [sys.executable, __file__, "--serve", str(port), str(threads), extra]
     if pin is not None:
@@ -163,10 +194,18 @@ def one_run(threads: int, pin: str | None, path: str, duration: float, extra: st
     proc = subprocess.Popen(command, stderr=subprocess.DEVNULL)
     try:
         wait_listening(port)
-        return run_wrk(port, path, duration)
+        return run_wrk(port, path, duration, proc.pid)
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+VARIANTS = {
+    # name: (server options, run under taskset)
+    "default": ("", False),
+    "taskset": ("", True),
+    "no-pin": ("cpu_affinity=None", False),
+}
 
 
 def main() -> None:
@@ -174,9 +213,9 @@ def main() -> None:
     parser.add_argument("--serve", nargs=3)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=3)
-    parser.add_argument("--threads", default="1,32,64")
-    parser.add_argument("--route", default="queries")
-    parser.add_argument("--extra", default="")
+    parser.add_argument("--threads", default="32")
+    parser.add_argument("--routes", default="queries,fortunes")
+    parser.add_argument("--variants", default="default,taskset,no-pin")
     parser.add_argument("--pin", default=str(max(os.sched_getaffinity(0))))
     parser.add_argument("--src", default=str(SRC), help="the kettle source tree to serve")
     args = parser.parse_args()
@@ -185,24 +224,34 @@ def main() -> None:
         serve_here(int(args.serve[0]), int(args.serve[1]), args.serve[2])
         return
     make_db()
-    path = "/queries?queries=20" if args.route == "queries" else "/fortunes"
-    configs = [(int(t), pin) for t in args.threads.split(",") for pin in (None, args.pin)]
-    results: dict[tuple[int, str | None], list[float]] = {c: [] for c in configs}
+    paths = {"queries": "/queries?queries=20", "fortunes": "/fortunes"}
+    configs = [
+        (route, int(threads), variant)
+        for route in args.routes.split(",")
+        for threads in args.threads.split(",")
+        for variant in args.variants.split(",")
+    ]
+    results: dict[tuple[str, int, str], list[tuple[float, float, float]]] = {
+        c: [] for c in configs
+    }
     for round_index in range(args.rounds):
-        order = configs[round_index % len(configs) :] + configs[: round_index % len(configs)]
-        for threads, pin in order:
-            results[(threads, pin)].append(one_run(threads, pin, path, args.duration, args.extra))
-    print(
-        f"route {path}, wrk -t2 -c64, {args.rounds} rounds x {args.duration} s,"
-        f" extra={args.extra!r}"
-    )
-    print(f"load average {os.getloadavg()}")
-    for threads in dict.fromkeys(t for t, _ in configs):
-        free_runs, pinned_runs = results[(threads, None)], results[(threads, args.pin)]
-        free, pinned = statistics.median(free_runs), statistics.median(pinned_runs)
+        shift = round_index % len(configs)
+        for route, threads, variant in configs[shift:] + configs[:shift]:
+            extra, pinned = VARIANTS[variant]
+            pin = args.pin if pinned else None
+            run = one_run(threads, pin, paths[route], args.duration, extra)
+            results[(route, threads, variant)].append(run)
+    print(f"wrk -t2 -c64, {args.rounds} interleaved rounds x {args.duration:g} s")
+    print(f"load average after the runs {os.getloadavg()}")
+    print("route     threads  variant   req/s (median)  CPU us/req  switches/req  each run")
+    for key in configs:
+        runs = results[key]
+        rps, cpu, switches = (statistics.median(r[i] for r in runs) for i in range(3))
+        each = " ".join(f"{r[0]:.0f}" for r in runs)
+        route, threads, variant = key
         print(
-            f"threads={threads:3d}  unpinned {free:8.0f}  pinned {pinned:8.0f}"
-            f"  ratio {free / pinned:5.2f}  runs {free_runs} {pinned_runs}"
+            f"{route:8s}  {threads:7d}  {variant:8s}  {rps:14.0f}  {cpu:10.0f}"
+            f"  {switches:12.2f}  {each}"
         )
 
 

@@ -44,6 +44,15 @@ class WorkersType(click.ParamType[int, Any]):
             self.fail(f"{value!r} is not an int >= 1 or 'auto'", param, ctx)
 
 
+def _cpu_affinity(text: str) -> Any:
+    """``--cpu-affinity``: ``auto``, ``none`` or a CPU number."""
+    if text in ("auto", "none"):
+        return None if text == "none" else "auto"
+    if not text.isdigit():
+        raise click.BadParameter("auto, none or a CPU number", param_hint="--cpu-affinity")
+    return int(text)
+
+
 def _announce(server: Server | Arbiter) -> None:
     if isinstance(server, Arbiter):
         threads = server.server.threads
@@ -109,6 +118,12 @@ def _announce(server: Server | Arbiter) -> None:
 @click.option("--max-headers", default=100, show_default=True, type=click.IntRange(1))
 @click.option("--max-header-field", default=8190, show_default=True, type=click.IntRange(1))
 @click.option(
+    "--cpu-affinity",
+    default="auto",
+    show_default=True,
+    help="Pin the server's threads to one CPU: auto, none, or a CPU number.",
+)
+@click.option(
     "--max-buffered-body",
     default=1 << 20,
     show_default=True,
@@ -142,6 +157,7 @@ def serve_command(target: str, **options: Any) -> None:
         app = target
     if options["max_body_size"] == 0:
         options["max_body_size"] = None
+    options["cpu_affinity"] = _cpu_affinity(options["cpu_affinity"])
     if options["unix_socket"] is None:
         del options["unix_socket"]
     if options["fd"] is None:

@@ -70,6 +70,50 @@ def _gil_holding_epoll_ctl() -> Any:
 _epoll_ctl = _gil_holding_epoll_ctl()
 _EPOLL_CTL_MOD = 3
 
+CpuAffinity = int | str | None
+
+
+def current_cpu() -> int | None:
+    """The CPU the calling thread runs on now (Linux), or None if unknown."""
+    try:
+        with open("/proc/thread-self/stat", "rb") as file:
+            fields = file.read().rpartition(b")")[2].split()
+        return int(fields[36])  # field 39, "processor" (proc(5)); fields[0] is field 3
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def resolve_cpu(setting: CpuAffinity) -> int | None:
+    """The CPU the server's threads are pinned to for ``cpu_affinity=setting``.
+
+    ``"auto"`` picks the CPU this thread runs on, among those the process may use, unless
+    the process may use only one (``taskset`` or a container already chose); ``None``
+    never pins; an int is that CPU. See docs/server.md, "Threads and the GIL".
+    """
+    if setting is None or not hasattr(os, "sched_setaffinity"):
+        return None
+    allowed = os.sched_getaffinity(0)
+    if setting == "auto":
+        if len(allowed) <= 1:
+            return None
+        cpu = current_cpu()
+        return cpu if cpu in allowed else min(allowed)
+    if isinstance(setting, bool) or not isinstance(setting, int) or setting not in allowed:
+        raise ValueError(
+            f"cpu_affinity must be 'auto', None or one of the CPUs {sorted(allowed)},"
+            f" got {setting!r}"
+        )
+    return setting
+
+
+def cpu_for_worker(setting: CpuAffinity, index: int) -> CpuAffinity:
+    """The ``cpu_affinity`` of worker process ``index``: with ``"auto"``, the workers
+    are spread over the usable CPUs in turn, one CPU each."""
+    if setting != "auto" or not hasattr(os, "sched_getaffinity"):
+        return setting
+    allowed = sorted(os.sched_getaffinity(0))
+    return allowed[index % len(allowed)] if len(allowed) > 1 else None
+
 
 class Engine:
     """Runs an app on already listening sockets. Use ``Server``, not this, directly."""
@@ -90,8 +134,11 @@ class Engine:
         base_environ: dict[str, Any],
         ssl_context: ssl.SSLContext | None,
         access_log: bool,
+        cpu: int | None = None,
     ) -> None:
         self.app = app
+        # The one CPU every server thread runs on (None: the scheduler decides).
+        self.cpu = cpu
         self.listeners = {sock.fileno(): sock for sock in listeners}
         self.threads = threads
         self.limits = limits
@@ -252,7 +299,22 @@ class Engine:
         worker.start()
         return worker
 
+    def _pin(self) -> None:
+        """Pin the calling thread (only it: Linux affinity is per thread) to ``cpu``.
+
+        Threads that hand the GIL to each other across cores pay a cross-core wake-up on
+        every hand-off, and code that releases the GIL often (sqlite3 around every
+        statement) hands it over constantly: on one core the releasing thread usually
+        takes it back before another is even scheduled. Threads the app starts from a
+        worker inherit the pin."""
+        if self.cpu is not None:
+            try:
+                os.sched_setaffinity(0, {self.cpu})
+            except OSError as exc:
+                log.warning("could not pin a server thread to CPU %d: %s", self.cpu, exc)
+
     def _work(self, index: int) -> None:
+        self._pin()
         get = self._queue.get
         busy = self._busy
         local = self._worker_index
@@ -280,6 +342,7 @@ class Engine:
             self._released.discard(threading.current_thread())
 
     def _select(self) -> None:
+        self._pin()
         poll = self._epoll.poll
         conns = self.conns
         next_sweep = time.monotonic() + _TICK

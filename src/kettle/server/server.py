@@ -24,7 +24,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from .engine import Engine
+from .engine import CpuAffinity, Engine, resolve_cpu
 from .protocol import Limits
 from .wsgi import FileWrapper, WSGIApp
 
@@ -155,6 +155,7 @@ class Server:
         max_body_size: int | None = 1 << 30,
         max_header_field: int = 8190,
         max_buffered_body: int = 1 << 20,
+        cpu_affinity: CpuAffinity = "auto",
         backlog: int = 1024,
         access_log: bool = False,
         server_name: str | None = None,
@@ -194,6 +195,8 @@ class Server:
         ):
             raise ValueError(f"max_buffered_body must be an int >= 0, got {max_buffered_body!r}")
         self.max_buffered_body = max_buffered_body
+        resolve_cpu(cpu_affinity)  # validates; resolved again in start() (after a fork)
+        self.cpu_affinity = cpu_affinity
         self.timeouts = (
             _positive("header_timeout", header_timeout),
             _positive("keepalive_timeout", keepalive_timeout),
@@ -271,6 +274,7 @@ class Server:
                 base_environ=self._base_environ(),
                 ssl_context=self.ssl_context,
                 access_log=self.access_log,
+                cpu=resolve_cpu(self.cpu_affinity),
             )
             self._engine.start()
         return self

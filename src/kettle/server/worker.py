@@ -35,6 +35,7 @@ from types import FrameType
 from typing import Any
 
 from .balance import WorkerLoads
+from .engine import cpu_for_worker
 from .server import Server
 from .wsgi import WSGIApp
 
@@ -158,6 +159,7 @@ def run_worker(
         app = _counting(app, limit, recycle)
     server.app = app
     server.multiprocess = True
+    server.cpu_affinity = cpu_for_worker(server.cpu_affinity, index)  # one CPU each
     server.start()
     count = server.connection_count
     server.set_accept_gate(lambda: loads.may_accept(slot, count()))
