@@ -117,3 +117,23 @@ def test_cli_cpu_affinity_values(text: str, expected: Any) -> None:
 def test_cli_cpu_affinity_refuses_other_words() -> None:
     with pytest.raises(click.BadParameter, match="auto, none or a CPU number"):
         _cpu_affinity("fast")
+
+
+@needs_two_cpus
+def test_a_thread_that_takes_over_its_connection_is_unpinned(
+    serve: Callable[..., Running],
+) -> None:
+    # Taken-over connections (WebSockets, event streams) mostly wait on timed pings; the
+    # thread leaves the pool and gets every CPU back, like threads it starts afterwards.
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        before = os.sched_getaffinity(0)
+        sock, _ = environ["kettle.takeover"]()
+        after = os.sched_getaffinity(0)
+        body = b"%d>%d" % (len(before), len(after))
+        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        sock.close()
+        return []
+
+    server = serve(app, threads=1)
+    raw = server.request(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert raw.endswith(b"\r\n\r\n1>%d" % len(ALLOWED))

@@ -137,8 +137,10 @@ class Engine:
         cpu: int | None = None,
     ) -> None:
         self.app = app
-        # The one CPU every server thread runs on (None: the scheduler decides).
+        # The one CPU every pool thread runs on (None: the scheduler decides), and the
+        # CPUs a thread that leaves the pool gets back.
         self.cpu = cpu
+        self._all_cpus = os.sched_getaffinity(0) if cpu is not None else set()
         self.listeners = {sock.fileno(): sock for sock in listeners}
         self.threads = threads
         self.limits = limits
@@ -289,6 +291,13 @@ class Engine:
             self._workers[index] = replacement
         with self._released_lock:
             self._released.add(threading.current_thread())
+        if self.cpu is not None:
+            # A taken-over connection (WebSocket, event stream) mostly waits, and its
+            # pings and pongs are timed: it is not GIL contention worth a single core.
+            try:
+                os.sched_setaffinity(0, self._all_cpus)
+            except OSError:
+                pass
 
     # -- threads ------------------------------------------------------------------------
 
