@@ -64,6 +64,7 @@ class PageRun:
         self.cwd = self.root
         self.module: types.ModuleType | None = None
         self.module_name = ""
+        self.module_file = self.root / "doc_page.py"
         self.codes: list[types.CodeType] = []  # the blocks of the current module so far
         self.modules: list[types.ModuleType] = []
         self.shell_output = ""
@@ -106,7 +107,7 @@ class PageRun:
             self.start_module("doc_page")
         code = compile("\n" * (block.line - 1) + block.text, str(self.page), "exec")
         if block.lang == "python":
-            source = self.cwd / f"{self.module_name}.py"
+            source = self.module_file
             previous = source.read_text()
             source.write_text(previous + ("\n\n" if previous else "") + block.text)
             self.codes.append(code)
@@ -117,16 +118,17 @@ class PageRun:
             exec(code, namespace)
 
     def start_module(self, name: str) -> None:
-        if name in sys.modules:
+        if name in sys.modules and sys.modules[name] not in self.modules:
             raise ValueError(f"{self.page}: module name {name!r} is already imported")
         self.module_name = name
+        self.module_file = self.cwd / f"{name}.py"
         self.codes = []
-        (self.cwd / f"{name}.py").write_text("")
+        self.module_file.write_text("")
 
     def fresh_module(self) -> types.ModuleType:
         """A new module ``NAME`` that has run every block of ``NAME.py`` so far."""
         module = types.ModuleType(self.module_name)
-        module.__file__ = str(self.cwd / f"{self.module_name}.py")
+        module.__file__ = str(self.module_file)
         sys.modules[self.module_name] = module
         self.module = module
         self.modules.append(module)
