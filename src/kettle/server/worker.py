@@ -15,6 +15,9 @@ the master forked it: serve on the inherited listening socket, beat, count reque
   accepted, then ``Server.stop(grace)``; SIGINT, SIGHUP, SIGTTIN and SIGTTOU are left to
   the master (a Ctrl+C reaches the whole process group; the master then stops the workers
   in order). A worker whose master is gone stops by itself.
+- With every beat, and before every ``accept``, the worker publishes its connection count
+  in the master's shared load table (``kettle.server.balance``), which decides whether it
+  takes a new connection or leaves it to a less loaded sibling.
 - A worker that cannot import its app exits with ``BOOT_ERROR`` before saying ready.
 - Log records of a worker start with ``[worker INDEX pid PID]``.
 """
