@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kettle.http.accept import parse_accept_header
+from kettle.http.accept import LanguageAccept, parse_accept_header
 from kettle.http.cookies import dump_cookie
 from kettle.http.directives import ContentSecurityPolicy
 from kettle.http.fieldutils import RequestCacheControl, ResponseCacheControl
@@ -60,3 +60,18 @@ def test_cache_control_constructors_repr_and_deleters():
     assert response_cc.to_header() == ""
     csp = ContentSecurityPolicy([("font-src", "'self'"), ("media-src", "*")])
     assert (csp.font_src, csp.media_src) == ("'self'", "*")
+
+
+@pytest.mark.parametrize(
+    ("values", "matches", "default", "expected"),
+    [
+        ([("en-us", 1)], ["en"], None, "en"),
+        ([("en", 1)], ["en_US"], None, "en_US"),
+        ([("en-GB", 1)], ["en-US"], None, None),
+        ([("de_AT", 1), ("de", 0.9), ("en-US", 0.8)], ["de", "en"], None, "de"),
+        ([("en-GB", 1)], ["en-US", "en"], "en-US", "en"),
+        ([("aus", 1)], ["aus-EN"], None, "aus-EN"),
+    ],
+)
+def test_language_accept_falls_back_to_primary_tags(values, matches, default, expected):
+    assert LanguageAccept(values).best_match(matches, default=default) == expected

@@ -71,6 +71,7 @@ def test_proxy_sources_and_unbound_fallbacks():
     var: ContextVar[dict] = ContextVar("test_proxy_var")
     proxy = LocalProxy(var, unbound_message="no dict here")
     assert repr(proxy) == "<LocalProxy unbound>"
+    assert proxy.__wrapped__ is var  # unbound: the local itself
     assert bool(proxy) is False
     assert dir(proxy) == []
     with pytest.raises(RuntimeError, match="no dict here"):
@@ -80,7 +81,8 @@ def test_proxy_sources_and_unbound_fallbacks():
         assert proxy["x"] == 1
         assert proxy.__class__ is dict
         assert isinstance(proxy, dict)
-        assert proxy.__wrapped__ is var
+        with pytest.raises(AttributeError):  # bound: the dict's own (missing) __wrapped__
+            proxy.__wrapped__  # noqa: B018
         proxy["y"] = 2
         assert var.get() == {"x": 1, "y": 2}
     finally:

@@ -121,7 +121,7 @@ def test_responder_and_append_slash_redirect():
 
     _body, status, headers = run_wsgi_app(app, environ("/docs", query_string="a=1"))
     assert status == "308 PERMANENT REDIRECT"
-    assert headers["Location"] == "./docs/?a=1"
+    assert headers["Location"] == "docs/?a=1"
 
 
 def test_dispatcher_middleware():

@@ -174,6 +174,26 @@ class LanguageAccept(Accept):
     def _value_matches(self, value: str, item: str) -> bool:
         return item == "*" or _normalize_lang(value) == _normalize_lang(item)
 
+    def best_match(self, matches: Iterable[str], default: str | None = None) -> str | None:
+        """The best exact match; failing that, a match on primary tags (RFC 4647 section
+        3.4 lookup, as Werkzeug does): a client's ``en-US`` accepts ``en`` and the other
+        way round, returning the server's own value."""
+        matches = list(matches)
+        found = super().best_match(matches)
+        if found is not None:
+            return found
+        primary = Accept([(_LANG_DELIMITER.split(tag, 1)[0], q) for tag, q in self])
+        found = primary.best_match(matches)
+        if found is not None:
+            return found
+        found = super().best_match([_LANG_DELIMITER.split(item, 1)[0] for item in matches])
+        if found is not None:
+            return next(item for item in matches if item.startswith(found))
+        return default
+
+
+_LANG_DELIMITER = re.compile(r"[_-]")
+
 
 class CharsetAccept(Accept):
     """Accept-Charset: compares codec names case-insensitively."""

@@ -208,14 +208,15 @@ def _reflected(func: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
 
 
 class LocalProxy(Generic[T]):
-    """Forwards every operation to the object a local resolves to now.
+    """A proxy to the object a local resolves to at the time of each operation: a
+    ``LocalProxy`` forwards every operation to it.
 
     ``local`` is a ``Local`` (``name`` required), a ``LocalStack`` (its top, or the top's
     attribute ``name``), a ``ContextVar`` (its value, or the value's attribute ``name``)
     or a callable returning the object.
     """
 
-    __slots__ = ("__wrapped__", "_get_current_object")
+    __slots__ = ("_get_current_object", "_local")
 
     _get_current_object: Callable[[], T]
 
@@ -258,11 +259,14 @@ class LocalProxy(Generic[T]):
 
         else:
             raise TypeError(f"Don't know how to proxy {type(local)!r}.")
-        object.__setattr__(self, "__wrapped__", local)
+        object.__setattr__(self, "_local", local)
         object.__setattr__(self, "_get_current_object", resolve)
 
     __doc__ = _Forward(class_value=__doc__, fallback=lambda self: type(self).__doc__, is_attr=True)
-    __wrapped__: Any
+    # The object's own ``__wrapped__`` when bound; the local itself when unbound.
+    __wrapped__ = _Forward(
+        fallback=lambda self: object.__getattribute__(self, "_local"), is_attr=True
+    )
     __repr__ = _Forward(repr, fallback=lambda self: f"<{type(self).__name__} unbound>")
     __str__ = _Forward(str)
     __bytes__ = _Forward(bytes)

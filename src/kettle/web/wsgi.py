@@ -362,7 +362,7 @@ def run_wsgi_app(
 def append_slash_redirect(environ: dict[str, Any], code: int = 308) -> Any:
     """A redirect to the request path with a slash appended (relative, query kept)."""
     tail = environ["PATH_INFO"].rpartition("/")[2]
-    new_path = f"./{tail}/" if tail else "./"
+    new_path = f"{tail}/" if tail else "./"
     query = environ.get("QUERY_STRING")
     if query:
         new_path += f"?{query}"
