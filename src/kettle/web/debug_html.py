@@ -23,7 +23,7 @@ header{background:#a00;color:#fff;padding:1em 2em}header h1{margin:0;font-size:1
 header p{margin:.4em 0 0;font-family:monospace;white-space:pre-wrap}
 main{padding:0 2em 2em}h2{font-size:1.2em;margin:1.4em 0 .5em}
 pre{background:#fff;border:1px solid #ddd;padding:.5em;overflow:auto;margin:.3em 0}
-.current{background:#fdd;display:block;font-weight:bold}
+.current{background:#fdd;display:inline-block;min-width:100%;font-weight:bold}
 .frame{border:1px solid #ddd;background:#fff;margin:.8em 0;padding:.5em .8em}
 .frame.template{border-color:#c80}.where{font-family:monospace;font-size:.95em}
 .template-error{border:2px solid #c80;background:#fff8ec;padding:.5em 1em}
