@@ -245,3 +245,27 @@ def test_import_error_during_reload_names_the_module(
     expected = b"ModuleNotFoundError: No module named &#39;no_such_module_here&#39;</p>"
     assert b'<p class="error">' + expected in page
     assert f'<p class="where">{source}, line 1</p>'.encode() in page
+
+
+def test_app_run_script_with_a_syntax_error_serves_the_error_until_fixed(
+    start: Callable[[list[str]], Running], tmp_path: Path
+) -> None:
+    port = free_port()
+    script = tmp_path / "runme.py"
+    script.write_text(
+        APP + f"\n\nif __name__ == '__main__':\n    app.run(port={port}, debug=True)\n"
+    )
+    server = start([sys.executable, str(script)])
+    server.wait_for("CTRL")
+    assert fetch(port, "/").endswith(b"version one")
+    script.write_text(script.read_text().replace("def boom():", "def boom(:"))
+    server.wait_for("The app exited")
+    page = fetch(port, "/")
+    assert page.startswith(b"HTTP/1.1 500")
+    assert b'<p class="error">SyntaxError: invalid syntax</p>' in page
+    assert f'<p class="where">{script}, line 12</p>'.encode() in page
+    script.write_text(script.read_text().replace("def boom(:", "def boom():"))
+    deadline = time.monotonic() + 20
+    while not fetch(port, "/").endswith(b"version one"):
+        assert time.monotonic() < deadline, "the app did not recover after the fix"
+        time.sleep(0.2)

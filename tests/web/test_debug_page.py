@@ -266,3 +266,20 @@ def test_framework_files() -> None:
     assert is_framework_file(pytest.__file__)
     assert is_framework_file(DebugMiddleware.__call__.__code__.co_filename)
     assert not is_framework_file(__file__)
+
+
+def test_bad_form_key_is_logged_and_shown(
+    debug_app: Kettle, caplog: pytest.LogCaptureFixture
+) -> None:
+    @debug_app.post("/form")
+    def form() -> str:
+        return request.form["missing"]
+
+    with caplog.at_level(logging.ERROR, logger=debug_app.name):
+        response = debug_app.test_client().post("/form", data={"present": "1"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "<header><h1>BadRequestKeyError</h1>" in html
+    assert '<table class="form"><tr><th>present</th><td>1</td></tr></table>' in html
+    records = [record for record in caplog.records if record.name == debug_app.name]
+    assert [record.getMessage() for record in records] == ["Exception on /form [POST]"]
