@@ -167,3 +167,24 @@ def test_parts_request_from_parts():
     assert request.url == "https://example.org/app/p/ü?x=1&x=2"
     assert request.remote_addr == "10.0.0.1"
     assert request.get_data() == b""
+
+
+def test_client_response_wrapper_and_raw_uri():
+    class Custom(Response):
+        pass
+
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        return [f"{environ['REQUEST_URI']}|{environ['RAW_URI']}".encode()]
+
+    response = KettleClient(app, Custom).get("/hello%2fworld?a=b")
+    assert isinstance(response, Custom) and type(response) is not Custom
+    assert response.get_data() == b"/hello%2fworld?a=b|/hello%2fworld?a=b"
+    assert "Content-Type" not in response.headers  # the app sent none; none is added
+
+
+def test_builder_mimetype_gets_a_charset_for_text():
+    builder = EnvironBuilder(None, "/", data=b"x", mimetype="text/css")
+    assert builder.get_environ()["CONTENT_TYPE"] == "text/css; charset=utf-8"
+    builder = EnvironBuilder(None, "/", data=b"x", mimetype="application/octet-stream")
+    assert builder.get_environ()["CONTENT_TYPE"] == "application/octet-stream"

@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
+from .response import get_content_type
+
 if TYPE_CHECKING:
     from .appbase import App
 
@@ -146,6 +148,7 @@ class EnvironBuilder:
         if base_url is None:
             base_url = self._base_url(app, url_scheme, subdomain)
         split = urlsplit(path)
+        self.request_uri = path  # REQUEST_URI / RAW_URI: the target as the client sent it
         if split.scheme:
             base_url = f"{split.scheme}://{split.netloc}"
         self.base_url = base_url
@@ -167,7 +170,9 @@ class EnvironBuilder:
         self.headers: list[tuple[str, str]] = _pairs(headers) if headers is not None else []
         self.environ_base = environ_base
         self.environ_overrides = environ_overrides
-        self.content_type = content_type or mimetype
+        if content_type is None and mimetype is not None:
+            content_type = get_content_type(mimetype, "utf-8")  # text types get a charset
+        self.content_type = content_type
         self.body = b""
         self._set_body(app, data, json)
         self.input_stream = input_stream
@@ -210,7 +215,10 @@ class EnvironBuilder:
             "headers": headers,
         }
         arguments.update(kwargs)
-        return cls(**arguments)
+        builder = cls(**arguments)
+        if "REQUEST_URI" in environ and "path" not in kwargs:
+            builder.request_uri = _wsgi_decoded(environ["REQUEST_URI"])  # the same raw target
+        return builder
 
     def get_request(self, cls: type[Any] | None = None) -> Any:
         """A request object over ``get_environ()``: of ``cls``, else ``request_class``,
@@ -299,6 +307,8 @@ class EnvironBuilder:
                 "SERVER_PROTOCOL": "HTTP/1.1",
                 "HTTP_HOST": host,
                 "wsgi.url_scheme": scheme,
+                "REQUEST_URI": _wsgi_text(self.request_uri),
+                "RAW_URI": _wsgi_text(self.request_uri),
                 "wsgi.input": io.BytesIO(self.body) if self._own_stream else self.input_stream,
             }
         )
@@ -332,6 +342,11 @@ class EnvironBuilder:
 
 # What a path keeps unquoted so that the builder's unquoting gives the same text back.
 _PATH_SAFE = "/!$&'()*+,:;=@~"
+
+
+def _wsgi_text(value: str) -> str:
+    """Text as a WSGI string: its UTF-8 bytes carried as latin-1 (PEP 3333)."""
+    return value.encode().decode("latin-1")
 
 
 def _wsgi_decoded(value: str) -> str:

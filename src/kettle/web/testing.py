@@ -64,6 +64,8 @@ class TestResponse(Response):
     __test__ = False
     request: Request
     history: tuple[TestResponse, ...] = ()
+    # As Werkzeug's: the headers are the app's, never a Content-Type added here.
+    default_mimetype = None
 
     @property
     def text(self) -> str:
@@ -117,6 +119,9 @@ def _stream(
             close()
 
 
+_WRAPPED_RESPONSES: dict[type[Any], type[TestResponse]] = {}
+
+
 class KettleClient:
     """Calls an app with test requests: ``client.get("/")``, ``client.post(..., data=...)``."""
 
@@ -140,6 +145,18 @@ class KettleClient:
         self.preserve_context = False
         self._preserved: tuple[AppContext | None, RequestContext] | None = None
         self._pushed: list[tuple[AppContext | None, RequestContext]] = []
+
+    def _response_class(self) -> type[TestResponse]:
+        """``TestResponse``, or (as Werkzeug's client does) a subclass mixing in the
+        ``response_wrapper`` given to the client."""
+        wrapper = self.response_wrapper
+        if wrapper is None or issubclass(wrapper, TestResponse):
+            return wrapper or TestResponse
+        mixed = _WRAPPED_RESPONSES.get(wrapper)
+        if mixed is None:
+            mixed = type("WrapperTestResponse", (TestResponse, wrapper), {})
+            _WRAPPED_RESPONSES[wrapper] = mixed
+        return mixed
 
     # -- cookies -------------------------------------------------------------------------------
 
@@ -296,7 +313,7 @@ class KettleClient:
             # As Werkzeug's unbuffered client: the body is an iterator (``is_streamed``),
             # here read already unless ``buffered=False``.
             body = iter(body)
-        response = TestResponse(body, status=status, headers=headers)
+        response = self._response_class()(body, status=status, headers=headers)
         response.request = Request(environ)
         if self._preserved is not None:
             self._push_preserved(*self._preserved)

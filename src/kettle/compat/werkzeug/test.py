@@ -16,11 +16,15 @@ from kettle.web.environ_builder import EnvironBuilder as _EnvironBuilder
 from kettle.web.environ_builder import encode_multipart as _encode_multipart
 from kettle.web.testing import ClientRedirectError, Cookie, TestResponse
 from kettle.web.testing import KettleClient as Client
+from kettle.web.wrappers import Request
 from kettle.web.wsgi import run_wsgi_app
 
 
 class EnvironBuilder(_EnvironBuilder):
-    """Kettle's environ builder with Werkzeug's signature (the path comes first)."""
+    """Kettle's environ builder with Werkzeug's signature (the path comes first);
+    ``get_request()`` builds Werkzeug's (Kettle's) ``Request``."""
+
+    request_class = Request
 
     def __init__(
         self,
