@@ -269,3 +269,46 @@ def test_app_run_script_with_a_syntax_error_serves_the_error_until_fixed(
     while not fetch(port, "/").endswith(b"version one"):
         assert time.monotonic() < deadline, "the app did not recover after the fix"
         time.sleep(0.2)
+
+
+HOLDING_APP = """\
+import time
+from kettle import Kettle
+
+app = Kettle(__name__)
+
+
+@app.route("/")
+def index():
+    return "still served"
+
+
+@app.route("/hold")
+def hold():
+    def stream():
+        yield "open\\n"
+        time.sleep(30)  # like a tab's event stream: the worker stays busy
+        yield "done\\n"
+
+    return app.response_class(stream(), mimetype="text/plain")
+"""
+
+
+def test_default_threads_outlast_a_few_open_streams(
+    start: Callable[[list[str]], Running], tmp_path: Path
+) -> None:
+    (tmp_path / "holding.py").write_text(HOLDING_APP)
+    port = free_port()
+    server = start([*KETTLE, "--app", "holding", "run", "--port", str(port)])
+    server.wait_for("CTRL")
+    streams = []
+    try:
+        for _ in range(12):  # more than the 8 threads the dev server used to have
+            conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+            conn.sendall(b"GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+            streams.append(conn)
+            assert b"open" in conn.recv(4096)
+        assert fetch(port, "/", timeout=5).endswith(b"still served")
+    finally:
+        for conn in streams:
+            conn.close()
