@@ -188,3 +188,28 @@ def test_builder_mimetype_gets_a_charset_for_text():
     assert builder.get_environ()["CONTENT_TYPE"] == "text/css; charset=utf-8"
     builder = EnvironBuilder(None, "/", data=b"x", mimetype="application/octet-stream")
     assert builder.get_environ()["CONTENT_TYPE"] == "application/octet-stream"
+
+
+@pytest.mark.parametrize(("code", "method"), [(302, "GET"), (307, "POST")])
+def test_followed_redirect_keeps_the_request_headers(code, method):
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/start":
+            start_response(f"{code} X", [("Location", "http://localhost/end")])
+            return [b""]
+        start_response("200 OK", [])
+        return [f"{environ['REQUEST_METHOD']} {environ.get('HTTP_X_FOO')}".encode()]
+
+    response = KettleClient(app).post(
+        "/start", data={"a": "1"}, headers={"X-Foo": "bar"}, follow_redirects=True
+    )
+    assert response.get_data() == f"{method} bar".encode()
+    assert [r.status_code for r in response.history] == [code]
+
+
+def test_external_redirects_are_not_followed():
+    def app(environ, start_response):
+        start_response("302 FOUND", [("Location", "http://elsewhere.example/")])
+        return [b""]
+
+    with pytest.raises(RuntimeError, match="external redirects is not supported"):
+        KettleClient(app).get("/", follow_redirects=True)

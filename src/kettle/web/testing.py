@@ -122,6 +122,19 @@ def _stream(
 _WRAPPED_RESPONSES: dict[type[Any], type[TestResponse]] = {}
 
 
+def _resent_headers(environ: dict[str, Any], keep_body: bool) -> list[tuple[str, str]]:
+    """The request's own headers for the redirected request (Host and cookies are set
+    anew; body headers only when the body is sent again)."""
+    headers = []
+    for key, value in environ.items():
+        if not key.startswith("HTTP_") or key in ("HTTP_HOST", "HTTP_COOKIE"):
+            continue
+        if not keep_body and key in ("HTTP_TRANSFER_ENCODING", "HTTP_CONTENT_ENCODING"):
+            continue
+        headers.append((key[5:].replace("_", "-").title(), str(value)))
+    return headers
+
+
 class KettleClient:
     """Calls an app with test requests: ``client.get("/")``, ``client.post(..., data=...)``."""
 
@@ -136,6 +149,7 @@ class KettleClient:
     ) -> None:
         self.application = application
         self.response_wrapper = response_wrapper
+        self.allow_subdomain_redirects = allow_subdomain_redirects
         self._cookies: CookieJar | None = CookieJar() if use_cookies else None
         # As Flask's client: applied to every request; a request's own values win.
         self.environ_base: dict[str, Any] = {
@@ -380,6 +394,7 @@ class KettleClient:
         current = f"{environ['wsgi.url_scheme']}://{environ['HTTP_HOST']}"
         current += quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
         target = urlsplit(urljoin(current, response.headers["Location"]))
+        self._check_redirect_host(environ, target.hostname or "")
         method = environ["REQUEST_METHOD"]
         keep_body = response.status_code in (307, 308)
         if not keep_body and method != "HEAD":
@@ -389,6 +404,7 @@ class KettleClient:
             "base_url": f"{target.scheme}://{target.netloc}",
             "query_string": target.query,
             "environ_base": self.environ_base,
+            "headers": _resent_headers(environ, keep_body),
         }
         if keep_body:
             environ["wsgi.input"].seek(0)
@@ -398,6 +414,19 @@ class KettleClient:
         new_environ = builder.get_environ()
         self._add_cookies_to_wsgi(new_environ)
         return new_environ
+
+    def _check_redirect_host(self, environ: dict[str, Any], host: str) -> None:
+        """As Werkzeug's client: a redirect to another host is not followed (the app
+        under test cannot serve it); a subdomain only with ``allow_subdomain_redirects``."""
+        current = str(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""))
+        current = current.rpartition(":")[0] if current.count(":") == 1 else current
+        if not host or host == current:
+            return
+        to_parts, from_parts = host.split("."), current.split(".")
+        if to_parts[-len(from_parts) :] != from_parts:
+            raise RuntimeError("Following external redirects is not supported.")
+        if not self.allow_subdomain_redirects:
+            raise RuntimeError("Following subdomain redirects is not enabled.")
 
     def get(self, *args: Any, **kw: Any) -> TestResponse:
         return self.open(*args, method="GET", **kw)
