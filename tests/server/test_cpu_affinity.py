@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,8 +13,15 @@ import click
 import pytest
 
 from kettle.server import Server
+from kettle.server.affinity import (
+    choose,
+    cpu_for_worker,
+    current_cpu,
+    move_threads,
+    read_cpu_busy,
+    resolve_cpu,
+)
 from kettle.server.cli import _cpu_affinity
-from kettle.server.engine import cpu_for_worker, current_cpu, resolve_cpu
 
 from .conftest import Running
 
@@ -137,3 +145,90 @@ def test_a_thread_that_takes_over_its_connection_is_unpinned(
     server = serve(app, threads=1)
     raw = server.request(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     assert raw.endswith(b"\r\n\r\n1>%d" % len(ALLOWED))
+
+
+@pytest.mark.parametrize(
+    ("busy", "own", "expected"),
+    [
+        # Over 2 s: CPU 0 busy 1.9 s of which 1.0 s is ours (0.45 foreign), CPU 1 0.2 s.
+        ({0: 1.9, 1: 0.2}, 1.0, 1),
+        # Foreign load differs by less than the margin (0.3 of a CPU): stay.
+        ({0: 1.4, 1: 0.2}, 1.0, 0),
+        # Our own work alone keeps CPU 0 busy: no reason to move.
+        ({0: 2.0, 1: 1.0}, 2.0, 0),
+        # Three CPUs: the least foreign-loaded one wins.
+        ({0: 2.0, 1: 1.2, 2: 0.4}, 0.4, 2),
+    ],
+)
+def test_choose_moves_only_away_from_clearly_more_foreign_load(
+    busy: dict[int, float], own: float, expected: int
+) -> None:
+    assert choose(0, busy, own, 2.0) == expected
+
+
+def test_choose_without_samples_stays() -> None:
+    assert choose(0, {}, 1.0, 2.0) == 0
+    assert choose(0, {0: 2.0, 1: 0.0}, 0.0, 0.0) == 0
+
+
+def test_cpu_busy_is_read_for_every_usable_cpu() -> None:
+    busy = read_cpu_busy()
+    assert set(ALLOWED) <= busy.keys()
+    assert all(seconds >= 0 for seconds in busy.values())
+
+
+@needs_two_cpus
+def test_move_threads_re_pins_every_thread_on_the_source_cpu() -> None:
+    source, target = ALLOWED[0], ALLOWED[1]
+    ready = threading.Barrier(4)
+    done = threading.Event()
+    seen: dict[str, set[int]] = {}
+
+    def pinned(name: str) -> None:
+        os.sched_setaffinity(0, {source})
+        ready.wait()
+        done.wait(5)
+        seen[name] = os.sched_getaffinity(0)
+
+    def free() -> None:
+        ready.wait()
+        done.wait(5)
+        seen["free"] = os.sched_getaffinity(0)
+
+    threads = [threading.Thread(target=pinned, args=(f"p{i}",)) for i in range(2)]
+    threads.append(threading.Thread(target=free))
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    assert move_threads(source, target) >= 2  # other tests' pinned threads may move too
+    done.set()
+    for thread in threads:
+        thread.join()
+    assert seen == {"p0": {target}, "p1": {target}, "free": set(ALLOWED)}
+
+
+@needs_two_cpus
+def test_the_server_follows_a_less_loaded_cpu(
+    serve: Callable[..., Running], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The decision is stubbed (foreign load cannot be staged reliably); the move is real.
+    monkeypatch.setattr("kettle.server.affinity.FOLLOW_INTERVAL", 0.0)
+    server = serve(affinity_app, threads=2)
+    engine = server.server._engine
+    assert engine is not None and engine.cpu is not None
+    target = next(cpu for cpu in ALLOWED if cpu != engine.cpu)
+    monkeypatch.setattr("kettle.server.affinity.choose", lambda *args: target)
+    deadline = time.monotonic() + 5
+    while engine.cpu != target and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert engine.cpu == target
+    raw = server.request(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert raw.endswith(b"\r\n\r\n%d" % target)
+    affinities = server_thread_affinities()
+    assert affinities["kettle-selector"] == affinities["kettle-worker-1"] == {target}
+
+
+def test_an_explicit_cpu_is_kept(serve: Callable[..., Running]) -> None:
+    server = serve(affinity_app, threads=1, cpu_affinity=ALLOWED[0])
+    assert server.server._engine is not None
+    assert server.server._engine._follower is None

@@ -41,6 +41,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .affinity import CpuFollower
 from .connection import Connection, gil_holding_libc, timeval
 from .protocol import Limits
 from .wsgi import WSGIApp
@@ -70,50 +71,6 @@ def _gil_holding_epoll_ctl() -> Any:
 _epoll_ctl = _gil_holding_epoll_ctl()
 _EPOLL_CTL_MOD = 3
 
-CpuAffinity = int | str | None
-
-
-def current_cpu() -> int | None:
-    """The CPU the calling thread runs on now (Linux), or None if unknown."""
-    try:
-        with open("/proc/thread-self/stat", "rb") as file:
-            fields = file.read().rpartition(b")")[2].split()
-        return int(fields[36])  # field 39, "processor" (proc(5)); fields[0] is field 3
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def resolve_cpu(setting: CpuAffinity) -> int | None:
-    """The CPU the server's threads are pinned to for ``cpu_affinity=setting``.
-
-    ``"auto"`` picks the CPU this thread runs on, among those the process may use, unless
-    the process may use only one (``taskset`` or a container already chose); ``None``
-    never pins; an int is that CPU. See docs/server.md, "Threads and the GIL".
-    """
-    if setting is None or not hasattr(os, "sched_setaffinity"):
-        return None
-    allowed = os.sched_getaffinity(0)
-    if setting == "auto":
-        if len(allowed) <= 1:
-            return None
-        cpu = current_cpu()
-        return cpu if cpu in allowed else min(allowed)
-    if isinstance(setting, bool) or not isinstance(setting, int) or setting not in allowed:
-        raise ValueError(
-            f"cpu_affinity must be 'auto', None or one of the CPUs {sorted(allowed)},"
-            f" got {setting!r}"
-        )
-    return setting
-
-
-def cpu_for_worker(setting: CpuAffinity, index: int) -> CpuAffinity:
-    """The ``cpu_affinity`` of worker process ``index``: with ``"auto"``, the workers
-    are spread over the usable CPUs in turn, one CPU each."""
-    if setting != "auto" or not hasattr(os, "sched_getaffinity"):
-        return setting
-    allowed = sorted(os.sched_getaffinity(0))
-    return allowed[index % len(allowed)] if len(allowed) > 1 else None
-
 
 class Engine:
     """Runs an app on already listening sockets. Use ``Server``, not this, directly."""
@@ -135,12 +92,18 @@ class Engine:
         ssl_context: ssl.SSLContext | None,
         access_log: bool,
         cpu: int | None = None,
+        follow_load: bool = False,
     ) -> None:
         self.app = app
         # The one CPU every pool thread runs on (None: the scheduler decides), and the
         # CPUs a thread that leaves the pool gets back.
         self.cpu = cpu
         self._all_cpus = os.sched_getaffinity(0) if cpu is not None else set()
+        self._follower = (
+            CpuFollower(cpu, self._all_cpus)
+            if follow_load and cpu is not None and len(self._all_cpus) > 1
+            else None
+        )
         self.listeners = {sock.fileno(): sock for sock in listeners}
         self.threads = threads
         self.limits = limits
@@ -395,6 +358,10 @@ class Engine:
 
     def _sweep(self, now: float) -> None:
         self._check_saturation(now)
+        if self._follower is not None:
+            moved_to = self._follower.tick(now)
+            if moved_to is not None:
+                self.cpu = moved_to  # for workers started from now on
         if self._paused_until and now >= self._paused_until:
             self._paused_until = 0.0
             for fd in self.listeners:

@@ -24,7 +24,8 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from .engine import CpuAffinity, Engine, resolve_cpu
+from .affinity import CpuAffinity, resolve_cpu
+from .engine import Engine
 from .protocol import Limits
 from .wsgi import FileWrapper, WSGIApp
 
@@ -197,6 +198,9 @@ class Server:
         self.max_buffered_body = max_buffered_body
         resolve_cpu(cpu_affinity)  # validates; resolved again in start() (after a fork)
         self.cpu_affinity = cpu_affinity
+        # "auto" (also in each worker process, which gets a CPU number of its own) moves
+        # to a less loaded CPU when other work takes its CPU; a CPU number given stays.
+        self.follow_load = cpu_affinity == "auto"
         self.timeouts = (
             _positive("header_timeout", header_timeout),
             _positive("keepalive_timeout", keepalive_timeout),
@@ -275,6 +279,7 @@ class Server:
                 ssl_context=self.ssl_context,
                 access_log=self.access_log,
                 cpu=resolve_cpu(self.cpu_affinity),
+                follow_load=self.follow_load,
             )
             self._engine.start()
         return self

@@ -37,8 +37,8 @@ from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
 
+from .affinity import cpu_for_worker
 from .balance import WorkerLoads
-from .engine import cpu_for_worker
 from .server import Server
 from .wsgi import WSGIApp
 
