@@ -1,5 +1,6 @@
-"""``cpu_affinity``: the server's threads run on one CPU by default (issue 12, no GIL
-collapse); ``None`` leaves them to the scheduler; worker processes take one CPU each."""
+"""``cpu_affinity``: with ``"auto"`` (the default of ``serve()`` and ``kettle serve``) the
+server's threads run on one CPU (issue 12, no GIL collapse); ``None`` (the default of an
+embedded ``Server``) leaves them to the scheduler; worker processes take one CPU each."""
 
 from __future__ import annotations
 
@@ -51,8 +52,8 @@ def affinity_app(environ: dict[str, Any], start_response: Callable[..., Any]) ->
 
 
 @needs_two_cpus
-def test_default_pins_every_server_thread_to_one_cpu(serve: Callable[..., Running]) -> None:
-    server = serve(affinity_app, threads=3)
+def test_auto_pins_every_server_thread_to_one_cpu(serve: Callable[..., Running]) -> None:
+    server = serve(affinity_app, threads=3, cpu_affinity="auto")
     engine = server.server._engine
     assert engine is not None and engine.cpu in ALLOWED
     raw = server.request(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -63,6 +64,31 @@ def test_default_pins_every_server_thread_to_one_cpu(serve: Callable[..., Runnin
     assert {name: affinities[name] for name in names} == {name: {engine.cpu} for name in names}
     # The thread that started the server (here, the test) is left alone.
     assert os.sched_getaffinity(0) == set(ALLOWED)
+
+
+def test_serve_and_the_cli_default_to_auto_and_server_to_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import inspect
+
+    from kettle.server import cli, workers
+
+    assert inspect.signature(Server).parameters["cpu_affinity"].default is None
+    seen: list[Any] = []
+
+    class Recording:
+        def __init__(self, app: Any, host: str, port: int, **options: Any) -> None:
+            seen.append(options.get("cpu_affinity"))
+
+        def serve_forever(self, grace: float, on_start: Any) -> None:
+            pass
+
+    monkeypatch.setattr(workers, "Server", Recording)
+    workers.serve(affinity_app)
+    workers.serve(affinity_app, cpu_affinity=None)
+    assert seen == ["auto", None]
+    option = next(p for p in cli.serve_command.params if p.name == "cpu_affinity")
+    assert option.default == "auto"
 
 
 @needs_two_cpus
@@ -142,7 +168,7 @@ def test_a_thread_that_takes_over_its_connection_is_unpinned(
         sock.close()
         return []
 
-    server = serve(app, threads=1)
+    server = serve(app, threads=1, cpu_affinity="auto")
     raw = server.request(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     assert raw.endswith(b"\r\n\r\n1>%d" % len(ALLOWED))
 
@@ -213,7 +239,7 @@ def test_the_server_follows_a_less_loaded_cpu(
 ) -> None:
     # The decision is stubbed (foreign load cannot be staged reliably); the move is real.
     monkeypatch.setattr("kettle.server.affinity.FOLLOW_INTERVAL", 0.0)
-    server = serve(affinity_app, threads=2)
+    server = serve(affinity_app, threads=2, cpu_affinity="auto")
     engine = server.server._engine
     assert engine is not None and engine.cpu is not None
     target = next(cpu for cpu in ALLOWED if cpu != engine.cpu)

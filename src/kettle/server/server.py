@@ -156,7 +156,7 @@ class Server:
         max_body_size: int | None = 1 << 30,
         max_header_field: int = 8190,
         max_buffered_body: int = 1 << 20,
-        cpu_affinity: CpuAffinity = "auto",
+        cpu_affinity: CpuAffinity = None,
         backlog: int = 1024,
         access_log: bool = False,
         server_name: str | None = None,

@@ -474,6 +474,9 @@ def serve(
     given, is called with the started ``Server`` (one process) or ``Arbiter`` (workers).
     """
     require_main_thread()
+    # A serving process pins its threads to one CPU unless told otherwise (docs/server.md,
+    # "Threads and the GIL"); an embedded Server does not.
+    options.setdefault("cpu_affinity", "auto")
     count = resolve_workers(workers)
     if count == 1:
         if max_requests or max_requests_jitter:
