@@ -16,7 +16,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
 from . import signals
 from .appbase import App
@@ -33,7 +33,7 @@ from .exceptions import (
 )
 from .globals import _cv_request
 from .realtime import match_kettle_static
-from .routing import FULL, PARTIAL, REDIRECT, RequestRedirect
+from .routing import FULL, PARTIAL, REDIRECT, MapAdapter, RequestRedirect
 from .utils import host_is_trusted
 from .wrappers import Response
 
@@ -75,9 +75,11 @@ class Kettle(App):
 
     def _match(self, ctx: RequestContext) -> None:
         request = ctx.request
-        adapter = ctx.url_adapter
-        if adapter is None:
-            return
+        adapter = None
+        if not ctx._lazy_url_adapter or ctx._adapter_bound:
+            adapter = ctx.url_adapter
+            if adapter is None:
+                return
         trusted = self.config["TRUSTED_HOSTS"]
         host = request.environ.get("HTTP_HOST")
         if host is not None and host not in _valid_hosts:
@@ -89,13 +91,22 @@ class Kettle(App):
         if trusted and not host_is_trusted(request.host, trusted):
             request.routing_exception = BadHost(f"Host {request.host!r} is not trusted.")
             return
-        result = adapter.match_result(request.path, request.method)
+        if adapter is None:
+            # What the bound adapter would match on (``MapAdapter.match_result``), so
+            # a request that matches a rule never binds one.
+            url_map = self.url_map
+            method = (request.method or request.environ.get("REQUEST_METHOD", "GET")).upper()
+            result = url_map.matcher.match(request.path, method, url_map.default_subdomain)
+        else:
+            result = adapter.match_result(request.path, request.method)
         kind = result.kind
         if kind == FULL:
             request.url_rule = ctx.url_rule = result.rule
             request.view_args = dict(result.values)
         elif kind == REDIRECT:
             # A missing trailing slash, merged slashes, an alias or a rule's redirect_to.
+            # Bound now if matching did without it: the default factory always binds.
+            adapter = cast(MapAdapter, ctx.url_adapter)
             location = adapter.redirect_location(result, request.method)
             request.routing_exception = RequestRedirect(location)
         elif kind == PARTIAL:

@@ -369,6 +369,19 @@ class App(Scaffold):
     def _environ_builder(self, *args: Any, **kwargs: Any) -> EnvironBuilder:
         return EnvironBuilder(self, *args, **kwargs)
 
+    def _matches_default_domain(self) -> bool:
+        """Whether a request's adapter would match on the map's default subdomain
+        whatever its Host: no host or subdomain matching, and neither the adapter factory
+        nor the map's binding overridden. Then matching needs no adapter, and a request
+        context binds one only when something asks for it (``url_for``, a redirect)."""
+        url_map = self.url_map
+        return (
+            not url_map.host_matching
+            and not self.subdomain_matching
+            and type(self).create_url_adapter is App.create_url_adapter
+            and type(url_map).bind_to_environ is Map.bind_to_environ
+        )
+
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         if request is not None:
             # As Flask: without subdomain matching every request is on the default

@@ -131,13 +131,31 @@ class RequestContext:
             request = app.request_class(environ)
         request.json_module = app.json  # get_json parses with the app's JSON provider
         self.request: Request = request
-        self.url_adapter: MapAdapter | None = app.create_url_adapter(request)
+        # Bound on first use when matching can do without it (the common case).
+        self._url_adapter: MapAdapter | None = None
+        self._adapter_bound = False
+        self._lazy_url_adapter = app._matches_default_domain()
+        if not self._lazy_url_adapter:
+            self.url_adapter  # noqa: B018  # bound now, as Flask does
         self.flashes: list[tuple[str, str]] | None = None
         self._session: SessionMixin | None = session
         self._after_request_functions: list[Callable[[Response], Response]] = []
         self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
         self.url_rule: Rule | None = None
         self._matched = False
+
+    @property
+    def url_adapter(self) -> MapAdapter | None:
+        """The app's URL map bound to this request (``app.create_url_adapter``)."""
+        if not self._adapter_bound:
+            self._url_adapter = self.app.create_url_adapter(self.request)
+            self._adapter_bound = True
+        return self._url_adapter
+
+    @url_adapter.setter
+    def url_adapter(self, value: MapAdapter | None) -> None:
+        self._url_adapter = value
+        self._adapter_bound = True
 
     @property
     def session(self) -> SessionMixin:
