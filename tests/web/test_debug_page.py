@@ -5,6 +5,7 @@ JSON for a request that prefers it, and every error logged on ``app.logger``."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -283,3 +284,19 @@ def test_bad_form_key_is_logged_and_shown(
     assert '<table class="form"><tr><th>present</th><td>1</td></tr></table>' in html
     records = [record for record in caplog.records if record.name == debug_app.name]
     assert [record.getMessage() for record in records] == ["Exception on /form [POST]"]
+
+
+def test_plain_wsgi_app_error_goes_to_wsgi_errors() -> None:
+    def failing(environ: dict[str, object], start_response: object) -> list[bytes]:
+        raise LookupError("no such row")
+
+    errors = io.StringIO()
+    middleware = DebugMiddleware(failing)
+    statuses: list[str] = []
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/rows/1", "wsgi.errors": errors}
+    body = b"".join(middleware(environ, lambda status, headers: statuses.append(status)))
+    assert statuses == ["500 INTERNAL SERVER ERROR"]
+    assert b"<header><h1>LookupError</h1><p>no such row</p></header>" in body
+    logged = errors.getvalue()
+    assert logged.startswith("Exception on /rows/1 [GET]\nTraceback (most recent call last):\n")
+    assert logged.endswith("LookupError: no such row\n")

@@ -7,7 +7,8 @@ drawn by ``debug_html``.
 
 Rules:
 - Every unhandled error is logged with its traceback on ``app.logger`` (as Flask's
-  ``log_exception``), so the terminal shows it even when the page is never seen.
+  ``log_exception``), so the terminal shows it even when the page is never seen; wrapping
+  a plain WSGI app (no Kettle app given), the traceback goes to ``wsgi.errors``.
 - Frames are split into the user's (expanded, first) and the framework's (Kettle itself,
   installed packages, the standard library; folded). A template frame (the template engine
   maps generated code back to the template file and line) counts as the user's.
@@ -30,6 +31,7 @@ import linecache
 import os
 import re
 import sysconfig
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -334,10 +336,18 @@ class DebugMiddleware:
             pass
 
     def _log(self, error: Exception, environ: dict[str, Any]) -> None:
-        if self.kettle_app is None:
-            return
         where = f"{environ.get('PATH_INFO', '?')} [{environ.get('REQUEST_METHOD', '?')}]"
-        self.kettle_app.logger.error(f"Exception on {where}", exc_info=error)
+        if self.kettle_app is not None:
+            self.kettle_app.logger.error(f"Exception on {where}", exc_info=error)
+            return
+        # A plain WSGI app (Werkzeug's DebuggedApplication does the same): wsgi.errors.
+        stream = environ.get("wsgi.errors")
+        if stream is not None:
+            text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+            try:
+                stream.write(f"Exception on {where}\n{text}")
+            except (OSError, ValueError):  # a closed or broken stream must not hide the page
+                pass
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         started: list[bool] = []
