@@ -68,7 +68,7 @@ compat-flask: $(STAMP)
 compat-extensions: $(STAMP) system-deps
 	$(BIN)/python compat/extensions/run
 
-test: lint types compat-autobahn compat-jinja compat-werkzeug compat-flask pytest
+test: lint types compat-autobahn compat-jinja compat-werkzeug compat-flask compat-extensions pytest
 
 # Python 3.13, not part of `make test` (CI time): builds CPython 3.13 once from Debian
 # trixie's python3.13 source package into /opt/python3.13 (tools/build_python313.sh, under
