@@ -16,7 +16,7 @@ import werkzeug.test
 
 from kettle.web.app import Kettle
 from kettle.web.environ_builder import EnvironBuilder
-from kettle.web.globals import request, session
+from kettle.web.globals import request, request_ctx, session
 from kettle.web.sessions import SecureCookieSessionInterface
 from kettle.web.testing import KettleClient
 from kettle.web.wrappers import Request, Response
@@ -276,3 +276,19 @@ def test_multipart_file_and_none_as_werkzeug() -> None:
 
     # Werkzeug drops None from urlencoded forms only; a multipart part says "None".
     assert app.test_client().post("/up", data=data).text == "{'a': 'None'} q"
+
+
+def test_flasks_private_session_name_opens_the_session() -> None:
+    app = Kettle(__name__)
+    app.secret_key = "s"
+    app.add_url_rule("/nothing", "nothing", lambda: "")
+    client = app.test_client()
+    with client:
+        response = client.get("/nothing")
+        assert "Cookie" not in response.headers.get("Vary", "")
+        ctx = request_ctx._get_current_object()
+        assert ctx.session_opened is False  # the request itself never opened it
+        assert dict(ctx._session) == {}
+        assert ctx.session_opened is True
+        assert ctx._session is ctx.session
+        assert ctx._session.modified is False

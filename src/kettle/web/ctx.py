@@ -138,7 +138,7 @@ class RequestContext:
         if not self._lazy_url_adapter:
             self.url_adapter  # noqa: B018  # bound now, as Flask does
         self.flashes: list[tuple[str, str]] | None = None
-        self._session: SessionMixin | None = session
+        self._opened_session: SessionMixin | None = session
         self._after_request_functions: list[Callable[[Response], Response]] = []
         self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
         self.url_rule: Rule | None = None
@@ -159,27 +159,31 @@ class RequestContext:
 
     @property
     def session(self) -> SessionMixin:
-        session = self._session
+        session = self._opened_session
         if session is None:
             interface = self.app.session_interface
             session = interface.open_session(self.app, self.request)
             if session is None:
                 session = interface.make_null_session(self.app)
-            self._session = session
+            self._opened_session = session
         return session
 
     @session.setter
     def session(self, value: SessionMixin) -> None:
-        self._session = value
+        self._opened_session = value
+
+    # Flask's private name for the session, which its own tests and some extensions read
+    # (``request_ctx._session.accessed``): here it opens the session if nothing had.
+    _session = session
 
     @property
     def session_opened(self) -> bool:
-        return self._session is not None
+        return self._opened_session is not None
 
     def copy(self) -> RequestContext:
         """A context for the same request and session (for another thread or greenlet)."""
         return RequestContext(
-            self.app, self.request.environ, request=self.request, session=self._session
+            self.app, self.request.environ, request=self.request, session=self._opened_session
         )
 
     def match_request(self) -> None:
@@ -199,7 +203,7 @@ class RequestContext:
             app_ctx = None
         self._cv_tokens.append((_cv_request.set(self), app_ctx))
         if not self._matched:
-            if self.open_session_on_push and self._session is None:
+            if self.open_session_on_push and self._opened_session is None:
                 self.session  # noqa: B018  # opened through app.session_interface
             self.match_request()
 
