@@ -8,7 +8,9 @@ from kettle.http.accept import LanguageAccept, parse_accept_header
 from kettle.http.cookies import dump_cookie
 from kettle.http.directives import ContentSecurityPolicy
 from kettle.http.fieldutils import RequestCacheControl, ResponseCacheControl
+from kettle.http.multidict import MultiDict
 from kettle.http.options import parse_options_header
+from kettle.http.urls import iri_to_uri
 
 
 @pytest.mark.parametrize(
@@ -75,3 +77,22 @@ def test_cache_control_constructors_repr_and_deleters():
 )
 def test_language_accept_falls_back_to_primary_tags(values, matches, default, expected):
     assert LanguageAccept(values).best_match(matches, default=default) == expected
+
+
+def test_iri_to_uri_keeps_an_empty_authority():
+    url = "itms-services://?action=download-manifest&url=https://test.example/path"
+    assert iri_to_uri(url) == url
+    assert iri_to_uri("http://\N{SNOWMAN}.com/ä") == "http://xn--n3h.com/%C3%A4"
+
+
+def test_multidict_empty_value_list_is_a_missing_key():
+    values = MultiDict([("a", "b")])
+    values.setlistdefault("empty", [])
+    with pytest.raises(KeyError):
+        values["empty"]
+    with pytest.raises(KeyError):
+        values.pop("empty")
+    values = MultiDict()
+    values.setlistdefault("empty", [])
+    with pytest.raises(KeyError):
+        values.popitem()

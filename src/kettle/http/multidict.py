@@ -52,8 +52,9 @@ class MultiDict(dict[str, Any]):
                 dict.setdefault(self, key, []).append(value)
 
     def __getitem__(self, key: str) -> Any:
-        if dict.__contains__(self, key):
-            return dict.__getitem__(self, key)[0]
+        values = dict.get(self, key)
+        if values:  # missing, or left empty by setlistdefault(key, [])
+            return values[0]
         raise self.key_error_class(key)
 
     def __setitem__(self, key: str, value: Any) -> None:
@@ -171,10 +172,16 @@ class MultiDict(dict[str, Any]):
             if default is _missing:
                 raise self.key_error_class(key) from None
             return default
-        return values[0] if values else default
+        if values:
+            return values[0]
+        if default is _missing:
+            raise self.key_error_class(key)
+        return default
 
     def popitem(self) -> tuple[str, Any]:
         key, values = dict.popitem(self)
+        if not values:
+            raise self.key_error_class(key)
         return key, values[0]
 
     def poplist(self, key: str) -> list[Any]:

@@ -147,7 +147,7 @@ def iri_to_uri(iri: str) -> str:
     # urlsplit and Werkzeug do, and backslashes are encoded so "/\\host" cannot turn into
     # a protocol-relative redirect in browsers.
     parts = urlsplit(iri)
-    return urlunsplit(
+    uri = urlunsplit(
         (
             parts.scheme,
             _encode_netloc(parts),
@@ -156,6 +156,14 @@ def iri_to_uri(iri: str) -> str:
             quote(parts.fragment, safe="%!#$&'()*+,/:;=?@"),
         )
     )
+    scheme = parts.scheme
+    if scheme and not parts.netloc and iri[len(scheme) + 1 :].startswith("//"):
+        # An empty authority ("itms-services://?...") is kept: urlunsplit drops it for
+        # schemes it does not know.
+        rest = uri[len(scheme) + 1 :]
+        if not rest.startswith("//"):
+            uri = f"{scheme}://{rest}"
+    return uri
 
 
 def uri_to_iri(uri: str) -> str:
