@@ -8,6 +8,7 @@ from kettle.http.accept import LanguageAccept, parse_accept_header
 from kettle.http.cookies import dump_cookie
 from kettle.http.directives import ContentSecurityPolicy
 from kettle.http.fieldutils import RequestCacheControl, ResponseCacheControl
+from kettle.http.headers import Headers, HeaderSet
 from kettle.http.multidict import MultiDict
 from kettle.http.options import parse_options_header
 from kettle.http.urls import iri_to_uri
@@ -96,3 +97,19 @@ def test_multidict_empty_value_list_is_a_missing_key():
     values.setlistdefault("empty", [])
     with pytest.raises(KeyError):
         values.popitem()
+
+
+def test_headers_slices_union_and_header_set_find():
+    headers = Headers([("X-A", "1"), ("Content-Type", "x"), ("X-B", "2")])
+    assert list(headers[:1]) == [("X-A", "1")] and isinstance(headers[:1], Headers)
+    headers[:] = [(k, v) for k, v in headers if k.startswith("X-")]
+    assert list(headers) == [("X-A", "1"), ("X-B", "2")]
+    del headers[:1]
+    assert list(headers) == [("X-B", "2")]
+    merged = headers | {"Y": "3"}
+    assert isinstance(merged, Headers) and list(merged) == [("X-B", "2"), ("Y", "3")]
+    assert list(headers) == [("X-B", "2")]
+    tokens = HeaderSet(["Foo", "Bar"])
+    assert (tokens.find("bar"), tokens.find("baz"), tokens.index("FOO")) == (1, -1, 0)
+    with pytest.raises(IndexError):
+        tokens.index("baz")

@@ -56,6 +56,8 @@ class Headers:
     def __getitem__(self, key: str | int) -> Any:
         if type(key) is int:
             return self._list[key]
+        if isinstance(key, slice):  # Werkzeug allows slices
+            return type(self)(self._list[key])
         if not isinstance(key, str):
             raise self.key_error_class(key)
         lower = key.lower()
@@ -172,6 +174,8 @@ class Headers:
         if isinstance(key, int):
             name, text = value
             self._list[key] = (name, check_header(name, text))
+        elif isinstance(key, slice):
+            self._list[key] = [(name, check_header(name, text)) for name, text in _pairs(value)]
         else:
             self.set(key, value)
 
@@ -229,7 +233,7 @@ class Headers:
         self._list = [pair for pair in self._list if pair[0].lower() != lower]
 
     def __delitem__(self, key: str | int) -> None:
-        if isinstance(key, int):
+        if isinstance(key, int | slice):
             del self._list[key]
         else:
             self.remove(key)
@@ -257,6 +261,14 @@ class Headers:
     def __ior__(self, other: Any) -> Headers:
         self.update(other)
         return self
+
+    def __or__(self, other: Any) -> Headers:
+        """A copy updated with ``other`` (a mapping or Headers), as ``dict | dict``."""
+        if not isinstance(other, Mapping | Headers):
+            return NotImplemented
+        merged = self.copy()
+        merged.update(other)
+        return merged
 
 
 def _pairs(source: Any) -> Iterator[tuple[str, Any]]:
@@ -376,6 +388,21 @@ class HeaderSet:
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def find(self, header: str) -> int:
+        """The position of ``header`` (case-insensitive), or -1."""
+        lower = header.lower()
+        for index, item in enumerate(self._headers):
+            if item.lower() == lower:
+                return index
+        return -1
+
+    def index(self, header: str) -> int:
+        """The position of ``header``; ``IndexError`` when absent."""
+        found = self.find(header)
+        if found < 0:
+            raise IndexError(header)
+        return found
 
     def add(self, header: str) -> None:
         """Add ``header`` unless present (compared case-insensitively)."""
