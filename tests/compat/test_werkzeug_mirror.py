@@ -135,3 +135,13 @@ def test_kettle_compat_maps_werkzeug_to_the_mirror():
         env=env,
     )
     assert result.stdout.splitlines() == ["True", "kettle.web.local kettle.http.multidict"]
+
+
+def test_ordered_multidict_is_deprecated_but_available():
+    from kettle.compat.werkzeug import datastructures
+    from kettle.http.structures import OrderedMultiDict
+
+    with pytest.warns(DeprecationWarning, match="'OrderedMultiDict' is deprecated"):
+        assert datastructures.OrderedMultiDict is OrderedMultiDict
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        datastructures.Nope  # noqa: B018

@@ -3,6 +3,12 @@ dicts, headers, accept, auth, cache control, CSP, ETags, ranges, uploads)."""
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
+from kettle.http.structures import ImmutableOrderedMultiDict as _ImmutableOrderedMultiDict
+from kettle.http.structures import OrderedMultiDict as _OrderedMultiDict
+
 from .accept import Accept, CharsetAccept, LanguageAccept, MIMEAccept
 from .auth import Authorization, WWWAuthenticate
 from .cache_control import RequestCacheControl, ResponseCacheControl
@@ -65,3 +71,20 @@ __all__ = [
     "WWWAuthenticate",
     "iter_multi_items",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``OrderedMultiDict`` and ``ImmutableOrderedMultiDict`` are deprecated in Werkzeug 3.1
+    (a warning on access, as there); they remain available."""
+    found = {
+        "OrderedMultiDict": _OrderedMultiDict,
+        "ImmutableOrderedMultiDict": _ImmutableOrderedMultiDict,
+    }.get(name)
+    if found is None:
+        raise AttributeError(f"module 'werkzeug.datastructures' has no attribute {name!r}")
+    warnings.warn(
+        f"'{name}' is deprecated and will be removed in Werkzeug 3.2. Use 'MultiDict' instead.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return found
