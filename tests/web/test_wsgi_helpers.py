@@ -47,6 +47,7 @@ def environ(path: str = "/", **kwargs) -> dict:
         ("http", None, ("::1", 8080), "[::1]:8080"),
         ("http", "bad host", None, ""),
         ("http", "example.org:99999", None, ""),
+        ("https", "a.test:0443", None, ""),
     ],
 )
 def test_sansio_get_host(scheme, header, server, expected):

@@ -29,8 +29,10 @@ from .exceptions import ClientDisconnected, RequestEntityTooLarge, SecurityError
 from .utils import host_is_trusted
 from .wrappers import redirect
 
+# A port is 1-65535 written without leading zeros ("host:0443" is not a valid host).
 _HOST_RE = re.compile(
-    r"(?:[a-z0-9-._~!$&'()*+,;=%]+|\[[0-9a-f:.]+(?:%[a-z0-9._~-]+)?\])(?::([0-9]+))?", re.I
+    r"(?:[a-z0-9-._~!$&'()*+,;=%]+|\[[0-9a-f:.]+(?:%[a-z0-9._~-]+)?\])(?::([1-9][0-9]*))?",
+    re.I,
 )
 _PATH_SAFE = "!$&'()*+,/:;=@%"
 _QUERY_SAFE = "!$&'()*+,/:;=?@%"
