@@ -273,3 +273,45 @@ def test_subdomain_routes(make_client: MakeClient) -> None:
     # A Host not below SERVER_NAME has the subdomain "<invalid>", with Werkzeug's warning.
     with pytest.warns(UserWarning, match="doesn't match configured server name 'example.test'"):
         assert client.get("/v1", "http://api.other.host").status_code == 404
+
+
+def test_overridden_url_adapter_factory_binds_each_request(make_client: MakeClient) -> None:
+    # The common path matches without an adapter; an app that overrides the factory
+    # still gets it called for every request, before dispatch, and matched through it.
+    bound: list[str] = []
+
+    class RecordingKettle(Kettle):
+        def create_url_adapter(self, request: object) -> object:
+            adapter = super().create_url_adapter(request)  # type: ignore[arg-type]
+            if request is not None:
+                bound.append(adapter.path_info)  # type: ignore[union-attr]
+            return adapter
+
+    app = RecordingKettle(__name__)
+
+    @app.route("/seen/<int:n>")
+    def seen(n: int) -> str:
+        return f"{n} {bound}"
+
+    client = make_client(app)
+    assert client.get("/seen/7").get_data(as_text=True) == "7 ['/seen/7']"
+    assert client.get("/nowhere").status_code == 404
+    assert bound == ["/seen/7", "/nowhere"]
+
+
+def test_url_adapter_bound_on_first_use_matches_eager_binding(app: Kettle) -> None:
+    app.config["SERVER_NAME"] = "example.test:8080"
+
+    @app.route("/page/<name>")
+    def page(name: str) -> str:
+        return url_for("page", name=name, _external=True)
+
+    base = "http://example.test:8080/root"
+    with app.test_request_context("/page/x", base_url=base) as ctx:
+        assert ctx.url_adapter is not None
+        assert ctx.url_adapter.server_name == "example.test:8080"
+        assert ctx.url_adapter.script_name == "/root/"
+        assert url_for("page", name="y") == "/root/page/y"
+    client = app.test_client()
+    response = client.get("/page/z", base_url=base)
+    assert response.get_data(as_text=True) == "http://example.test:8080/root/page/z"
