@@ -122,7 +122,8 @@ class Kettle(App):
             ctx = _cv_request.get()
         if not self._got_first_request:
             self._got_first_request = True
-        ctx.match_request()
+        if not ctx._matched:  # matched on push, unless called without one
+            ctx.match_request()
         try:
             if signals.request_started.receivers:
                 signals.request_started.send(self, _async_wrapper=self.ensure_sync)
@@ -201,7 +202,7 @@ class Kettle(App):
                 for func in reversed(self.after_request_funcs.get(name, ())):
                     response = self.ensure_sync(func)(response)
         interface = self.session_interface
-        if ctx.session_opened or (
+        if ctx._opened_session is not None or (  # opened (ctx.session_opened)
             self.config["SESSION_REFRESH_EACH_REQUEST"]
             and "HTTP_COOKIE" in ctx.request.environ  # no Cookie header: nothing to parse
             and interface.get_cookie_name(self) in ctx.request.cookies

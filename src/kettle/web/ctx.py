@@ -30,15 +30,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 _sentinel = object()
 
 
-def _reset(var: contextvars.ContextVar[Any], token: contextvars.Token[Any]) -> None:
-    """Undo a push. A push made in another ``Context`` (an async view runs in a copy, and
-    ``stream_with_context`` may be primed there) cannot be reset by token, so the value
-    it replaced is restored instead."""
-    try:
-        var.reset(token)
-    except ValueError:
-        old = token.old_value
-        var.set(None if old is contextvars.Token.MISSING else old)
+def _restore(var: contextvars.ContextVar[Any], token: contextvars.Token[Any]) -> None:
+    """Undo a push that ``var.reset(token)`` refused: one made in another ``Context`` (an
+    async view runs in a copy, and ``stream_with_context`` may be primed there) cannot be
+    reset by token, so the value it replaced is restored instead. (The pops try
+    ``var.reset`` inline first: they run on every request.)"""
+    old = token.old_value
+    var.set(None if old is contextvars.Token.MISSING else old)
 
 
 class _AppCtxGlobals:
@@ -95,7 +93,11 @@ class AppContext:
             ctx = _cv_app.get(None)
             if ctx is not None and ctx is not self:
                 raise AssertionError(f"Popped wrong app context ({ctx!r} instead of {self!r})")
-            _reset(_cv_app, self._tokens.pop())
+            token = self._tokens.pop()
+            try:
+                _cv_app.reset(token)
+            except ValueError:
+                _restore(_cv_app, token)
         if signals.appcontext_popped.receivers:
             signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
 
@@ -220,7 +222,10 @@ class RequestContext:
         finally:
             ctx = _cv_request.get(None)
             token, app_ctx = self._cv_tokens.pop()
-            _reset(_cv_request, token)
+            try:
+                _cv_request.reset(token)
+            except ValueError:
+                _restore(_cv_request, token)
             if app_ctx is not None:
                 app_ctx.pop(exc)
             if ctx is not None and ctx is not self:
