@@ -48,6 +48,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         yield server.port
     finally:
         server.stop(grace=2)
+        common.close_connections()
         monkeypatch.undo()
 
 
