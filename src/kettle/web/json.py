@@ -111,7 +111,9 @@ class DefaultJSONProvider(JSONProvider):
         circular-reference markers are the encoder's own; they are cleared after an error
         (the C encoder leaves the entries of the containers it was inside)."""
         key = (self.ensure_ascii, self.sort_keys, self.default)
-        local: Any = self.__dict__.setdefault("_compact", threading.local())
+        local: Any = self.__dict__.get("_compact")
+        if local is None:  # not setdefault(..., threading.local()): one local, not one a call
+            local = self.__dict__.setdefault("_compact", threading.local())
         cached = getattr(local, "encoder", None)
         if cached is None or cached[0] != key:
             markers: dict[int, Any] = {}
