@@ -10,8 +10,9 @@ Two modes:
 ``--mode single`` (issue 13): one process each. Kettle on ``kettle serve`` (default
 threads), Falcon on granian (WSGI) and on bjoern, Starlette on uvicorn (httptools, uvloop),
 Emmett on granian (RSGI), Flask on gunicorn (gthread) and on granian (WSGI). Every server is
-measured twice: pinned (its whole process tree on core 1, wrk on core 0, set with
-``taskset`` before each run) and unpinned (both free).
+measured twice, as two processes: one started under ``taskset -c 1`` (its whole process
+tree on core 1, wrk on core 0) and one started plain (placing its threads as it does for a
+user; ``kettle serve`` pins its own threads to one CPU by default, see docs/server.md).
 
 ``--mode workers`` (issue 12): two processes each where the server has workers.
 ``kettle serve --workers 2``, Flask on gunicorn gthread (2 workers) and on granian (WSGI,
@@ -138,6 +139,10 @@ def free_port() -> int:
 def start(target: Target, db_path: str) -> None:
     target.port = free_port()
     argv = [part.replace("{port}", str(target.port)) for part in target.argv]
+    if target.pinned:
+        # The whole process tree on core 1 from its start (wrk then runs on core 0); an
+        # unpinned server is left to place its threads as it does for a user.
+        argv = ["taskset", "-c", "1", *argv]
     env = dict(
         os.environ, TFB_DB=db_path, PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT / "src")])
     )
@@ -167,28 +172,6 @@ def stop(target: Target) -> None:
     except (ProcessLookupError, subprocess.TimeoutExpired):
         os.killpg(target.process.pid, 9)
         target.process.wait(5)
-
-
-def process_tree(pid: int) -> list[int]:
-    pids, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        pids.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                todo.extend(int(child) for child in (task / "children").read_text().split())
-            except OSError:
-                pass
-    return pids
-
-
-def set_affinity(target: Target, cpus: str) -> None:
-    """Every thread of every process of the server's tree onto ``cpus`` (e.g. "1")."""
-    assert target.process is not None
-    for pid in process_tree(target.process.pid):
-        subprocess.run(
-            ["taskset", "-a", "-p", "-c", cpus, str(pid)], capture_output=True, check=False
-        )
 
 
 # -- checking and measuring ------------------------------------------------------------------
@@ -264,7 +247,6 @@ def measure(
             shift = index % max(1, len(active))
             for name, pinned in active[shift:] + active[:shift]:
                 target = targets[name]
-                set_affinity(target, "1" if pinned else "0,1")
                 sample = wrk(target.port, path, 1 if index == 0 else duration, pinned)
                 if index:
                     samples[(name, pinned)].append(sample)
@@ -330,6 +312,10 @@ def main() -> int:
     if args.targets:
         wanted = args.targets.split(",")
         targets = {name: t for name, t in targets.items() if name in wanted}
+    if args.mode == "single":  # each server twice: a pinned process and an unpinned one
+        targets |= {
+            f"{name}@pinned": Target(t.label, t.argv, pinned=True) for name, t in targets.items()
+        }
     with tempfile.TemporaryDirectory() as tmp:
         db_path = str(Path(tmp) / "tfb.sqlite")
         common.create_database(db_path)
@@ -340,10 +326,7 @@ def main() -> int:
             valid = validate(targets, routes)
             if args.check_only:
                 return 0 if len(valid) == len(targets) * len(routes) else 1
-            if args.mode == "single":
-                runs = [(name, pinned) for pinned in (True, False) for name in targets]
-            else:
-                runs = [(name, t.pinned) for name, t in targets.items()]
+            runs = [(name, t.pinned) for name, t in targets.items()]
             results = measure(targets, runs, routes, valid, args.rounds, args.duration)
         finally:
             for target in targets.values():
@@ -357,8 +340,8 @@ def main() -> int:
             (True, "one process, pinned to one core (wrk on the other)"),
             (False, "one process, unpinned"),
         ):
-            columns = [(name, pinned) for name in targets]
-            print(table(title, columns, targets, routes, results, (first, pinned)))
+            columns = [(name, t.pinned) for name, t in targets.items() if t.pinned == pinned]
+            print(table(title, columns, targets, routes, results, columns[0]))
     else:
         columns = [(name, t.pinned) for name, t in targets.items()]
         print(table("two processes", columns, targets, routes, results, (first, False)))
