@@ -92,7 +92,11 @@ class _DictAccessor(Generic[T]):
         self.__doc__ = doc
 
     def lookup(self, instance: Any) -> MutableMapping[str, Any]:
-        raise NotImplementedError
+        """The mapping this property reads and writes; each subclass names its own (the
+        environ, the headers), as Werkzeug's accessor properties do."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must define lookup(instance): the mapping it reads"
+        )
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         if instance is None:
