@@ -286,11 +286,15 @@ def test_client_leaving_wakes_handler_blocked_on_a_subscription(serve: Any) -> N
 def test_attach_forwards_channel_and_receive_still_works(serve: Any) -> None:
     hub = MemoryBroadcast()
     received: list[str | bytes] = []
+    handled = threading.Event()
 
     def handler(ws: WebSocket) -> None:
         ws.attach("room", broadcast=hub)
         ws.send("attached")
-        received.append(ws.receive(timeout=5))
+        try:
+            received.append(ws.receive(timeout=5))
+        finally:
+            handled.set()
         ws.wait_closed(timeout=5)
 
     server = serve(ws_app(handler))
@@ -305,6 +309,9 @@ def test_attach_forwards_channel_and_receive_still_works(serve: Any) -> None:
     while hub.subscriber_count("room") != 0:
         assert time.monotonic() < deadline, "the closed WebSocket stayed attached"
         time.sleep(0.01)
+    # The close detaches the channel on the connection's reader, which can run before the
+    # handler's thread has stored what it received: wait for the handler, not the detach.
+    assert handled.wait(5)
     assert received == ["from client"]
 
 
