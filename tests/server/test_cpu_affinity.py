@@ -23,6 +23,7 @@ from kettle.server.affinity import (
     resolve_cpu,
 )
 from kettle.server.cli import _cpu_affinity
+from kettle.server.worker import place_worker
 
 from .conftest import Running
 
@@ -139,6 +140,22 @@ def test_worker_processes_are_spread_over_the_cpus() -> None:
     assert spread == ALLOWED * 2
     assert cpu_for_worker(None, 3) is None
     assert cpu_for_worker(ALLOWED[0], 5) == ALLOWED[0]
+
+
+@needs_two_cpus
+def test_worker_processes_keep_their_cpu() -> None:
+    # Each worker's sibling is the busy "other CPU" a follower would move to: two
+    # workers would then share one core. Workers are placed and stay.
+    for index in range(len(ALLOWED)):
+        server = Server(affinity_app, "127.0.0.1", 0, cpu_affinity="auto")
+        server.stop()  # never started: closes the socket
+        assert server.follow_load is True  # a single process follows load
+        place_worker(server, index)
+        assert (server.cpu_affinity, server.follow_load) == (ALLOWED[index], False)
+    explicit = Server(affinity_app, "127.0.0.1", 0, cpu_affinity=None)
+    explicit.stop()
+    place_worker(explicit, 1)
+    assert (explicit.cpu_affinity, explicit.follow_load) == (None, False)
 
 
 @pytest.mark.parametrize(

@@ -129,6 +129,16 @@ class WorkerSettings:
         self.jitter = jitter
 
 
+def place_worker(server: Server, index: int) -> None:
+    """Give worker ``index`` its CPU: with ``cpu_affinity="auto"`` one CPU each, in turn.
+
+    A worker does not follow load to another CPU (``CpuFollower``) as a single process
+    does: the busiest other CPU is usually a sibling worker's, which the follower counts
+    as foreign work, so two workers would end up sharing one core and the other idle."""
+    server.cpu_affinity = cpu_for_worker(server.cpu_affinity, index)
+    server.follow_load = False
+
+
 def run_worker(
     server: Server,
     settings: WorkerSettings,
@@ -162,7 +172,7 @@ def run_worker(
         app = _counting(app, limit, recycle)
     server.app = app
     server.multiprocess = True
-    server.cpu_affinity = cpu_for_worker(server.cpu_affinity, index)  # one CPU each
+    place_worker(server, index)
     server.start()
     count = server.connection_count
     server.set_accept_gate(lambda: loads.may_accept(slot, count()))
