@@ -63,6 +63,15 @@ def test_set_and_cache_control_and_csp():
     assert dump_csp_header({"default-src": "'self'", "img-src": "*"}) == (
         "default-src 'self'; img-src *"
     )
+    # A directive without a value reads as None (as Werkzeug's) but stays in the header.
+    bare = parse_csp_header("default-src 'self'; img-src; upgrade-insecure-requests")
+    assert (bare.default_src, bare.img_src, bare.upgrade_insecure_requests) == (
+        "'self'",
+        None,
+        None,
+    )
+    assert "upgrade-insecure-requests" in bare
+    assert bare.to_header() == "default-src 'self'; img-src; upgrade-insecure-requests"
 
 
 def test_header_predicates_and_filters():

@@ -40,10 +40,51 @@ def test_get_with_type_falls_back_on_conversion_error() -> None:
 
 
 def test_missing_key_raises_key_error_subclass() -> None:
-    with pytest.raises(MultiDictKeyError) as info:
+    # key_error_class: MultiDictKeyError here, BadRequestKeyError once kettle.web is loaded
+    # (tests/web/test_exceptions.py checks both in fresh processes).
+    assert issubclass(MultiDict.key_error_class, KeyError)
+    with pytest.raises(MultiDict.key_error_class) as info:
         MultiDict()["nope"]
-    assert isinstance(info.value, KeyError)
     assert info.value.args == ("nope",)
+    assert issubclass(MultiDictKeyError, KeyError)
+
+
+def test_popitem_on_empty_raises_the_key_error_class() -> None:
+    with pytest.raises(MultiDict.key_error_class):
+        MultiDict().popitem()
+    with pytest.raises(MultiDict.key_error_class):
+        MultiDict().popitemlist()
+    left_empty = MultiDict()
+    left_empty.setlistdefault("empty", [])
+    with pytest.raises(MultiDict.key_error_class) as info:
+        left_empty.popitem()
+    assert info.value.args == ("empty",)
+    d = MultiDict([("a", 1), ("a", 2), ("b", 3)])
+    assert d.popitem() == ("b", 3)
+    assert d.popitemlist() == ("a", [1, 2])
+
+
+def test_or_merges_into_a_copy_and_ior_adds_in_place() -> None:
+    d = MultiDict([("x", 1)])
+    merged = d | {"x": 2, "y": [3, 4]}
+    assert type(merged) is MultiDict
+    assert list(merged.items(multi=True)) == [("x", 1), ("x", 2), ("y", 3), ("y", 4)]
+    assert list(d.items(multi=True)) == [("x", 1)]
+    d |= [("y", 5)]
+    assert list(d.items(multi=True)) == [("x", 1), ("y", 5)]
+    with pytest.raises(TypeError):
+        d | [("z", 1)]  # a pair list is no mapping, as for dict | list
+    frozen = ImmutableMultiDict([("x", 1)])
+    assert list((frozen | {"y": 2}).items(multi=True)) == [("x", 1), ("y", 2)]
+    with pytest.raises(TypeError, match="'ImmutableMultiDict' objects are immutable"):
+        frozen |= {"y": 2}
+    assert list(frozen.items(multi=True)) == [("x", 1)]
+
+
+def test_combined_not_equal_follows_its_equality() -> None:
+    combined = CombinedMultiDict([MultiDict([("a", 1)])])
+    assert (combined == {"a": 1}, combined != {"a": 1}) == (True, False)
+    assert (combined == {"a": 2}, combined != {"a": 2}) == (False, True)
 
 
 def test_constructors() -> None:

@@ -11,8 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kettle.http.accept import Accept, LanguageAccept, MIMEAccept, parse_accept_header
-from kettle.http.auth import Authorization
+from kettle.http.accept import (
+    Accept,
+    CharsetAccept,
+    LanguageAccept,
+    MIMEAccept,
+    parse_accept_header,
+)
+from kettle.http.auth import Authorization, WWWAuthenticate
 from kettle.http.options import (
     dump_header,
     dump_options_header,
@@ -128,7 +134,53 @@ def test_authorization() -> None:
     assert Authorization.from_header(None) is None
     assert Authorization.from_header("Basic !!!") is None
     assert Authorization.from_header("Basic " + base64.b64encode(b"nocolon").decode()) is None
-    assert Authorization.from_header("Bearer") is None
+    # A bare scheme is a token scheme with the empty token (Werkzeug's reading).
+    bare = Authorization.from_header("Bearer")
+    assert bare is not None
+    assert (bare.type, bare.token, bare.to_header()) == ("bearer", "", "Bearer")
+    assert Authorization.from_header("") is None
+
+
+def test_charset_accept_matches_aliases_of_one_codec() -> None:
+    accept = parse_accept_header("ISO-8859-1,utf-8;q=0.7,*;q=0.7", CharsetAccept)
+    assert [accept[name] for name in ("iso8859-1", "latin1", "UTF8", "utf_8", "ebcdic")] == [
+        1,
+        1,
+        0.7,
+        0.7,
+        0.7,
+    ]
+    assert accept.best_match(["utf8", "latin-1"]) == "latin-1"
+    unknown = parse_accept_header("x-unknown;q=0.5", CharsetAccept)
+    assert (unknown["X-Unknown"], unknown["utf-8"], unknown["a\0b"]) == (0.5, 0, 0)
+
+
+def test_www_authenticate_parameters_as_attributes_and_equality() -> None:
+    seen: list[str] = []
+    challenge = WWWAuthenticate.from_header('Basic realm="WallyWorld"')
+    assert challenge is not None
+    challenge.on_update = lambda value: seen.append(value.to_header())
+    assert (challenge.type, challenge.realm, challenge.charset) == ("basic", "WallyWorld", None)
+    challenge.realm = "Foo Bar"
+    assert challenge.to_header() == 'Basic realm="Foo Bar"'
+    challenge.charset = "UTF-8"
+    challenge.realm = None
+    assert challenge.parameters == {"charset": "UTF-8"}
+    assert seen == [
+        'Basic realm="Foo Bar"',
+        'Basic realm="Foo Bar", charset=UTF-8',
+        "Basic charset=UTF-8",
+    ]
+    challenge.type = "digest"  # a property of the class: not a parameter
+    assert (challenge.type, challenge.parameters) == ("digest", {"charset": "UTF-8"})
+    assert WWWAuthenticate.from_header("Basic realm=abc") == WWWAuthenticate(
+        "basic", {"realm": "abc"}
+    )
+    assert WWWAuthenticate.from_header("Token abc") == WWWAuthenticate("token", token="abc")
+    assert WWWAuthenticate("basic", {"realm": "abc"}) != WWWAuthenticate("token", token="abc")
+    assert WWWAuthenticate("basic") != object()
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(WWWAuthenticate("basic"))
 
 
 def test_accept_is_immutable_and_cached() -> None:

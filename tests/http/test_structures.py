@@ -119,6 +119,25 @@ def test_ordered_multidict_keeps_insertion_order_across_keys():
     assert hash(frozen) == hash(ImmutableOrderedMultiDict([("k", "v")]))
 
 
+def test_ordered_multidict_pops_and_order_sensitive_hash():
+    d = OrderedMultiDict([("a", 1), ("b", 2), ("a", 3)])
+    assert d.popitem() == ("b", 2)
+    assert d.popitemlist() == ("a", [1, 3])
+    with pytest.raises(OrderedMultiDict.key_error_class) as info:
+        d.popitem()
+    assert info.value.args == ("popitem(): dictionary is empty",)
+    with pytest.raises(OrderedMultiDict.key_error_class):
+        d.popitemlist()
+    merged = OrderedMultiDict([("x", 1)]) | {"y": 2}
+    assert type(merged) is OrderedMultiDict
+    assert list(merged.items(multi=True)) == [("x", 1), ("y", 2)]
+    one = ImmutableOrderedMultiDict([("a", 1), ("b", 1), ("a", 2)])
+    other = ImmutableOrderedMultiDict([("a", 1), ("a", 2), ("b", 1)])
+    assert one != other
+    assert hash(one) != hash(other)
+    assert hash(one) == hash(ImmutableOrderedMultiDict([("a", 1), ("b", 1), ("a", 2)]))
+
+
 def test_file_multidict_add_file(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_bytes(b"hello")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +12,10 @@ import pytest
 from markupsafe import Markup, escape
 
 from kettle.http.auth import WWWAuthenticate
+from kettle.http.headers import Headers
+from kettle.http.multidict import MultiDict
 from kettle.web import exceptions as exc
+from kettle.web.app import Kettle
 from kettle.web.wrappers import Response
 
 from .http_harness import build_environ, run  # noqa: F401 (fixture)
@@ -172,3 +178,50 @@ def test_carried_response_is_returned(code: int) -> None:
 
     carried = MyResponse("custom")
     assert exc.default_exceptions[code](response=carried).get_response({}) is carried
+
+
+_KEY_ERROR_CLASSES = """
+from kettle.http.headers import Headers
+from kettle.http.multidict import MultiDict
+before = (MultiDict.key_error_class.__name__, Headers.key_error_class.__name__)
+import kettle.web.exceptions
+after = (MultiDict.key_error_class.__name__, Headers.key_error_class.__name__)
+print(before, after)
+"""
+
+
+def test_kettle_web_makes_missing_keys_bad_request_key_errors() -> None:
+    # A fresh process: kettle.http alone keeps its own errors; loading kettle.web swaps in
+    # BadRequestKeyError for every MultiDict and Headers, as Werkzeug's raise it.
+    done = subprocess.run(
+        [sys.executable, "-c", _KEY_ERROR_CLASSES],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout == (
+        "('MultiDictKeyError', 'HeaderKeyError') ('BadRequestKeyError', 'BadRequestKeyError')\n"
+    )
+
+
+def test_a_view_reading_a_missing_multidict_key_answers_400(
+    app: Kettle, make_client: Callable[[Kettle], Any]
+) -> None:
+    @app.route("/read")
+    def read() -> str:
+        return str(MultiDict([("a", "1")])["b"])
+
+    @app.route("/header")
+    def header() -> str:
+        return Headers([("A", "1")])["B"]
+
+    client = make_client(app)
+    for path in ("/read", "/header"):
+        response = client.get(path)
+        assert response.status_code == 400
+        assert "malformed or invalid" in response.get_data(as_text=True)
+    with pytest.raises(exc.BadRequestKeyError) as info:
+        MultiDict().popitem()
+    assert isinstance(info.value, KeyError)
+    assert info.value.args == ("popitem(): dictionary is empty",)

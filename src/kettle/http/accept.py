@@ -8,6 +8,7 @@ immutable and cached per header value, since clients repeat the same few headers
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -195,11 +196,19 @@ class LanguageAccept(Accept):
 _LANG_DELIMITER = re.compile(r"[_-]")
 
 
+def _charset_name(name: str) -> str:
+    """The codec's canonical name when Python knows it ("UTF8" and "utf-8" are one)."""
+    try:
+        return codecs.lookup(name).name
+    except (LookupError, ValueError):  # unknown, or a name holding NUL
+        return name.lower().replace("_", "-")
+
+
 class CharsetAccept(Accept):
-    """Accept-Charset: compares codec names case-insensitively."""
+    """Accept-Charset: compares charsets by codec, so aliases of one codec match."""
 
     def _value_matches(self, value: str, item: str) -> bool:
-        return item == "*" or value.lower().replace("_", "-") == item.lower().replace("_", "-")
+        return item == "*" or _charset_name(value) == _charset_name(item)
 
 
 _ACCEPT_CACHE: dict[tuple[str, type[Accept]], Accept] = {}

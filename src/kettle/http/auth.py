@@ -54,10 +54,10 @@ class Authorization(dict[str, Any]):
             if not sep:
                 return None
             return cls(scheme, {"username": username, "password": password})
-        if not rest:
-            return None
         if "=" in rest.rstrip("="):
             return cls(scheme, parse_dict_header(rest))
+        # A token (trailing "=" is base64 padding); a bare scheme has the empty token, as
+        # in Werkzeug, so ``from_header("Bearer").type`` is "bearer" and the token falsy.
         return cls(scheme, None, rest)
 
     def to_header(self) -> str:
@@ -65,7 +65,7 @@ class Authorization(dict[str, Any]):
             raw = f"{self.get('username', '')}:{self.get('password', '')}".encode()
             return "Basic " + base64.b64encode(raw).decode("ascii")
         if self.token is not None:
-            return f"{self.type.title()} {self.token}"
+            return f"{self.type.title()} {self.token}".rstrip()
         return f"{self.type.title()} {dump_header(self)}"
 
     def __repr__(self) -> str:
@@ -134,6 +134,31 @@ class WWWAuthenticate:
 
     def get(self, key: str, default: str | None = None) -> str | None:
         return self._parameters.get(key.lower(), default)
+
+    def __getattr__(self, name: str) -> str | None:
+        """A parameter as an attribute (``challenge.realm``), ``None`` when absent."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._parameters.get(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """``challenge.realm = "x"`` sets a parameter (``None`` removes it); the
+        attributes of the class itself (``type``, ``token``, ``on_update``) set as usual."""
+        if name.startswith("_") or name == "on_update" or hasattr(type(self), name):
+            object.__setattr__(self, name, value)
+        else:
+            self[name] = value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, WWWAuthenticate):
+            return NotImplemented
+        return (self._type, self._token, self._parameters) == (
+            other._type,
+            other._token,
+            other._parameters,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
 
     def __bool__(self) -> bool:
         return self._type is not None

@@ -132,9 +132,11 @@ class ContentSecurityPolicy(dict[str, str]):
         self.on_update = on_update
 
     def __getattr__(self, name: str) -> str | None:
+        """A directive's value; ``None`` when missing or given without a value (such a
+        directive, like ``upgrade-insecure-requests``, stays in the header)."""
         if name.startswith("_"):
             raise AttributeError(name)
-        return self.get(name.replace("_", "-"))
+        return self.get(name.replace("_", "-")) or None
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "on_update":

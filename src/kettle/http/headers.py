@@ -202,30 +202,27 @@ class Headers:
         return self.getlist(key)
 
     def extend(self, *args: Any, **kwargs: Any) -> None:
-        """Add every pair of a mapping, MultiDict, Headers or iterable of pairs."""
+        """Add every pair of a mapping, MultiDict, Headers or iterable of pairs, then of
+        the keyword arguments; a list or tuple value adds one header per item."""
         if len(args) > 1:
             raise TypeError(f"extend expected at most 1 argument, got {len(args)}")
         if args:
             for key, value in _pairs(args[0]):
                 self.add(key, value)
-        for key, value in kwargs.items():
+        for key, value in _pairs(kwargs):
             self.add(key, value)
 
     def update(self, *args: Any, **kwargs: Any) -> None:
-        """Replace the values of each given key (a list value sets several)."""
+        """Replace the values of each key given (a list or tuple value sets several);
+        the keyword arguments are applied after the positional source, so they win."""
         if len(args) > 1:
             raise TypeError(f"update expected at most 1 argument, got {len(args)}")
-        source: dict[str, list[Any]] = {}
-        if args:
-            for key, value in _pairs(args[0]):
-                source.setdefault(key, []).append(value)
-        for key, value in kwargs.items():
-            source.setdefault(key, []).append(value)
-        for key, values in source.items():
-            flat: list[Any] = []
-            for value in values:
-                flat.extend(value if isinstance(value, list | tuple) else [value])
-            self.setlist(key, flat)
+        for source in (*args, kwargs):
+            grouped: dict[str, tuple[str, list[Any]]] = {}  # names compare case-insensitively
+            for key, value in _pairs(source):
+                grouped.setdefault(key.lower(), (key, []))[1].append(value)
+            for key, values in grouped.values():
+                self.setlist(key, values)
 
     def remove(self, key: str) -> None:
         """Remove every value of ``key`` (no error when missing)."""
@@ -364,6 +361,7 @@ class EnvironHeaders(Headers):
 
     add = set = setlist = setdefault = extend = update = _readonly
     remove = pop = popitem = clear = __setitem__ = __delitem__ = _readonly
+    __or__ = __ior__ = _readonly  # as Werkzeug's: no merged copy of a request's headers
 
 
 class HeaderSet:
@@ -439,7 +437,8 @@ class HeaderSet:
         return set(self._headers) if preserve_casing else set(self._set)
 
     def to_header(self) -> str:
-        return ", ".join(self._headers)
+        """The tokens comma-separated; one that is not a token is quoted."""
+        return dump_header(self._headers)
 
     def __contains__(self, header: object) -> bool:
         return isinstance(header, str) and header.lower() in self._set

@@ -179,7 +179,9 @@ class MultiDict(dict[str, Any]):
         return default
 
     def popitem(self) -> tuple[str, Any]:
-        key, values = dict.popitem(self)
+        """Remove the last key; its first value. An empty dict (or a key left without
+        values by ``setlistdefault``) raises ``key_error_class``, as a missing key does."""
+        key, values = self.popitemlist()
         if not values:
             raise self.key_error_class(key)
         return key, values[0]
@@ -189,8 +191,26 @@ class MultiDict(dict[str, Any]):
         return result
 
     def popitemlist(self) -> tuple[str, list[Any]]:
+        """Remove the last key; all its values."""
+        if not dict.__len__(self):
+            raise self.key_error_class("popitem(): dictionary is empty")
         key, values = dict.popitem(self)
         return key, values
+
+    def __or__(self, other: Any) -> MultiDict:  # type: ignore[override]
+        """A copy holding the values of both (``update`` adds, it does not replace)."""
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ior__(self, other: Any) -> MultiDict:  # type: ignore[override]
+        """Add the values of ``other`` (a mapping or pairs) in place."""
+        if not isinstance(other, Mapping | Iterable):
+            return NotImplemented
+        self.update(other)
+        return self
 
     def __copy__(self) -> MultiDict:
         return self.copy()
@@ -237,6 +257,7 @@ class ImmutableMultiDict(MultiDict):
     poplist = _immutable
     popitemlist = _immutable
     clear = _immutable
+    __ior__ = _immutable
 
     def __hash__(self) -> int:  # type: ignore[override]
         return hash(tuple(self.items(multi=True)))
@@ -335,6 +356,10 @@ class CombinedMultiDict(ImmutableMultiDict):
         if isinstance(other, Mapping):
             return self.to_dict() == dict(other.items())
         return NotImplemented
+
+    def __ne__(self, other: object) -> bool:  # dict's own __ne__ would ignore __eq__
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
     def __hash__(self) -> int:  # type: ignore[override]
         return id(self)

@@ -307,6 +307,10 @@ class OrderedMultiDict(MultiDict):
             return self._order == other._order
         return super().__eq__(other)
 
+    def __ne__(self, other: object) -> bool:  # dict's own __ne__ would ignore __eq__
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
     __hash__ = None  # type: ignore[assignment]  # mutable
 
     def clear(self) -> None:
@@ -319,17 +323,21 @@ class OrderedMultiDict(MultiDict):
         for key, value in kwargs.items():
             self.add(key, value)
 
-    def popitem(self) -> tuple[str, Any]:
-        key = next(iter(reversed(self.keys())))
-        return key, self.pop(key)
-
     def popitemlist(self) -> tuple[str, list[Any]]:
-        key = next(iter(reversed(self.keys())))
-        return key, self.poplist(key)
+        """Remove the most recently added key; all its values (``popitem`` gives the
+        first). An empty dict raises ``key_error_class``."""
+        keys = self.keys()
+        if not keys:
+            raise self.key_error_class("popitem(): dictionary is empty")
+        return keys[-1], self.poplist(keys[-1])
 
 
 class ImmutableOrderedMultiDict(ImmutableMultiDictMixin, OrderedMultiDict):  # type: ignore[misc]
-    """An ``OrderedMultiDict`` that refuses every change."""
+    """An ``OrderedMultiDict`` that refuses every change; its hash depends on the order
+    of the pairs, as its equality does."""
+
+    def _iter_hashitems(self) -> Iterable[Any]:
+        return enumerate(self._order)  # the mixin hashes a set: positions keep the order
 
     def copy(self) -> OrderedMultiDict:
         return OrderedMultiDict(list(self._order))

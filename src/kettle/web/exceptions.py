@@ -8,7 +8,8 @@ the name and the description.
 Rules: the description is HTML-escaped in the page; headers that an error needs travel
 with it (``Allow`` for 405, ``WWW-Authenticate`` for 401, ``Content-Range`` for 416,
 ``Retry-After`` for 429/503). ``abort(response)`` raises an HTTPException carrying that
-response. An unknown code given to ``abort`` is a ``LookupError``.
+response. An unknown code given to ``abort`` is a ``LookupError``. Once this module is
+loaded, a key missing from any ``MultiDict`` or ``Headers`` raises ``BadRequestKeyError``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any, NoReturn
 from markupsafe import Markup, escape
 
 from kettle.http.dates import format_http_date
+from kettle.http.headers import Headers
+from kettle.http.multidict import MultiDict
 from kettle.http.status import HTTP_STATUS_CODES
 
 from .response import ResponseBase
@@ -112,6 +115,14 @@ class BadRequestKeyError(BadRequest, KeyError):
 
     def __str__(self) -> str:
         return HTTPException.__str__(self)
+
+
+# As Werkzeug's do, every MultiDict and Headers of a web app raises BadRequestKeyError for
+# a missing key (a view reading one answers 400, and ``except KeyError`` still catches it).
+# ``key_error_class`` is kettle.http's seam for this; used alone, kettle.http keeps its
+# own MultiDictKeyError and HeaderKeyError.
+MultiDict.key_error_class = BadRequestKeyError
+Headers.key_error_class = BadRequestKeyError
 
 
 class ClientDisconnected(BadRequest):
