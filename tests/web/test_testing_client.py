@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 import pytest
 
 from kettle import Kettle, redirect, request, session
 from kettle.web.cli import with_appcontext
-from kettle.web.testing import ClientRedirectError
+from kettle.web.testing import ClientRedirectError, KettleClient
 
 
 def test_with_client_keeps_last_request_context(app: Kettle) -> None:
@@ -109,3 +111,40 @@ def test_blueprint_cli_group(app: Kettle) -> None:
     runner = app.test_cli_runner()
     assert runner.invoke(args=["users", "create", "ann"]).output == "created ann\n"
     assert runner.invoke(args=["top"]).output == "top level\n"
+
+
+def test_redirect_history_is_a_chain(app: Kettle) -> None:
+    app.add_url_rule("/first", "first", lambda: redirect("/second"))
+    app.add_url_rule("/second", "second", lambda: redirect("/third"))
+    app.add_url_rule("/third", "third", lambda: "done")
+    response = app.test_client().get("/first", follow_redirects=True)
+    assert response.get_data(as_text=True) == "done"
+    first, second = response.history
+    assert [(r.request.path, r.status_code, r.location) for r in response.history] == [
+        ("/first", 302, "/second"),
+        ("/second", 302, "/third"),
+    ]
+    assert (first.history, second.history) == ((), (first,))
+
+
+def test_relative_redirect_stays_under_the_script_root() -> None:
+    def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        if environ["PATH_INFO"] == "/redirect":
+            start_response("302 Found", [("Location", "done")])
+            return [b""]
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [f"{environ['SCRIPT_NAME']}|{environ['PATH_INFO']}".encode()]
+
+    client = KettleClient(wsgi_app)  # type: ignore[arg-type]  # a plain WSGI app
+    response = client.get("/redirect", base_url="http://localhost/other", follow_redirects=True)
+    assert response.get_data(as_text=True) == "/other|/done"
+
+
+def test_text_chunks_of_a_plain_wsgi_app_are_encoded() -> None:
+    def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[str]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [f"{environ['PATH_INFO']}|{environ['SCRIPT_NAME']}", "|é"]
+
+    client = KettleClient(wsgi_app)  # type: ignore[arg-type]  # a plain WSGI app
+    response = client.get("/foo%40bar", "http://localhost/bar%40baz")
+    assert response.get_data() == "/foo@bar|/bar@baz|é".encode()

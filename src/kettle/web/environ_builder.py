@@ -5,23 +5,34 @@ Rules: this module builds plain PEP 3333 dicts and imports neither the request/r
 wrappers nor the application, so both ``testing`` and ``request`` can import it without a
 cycle. An app, when given, only supplies defaults (``SERVER_NAME``, ``APPLICATION_ROOT``,
 ``PREFERRED_URL_SCHEME``), its JSON provider and its ``request_class`` (``get_request``).
-Bodies are built in memory; ``from_environ`` turns a ready environ back into a builder
-that reads the same ``wsgi.input``.
+The request's parts stay editable until ``get_environ()``, which encodes a form body
+(``kettle.http.formencode``) each time it is called, so a builder can be sent again;
+``from_environ`` turns a ready environ back into a builder that reads the same
+``wsgi.input``; ``close()`` closes the files the builder was given.
 """
 
 from __future__ import annotations
 
-import base64
 import io
 import json as _json
-import mimetypes
-import os
-import secrets
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
+from ..http.auth import Authorization
+from ..http.formencode import (
+    encode_multipart,
+    form_pairs,
+    is_file_value,
+    stream_encode_multipart,
+    urlencode_pairs,
+)
+from ..http.headers import Headers
+from ..http.multidict import MultiDict
+from ..http.options import parse_options_header
+from ..http.structures import FileMultiDict
+from ..http.urls import iri_to_uri
 from .response import get_content_type
 
 if TYPE_CHECKING:
@@ -37,82 +48,29 @@ REQUEST_KEYS = frozenset(
     )
 )  # fmt: skip
 
-__all__ = ["REQUEST_KEYS", "EnvironBuilder", "encode_multipart", "urlencode_pairs"]
+__all__ = [
+    "REQUEST_KEYS",
+    "EnvironBuilder",
+    "encode_multipart",
+    "stream_encode_multipart",
+    "urlencode_pairs",
+]
 
-# What Werkzeug leaves unquoted in a query string it encodes (WHATWG URL, percent-encoded
-# bytes), so both build the same QUERY_STRING from the same arguments.
-_QUERY_SAFE = "!$'()*,/:;?@"
-
-
-def urlencode_pairs(pairs: list[tuple[str, Any]]) -> str:
-    """A query string (or urlencoded form) from ``pairs``; a ``None`` value drops its key,
-    as in Werkzeug."""
-    return urlencode([(key, value) for key, value in pairs if value is not None], safe=_QUERY_SAFE)
-
-
-def _pairs(data: Any) -> list[tuple[str, Any]]:
-    if hasattr(data, "items"):
-        try:
-            return list(data.items(multi=True))
-        except TypeError:
-            pairs: list[tuple[str, Any]] = []
-            for key, value in data.items():
-                if isinstance(value, list):
-                    pairs.extend((key, item) for item in value)
-                else:
-                    pairs.append((key, value))
-            return pairs
-    return list(data)
-
-
-def _is_file(value: Any) -> bool:
-    return isinstance(value, tuple) or hasattr(value, "read") or hasattr(value, "stream")
-
-
-def _file_parts(value: Any) -> tuple[bytes, str, str]:
-    """(content, filename, content type) from a test file value."""
-    if isinstance(value, tuple):
-        stream, filename, *rest = value
-        content_type = rest[0] if rest else None
-    elif hasattr(value, "stream"):
-        stream, filename, content_type = value.stream, value.filename, value.content_type
-    else:
-        stream, filename, content_type = value, getattr(value, "name", "file"), None
-    content = stream.read()
-    if isinstance(content, str):
-        content = content.encode()
-    filename = os.path.basename(str(filename or ""))
-    if not content_type:
-        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    return content, filename, content_type
-
-
-def encode_multipart(
-    pairs: list[tuple[str, Any]], boundary: str | None = None
-) -> tuple[bytes, str]:
-    """A ``multipart/form-data`` body and its boundary for fields and files."""
-    boundary = boundary or f"----KettleBoundary{secrets.token_hex(12)}"
-    out = io.BytesIO()
-    for name, value in pairs:
-        out.write(f"--{boundary}\r\n".encode())
-        if _is_file(value):
-            content, filename, content_type = _file_parts(value)
-            out.write(
-                f'Content-Disposition: form-data; name="{quote(name)}";'
-                f' filename="{quote(filename)}"\r\n'
-                f"Content-Type: {content_type}\r\n\r\n".encode()
-            )
-            out.write(content)
-        else:
-            out.write(f'Content-Disposition: form-data; name="{quote(name)}"\r\n\r\n'.encode())
-            out.write(value if isinstance(value, bytes) else str(value).encode())
-        out.write(b"\r\n")
-    out.write(f"--{boundary}--\r\n".encode())
-    return out.getvalue(), boundary
+# Methods whose empty body is still announced with "Content-Length: 0".
+_BODY_METHODS = frozenset(("POST", "PUT", "PATCH"))
+_FORM_URLENCODED = "application/x-www-form-urlencoded"
+_MULTIPART = "multipart/form-data"
 
 
 class EnvironBuilder:
-    """Builds the environ for one test request (the arguments of ``client.get`` and friends)."""
+    """Builds the environ for one test request (the arguments of ``client.get`` and friends).
+
+    As Werkzeug's builder, its parts stay editable until ``get_environ()``: ``headers`` (a
+    ``Headers``), ``form`` and ``files`` (the body when it is a form), ``args`` or
+    ``query_string``, ``input_stream`` (a raw body, exclusive with a form), ``content_type``,
+    ``mimetype`` and ``content_length`` (read from and written to ``headers``), ``base_url``
+    (or its parts ``url_scheme``, ``host`` and ``script_root``) and ``path`` (percent-encoded).
+    """
 
     #: What ``get_request`` builds when given no class and no app; ``None`` until set
     #: (this module cannot import the request wrapper, which imports it).
@@ -132,7 +90,7 @@ class EnvironBuilder:
         content_type: str | None = None,
         environ_base: Mapping[str, Any] | None = None,
         environ_overrides: Mapping[str, Any] | None = None,
-        auth: tuple[str, str] | None = None,
+        auth: tuple[str, str] | Authorization | None = None,
         subdomain: str | None = None,
         mimetype: str | None = None,
         input_stream: Any = None,
@@ -145,43 +103,48 @@ class EnvironBuilder:
         if app is not None and not hasattr(app, "config"):
             app = None  # a plain WSGI app (Werkzeug's Client) has no config to read
         self.app = app
-        if base_url is None:
-            base_url = self._base_url(app, url_scheme, subdomain)
-        split = urlsplit(path)
         self.request_uri = path  # REQUEST_URI / RAW_URI: the target as the client sent it
+        split = urlsplit(path)
+        if query_string is not None and "?" in path:
+            raise ValueError("the query string is given both in the path and as query_string")
         if split.scheme:
             base_url = f"{split.scheme}://{split.netloc}"
+        elif base_url is None:
+            base_url = self._base_url(app, url_scheme, subdomain)
         self.base_url = base_url
-        self.url_scheme = urlsplit(base_url).scheme or "http"
-        self.host = urlsplit(base_url).netloc or "localhost"
-        self.script_root = urlsplit(base_url).path.rstrip("/")
+        self.path = iri_to_uri(split.path or "/")  # percent-encoded, as in Werkzeug
+        self._query_string: str | None = None
+        self._args: MultiDict | None = None
+        if query_string is None or isinstance(query_string, str):
+            self.query_string = split.query if query_string is None else query_string
+        else:
+            self.args = MultiDict(form_pairs(query_string))
+        self.method = method.upper()
+        self.headers = Headers()
+        for name, value in form_pairs(headers) if headers is not None else ():
+            self.headers.add(name, value)
+        self.environ_base = environ_base
+        self.environ_overrides = environ_overrides
         self.errors_stream = errors_stream if errors_stream is not None else sys.stderr
         self.multithread = multithread
         self.multiprocess = multiprocess
         self.run_once = run_once
-        self.content_length = content_length
-        self.path = unquote(split.path or "/")
-        if query_string is None:
-            query_string = split.query
-        if not isinstance(query_string, str):
-            query_string = urlencode_pairs(_pairs(query_string))
-        self.query_string = query_string
-        self.method = method.upper()
-        self.headers: list[tuple[str, str]] = _pairs(headers) if headers is not None else []
-        self.environ_base = environ_base
-        self.environ_overrides = environ_overrides
+        self.closed = False
+        self._input_stream: Any = None
+        self._own_body: bytes | None = None
+        self._form: MultiDict | None = None
+        self._files: FileMultiDict | None = None
         if content_type is None and mimetype is not None:
             content_type = get_content_type(mimetype, "utf-8")  # text types get a charset
-        self.content_type = content_type
-        self.body = b""
-        self._set_body(app, data, json)
-        self.input_stream = input_stream
-        self._own_stream = input_stream is None
-        if self._own_stream:
-            self.input_stream = io.BytesIO(self.body)
+        if content_type is not None:
+            self.content_type = content_type
+        if content_length is not None:
+            self.content_length = content_length
         if auth is not None:
-            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
-            self.headers.append(("Authorization", f"Basic {token}"))
+            if isinstance(auth, tuple):
+                auth = Authorization("basic", {"username": auth[0], "password": auth[1]})
+            self.headers.set("Authorization", auth.to_header())
+        self._set_body(app, input_stream, data, json)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, Any], **kwargs: Any) -> EnvironBuilder:
@@ -245,43 +208,212 @@ class EnvironBuilder:
             host = f"{subdomain}.{host}"
         return f"{url_scheme or scheme}://{host}{root.rstrip('/')}"
 
-    def _set_body(self, app: App | None, data: Any, json: Any) -> None:
+    # -- the URL --------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """``scheme://host/script_root/``; setting it (``None``: ``http://localhost/``)
+        sets ``url_scheme``, ``host`` (IDNA-encoded) and ``script_root``."""
+        return f"{self.url_scheme}://{self.host}{self.script_root}/"
+
+    @base_url.setter
+    def base_url(self, value: str | None) -> None:
+        split = urlsplit(iri_to_uri(value) if value is not None else "http://localhost/")
+        if split.query or split.fragment:
+            raise ValueError("base_url must not contain a query string or a fragment")
+        self.url_scheme = split.scheme or "http"
+        self.host = split.netloc or "localhost"
+        self.script_root = split.path.rstrip("/")
+
+    @property
+    def server_name(self) -> str:
+        """The host without its port."""
+        return self.host.rpartition(":")[0] if self._port_text() else self.host
+
+    @property
+    def server_port(self) -> int:
+        """The port of ``host``, else the scheme's default (443 for https, else 80)."""
+        port = self._port_text()
+        if port.isdigit():
+            return int(port)
+        return 443 if self.url_scheme == "https" else 80
+
+    def _port_text(self) -> str:
+        host = self.host
+        if host.endswith("]") or ":" not in host:  # no port (an IPv6 literal has colons)
+            return ""
+        return host.rpartition(":")[2]
+
+    @property
+    def query_string(self) -> str:
+        """The query string: the one given, else ``args`` encoded."""
+        if self._query_string is not None:
+            return self._query_string
+        return urlencode_pairs(form_pairs(self._args)) if self._args is not None else ""
+
+    @query_string.setter
+    def query_string(self, value: str | None) -> None:
+        self._query_string = value
+        self._args = None
+
+    @property
+    def args(self) -> MultiDict:
+        """The query arguments as a MultiDict to edit (not with a ``query_string`` set)."""
+        if self._query_string is not None:
+            raise AttributeError("a query string is defined; set query_string=None first")
+        if self._args is None:
+            self._args = MultiDict()
+        return self._args
+
+    @args.setter
+    def args(self, value: MultiDict | None) -> None:
+        self._query_string = None
+        self._args = value
+
+    # -- the body ---------------------------------------------------------------------------
+
+    @property
+    def content_type(self) -> str | None:
+        """The Content-Type header; without one, the form's type when the body is a form."""
+        value: str | None = self.headers.get("Content-Type")
+        if value is None and self._input_stream is None:
+            if self._files:
+                return _MULTIPART
+            if self._form:
+                return _FORM_URLENCODED
+        return value
+
+    @content_type.setter
+    def content_type(self, value: str | None) -> None:
+        if value is None:
+            self.headers.remove("Content-Type")
+        else:
+            self.headers.set("Content-Type", value)
+
+    @property
+    def mimetype(self) -> str | None:
+        """``content_type`` without its parameters, lower case."""
+        value = self.content_type
+        return value.split(";")[0].strip().lower() if value else None
+
+    @mimetype.setter
+    def mimetype(self, value: str) -> None:
+        self.content_type = get_content_type(value, "utf-8")
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        """The parameters of ``content_type`` (a copy: set ``content_type`` to change them)."""
+        return parse_options_header(self.content_type or "")[1]
+
+    @property
+    def content_length(self) -> int | None:
+        """The Content-Length header as an int, else ``None``."""
+        value: int | None = self.headers.get("Content-Length", type=int)
+        return value
+
+    @content_length.setter
+    def content_length(self, value: int | None) -> None:
+        if value is None:
+            self.headers.remove("Content-Length")
+        else:
+            self.headers.set("Content-Length", str(value))
+
+    @property
+    def form(self) -> MultiDict:
+        """The form fields of the body (not with an ``input_stream`` set)."""
+        if self._input_stream is not None:
+            raise AttributeError("an input stream is defined; the body cannot be a form")
+        if self._form is None:
+            self._form = MultiDict()
+        return self._form
+
+    @form.setter
+    def form(self, value: MultiDict) -> None:
+        self._input_stream = self._own_body = None
+        self._form = value
+
+    @property
+    def files(self) -> FileMultiDict:
+        """The uploads of the body (``files.add_file(...)``; not with an ``input_stream``)."""
+        if self._input_stream is not None:
+            raise AttributeError("an input stream is defined; the body cannot have files")
+        if self._files is None:
+            self._files = FileMultiDict()
+        return self._files
+
+    @files.setter
+    def files(self, value: FileMultiDict) -> None:
+        self._input_stream = self._own_body = None
+        self._files = value
+
+    @property
+    def input_stream(self) -> Any:
+        """The raw body stream, if the body is not a form; setting it drops the form."""
+        return self._input_stream
+
+    @input_stream.setter
+    def input_stream(self, value: Any) -> None:
+        self._input_stream = value
+        self._own_body = None
+        self._form = self._files = None
+
+    def _set_body(self, app: App | None, input_stream: Any, data: Any, json: Any) -> None:
         if json is not None:
             if data is not None:
                 raise TypeError("can't provide both json and data")
             dumps = app.json.dumps if app is not None else _json_dumps
-            self.body = dumps(json).encode()
-            self.content_type = self.content_type or "application/json"
-        elif data is not None:
+            data = dumps(json)
+            if self.content_type is None:
+                self.content_type = "application/json"
+        if input_stream is not None:
+            if data:
+                raise TypeError("can't provide both input_stream and data")
+            self.input_stream = input_stream
+        elif data:
             self._set_data(data)
 
     def _set_data(self, data: Any) -> None:
+        if hasattr(data, "read"):
+            data = data.read()
         if isinstance(data, str):
-            self.body = data.encode()
-        elif isinstance(data, bytes | bytearray):
-            self.body = bytes(data)
-        elif hasattr(data, "read"):
-            self.body = data.read()
-        else:
-            pairs = _pairs(data)
-            if any(_is_file(value) for _, value in pairs) or (self.content_type or "").startswith(
-                "multipart/form-data"
-            ):
-                self.body, boundary = encode_multipart(pairs)
-                self.content_type = f"multipart/form-data; boundary={boundary}"
+            data = data.encode()
+        if isinstance(data, bytes | bytearray):
+            self.input_stream = io.BytesIO(data)
+            self._own_body = bytes(data)
+            return
+        for key, value in form_pairs(data):
+            if isinstance(value, tuple):
+                self.files.add_file(key, *value)
+            elif is_file_value(value):
+                self.files.add_file(key, value)
             else:
-                self.body = urlencode_pairs(pairs).encode()
-                self.content_type = self.content_type or "application/x-www-form-urlencoded"
+                self.form.add(key, value)
+
+    def _body(self) -> tuple[Any, int | None, str | None]:
+        """(input stream, content length, content type) of the request body."""
+        content_type, length = self.content_type, self.content_length
+        if self._own_body is not None:
+            stream: Any = io.BytesIO(self._own_body)  # fresh: the builder can be sent again
+            return stream, len(self._own_body) if length is None else length, content_type
+        if self._input_stream is not None:
+            return self._input_stream, length, content_type
+        if self.mimetype == _MULTIPART:
+            fields: list[tuple[str, Any]] = form_pairs(self._form) if self._form else []
+            fields += form_pairs(self._files) if self._files else []
+            stream, size, boundary = stream_encode_multipart(fields)
+            return stream, size, f"{_MULTIPART}; boundary={boundary}"
+        if self.mimetype == _FORM_URLENCODED:
+            body = urlencode_pairs(form_pairs(self._form) if self._form else []).encode()
+            return io.BytesIO(body), len(body), content_type
+        if length is None and self.method in _BODY_METHODS:
+            length = 0
+        return io.BytesIO(), length, content_type
 
     def get_environ(self) -> dict[str, Any]:
         """The environ, layered as Werkzeug layers it: defaults, then ``environ_base``, then
         the request line, body and headers (``REQUEST_KEYS`` and ``HTTP_*``), then
         ``environ_overrides``."""
-        base = urlsplit(self.base_url)
-        scheme = base.scheme or "http"
-        host = base.netloc or "localhost"
-        server_name, _, port = host.partition(":")
-        script_name = unquote(base.path.rstrip("/"))
+        stream, length, content_type = self._body()
         # No REMOTE_ADDR or User-Agent of its own, as Werkzeug's builder: the test client
         # adds Flask's through its environ_base.
         environ: dict[str, Any] = {
@@ -298,26 +430,24 @@ class EnvironBuilder:
         environ.update(
             {
                 "REQUEST_METHOD": self.method,
-                "SCRIPT_NAME": script_name.encode().decode("latin-1"),
-                "PATH_INFO": self.path.encode().decode("latin-1"),
                 # PEP 3333: the text's UTF-8 bytes carried as latin-1, as Werkzeug does.
-                "QUERY_STRING": self.query_string.encode().decode("latin-1"),
-                "SERVER_NAME": server_name,
-                "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
+                "SCRIPT_NAME": _wsgi_text(unquote(self.script_root)),
+                "PATH_INFO": _wsgi_text(unquote(self.path)),
+                "QUERY_STRING": _wsgi_text(self.query_string),
+                "SERVER_NAME": self.server_name,
+                "SERVER_PORT": str(self.server_port),
                 "SERVER_PROTOCOL": "HTTP/1.1",
-                "HTTP_HOST": host,
-                "wsgi.url_scheme": scheme,
+                "HTTP_HOST": self.host,
+                "wsgi.url_scheme": self.url_scheme,
                 "REQUEST_URI": _wsgi_text(self.request_uri),
                 "RAW_URI": _wsgi_text(self.request_uri),
-                "wsgi.input": io.BytesIO(self.body) if self._own_stream else self.input_stream,
+                "wsgi.input": stream,
             }
         )
-        if self.content_length is not None:
-            environ["CONTENT_LENGTH"] = str(self.content_length)
-        elif self.body or self.method in ("POST", "PUT", "PATCH"):
-            environ["CONTENT_LENGTH"] = str(len(self.body))
-        if self.content_type:
-            environ["CONTENT_TYPE"] = self.content_type
+        if length is not None:
+            environ["CONTENT_LENGTH"] = str(length)
+        if content_type:
+            environ["CONTENT_TYPE"] = content_type
         environ.update(self._header_keys())
         if self.environ_overrides:
             environ.update(self.environ_overrides)
@@ -328,16 +458,19 @@ class EnvironBuilder:
         keys: dict[str, str] = {}
         for name, value in self.headers:
             key = name.upper().replace("-", "_")
-            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                key = f"HTTP_{key}"
-                if key in keys:
-                    keys[key] = f"{keys[key]}, {value}"
-                    continue
-            keys[key] = str(value)
+            if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                continue  # the body's own keys, set from content_type / content_length
+            key = f"HTTP_{key}"
+            keys[key] = f"{keys[key]}, {value}" if key in keys else str(value)
         return keys
 
     def close(self) -> None:
-        """Nothing to release: bodies are built in memory."""
+        """Close the files added to the builder (once), as Werkzeug's builder does."""
+        if self.closed:
+            return
+        for _name, upload in form_pairs(self._files) if self._files else []:
+            upload.close()
+        self.closed = True
 
 
 # What a path keeps unquoted so that the builder's unquoting gives the same text back.

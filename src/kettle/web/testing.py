@@ -289,8 +289,8 @@ class KettleClient:
         if buffered or type(iterable) is list or type(iterable) is tuple:
             try:
                 for chunk in iterable:
-                    if chunk:
-                        written.append(chunk)
+                    if chunk:  # text chunks are encoded, as Werkzeug's client does
+                        written.append(chunk.encode() if isinstance(chunk, str) else chunk)
             finally:
                 if close is not None:
                     close()
@@ -373,6 +373,7 @@ class KettleClient:
         history: list[TestResponse] = []
         seen = {self._url_of(environ)}
         while response.status_code in REDIRECT_CODES and "Location" in response.headers:
+            response.history = tuple(history)  # each response knows the ones before it
             history.append(response)
             environ = self._redirect_environ(environ, response)
             url = self._url_of(environ)
@@ -399,9 +400,16 @@ class KettleClient:
         keep_body = response.status_code in (307, 308)
         if not keep_body and method != "HEAD":
             method = "GET"
+        # As Werkzeug's client: a target under the current script root stays under it.
+        root = quote(environ.get("SCRIPT_NAME", ""))
+        path = target.path or "/"
+        if root and (path == root or path.startswith(root + "/")):
+            path = path[len(root) :] or "/"
+        else:
+            root = ""
         kwargs: dict[str, Any] = {
             "method": method,
-            "base_url": f"{target.scheme}://{target.netloc}",
+            "base_url": f"{target.scheme}://{target.netloc}{root}",
             "query_string": target.query,
             "environ_base": self.environ_base,
             "headers": _resent_headers(environ, keep_body),
@@ -410,7 +418,7 @@ class KettleClient:
             environ["wsgi.input"].seek(0)
             kwargs["data"] = environ["wsgi.input"].read()
             kwargs["content_type"] = environ.get("CONTENT_TYPE")
-        builder = EnvironBuilder(self.application, target.path or "/", **kwargs)
+        builder = EnvironBuilder(self.application, path, **kwargs)
         new_environ = builder.get_environ()
         self._add_cookies_to_wsgi(new_environ)
         return new_environ

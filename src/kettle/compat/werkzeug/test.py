@@ -3,17 +3,17 @@
 ``Client`` is Kettle's test client (which also drives plain WSGI apps), so Flask's client
 is a Werkzeug ``Client`` as in Flask. Adapters: ``EnvironBuilder`` takes Werkzeug's
 arguments (no app first); ``create_environ``, ``encode_multipart`` and
-``stream_encode_multipart`` keep Werkzeug's signatures and return shapes.
+``stream_encode_multipart`` keep Werkzeug's signatures and return shapes (the encoders
+live in ``kettle.http.formencode``).
 """
 
 from __future__ import annotations
 
-import io
 from typing import IO, Any
 
-from kettle.http.structures import iter_multi_items
+from kettle.http.formencode import encode_multipart as _encode_multipart
+from kettle.http.formencode import stream_encode_multipart
 from kettle.web.environ_builder import EnvironBuilder as _EnvironBuilder
-from kettle.web.environ_builder import encode_multipart as _encode_multipart
 from kettle.web.testing import ClientRedirectError, Cookie, TestResponse
 from kettle.web.testing import KettleClient as Client
 from kettle.web.wrappers import Request
@@ -79,20 +79,9 @@ def create_environ(*args: Any, **kwargs: Any) -> dict[str, Any]:
         builder.close()
 
 
-def stream_encode_multipart(
-    data: Any,
-    use_tempfile: bool = True,
-    threshold: int = 1024 * 500,
-    boundary: str | None = None,
-) -> tuple[IO[bytes], int, str]:
-    """``(stream, length, boundary)`` of a ``multipart/form-data`` body for ``data``."""
-    body, boundary = _encode_multipart(list(iter_multi_items(data)), boundary)
-    return io.BytesIO(body), len(body), boundary
-
-
 def encode_multipart(values: Any, boundary: str | None = None) -> tuple[str, bytes]:
     """``(boundary, body)`` of a ``multipart/form-data`` body for ``values``."""
-    body, boundary = _encode_multipart(list(iter_multi_items(values)), boundary)
+    body, boundary = _encode_multipart(values, boundary)
     return boundary, body
 
 
