@@ -91,8 +91,7 @@ class KettleStaticFile(HTTPException):
 
 _KETTLE_FILES = frozenset(path.name for path in STATIC_DIR.iterdir() if path.is_file())
 _KETTLE_PREFIX = f"{KETTLE_STATIC_URL}/"
-# Only for building URLs: never part of an app's url_map.
-_KETTLE_MAP = Map([Rule(f"{_KETTLE_PREFIX}<path:filename>", endpoint=KETTLE_STATIC_ENDPOINT)])
+_KETTLE_RULE = f"{_KETTLE_PREFIX}<path:filename>"
 
 
 def match_kettle_static(path: str, method: str) -> HTTPException | None:
@@ -115,7 +114,10 @@ def build_kettle_static(
     """The URL of ``kettle.static`` with ``values`` (``filename``, extra query arguments)
     for the host, script root and scheme ``adapter`` is bound to; ``None`` when the values
     do not suit it (no ``filename``)."""
-    bound = _KETTLE_MAP.bind(
+    # A map made for this build only, never part of an app's url_map; none is kept at
+    # module level, so no Rule outlives its use (Werkzeug's suite counts live rules).
+    url_map = Map([Rule(_KETTLE_RULE, endpoint=KETTLE_STATIC_ENDPOINT)])
+    bound = url_map.bind(
         adapter._host_for(None), script_name=adapter.script_name, url_scheme=adapter.url_scheme
     )
     try:

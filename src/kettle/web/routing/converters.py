@@ -8,7 +8,6 @@ arguments are parsed from the rule text (``<string(length=2):code>``) as Python 
 
 from __future__ import annotations
 
-import ast
 import re
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -167,18 +166,34 @@ DEFAULT_CONVERTERS: dict[str, type[BaseConverter]] = {
     "uuid": UUIDConverter,
 }
 
-_ARG = re.compile(r"\s*(?:(?P<key>\w+)\s*=\s*)?(?P<value>\"[^\"]*\"|'[^']*'|[^,]+?)\s*(?:,|$)")
+# One argument: an optional ``key=``, then a quoted string (taken as it is, without escape
+# processing, so regex arguments keep their backslashes) or a bare word (a number, True,
+# False, None, or a name taken as text). Anything else is a parse error.
+_ARG = re.compile(
+    r"\s*(?:(?P<key>\w+)\s*=\s*)?"
+    r"(?P<value>\"[^\"]*\"|'[^']*'|[\w.+-]+)\s*(?P<end>,|$)"
+)
+_WORDS: dict[str, Any] = {"None": None, "True": True, "False": False}
 
 
-def _literal(text: str) -> Any:
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
+def _argument(text: str) -> Any:
+    """A converter argument's value: a quoted string without its quotes, a Python
+    constant, an int, a float, or else the text itself."""
+    if text[:1] in "\"'" and text[-1:] == text[:1] and len(text) >= 2:
+        return text[1:-1]
+    if text in _WORDS:
+        return _WORDS[text]
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return text
 
 
 def parse_converter_args(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """Parse ``"2, maxlength=8, 'x'"`` into positional and keyword arguments."""
+    """Parse ``"2, maxlength=8, 'x'"`` into positional and keyword arguments; a trailing
+    comma is allowed. Raises ``ValueError`` naming the text when it does not parse."""
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
     position = 0
@@ -187,7 +202,7 @@ def parse_converter_args(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
         found = _ARG.match(text, position)
         if found is None or found.end() == position:
             raise ValueError(f"cannot parse converter arguments {text!r}")
-        value = _literal(found.group("value").strip())
+        value = _argument(found.group("value"))
         if found.group("key"):
             kwargs[found.group("key")] = value
         else:

@@ -22,7 +22,7 @@ from kettle.http.structures import ImmutableDict
 
 from ..exceptions import HTTPException, MethodNotAllowed, NotFound
 from .converters import DEFAULT_CONVERTERS, BaseConverter
-from .exceptions import RequestRedirect
+from .exceptions import RequestRedirect, WebsocketMismatch
 from .matcher import FULL, NONE, PARTIAL, REDIRECT, Matcher, MatchResult
 from .rules import _VARIABLE_NAME, Rule, RuleFactory
 
@@ -111,8 +111,14 @@ class Map:
         default_subdomain: str = "",
         merge_slashes: bool = True,
         redirect_defaults: bool = True,
+        sort_parameters: bool = False,
+        sort_key: Callable[[tuple[str, Any]], Any] | None = None,
     ) -> None:
         self.strict_slashes = strict_slashes
+        # Built URLs list their query arguments sorted (by ``sort_key`` over the
+        # ``(name, value)`` pairs when given), as Werkzeug's ``Map`` offers.
+        self.sort_parameters = sort_parameters
+        self.sort_key = sort_key
         self._merge_slashes = merge_slashes
         self._redirect_defaults = redirect_defaults
         self.default_subdomain = default_subdomain
@@ -192,8 +198,9 @@ class Map:
         path_info: str | None = None,
         query_args: str = "",
     ) -> MapAdapter:
-        """An adapter for ``server_name`` (the whole host when the map matches hosts)."""
-        server_name = server_name.lower()
+        """An adapter for ``server_name`` (the whole host when the map matches hosts); a
+        non-ASCII name is IDNA-encoded, so built URLs and redirects carry ASCII hosts."""
+        server_name = _ascii_host(server_name.lower())
         if self.host_matching:
             if subdomain is not None:
                 raise RuntimeError("host matching enabled and a subdomain was provided")
@@ -221,16 +228,42 @@ class Map:
             server_name = _normal_host(server_name.lower(), environ)
         if subdomain is None and not self.host_matching:
             subdomain = _subdomain_of(host, server_name)
+        scheme = environ.get("wsgi.url_scheme", "http")
+        if _is_websocket_upgrade(environ):
+            scheme = "wss" if scheme == "https" else "ws"
         return MapAdapter(
             self,
             server_name,
             environ.get("SCRIPT_NAME", "") or "/",
-            environ.get("wsgi.url_scheme", "http"),
+            scheme,
             environ.get("PATH_INFO", "") or "/",
             environ.get("REQUEST_METHOD", "GET"),
             environ.get("QUERY_STRING", ""),
             subdomain,
         )
+
+
+def _ascii_host(host: str) -> str:
+    """``host`` (with an optional ``:port``) with its name IDNA-encoded (RFC 5891), as a
+    URL needs it; a name the codec refuses is kept as it is."""
+    if host.isascii():
+        return host
+    name, colon, port = host.rpartition(":")
+    if not colon or not port.isdigit():
+        name, colon, port = host, "", ""
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+    return f"{name}{colon}{port}"
+
+
+def _is_websocket_upgrade(environ: Mapping[str, Any]) -> bool:
+    """Whether the request asks to upgrade to a WebSocket (RFC 6455 section 4.1)."""
+    if str(environ.get("HTTP_UPGRADE", "")).strip().lower() != "websocket":
+        return False
+    tokens = str(environ.get("HTTP_CONNECTION", "")).lower().split(",")
+    return "upgrade" in (token.strip() for token in tokens)
 
 
 def _subdomain_of(host: str, server_name: str) -> str:
@@ -269,17 +302,24 @@ def _normal_host(host: str, environ: Mapping[str, Any]) -> str:
     return host
 
 
-def encode_query(values: Mapping[str, Any]) -> str:
-    """``a=1&b=2&b=3`` from a mapping whose values may be lists; ``None`` values dropped."""
-    pairs: list[tuple[str, str]] = []
-    for key, value in values.items():
+def encode_query(
+    values: Mapping[str, Any],
+    sort: bool = False,
+    key: Callable[[tuple[str, Any]], Any] | None = None,
+) -> str:
+    """``a=1&b=2&b=3`` from a mapping whose values may be lists; ``None`` values dropped.
+    With ``sort``, the ``(name, value)`` pairs are sorted first (by ``key`` if given)."""
+    pairs: list[tuple[str, Any]] = []
+    for name, value in values.items():
         if value is None:
             continue
         if isinstance(value, list | tuple):
-            pairs.extend((key, str(item)) for item in value if item is not None)
+            pairs.extend((name, item) for item in value if item is not None)
         else:
-            pairs.append((key, str(value)))
-    return urlencode(pairs, safe="!$'()*,/:;?@")
+            pairs.append((name, value))
+    if sort:
+        pairs.sort(key=key)
+    return urlencode([(name, str(value)) for name, value in pairs], safe="!$'()*,/:;?@")
 
 
 class MapAdapter:
@@ -301,6 +341,8 @@ class MapAdapter:
         self.server_name = server_name
         self.script_name = script_name if script_name.endswith("/") else script_name + "/"
         self.url_scheme = url_scheme
+        # A ws/wss adapter matches WebSocket rules (Werkzeug's ``websocket=True`` rules).
+        self.websocket = url_scheme in ("ws", "wss")
         self.path_info = path_info
         self.default_method = default_method
         self.query_args = query_args
@@ -322,10 +364,15 @@ class MapAdapter:
     ) -> tuple[Any, dict[str, Any]]:
         """Werkzeug's API: ``(endpoint, values)``, or ``(rule, values)`` with
         ``return_rule``; raises ``NotFound``, ``MethodNotAllowed`` (with the valid methods)
-        or ``RequestRedirect`` (a missing trailing slash)."""
+        or ``RequestRedirect`` (a missing trailing slash), or ``WebsocketMismatch`` when
+        only rules of the other kind (WebSocket or not, ``websocket``, by default the
+        adapter's scheme) have this path. An empty path redirects to the script root."""
         path = path_info if path_info is not None else self.path_info
         method = (method or self.default_method).upper()
-        result = self.map.matcher.match("/" + path.lstrip("/"), method, self.domain)
+        if websocket is None:
+            websocket = self.websocket
+        path = "/" + path.lstrip("/") if path else ""
+        result = self.map.matcher.match(path, method, self.domain, websocket)
         if result.kind == FULL:
             rule = result.rule
             return (rule if return_rule else rule.endpoint), dict(result.values)  # type: ignore[union-attr]
@@ -335,6 +382,8 @@ class MapAdapter:
             raise RequestRedirect(self.redirect_location(result, method, query_args))
         if result.kind == PARTIAL:
             raise MethodNotAllowed(valid_methods=sorted(result.allowed))
+        if result.websocket_mismatch:
+            raise WebsocketMismatch()
         raise NotFound()
 
     def test(self, path_info: str | None = None, method: str | None = None) -> bool:
@@ -457,13 +506,19 @@ class MapAdapter:
         if rule.defaults:
             extra = {k: v for k, v in extra.items() if k not in rule.defaults}
         if append_unknown and extra:
-            query = encode_query(extra)
+            query = encode_query(extra, self.map.sort_parameters, self.map.sort_key)
             if query:
                 url += "?" + query
         if elsewhere:
             force_external = True  # another subdomain or host: only an absolute URL reaches it
+        scheme = self.url_scheme if url_scheme is None else url_scheme
+        if rule.websocket:
+            # A WebSocket rule's URL is always absolute, with a ws scheme (as Werkzeug's).
+            force_external = True
+            scheme = "wss" if scheme in ("https", "wss") else "ws"
+        elif scheme in ("ws", "wss"):
+            scheme = "https" if scheme == "wss" else "http"
         if force_external or url_scheme is not None:
-            scheme = url_scheme or self.url_scheme
             url = f"{scheme}://{host}{url}" if scheme else f"//{host}{url}"
         return url
 

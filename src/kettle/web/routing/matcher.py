@@ -3,11 +3,14 @@
 Rules: the result is one of four kinds, like Starlette's none/partial/full match: ``NONE``
 (no rule has this path: 404), ``PARTIAL`` (rules have this path but not this method: 405 with
 the allowed methods), ``FULL`` (a rule and its converted values) or ``REDIRECT`` (a rule with
-a trailing slash matched the path without it: 308). The fast path runs one regex over all
-rules, ordered static-before-dynamic, and takes the first rule; anything unusual (method
-mismatch, rejected conversion, missing slash, a rule that redirects) falls back to trying
-each rule in order, so the answer never depends on the fast path. Results are cached by
-``(method, path)`` in a bounded dict; callers must copy ``values`` before changing it.
+a trailing slash matched the path without it: 308). The segment tree (``tree.py``) is the
+authority on which rule matches (Werkzeug's order). The fast path runs one regex over all
+rules, listed in the order the tree search tries them, and takes the first rule; anything
+unusual (method or WebSocket mismatch, rejected conversion, missing slash, a rule that
+redirects, a domain to match, a rule not strict about slashes) falls back to the tree
+search, so the answer never depends on the fast path. Results are cached by
+``(method, path, domain, websocket)`` in a bounded dict; callers must copy ``values``
+before changing it.
 
 Werkzeug's other redirects are REDIRECT results too. A path with repeated slashes is looked
 at only after it failed to match (so the normal path pays nothing): a leading run of
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .rules import _REPEATED_SLASHES, SLASH_GROUP, Rule
+from .tree import Node, Search, SlashRedirect
 
 NONE = 0
 PARTIAL = 1
@@ -46,9 +50,11 @@ class MatchResult:
     allowed: frozenset[str] = frozenset()
     location: str | None = None
     target: Rule | None = None
+    websocket_mismatch: bool = False
 
 
 _NO_MATCH = MatchResult(NONE)
+_WEBSOCKET_MISMATCH = MatchResult(NONE, websocket_mismatch=True)
 
 
 class Matcher:
@@ -56,50 +62,68 @@ class Matcher:
 
     def __init__(self, rules: list[Rule], merge_slashes: bool = True) -> None:
         self.merge_slashes = merge_slashes
-        self.rules = sorted(
-            (rule for rule in rules if not rule.build_only), key=lambda rule: rule.sort_key()
-        )
+        self._tree = Node()
+        for rule in rules:
+            if not rule.build_only:
+                node = self._tree
+                for segment in rule._segments:
+                    node = node.child(segment)
+                node.rules.append(rule)
+        self._tree.sort()
+        # The fast path's alternatives in the order the tree search tries the rules, so
+        # the first alternative that matches is the rule the search would find.
+        self.rules = self._tree.in_order()
+        self.uses_domains = any(rule._domain_parts for rule in self.rules)
+        # Rules not strict about slashes match a path with an extra slash only in the
+        # tree search's last resort, which the one-regex form cannot express.
+        self._fast_enabled = all(rule.strict_slashes for rule in self.rules)
         alternatives: list[str] = []
         self._groups: list[list[tuple[str, str]]] = []
         for index, rule in enumerate(self.rules):
             prefix = f"r{index}_"
             alternatives.append(f"(?P<r{index}>{rule.regex_source(prefix)})")
             self._groups.append([(prefix + name, name) for name in rule.path_variables])
-        source = "^(?:" + "|".join(alternatives) + ")$" if alternatives else r"(?!)"
+        source = "^(?:" + "|".join(alternatives) + r")\Z" if alternatives else r"(?!)"
         self._regex = re.compile(source)
-        self._cache: dict[tuple[str, str, str | None], MatchResult] = {}
-        self.uses_domains = any(rule._domain_parts for rule in self.rules)
-        # Rules that may redirect instead of matching: index -> the rules that may provide
-        # its defaults (empty for redirect_to and alias rules).
+        self._cache: dict[tuple[str, str, str | None, bool], MatchResult] = {}
+        # Rules that may redirect instead of matching: id(rule) -> the rules that may
+        # provide its defaults (empty for redirect_to and alias rules).
         self._redirecting: dict[int, list[Rule]] = {}
+        self._redirecting_index: set[int] = set()
         for index, rule in enumerate(self.rules):
             providers = _default_providers(rule)
             redirects_itself = rule.redirect_to is not None or (
                 rule.alias and rule.map is not None and rule.map.redirect_defaults
             )
             if providers or redirects_itself:
-                self._redirecting[index] = providers
+                self._redirecting[id(rule)] = providers
+                self._redirecting_index.add(index)
 
-    def match(self, path: str, method: str, domain: str | None = None) -> MatchResult:
+    def match(
+        self, path: str, method: str, domain: str | None = None, websocket: bool = False
+    ) -> MatchResult:
         """Match ``path``; a ``domain`` (not ``None``: the subdomain, or the host when the
-        map matches hosts) must also match each rule's."""
+        map matches hosts) must also match each rule's. ``websocket`` says whether the
+        request is a WebSocket upgrade: only rules made with ``websocket=True`` match it."""
         if not domain and not self.uses_domains:
             domain = None  # no rule cares: the fast path applies
-        key = (method, path, domain)
+        key = (method, path, domain, websocket)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        result = self._fast(path, method) if domain is None else None
+        result = None
+        if domain is None and self._fast_enabled and path[:1] == "/":
+            result = self._fast(path, method, websocket)
         if result is None:
-            result = self._slow(path, method, domain)
+            result = self._slow(path, method, domain, websocket)
         if result.kind < FULL and "//" in path:
-            result = self._retry_slashes(path, method, domain, result)
+            result = self._retry_slashes(path, method, domain, result, websocket)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[key] = result
         return result
 
-    def _fast(self, path: str, method: str) -> MatchResult | None:
+    def _fast(self, path: str, method: str, websocket: bool) -> MatchResult | None:
         found = self._regex.match(path)
         if found is None:
             return _NO_MATCH
@@ -108,7 +132,9 @@ class Matcher:
             return None
         index = int(name[1:])
         rule = self.rules[index]
-        if not rule.allows(method) or index in self._redirecting:
+        if not rule.allows(method) or index in self._redirecting_index:
+            return None
+        if rule.websocket != websocket:
             return None
         if rule._slash_optional and found.group(f"r{index}_{SLASH_GROUP}") is None:
             return None
@@ -118,23 +144,27 @@ class Matcher:
             return None
         return MatchResult(FULL, rule, values)
 
-    def _slow(self, path: str, method: str, domain: str | None = None) -> MatchResult:
-        allowed: set[str] = set()
-        for index, rule in enumerate(self.rules):
-            matched = rule.match(path, domain)
-            if matched is None:
-                continue
-            values, needs_slash = matched
-            if not rule.allows(method):
-                allowed.update(rule.methods or ())
-                continue
-            if needs_slash:
-                return MatchResult(REDIRECT, rule, values, location=path + "/")
-            if index in self._redirecting:
-                return self._rule_redirect(rule, values, method, self._redirecting[index])
+    def _slow(
+        self, path: str, method: str, domain: str | None = None, websocket: bool = False
+    ) -> MatchResult:
+        search = Search(method, websocket)
+        if domain is None and not self.uses_domains:
+            domain = ""
+        parts = [domain or "", *path.split("/")]
+        try:
+            found = search.find(self._tree, parts, domain is not None)
+        except SlashRedirect as needed:
+            return MatchResult(REDIRECT, needed.rule, needed.values, location=path + "/")
+        if found is not None:
+            rule, values = found
+            providers = self._redirecting.get(id(rule))
+            if providers is not None:
+                return self._rule_redirect(rule, values, method, providers)
             return MatchResult(FULL, rule, values)
-        if allowed:
-            return MatchResult(PARTIAL, allowed=frozenset(allowed))
+        if search.allowed:
+            return MatchResult(PARTIAL, allowed=frozenset(search.allowed))
+        if search.websocket_mismatch:
+            return _WEBSOCKET_MISMATCH
         return _NO_MATCH
 
     def _rule_redirect(
@@ -152,16 +182,16 @@ class Matcher:
         return MatchResult(FULL, rule, values)
 
     def _retry_slashes(
-        self, path: str, method: str, domain: str | None, first: MatchResult
+        self, path: str, method: str, domain: str | None, first: MatchResult, websocket: bool
     ) -> MatchResult:
         """The answer for a path with repeated slashes that did not match as it is."""
         if path.startswith("//"):
             # Werkzeug's adapter matches "/" + path.lstrip("/"): no redirect for these.
-            return self.match("/" + path.lstrip("/"), method, domain)
+            return self.match("/" + path.lstrip("/"), method, domain, websocket)
         if not self.merge_slashes:
             return first
         merged = _REPEATED_SLASHES.sub("/", path)
-        result = self._slow(merged, method, domain)
+        result = self._slow(merged, method, domain, websocket)
         if result.location is not None:
             return result  # the merged path lacks its trailing slash: one redirect to both
         if result.kind >= FULL and result.rule is not None and result.rule.merge_slashes:

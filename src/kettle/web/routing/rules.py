@@ -12,8 +12,10 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from .converters import BaseConverter, ValidationError, parse_converter_args
+from .converters import URL_SAFE, BaseConverter, ValidationError, parse_converter_args
+from .tree import Segment, rule_segments
 
 if TYPE_CHECKING:
     from .map import Map
@@ -25,6 +27,7 @@ _VARIABLE = re.compile(
 SLASH_GROUP = "__kettle_slash"
 _REPEATED_SLASHES = re.compile("/{2,}")
 _VARIABLE_NAME = re.compile(r"<([^>]+)>")  # a redirect_to placeholder
+_WEBSOCKET_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class RuleFactory(ABC):
@@ -76,6 +79,11 @@ class Rule(RuleFactory):
             self.methods = {method.upper() for method in methods}
             if "GET" in self.methods:
                 self.methods.add("HEAD")
+            if websocket and self.methods - _WEBSOCKET_METHODS:
+                raise ValueError(
+                    "a WebSocket rule can only use the methods GET, HEAD and OPTIONS, not"
+                    f" {', '.join(sorted(self.methods - _WEBSOCKET_METHODS))}"
+                )
         self.map: Map | None = None
         self.arguments: set[str] = set(self.defaults or ())
         self.variables: list[str] = []
@@ -84,6 +92,8 @@ class Rule(RuleFactory):
         self._domain_parts: list[tuple[str, BaseConverter | None]] = []
         self._domain_regex: re.Pattern[str] = re.compile("^$")
         self._slash_optional = False
+        self._segments: list[Segment] = []
+        self._build_parts: list[tuple[str, BaseConverter | None]] = []
 
     def __str__(self) -> str:
         return self.rule
@@ -92,25 +102,43 @@ class Rule(RuleFactory):
         methods = f" ({', '.join(sorted(self.methods))})" if self.methods else ""
         return f"<Rule {self.rule!r}{methods} -> {self.endpoint}>"
 
+    # Werkzeug's rules compare by their parsed pattern and are unhashable (they are
+    # mutable until bound); code that keys on a rule uses its identity instead.
+    __hash__ = None  # type: ignore[assignment]  # unhashable on purpose, as in Werkzeug
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, type(self)):
+            return NotImplemented
+        return self._equality_key() == other._equality_key()
+
+    def _equality_key(self) -> tuple[Any, ...]:
+        if self.map is None:
+            return (False, self.rule, self.subdomain, self.host)
+        return (True, self._trace)
+
     def get_rules(self, map: Map) -> Iterable[Rule]:
         yield self
 
+    def get_empty_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments ``empty`` passes to the class (besides the rule text); a
+        subclass with arguments of its own extends this."""
+        return {
+            "defaults": self.defaults,
+            "subdomain": self.subdomain,
+            "methods": self.methods,
+            "build_only": self.build_only,
+            "endpoint": self.endpoint,
+            "strict_slashes": self.strict_slashes,
+            "merge_slashes": self.merge_slashes,
+            "redirect_to": self.redirect_to,
+            "alias": self.alias,
+            "host": self.host,
+            "websocket": self.websocket,
+        }
+
     def empty(self) -> Rule:
         """A copy of this rule (of the same class), not bound to any map."""
-        return type(self)(
-            self.rule,
-            self.defaults,
-            self.subdomain,
-            self.methods,
-            self.build_only,
-            self.endpoint,
-            self.strict_slashes,
-            self.merge_slashes,
-            self.redirect_to,
-            self.alias,
-            self.host,
-            self.websocket,
-        )
+        return type(self)(self.rule, **self.get_empty_kwargs())
 
     # -- compiling ---------------------------------------------------------------------------
 
@@ -132,7 +160,7 @@ class Rule(RuleFactory):
             re.escape(text) if conv is None else f"(?P<{text}>{conv.regex})"
             for text, conv in self._domain_parts
         )
-        self._domain_regex = re.compile(f"^{domain_source}$")
+        self._domain_regex = re.compile(f"^{domain_source}\\Z")
         # With merging on, the rule's own text is matched and built with its repeated
         # slashes merged (Werkzeug's rule), so building never produces "//".
         text = _REPEATED_SLASHES.sub("/", self.rule) if self.merge_slashes else self.rule
@@ -145,7 +173,12 @@ class Rule(RuleFactory):
         )
         if self._slash_optional and self.rule == "/":
             self._slash_optional = False
-        self._regex = re.compile("^" + self.regex_source("") + "$")
+        self._regex = re.compile("^" + self.regex_source("") + r"\Z")
+        self._segments = rule_segments(self._domain_parts, parts)
+        self._build_parts = [
+            (text if conv is not None else quote(text, safe=URL_SAFE), conv)
+            for text, conv in parts
+        ]
 
     @property
     def converters(self) -> dict[str, BaseConverter]:
@@ -215,22 +248,6 @@ class Rule(RuleFactory):
             else:
                 pieces.append(f"(?P<{prefix}{text}>{converter.regex})")
         return "".join(pieces)
-
-    def sort_key(self) -> tuple[Any, ...]:
-        """Static segments sort before dynamic ones, narrow converters before wide ones.
-
-        The domain (host or subdomain) is compared first, as Werkzeug matches it first: the
-        domain pattern with more static text wins (``<name>.example.com`` before
-        ``<name>``, whose converter would also match the longer host)."""
-        key: list[tuple[int, int]] = []
-        for text, converter in self._parts:
-            if converter is None:
-                key.extend((0, -len(segment)) for segment in text.split("/") if segment)
-            else:
-                key.append((1, converter.weight))
-        static = sum(len(text) for text, conv in self._domain_parts if conv is None)
-        weights = tuple(conv.weight for _, conv in self._domain_parts if conv is not None)
-        return ((-static, weights), tuple(key), self.rule.endswith("/"))
 
     def convert(self, raw: Mapping[str, str | None]) -> dict[str, Any] | None:
         """Convert matched text to values; ``None`` when a converter rejects it.
@@ -315,8 +332,9 @@ class Rule(RuleFactory):
         return self._build(self._domain_parts, values)
 
     def build_path(self, values: Mapping[str, Any]) -> str:
-        """The path for ``values`` (which must suit this rule)."""
-        return self._build(self._parts, values)
+        """The path for ``values`` (which must suit this rule); the rule's own text is
+        percent-encoded as a URL path needs (``/войти/`` builds ``/%D0%B2...``)."""
+        return self._build(self._build_parts, values)
 
     def _build(
         self, parts: list[tuple[str, BaseConverter | None]], values: Mapping[str, Any]
