@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -32,6 +32,33 @@ def test_dates():
     assert http_date(date(2024, 1, 2)) == "Tue, 02 Jan 2024 00:00:00 GMT"
     assert parse_date("Tue, 02 Jan 2024 03:04:05 GMT") == datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert parse_date("garbage") is None
+
+
+PLUS_TWO = timezone(timedelta(hours=2))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sunday, 06-Nov-94 08:49:37 GMT", datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC)),
+        (" Sun Nov  6 08:49:37 1994", datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC)),
+        # What email.utils reads besides the three HTTP forms, as Werkzeug's parse_date:
+        ("expires=Wed, 02 Dec 2026 12:00:00 GMT", datetime(2026, 12, 2, 12, tzinfo=UTC)),
+        (" Sun 02 Feb 1343 08:49:37 GMT", datetime(1343, 2, 2, 8, 49, 37, tzinfo=UTC)),
+        ("Sun, 06 Nov 1994 08:49:37 +0200", datetime(1994, 11, 6, 8, 49, 37, tzinfo=PLUS_TWO)),
+        ("Sun, 06 Nov 1994 08:49:37 -0000", datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC)),
+        ("Thu, 33 Jan 1970 00:00:00 GMT", None),
+        ("Thu, 01 Jan 99999 00:00:00 GMT", None),
+        ("Thu, 01 Jan 1970 24:61:61 GMT", None),
+        ("a\0b", None),
+        (None, None),
+    ],
+)
+def test_parse_date_reads_what_werkzeugs_reads(text, expected):
+    parsed = parse_date(text)
+    assert parsed == expected
+    if expected is not None:
+        assert parsed.utcoffset() == expected.utcoffset()
 
 
 @pytest.mark.parametrize(

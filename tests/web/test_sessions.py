@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from kettle import Kettle, flash, get_flashed_messages, session
+from kettle.web.globals import request_ctx
 from kettle.web.testing import KettleClient
 
 MakeClient = Callable[[Kettle], KettleClient]
@@ -83,6 +84,40 @@ def test_permanent_session_has_expiry(make_client: MakeClient, app: Kettle) -> N
     app.permanent_session_lifetime = timedelta(days=2)  # type: ignore[assignment]
     header = set_cookie_header(make_client(counter_app(app)).get("/permanent"))
     assert "Expires=" in header
+
+
+def test_a_request_that_ignores_the_session_leaves_it_unaccessed(
+    make_client: MakeClient, app: Kettle
+) -> None:
+    # Kettle's own refresh check reads ``permanent``; that is no use of the session.
+    app.add_url_rule("/nothing", "nothing", lambda: "")
+    client = make_client(counter_app(app))
+    client.get("/count")
+    response = client.get("/nothing")
+    assert (response.headers.get("Vary"), response.headers.getlist("Set-Cookie")) == (None, [])
+    client.get("/permanent")
+    refreshed = client.get("/nothing")  # a permanent session is refreshed on every request
+    assert refreshed.headers["Vary"] == "Cookie"
+    assert "Expires=" in set_cookie_header(refreshed)
+
+
+def test_session_accessed_flag_after_the_request(app: Kettle) -> None:
+    app.add_url_rule("/nothing", "nothing", lambda: "")
+    client = counter_app(app).test_client()
+    client.get("/count")
+    seen = []
+    for path in ("/nothing", "/peek", "/count", "/permanent", "/nothing"):
+        with client:
+            client.get(path)
+            opened = request_ctx._session
+            seen.append((path, opened.accessed, opened.modified))
+    assert seen == [
+        ("/nothing", False, False),
+        ("/peek", True, False),
+        ("/count", True, True),
+        ("/permanent", True, True),
+        ("/nothing", False, False),
+    ]
 
 
 def test_tampered_cookie_gives_empty_session(app: Kettle) -> None:

@@ -13,7 +13,8 @@ directive is kept as text. ``dump_age`` refuses negative ages with ``ValueError`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -76,8 +77,21 @@ def http_date(timestamp: datetime | date | float | int | None = None) -> str:
 
 
 def parse_date(value: str | None) -> datetime | None:
-    """An aware UTC datetime from any HTTP date form, or ``None``."""
-    return parse_http_date(value)
+    """An aware datetime from an HTTP date or any RFC 2822 date, or ``None``.
+
+    Werkzeug's reading: the three HTTP-date forms (``parse_http_date``, always UTC), and
+    what ``email.utils`` reads besides (a numeric offset such as ``+0200`` is kept; no zone
+    means UTC; text before the day name's comma is skipped). The server's own conditional
+    headers use the strict ``parse_http_date``.
+    """
+    strict = parse_http_date(value)
+    if strict is not None or not value:
+        return strict
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def parse_age(value: str | None = None) -> timedelta | None:

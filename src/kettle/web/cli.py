@@ -32,6 +32,7 @@ from kettle.server.cli import serve_command
 from .ctx import has_app_context
 from .debug import is_framework_file
 from .devserver import DEV_THREADS, run_app
+from .globals import flask_is_kettle
 from .helpers import get_debug_flag
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -311,15 +312,30 @@ class AppGroup(click.Group):
 
 
 def get_version(ctx: click.Context, param: click.Parameter, value: Any) -> None:
-    """``--version`` for app CLIs: the versions of Python, Kettle and click."""
+    """``--version`` for app CLIs: the versions of Python, Kettle and click; under
+    kettle.compat also the Flask and Werkzeug releases whose API Kettle serves, one line
+    each as ``flask --version`` prints them."""
     if not value or ctx.resilient_parsing:
         return
     click.echo(
         f"Python {platform.python_version()}\nKettle {version('kettle')}\n"
-        f"Click {version('click')}",
+        f"{_mirrored_versions()}Click {version('click')}",
         color=ctx.color,
     )
     ctx.exit()
+
+
+def _mirrored_versions() -> str:
+    if not flask_is_kettle():
+        return ""
+    lines = []
+    # The mirrors declare the release they follow (kettle.compat.flask.FLASK_VERSION, ...).
+    for name, mirror in (("Flask", "flask"), ("Werkzeug", "werkzeug")):
+        module = sys.modules.get(f"kettle.compat.{mirror}")
+        release = getattr(module, f"{mirror.upper()}_VERSION", None)
+        if release is not None:
+            lines.append(f"{name} {release} (its API, served by Kettle)\n")
+    return "".join(lines)
 
 
 def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -439,8 +455,10 @@ class KettleGroup(AppGroup):
         self._load_plugin_commands()
         names = set(super().list_commands(ctx))
         info = ctx.ensure_object(ScriptInfo)
-        if not info.has_app_hint():
-            return sorted(names)  # `kettle --help` with no app in sight: no error to show
+        if not info.has_app_hint() and not flask_is_kettle():
+            # `kettle --help` with no app in sight: no error to show. Under kettle.compat,
+            # as `flask --help` does, the loading error says how to name the app.
+            return sorted(names)
         try:
             names.update(info.load_app().cli.list_commands(ctx))
         except NoAppException as error:

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import signals
-from .globals import _cv_app, _cv_request
+from .globals import _cv_app, _cv_request, flask_is_kettle
 
 if TYPE_CHECKING:
     from .appbase import App
@@ -66,7 +66,8 @@ class _AppCtxGlobals:
         return iter(self.__dict__)
 
     def __repr__(self) -> str:
-        return f"<kettle.g of {_cv_app.get().app.name!r}>"
+        framework = "flask" if flask_is_kettle() else "kettle"  # the name users import
+        return f"<{framework}.g of {_cv_app.get().app.name!r}>"
 
 
 class AppContext:

@@ -6,10 +6,17 @@ thin proxies that look the current object up on each use; beside them, typed acc
 functions (``get_current_app()``, ``get_request()``, ...) return the real objects for code
 that wants exact types. Outside a context both raise ``RuntimeError`` saying which context
 is missing.
+
+Also owns ``flask_is_kettle()``: whether ``flask`` names Kettle in this process
+(kettle.compat). Where Flask's own text is what users and their tests read (``repr(g)``,
+``--version``, the CLI's loading error on ``--help``, the module a warning is attributed
+to), Kettle then writes Flask's; otherwise its own. It looks at ``sys.modules`` only and
+never imports the mirror.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
@@ -33,6 +40,14 @@ Working outside of request context.
 This typically means that you attempted to use functionality that needed
 an active HTTP request. Consult the documentation on testing for
 information about how to avoid this problem."""
+
+
+def flask_is_kettle() -> bool:
+    """Whether ``import flask`` gives Kettle here: kettle.compat is active and ``flask`` was
+    imported through it (the real Flask, or no ``flask`` at all, is False)."""
+    module = sys.modules.get("flask")
+    return module is not None and getattr(module, "__name__", "").startswith("kettle.")
+
 
 _cv_app: ContextVar[AppContext] = ContextVar("kettle.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("kettle.request_ctx")

@@ -41,6 +41,18 @@ class SessionMixin(MutableMapping[str, Any]):
         self["_permanent"] = bool(value)
 
 
+def _read_permanent(session: SessionMixin) -> bool:
+    """``session.permanent`` for Kettle's own cookie logic (refresh check, expiry). Reading
+    it is a session read, which marks the session accessed; this runs on every save and is
+    no use of the session by the app, so ``accessed`` is left as it was (False after a
+    request that never touched the session, as in Flask)."""
+    accessed = session.accessed
+    permanent = session.permanent
+    if not accessed and session.accessed:
+        session.accessed = False
+    return permanent
+
+
 class SecureCookieSession(dict[str, Any], SessionMixin):
     """A dict that records whether it was read or changed."""
 
@@ -135,15 +147,15 @@ class SessionInterface:
         return bool(app.config.get("SESSION_COOKIE_PARTITIONED", False))
 
     def get_expiration_time(self, app: App, session: SessionMixin) -> datetime | None:
-        if session.permanent:
+        if _read_permanent(session):
             lifetime: timedelta = app.permanent_session_lifetime
             return datetime.now(UTC) + lifetime
         return None
 
     def should_set_cookie(self, app: App, session: SessionMixin) -> bool:
-        return session.modified or (
-            session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
-        )
+        if session.modified:
+            return True
+        return bool(app.config["SESSION_REFRESH_EACH_REQUEST"]) and _read_permanent(session)
 
     def open_session(self, app: App, request: Request) -> SessionMixin | None:
         raise NotImplementedError("subclasses of SessionInterface must implement open_session")

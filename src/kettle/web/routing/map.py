@@ -11,6 +11,7 @@ become the query string, ``None`` values are dropped.
 from __future__ import annotations
 
 import difflib
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -21,6 +22,7 @@ from kettle.http.multidict import MultiDict
 from kettle.http.structures import ImmutableDict
 
 from ..exceptions import HTTPException, MethodNotAllowed, NotFound
+from ..globals import flask_is_kettle
 from .converters import DEFAULT_CONVERTERS, BaseConverter
 from .exceptions import RequestRedirect, WebsocketMismatch
 from .matcher import FULL, NONE, PARTIAL, REDIRECT, Matcher, MatchResult
@@ -272,12 +274,30 @@ def _subdomain_of(host: str, server_name: str) -> str:
     if host_parts[-len(name_parts) :] != name_parts:
         # A misconfigured SERVER_NAME or a request for another host: no rule whose
         # subdomain is static can match; say so, as Werkzeug does.
-        warnings.warn(
-            f"Current server name {host!r} doesn't match configured server name {server_name!r}",
-            stacklevel=3,
+        _warn_as_bind_caller(
+            f"Current server name {host!r} doesn't match configured server name {server_name!r}"
         )
         return "<invalid>"
     return ".".join(filter(None, host_parts[: -len(name_parts)]))
+
+
+def _warn_as_bind_caller(message: str) -> None:
+    """A UserWarning attributed to the code that called ``bind_to_environ``, as Werkzeug's.
+    When that is Kettle's own app (``create_url_adapter``) and ``flask`` is Kettle here, the
+    module is ``flask.app``, where Flask's users (and its tests) filter this warning."""
+    caller = sys._getframe(3)  # this function, _subdomain_of, bind_to_environ, the caller
+    module = str(caller.f_globals.get("__name__", "<unknown>"))
+    if module.startswith("kettle.web.") and flask_is_kettle():
+        module = "flask.app"
+    warnings.warn_explicit(
+        message,
+        UserWarning,
+        caller.f_code.co_filename,
+        caller.f_lineno,
+        module=module,
+        registry=caller.f_globals.setdefault("__warningregistry__", {}),
+        module_globals=caller.f_globals,
+    )
 
 
 def _server_name(environ: Mapping[str, Any]) -> str:
