@@ -148,6 +148,35 @@ def test_malformed_multipart(body: bytes, ctype: str) -> None:
         parse_form_data(environ(body, f"multipart/form-data; {ctype}".rstrip("; ")))
 
 
+def test_any_disposition_type_that_names_the_field_is_accepted() -> None:
+    body = (
+        b"--XyZ\r\nContent-Disposition: form-field; name=foo\r\n\r\nHello World\r\n"
+        b"--XyZ\r\nContent-Disposition: attachment; name=up; filename=a.txt\r\n\r\nA\r\n"
+        b"--XyZ--"
+    )
+    _s, form, files = parse_form_data(environ(body, "multipart/form-data; boundary=XyZ"))
+    assert form.to_dict() == {"foo": "Hello World"}
+    assert (files["up"].filename, files["up"].read()) == ("a.txt", b"A")
+    files["up"].close()
+    nameless = b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nv\r\n--XyZ--\r\n"
+    with pytest.raises(FormParseError, match="with a name"):
+        parse_form_data(environ(nameless, "multipart/form-data; boundary=XyZ"))
+    field = b"--XyZ\r\nContent-Disposition: form-field; name=a\r\n\r\n" + b"a" * 15
+    with pytest.raises(ContentTooLargeError):
+        parse_form_data(
+            environ(field + b"\r\n--XyZ--", "multipart/form-data; boundary=XyZ"),
+            max_form_memory_size=10,
+        )
+
+
+def test_urlencoded_body_that_is_not_utf8_is_malformed() -> None:
+    with pytest.raises(FormParseError, match="not valid UTF-8"):
+        parse_form_data(environ(b"a=\x80", "application/x-www-form-urlencoded"))
+    # A percent-escape that is not UTF-8 is no error: it stays as written, as in Werkzeug.
+    _s, form, _f = parse_form_data(environ(b"a=%80b", "application/x-www-form-urlencoded"))
+    assert form.to_dict() == {"a": "%80b"}
+
+
 def test_other_content_types_leave_the_stream() -> None:
     stream, form, files = parse_form_data(environ(b'{"a": 1}', "application/json"))
     assert (form.to_dict(), files.to_dict()) == ({}, {})

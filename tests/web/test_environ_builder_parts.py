@@ -13,6 +13,7 @@ from kettle.http.auth import Authorization
 from kettle.http.formencode import stream_encode_multipart
 from kettle.http.multidict import MultiDict
 from kettle.web.environ_builder import EnvironBuilder
+from kettle.web.exceptions import RequestEntityTooLarge
 from kettle.web.wrappers import Request
 
 
@@ -202,3 +203,25 @@ def test_stream_encode_multipart_spills_past_the_threshold(use_tempfile: bool) -
         b'--B\r\nContent-Disposition: form-data; name="g"\r\n\r\n\xc3\xa9\r\n--B--\r\n'
     )
     assert length == len(body)
+
+
+def test_seekable_input_stream_without_length_is_measured() -> None:
+    stream = io.BytesIO(b"skip|foo=123456")
+    stream.seek(5)
+    request = Request.from_values(
+        input_stream=stream, content_type="application/x-www-form-urlencoded", method="POST"
+    )
+    assert request.environ["CONTENT_LENGTH"] == "10"
+    request.max_content_length = 4
+    with pytest.raises(RequestEntityTooLarge):
+        request.form  # noqa: B018
+    assert stream.read() == b"foo=123456"  # refused before reading
+
+
+def test_unseekable_input_stream_has_no_length() -> None:
+    class Pipe:
+        def read(self, size: int = -1) -> bytes:
+            return b""
+
+    environ = EnvironBuilder(method="POST", input_stream=Pipe()).get_environ()
+    assert "CONTENT_LENGTH" not in environ

@@ -231,4 +231,10 @@ def parse_urlencoded(stream: IO[bytes], max_form_memory_size: int | None) -> Mul
         body = stream.read(max_form_memory_size + 1)
         if len(body) > max_form_memory_size:
             raise ContentTooLargeError("The form data is larger than the configured limit.")
-    return MultiDict(list(iter_query_pairs(body.decode("utf-8", "replace"))))
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        # As Werkzeug: raw bytes that are not UTF-8 make the body malformed (an empty
+        # form for a request); a percent-escape that is not UTF-8 is kept as written.
+        raise FormParseError("The urlencoded form body is not valid UTF-8.") from None
+    return MultiDict(list(iter_query_pairs(text)))

@@ -5,7 +5,8 @@ files)`` from a WSGI environ, and ``MultipartReader``, the callback target that 
 python-multipart's events into fields and ``FileStorage`` objects.
 
 Rules: the body is read in 64 KiB chunks and never held whole; a part with a filename
-(RFC 7578 section 4.2) becomes a FileStorage whose data goes to a spooled temp file, any
+(RFC 7578 section 4.2; its Content-Disposition must name the field, whatever its
+type) becomes a FileStorage whose data goes to a spooled temp file, any
 other part a text field decoded as UTF-8 (or its declared charset) and capped at
 ``max_form_memory_size``; more than ``max_form_parts`` parts is ``ContentTooLargeError``;
 a body that ends before the closing boundary is ``FormParseError``. python-multipart's own
@@ -120,9 +121,11 @@ class MultipartReader:
 
     def on_headers_finished(self) -> None:
         self.headers = Headers(self._headers)
-        disposition, options = parse_options_header(self.headers.get("Content-Disposition"))
-        if disposition.lower() != "form-data" or "name" not in options:
-            raise FormParseError("A multipart part lacks a form-data Content-Disposition.")
+        # RFC 7578 section 4.2 says "form-data"; as Werkzeug, any disposition type that
+        # names the field is accepted (old clients send "form-field"), none is an error.
+        _disposition, options = parse_options_header(self.headers.get("Content-Disposition"))
+        if "name" not in options:
+            raise FormParseError("A multipart part lacks a Content-Disposition with a name.")
         self.name = options["name"]
         self.filename = options.get("filename")
         if self.filename is None:

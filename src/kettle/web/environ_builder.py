@@ -396,6 +396,8 @@ class EnvironBuilder:
             stream: Any = io.BytesIO(self._own_body)  # fresh: the builder can be sent again
             return stream, len(self._own_body) if length is None else length, content_type
         if self._input_stream is not None:
+            if length is None:
+                length = _remaining_length(self._input_stream)
             return self._input_stream, length, content_type
         if self.mimetype == _MULTIPART:
             fields: list[tuple[str, Any]] = form_pairs(self._form) if self._form else []
@@ -475,6 +477,20 @@ class EnvironBuilder:
 
 # What a path keeps unquoted so that the builder's unquoting gives the same text back.
 _PATH_SAFE = "/!$&'()*+,:;=@~"
+
+
+def _remaining_length(stream: Any) -> int | None:
+    """How many bytes a seekable stream has left (Werkzeug's builder sends that length);
+    ``None`` for a stream that cannot tell."""
+    try:
+        start = stream.tell()
+        end = stream.seek(0, io.SEEK_END)
+        stream.seek(start)
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        return None
+    if not isinstance(start, int) or not isinstance(end, int):
+        return None
+    return max(0, end - start)
 
 
 def _wsgi_text(value: str) -> str:
