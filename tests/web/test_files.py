@@ -61,7 +61,7 @@ def test_full_file(run: Any, public: Path) -> None:  # noqa: F811
     assert headers["Cache-Control"] == "public, max-age=60"
     assert headers["Accept-Ranges"] == "bytes"
     assert headers["Content-Disposition"] == "inline; filename=data.bin"
-    assert headers["ETag"].startswith('"kettle-1700000000')
+    assert headers["ETag"].startswith('"1700000000.0-10240-')  # mtime-size-checksum
 
 
 def test_html_and_head(run: Any, public: Path) -> None:  # noqa: F811
@@ -347,6 +347,26 @@ def test_content_encoding_from_name() -> None:
     response.close()
     assert response.mimetype == "image/svg+xml"
     assert response.headers["Content-Encoding"] == "gzip"
+    attachment = send_file(
+        io.BytesIO(b"x"), download_name="logo.svgz", as_attachment=True, environ=build_environ()
+    )
+    attachment.close()
+    assert attachment.mimetype == "image/svg+xml"
+    assert "Content-Encoding" not in attachment.headers  # saved as sent, never decoded
+
+
+def test_relative_paths_are_under_root_path(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "test.txt").write_bytes(b"test")
+    for response in (
+        send_file("d/test.txt", environ=build_environ(), root_path=str(tmp_path)),
+        send_from_directory("d", "test.txt", environ=build_environ(), root_path=str(tmp_path)),
+    ):
+        response.direct_passthrough = False
+        assert response.get_data() == b"test"
+        response.close()
+    with pytest.raises(NotFound):
+        send_from_directory("d", "../d/none.txt", environ=build_environ(), root_path=str(tmp_path))
 
 
 def test_x_sendfile_only_for_paths(public: Path) -> None:

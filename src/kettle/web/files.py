@@ -133,7 +133,7 @@ def _context() -> tuple[dict[str, Any] | None, Any]:
 
 def _file_etag(path: str, mtime: float, size: int) -> str:
     checksum = zlib.adler32(path.encode("utf-8", "surrogateescape")) & 0xFFFFFFFF
-    return f"kettle-{mtime}-{size}-{checksum}"
+    return f"{mtime}-{size}-{checksum}"  # Werkzeug's shape: mtime, size, name checksum
 
 
 def _open_source(
@@ -213,7 +213,9 @@ def send_file(
         response_class,
         bool(use_x_sendfile),
     )
-    if encoding is not None:
+    if encoding is not None and not as_attachment:
+        # As Werkzeug: an attachment is saved as it is (a .tar.gz stays compressed), so
+        # the browser must not be told to decode it.
         response.headers["Content-Encoding"] = encoding
     if download_name is not None:
         kind = "attachment" if as_attachment else "inline"

@@ -41,8 +41,12 @@ def send_file(
     return _files.send_file(path_or_file, *args, environ=environ, **kwargs)
 
 
-def send_from_directory(directory: Any, path: Any, environ: dict[str, Any], **kwargs: Any) -> Any:
+def send_from_directory(
+    directory: Any, path: Any, environ: dict[str, Any], *, _root_path: Any = None, **kwargs: Any
+) -> Any:
     """Werkzeug's ``send_from_directory(directory, path, environ, ...)``."""
+    if _root_path is not None:
+        kwargs["root_path"] = _root_path
     return _files.send_from_directory(directory, path, environ=environ, **kwargs)
 
 
