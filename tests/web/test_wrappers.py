@@ -14,6 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kettle.http.auth import WWWAuthenticate
+from kettle.http.multidict import CombinedMultiDict, ImmutableMultiDict
+from kettle.http.structures import ImmutableList
 from kettle.web.app import Kettle
 from kettle.web.exceptions import (
     BadRequest,
@@ -294,6 +297,17 @@ def test_make_conditional_and_ranges() -> None:
             build_environ(headers={"Range": "bytes=9-"}), accept_ranges=True, complete_length=4
         )
     assert getattr(info.value, "code", None) == 416
+    for length in (None, 0):  # nothing to cut a range from: the whole body, as Werkzeug
+        whole = Response(b"Hello World").make_conditional(
+            build_environ(headers={"Range": "bytes=0-10"}),
+            accept_ranges=True,
+            complete_length=length,
+        )
+        assert (whole.status_code, whole.data, "Content-Range" in whole.headers) == (
+            200,
+            b"Hello World",
+            False,
+        )
     post = Response(b"x").make_conditional(build_environ(method="POST"))
     assert "Date" not in post.headers
 
@@ -574,7 +588,13 @@ def test_upload_over_the_limit_is_413(run: Any) -> None:  # noqa: F811
 
 def test_www_authenticate() -> None:
     r = Response("x", status=401)
-    assert not r.www_authenticate
+    # Without the header: an unsaved basic challenge, as in Werkzeug.
+    assert (r.www_authenticate.type, r.www_authenticate.to_header()) == ("basic", "Basic")
+    assert "WWW-Authenticate" not in r.headers
+    r.www_authenticate.realm = "Testing"
+    assert r.headers["WWW-Authenticate"] == "Basic realm=Testing"
+    del r.www_authenticate
+    assert "WWW-Authenticate" not in r.headers
     r.www_authenticate.type = "basic"
     assert r.headers["WWW-Authenticate"] == "Basic"
     challenge = r.www_authenticate
@@ -591,6 +611,66 @@ def test_www_authenticate() -> None:
     negotiate.token = "abc=="
     assert token.headers["WWW-Authenticate"] == "Negotiate abc=="
     assert token.www_authenticate.token == "abc=="
+
+
+def test_www_authenticate_assigned_challenge_stays_live() -> None:
+    r = Response("x", status=401)
+    challenge = WWWAuthenticate("digest", {"realm": "R", "qop": "auth, auth-int"})
+    r.www_authenticate = challenge
+    assert r.headers["WWW-Authenticate"] == 'Digest realm="R", qop="auth, auth-int"'
+    challenge.parameters["qop"] = "auth"  # a change in place is written back
+    assert r.headers["WWW-Authenticate"] == 'Digest realm="R", qop="auth"'
+    r.www_authenticate = [WWWAuthenticate("basic", {"realm": "a"}), WWWAuthenticate("bearer")]
+    assert r.headers.getlist("WWW-Authenticate") == ["Basic realm=a", "Bearer"]
+    r.www_authenticate = None
+    assert "WWW-Authenticate" not in r.headers
+
+
+def test_form_is_parsed_from_an_assigned_stream() -> None:
+    class Lowercasing:
+        def __init__(self, stream: Any) -> None:
+            self._stream = stream
+
+        def read(self, size: int = -1) -> bytes:
+            return bytes(self._stream.read(size)).lower()
+
+    r = make(
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body=b"foo=Hello+World",
+    )
+    r.stream = Lowercasing(r.stream)
+    assert r.form.to_dict() == {"foo": "hello world"}
+
+
+def test_shallow_request_refuses_any_body_access() -> None:
+    r = Request(build_environ(query="foo=bar"), shallow=True)
+    assert r.args["foo"] == "bar"
+    for name in ("stream", "data", "form", "files"):
+        with pytest.raises(RuntimeError, match="shallow request"):
+            getattr(r, name)
+
+
+def test_storage_classes_are_werkzeugs_and_overridable() -> None:
+    r = make(query="foo=baz", headers={"Cookie": "a=1", "X-Forwarded-For": "1.1.1.1, 2.2.2.2"})
+    assert (type(r.args), type(r.cookies), type(r.values), type(r.access_route)) == (
+        ImmutableMultiDict,
+        ImmutableMultiDict,
+        CombinedMultiDict,
+        ImmutableList,
+    )
+    assert r.access_route == ["1.1.1.1", "2.2.2.2"]
+
+    class Plain(Request):
+        parameter_storage_class = dict
+        dict_storage_class = dict
+        list_storage_class = list
+
+    plain = Plain(r.environ)
+    assert (type(plain.args), type(plain.cookies), type(plain.access_route)) == (dict, dict, list)
+    assert (type(plain.values), plain.values["foo"]) == (CombinedMultiDict, "baz")
+    with pytest.raises(BadRequestKeyError):
+        plain.values["missing"]
 
 
 def test_form_after_get_data_parses_the_cached_body() -> None:

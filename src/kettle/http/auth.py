@@ -12,6 +12,7 @@ import binascii
 from typing import Any
 
 from .options import dump_header, parse_dict_header, quote_header_value
+from .structures import CallbackDict
 
 
 class Authorization(dict[str, Any]):
@@ -88,7 +89,11 @@ class WWWAuthenticate:
         on_update: Any = None,
     ) -> None:
         self._type = auth_type.lower() if auth_type else None
-        self._parameters: dict[str, str | None] = dict(values or {})
+        # Changing the parameters in place (``challenge.parameters["qop"] = ...``) is a
+        # change too, as in Werkzeug.
+        self._parameters: dict[str, str | None] = CallbackDict(
+            values or {}, lambda _parameters: self._changed()
+        )
         self._token = token
         self.on_update = on_update
 
@@ -122,15 +127,14 @@ class WWWAuthenticate:
         return self._parameters.get(key.lower())
 
     def __setitem__(self, key: str, value: str | None) -> None:
+        # The parameters' CallbackDict reports the change (once).
         if value is None:
             self._parameters.pop(key.lower(), None)
         else:
             self._parameters[key.lower()] = value
-        self._changed()
 
     def __delitem__(self, key: str) -> None:
         self._parameters.pop(key.lower(), None)
-        self._changed()
 
     def get(self, key: str, default: str | None = None) -> str | None:
         return self._parameters.get(key.lower(), default)

@@ -1,7 +1,8 @@
 """Request: a lazy view over one WSGI environ, with Werkzeug's and Flask's public API.
 
-Owns ``Request`` and the containers it hands out (``RequestArgs`` whose missing keys are
-400s, ``RequestHeaders``, ``RequestValues``, ``UserAgent``).
+Owns ``Request`` and the containers it hands out (``RequestArgs`` and ``RequestValues``,
+names for Werkzeug's ImmutableMultiDict and CombinedMultiDict, whose missing keys are
+400s; ``RequestHeaders``, ``UserAgent``).
 
 Rules:
 - Nothing is parsed until asked for: each attribute is computed on first access and cached
@@ -51,6 +52,7 @@ from kettle.http.headers import EnvironHeaders, HeaderSet
 from kettle.http.multidict import CombinedMultiDict, ImmutableMultiDict, MultiDict
 from kettle.http.multipart import parse_form_data
 from kettle.http.options import parse_options_header
+from kettle.http.structures import ImmutableList
 from kettle.http.urls import iter_query_pairs, uri_to_iri, wsgi_decoding
 
 from .debughelpers import attach_enctype_error_multidict
@@ -104,10 +106,10 @@ class cached_property(Generic[T]):
         return value
 
 
-class RequestArgs(ImmutableMultiDict):
-    """``request.args``/``form``/``files``/``cookies``: a missing key is a 400."""
-
-    key_error_class = BadRequestKeyError
+# ``request.args``/``form``/``files``/``cookies`` are plain ImmutableMultiDicts, as
+# Werkzeug's (``parameter_storage_class``/``dict_storage_class``); a missing key is a
+# BadRequestKeyError (400) once kettle.web is loaded. The name stays for existing imports.
+RequestArgs = ImmutableMultiDict
 
 
 class RequestHeaders(EnvironHeaders):
@@ -117,8 +119,9 @@ class RequestHeaders(EnvironHeaders):
     key_error_class = BadRequestKeyError
 
 
-class RequestValues(CombinedMultiDict):
-    key_error_class = BadRequestKeyError
+# ``request.values`` is a plain CombinedMultiDict, as Werkzeug's (whose missing key is a
+# BadRequestKeyError once kettle.web is loaded); the name stays for existing imports.
+RequestValues = CombinedMultiDict
 
 
 class UserAgent:
@@ -150,6 +153,7 @@ class Request:
     charset = "utf-8"
     parameter_storage_class = RequestArgs  # args, form, files
     dict_storage_class = RequestArgs  # cookies
+    list_storage_class: type[list[Any]] = ImmutableList  # access_route
     # Anything with ``loads``; the app layer may plug its JSON provider in here.
     json_module: Any = json
     trusted_hosts: list[str] | None = None
@@ -341,9 +345,11 @@ class Request:
     def access_route(self) -> list[str]:
         forwarded = self.environ.get("HTTP_X_FORWARDED_FOR")
         if forwarded:
-            return [item.strip() for item in forwarded.split(",") if item.strip()]
+            return self.list_storage_class(
+                item.strip() for item in forwarded.split(",") if item.strip()
+            )
         addr = self.environ.get("REMOTE_ADDR")
-        return [addr] if addr else []
+        return self.list_storage_class([addr] if addr else [])
 
     # -- headers ---------------------------------------------------------------------------
     @cached_property
@@ -507,6 +513,8 @@ class Request:
     def _load_form_data(self) -> None:
         if "form" in self.__dict__:
             return
+        if self.shallow:  # as Werkzeug: a shallow request refuses even a non-form body
+            raise RuntimeError("A shallow request cannot read its body.")
         empty = RequestArgs()
         mimetype = self.mimetype
         cached = self.__dict__.get("_cached_data")
@@ -516,13 +524,16 @@ class Request:
             if cached is not None:
                 self.__dict__["stream"] = io.BytesIO(cached)
             return
-        if self.shallow:
-            raise RuntimeError("A shallow request cannot read its body.")
         environ = self.environ
         if cached is not None:
             # get_data() already read the body: parse the cached bytes instead.
             environ = dict(environ, CONTENT_LENGTH=str(len(cached)))
             environ["wsgi.input"] = io.BytesIO(cached)
+        elif "stream" in self.__dict__:
+            # As Werkzeug: a stream assigned to (or already opened on) the request is the
+            # one the form is parsed from, so a wrapper set on request.stream applies.
+            environ = dict(environ)
+            environ["wsgi.input"] = self.__dict__["stream"]
         try:
             stream, form, files = parse_form_data(
                 environ,
@@ -554,11 +565,13 @@ class Request:
         return self.__dict__["files"]  # type: ignore[no-any-return]
 
     @cached_property
-    def values(self) -> RequestValues:
+    def values(self) -> CombinedMultiDict:
         """``args`` then ``form`` (``args`` only for GET, as in Werkzeug)."""
         sources = [self.args] if self.method == "GET" else [self.args, self.form]
         # A custom parameter_storage_class (a plain dict) is viewed as a MultiDict.
-        return RequestValues([d if isinstance(d, MultiDict) else MultiDict(d) for d in sources])
+        return CombinedMultiDict(
+            [d if isinstance(d, MultiDict) else MultiDict(d) for d in sources]
+        )
 
     @property
     def json(self) -> Any:

@@ -143,29 +143,40 @@ class Response(ResponseBase):
     ) -> None:
         self._set_csp("Content-Security-Policy-Report-Only", value)
 
+    def _write_challenge(self, challenge: WWWAuthenticate) -> None:
+        if challenge:
+            self.headers["WWW-Authenticate"] = challenge.to_header()
+        else:
+            self.headers.remove("WWW-Authenticate")
+
     @property
     def www_authenticate(self) -> WWWAuthenticate:
-        """The WWW-Authenticate challenge; changes are written back to the header."""
-
-        def write_back(challenge: WWWAuthenticate) -> None:
-            if challenge:
-                self.headers["WWW-Authenticate"] = challenge.to_header()
-            else:
-                self.headers.remove("WWW-Authenticate")
-
+        """The (first) WWW-Authenticate challenge; a ``basic`` one without parameters when
+        the header is absent, as in Werkzeug. Changes are written back to the header."""
         parsed = WWWAuthenticate.from_header(self.headers.get("WWW-Authenticate"))
-        challenge = parsed if parsed is not None else WWWAuthenticate()
-        challenge.on_update = write_back
+        challenge = parsed if parsed is not None else WWWAuthenticate("basic")
+        challenge.on_update = self._write_challenge
         return challenge
 
     @www_authenticate.setter
-    def www_authenticate(self, value: WWWAuthenticate | str | None) -> None:
+    def www_authenticate(
+        self, value: WWWAuthenticate | list[WWWAuthenticate] | str | None
+    ) -> None:
+        """Set the header: a challenge (later changes to it are written back), a list of
+        challenges (one header line each) or a string; ``None`` removes it."""
         if not value:
             self.headers.remove("WWW-Authenticate")
+        elif isinstance(value, str):
+            self.headers["WWW-Authenticate"] = value
+        elif isinstance(value, list):
+            self.headers.setlist("WWW-Authenticate", [item.to_header() for item in value])
         else:
-            self.headers["WWW-Authenticate"] = (
-                value if isinstance(value, str) else value.to_header()
-            )
+            self.headers["WWW-Authenticate"] = value.to_header()
+            value.on_update = self._write_challenge
+
+    @www_authenticate.deleter
+    def www_authenticate(self) -> None:
+        self.headers.remove("WWW-Authenticate")
 
     @property
     def stream(self) -> ResponseStream:
@@ -295,7 +306,8 @@ class Response(ResponseBase):
             return False
         unit = accept_ranges if isinstance(accept_ranges, str) else "bytes"
         self.headers["Accept-Ranges"] = unit
-        if "HTTP_RANGE" not in environ or complete_length is None:
+        # As Werkzeug: an unknown or zero length serves the whole (empty) body, 200.
+        if "HTTP_RANGE" not in environ or not complete_length:
             return False
         if "HTTP_IF_RANGE" in environ and is_environ_modified(
             environ,
@@ -305,8 +317,6 @@ class Response(ResponseBase):
             ignore_if_range=False,
         ):
             return False
-        if complete_length == 0:
-            raise RequestedRangeNotSatisfiable(complete_length)
         parsed = parse_range_header(environ.get("HTTP_RANGE"))
         found = parsed.range_for_length(complete_length) if parsed is not None else None
         if found is None:
