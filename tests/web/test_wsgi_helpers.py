@@ -165,6 +165,27 @@ def test_shared_data_middleware(tmp_path):
         assert status == "404 NOT FOUND"
 
 
+@pytest.mark.parametrize("kind", [list, dict])
+def test_shared_data_exports_packages_and_non_ascii_names(tmp_path, kind):
+    (tmp_path / "äöü").write_text("FOUND")
+
+    def fallback(environ, start_response):
+        start_response("404 NOT FOUND", [("Content-Type", "text/plain")])
+        return [b"NOT FOUND"]
+
+    exports = [("/pkg", ("kettle.realtime", "static")), ("/foo", str(tmp_path))]
+    app = SharedDataMiddleware(fallback, kind(exports))
+    body, status, headers = run_wsgi_app(app, environ("/foo/äöü"), buffered=True)
+    assert (status, b"".join(body)) == ("200 OK", b"FOUND")
+    body, status, headers = run_wsgi_app(app, environ("/pkg/kettle.js"), buffered=True)
+    assert status == "200 OK"
+    assert headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert b"".join(body).startswith(b"/* kettle.js:")
+    for path in ("/missing", "/pkg", "/pkg/", "/pkg/missing.txt", "/pkg/../__init__.py"):
+        body, status, headers = run_wsgi_app(app, environ(path), buffered=True)
+        assert (status, b"".join(body)) == ("404 NOT FOUND", b"NOT FOUND")
+
+
 def test_form_data_parser():
     env = environ("/", method="POST", data={"a": "1", "f": (io.BytesIO(b"xyz"), "f.txt")})
     _stream, form, files = parse_form_data(env)

@@ -194,7 +194,9 @@ def find_modules(
     path = getattr(module, "__path__", None)
     if path is None:
         raise ValueError(f"{import_path!r} is not a package")
-    prefix = f"{module.__name__}."
+    # Named under the path asked for: a package reached through an alias (kettle.compat's
+    # ``werkzeug.*``) lists its modules by that alias, as they are imported.
+    prefix = f"{import_path}."
     for _finder, name, is_package in pkgutil.iter_modules(path):
         name = prefix + name
         if is_package:

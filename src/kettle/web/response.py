@@ -91,7 +91,10 @@ def _request_uri(environ: dict[str, Any]) -> str:
     if not host:
         host = f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}".rstrip(":")
     host = host.removesuffix(":443" if scheme == "https" else ":80")
-    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    # Werkzeug's join: the script root ends in exactly one slash, the path starts after it
+    # (so PATH_INFO "foo" below "/app" is "/app/foo").
+    script = environ.get("SCRIPT_NAME", "").rstrip("/")
+    path = f"{script}/{environ.get('PATH_INFO', '').lstrip('/')}"
     path = quote(path.encode("latin-1", "replace"), safe="/:@!$&'()*+,;=%")
     return f"{scheme}://{host}{path}"
 

@@ -14,6 +14,7 @@ seeking, never by reading the whole file.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -397,22 +398,32 @@ class RangeBody:
         self.filelike.close()
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def redirect(
     location: str,
     code: int = 302,
     Response: type[ResponseBase] | None = None,
 ) -> Any:
-    """A response that redirects to ``location`` with a short HTML body."""
+    """A response that redirects to ``location`` with a short HTML body.
+
+    The ``Location`` header keeps ``location`` as given (an IRI may hold non-ASCII text or
+    an international host); ``get_wsgi_headers`` sends it encoded as a URI, as Werkzeug's
+    ``redirect`` does. A location with control characters (CR/LF from a user-supplied
+    URL: response splitting) is encoded at once, which drops CR, LF and tab."""
     response_class = Response or globals()["Response"]
-    target = iri_to_uri(location)
+    if _CONTROL.search(location):
+        location = iri_to_uri(location)
+    shown = escape(location)
     body = (
         "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
         "<h1>Redirecting...</h1>\n"
-        f'<p>You should be redirected to <a href="{escape(target)}">{escape(location)}</a>.'
+        f'<p>You should be redirected to <a href="{shown}">{shown}</a>.'
         " If not, follow the link.\n"
     )
     response = response_class(body, code, mimetype="text/html")
-    response.headers["Location"] = target
+    response.headers["Location"] = location
     return response
 
 
