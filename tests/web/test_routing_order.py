@@ -8,6 +8,8 @@ import weakref
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kettle.web.realtime
 from kettle.web.exceptions import MethodNotAllowed, NotFound
@@ -329,3 +331,51 @@ def test_match_result_kinds_for_the_tree() -> None:
     assert adapter.match_result("/a", "GET").kind == REDIRECT
     assert adapter.match_result("/a/", "GET").kind == FULL
     assert adapter.match_result("/b", "GET").values == {"name": "b"}
+
+
+# -- the fast path agrees with the tree search ---------------------------------------------
+
+_PIECES = ["a", "b", "<int:n>", "<s>", "<path:p>", "x<int:m>", "<any(a, c):k>"]
+
+
+@st.composite
+def _rule_sets(draw: st.DrawFn) -> tuple[list[Rule], list[str]]:
+    rules: list[Rule] = []
+    for index in range(draw(st.integers(1, 8))):
+        pieces = draw(st.lists(st.sampled_from(_PIECES), min_size=0, max_size=3))
+        names: set[str] = set()
+        kept = []
+        for piece in pieces:  # one variable name per rule
+            name = piece.split(":")[-1].strip("<>") if "<" in piece else None
+            if name in names:
+                continue
+            names.add(name or "")
+            kept.append(piece)
+        text = "/" + "/".join(kept) + ("/" if draw(st.booleans()) and kept else "")
+        methods = draw(st.sampled_from([None, ["GET"], ["POST"]]))
+        strict = draw(st.sampled_from([True, True, False]))
+        rules.append(Rule(text, endpoint=f"e{index}", methods=methods, strict_slashes=strict))
+    words = ["a", "b", "c", "7", "x3", "zz", ""]
+    paths = [
+        "/" + "/".join(draw(st.lists(st.sampled_from(words), max_size=4)))
+        for _ in range(draw(st.integers(1, 6)))
+    ]
+    return rules, paths
+
+
+@settings(max_examples=300, deadline=None)
+@given(_rule_sets(), st.sampled_from(["GET", "POST"]))
+def test_fast_path_agrees_with_the_tree_search(
+    rule_set: tuple[list[Rule], list[str]], method: str
+) -> None:
+    rules, paths = rule_set
+    matcher = Map(rules).matcher
+    for path in paths:
+        if path.endswith("/") and matcher._lenient_leaves:
+            continue  # those paths never take the fast path
+        fast = matcher._fast(path, method, False)
+        if fast is None:
+            continue  # handed to the tree search
+        slow = matcher._slow(path, method, None, False)
+        assert (fast.kind, fast.values) == (slow.kind, slow.values), path
+        assert fast.rule is slow.rule, path

@@ -74,9 +74,12 @@ class Matcher:
         # the first alternative that matches is the rule the search would find.
         self.rules = self._tree.in_order()
         self.uses_domains = any(rule._domain_parts for rule in self.rules)
-        # Rules not strict about slashes match a path with an extra slash only in the
-        # tree search's last resort, which the one-regex form cannot express.
-        self._fast_enabled = all(rule.strict_slashes for rule in self.rules)
+        # A rule without a trailing slash that is not strict about slashes matches a path
+        # with one only in the tree search's last resort, which the one-regex form cannot
+        # express: with such rules, paths ending in a slash take the tree search.
+        self._lenient_leaves = any(
+            not rule.strict_slashes and not rule._slash_optional for rule in self.rules
+        )
         alternatives: list[str] = []
         self._groups: list[list[tuple[str, str]]] = []
         for index, rule in enumerate(self.rules):
@@ -112,7 +115,7 @@ class Matcher:
         if cached is not None:
             return cached
         result = None
-        if domain is None and self._fast_enabled and path[:1] == "/":
+        if domain is None and path[:1] == "/" and not (self._lenient_leaves and path[-1] == "/"):
             result = self._fast(path, method, websocket)
         if result is None:
             result = self._slow(path, method, domain, websocket)
@@ -136,8 +139,12 @@ class Matcher:
             return None
         if rule.websocket != websocket:
             return None
-        if rule._slash_optional and found.group(f"r{index}_{SLASH_GROUP}") is None:
-            return None
+        if (
+            rule._slash_optional
+            and rule.strict_slashes
+            and found.group(f"r{index}_{SLASH_GROUP}") is None
+        ):
+            return None  # the tree search answers with the redirect
         raw = {arg: found.group(group) for group, arg in self._groups[index]}
         values = rule.convert(raw)
         if values is None:

@@ -168,9 +168,9 @@ class Rule(RuleFactory):
         self._parts = parts
         self.path_variables = [text for text, conv in parts if conv is not None]
         last_text, last_conv = parts[-1]
-        self._slash_optional = bool(
-            self.strict_slashes and last_conv is None and last_text.endswith("/")
-        )
+        # The trailing slash of a branch rule may be missing from the path: a strict rule
+        # then redirects, a lenient one (strict_slashes=False) matches as it is.
+        self._slash_optional = bool(last_conv is None and last_text.endswith("/"))
         if self._slash_optional and self.rule == "/":
             self._slash_optional = False
         self._regex = re.compile("^" + self.regex_source("") + r"\Z")
@@ -286,7 +286,9 @@ class Rule(RuleFactory):
         values = self.convert(raw)
         if values is None:
             return None
-        needs_slash = self._slash_optional and raw.get(SLASH_GROUP) is None
+        needs_slash = bool(
+            self._slash_optional and self.strict_slashes and raw.get(SLASH_GROUP) is None
+        )
         return values, needs_slash
 
     def allows(self, method: str) -> bool:
