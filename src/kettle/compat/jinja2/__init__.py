@@ -3,8 +3,9 @@
 Rules: ``kettle.templates`` already keeps Jinja2's top-level names and module layout, so this
 package re-exports those names, and ``ALIASES`` (read by the kettle.compat finder) makes each
 ``jinja2.X`` submodule the module ``kettle.templates.X`` itself: ``jinja2.nodes is
-kettle.templates.nodes``. Jinja2 modules with no Kettle counterpart (``jinja2.constants``,
-``jinja2.idtracking``, ``jinja2.optimizer``) are not listed, so importing them fails with an
+kettle.templates.nodes``. ``jinja2.constants`` is a mirror module of its own here (the lipsum
+words live in ``kettle.templates.utils``). The compiler internals with no Kettle counterpart
+(``jinja2.idtracking``, ``jinja2.optimizer``) are not listed, so importing them fails with an
 ImportError that names them.
 """
 
