@@ -365,3 +365,27 @@ def test_chunked_body_fed_byte_by_byte_is_not_mistaken_for_a_stall() -> None:
 def test_transfer_encoding_in_http10_is_refused() -> None:
     events = events_of(b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
     assert events == [ProtocolError(400, "Transfer-Encoding in an HTTP/1.0 request")]
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (
+            b"HOST: x\r\nhost: y\r\n",
+            ProtocolError(400, "an HTTP/1.1 request needs exactly one Host field"),
+        ),
+        (b"hOsT: x\r\nCONTENT-LENGTH: 2\r\nEXPECT: 100-Continue\r\n", (True, 2, False)),
+        (b"Host: x\r\ntransfer-ENCODING: chunked\r\n", (False, None, True)),
+        (b"Host: x\r\nX-Host: y\r\nHost-Name: z\r\n", (False, None, False)),
+    ],
+    ids=["two-hosts", "upper-case", "mixed-te", "look-alikes"],
+)
+def test_inspected_fields_are_found_in_any_case(head: bytes, expected: object) -> None:
+    # Twice: the second request is classified from the name table filled by the first.
+    for _ in range(2):
+        (event, *_) = events_of(b"POST / HTTP/1.1\r\n" + head + b"\r\n")
+        if isinstance(expected, ProtocolError):
+            assert event == expected
+        else:
+            assert isinstance(event, Request)
+            assert (event.expect_continue, event.content_length, event.chunked) == expected

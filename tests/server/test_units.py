@@ -11,9 +11,19 @@ from hypothesis import strategies as st
 
 from kettle.http.dates import DateHeader, format_http_date, parse_http_date
 from kettle.http.status import has_no_body, parse_status, reason_phrase, status_string
-from kettle.server.environ import Input, environ_key, fill_environ, split_target
+from kettle.server import environ as environ_module
+from kettle.server import response as response_module
+from kettle.server.environ import Input, environ_key, fill_environ, split_target, target_keys
 from kettle.server.protocol import Request
-from kettle.server.response import chunk, encode_fields, error_response, header_kind, status_line
+from kettle.server.response import (
+    ResponseFields,
+    chunk,
+    encode_fields,
+    error_response,
+    header_kind,
+    response_fields,
+    status_line,
+)
 
 
 def test_reason_phrases() -> None:
@@ -111,6 +121,51 @@ def test_encode_fields_refuses_line_breaks() -> None:
         encode_fields(["A: \u20ac\r\n"], 1)
 
 
+def test_response_fields() -> None:
+    headers = [("Content-Type", "text/plain"), ("Content-Length", "3"), ("Connection", "close")]
+    expected = ResponseFields(
+        b"Content-Type: text/plain\r\nContent-Length: 3\r\n", 3, False, False, True
+    )
+    assert response_fields(headers) == expected
+    # An equal list built anew is answered from the table, with the same result.
+    again = [("Content-Type", "text/plain"), ("Content-Length", "3"), ("Connection", "close")]
+    assert response_fields(again) is response_fields(headers)
+    assert response_fields([("Date", "x"), ("server", "y")]) == ResponseFields(
+        b"Date: x\r\nserver: y\r\n", None, True, True, False
+    )
+
+
+@pytest.mark.parametrize(
+    ("headers", "error", "match"),
+    [
+        ((("A", "1"),), TypeError, "must be a list"),
+        ([("A", 1)], TypeError, "must be str"),
+        ([["A", []]], TypeError, "must be str"),  # unhashable: checked in full
+        ([("Bad Name", "1")], ValueError, "invalid response header name"),
+        ([("A", "1\r\nX: 2")], ValueError, "CR, LF or NUL"),
+        ([("Content-Length", "-1")], ValueError, "invalid Content-Length"),
+        ([("Transfer-Encoding", "chunked")], ValueError, "Transfer-Encoding"),
+    ],
+    ids=["tuple", "int-value", "unhashable", "bad-name", "split", "bad-length", "te"],
+)
+def test_response_fields_refusals_are_never_cached(
+    headers: list[tuple[str, str]], error: type[Exception], match: str
+) -> None:
+    for _ in range(2):  # the second time must not be answered from the table
+        with pytest.raises(error, match=match):
+            response_fields(headers)
+
+
+def test_response_fields_table_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(response_module, "_FIELDS", {})
+    monkeypatch.setattr(response_module, "_FIELDS_CACHE_LIMIT", 4)
+    for n in range(10):
+        assert response_fields([("X-N", str(n))]).block == b"X-N: %d\r\n" % n
+        assert len(response_module._FIELDS) <= 4
+    response_fields([("X-Big", "v" * 5000)])
+    assert ("X-Big", "v" * 5000) not in {key[0] for key in response_module._FIELDS}
+
+
 def test_chunk_and_error_response() -> None:
     assert chunk(b"hello world!") == b"c\r\nhello world!\r\n"
     raw = error_response(404, "no such thing", close=False)
@@ -169,6 +224,25 @@ def test_fill_environ() -> None:
         "CONTENT_LENGTH": "3",
         "HTTP_ACCEPT": "a, b",
     }
+
+
+def test_target_keys_are_shared_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(environ_module, "_TARGETS", {})
+    monkeypatch.setattr(environ_module, "_TARGET_CACHE_LIMIT", 3)
+    keys = target_keys(b"/a%20b?q=%20")
+    assert keys == {
+        "PATH_INFO": "/a b",
+        "QUERY_STRING": "q=%20",
+        "RAW_URI": "/a%20b?q=%20",
+        "REQUEST_URI": "/a%20b?q=%20",
+    }
+    assert target_keys(b"".join([b"/a%20b", b"?q=%20"])) is keys  # an equal, new object
+    for n in range(5):
+        assert target_keys(b"/n%d" % n)["PATH_INFO"] == f"/n{n}"
+        assert len(environ_module._TARGETS) <= 3
+    long = b"/" + b"x" * 300
+    assert target_keys(long)["PATH_INFO"] == long.decode()
+    assert long not in environ_module._TARGETS
 
 
 def make_input(*pieces: bytes) -> Input:

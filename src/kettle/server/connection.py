@@ -158,7 +158,8 @@ class Connection:
                 buffer = _buffers.recv = ctypes.create_string_buffer(RECV_SIZE)
             got = _libc_recv(self.fd, buffer, RECV_SIZE, socket.MSG_DONTWAIT)
             if got >= 0:
-                return ctypes.string_at(buffer, got)
+                data: bytes = buffer[:got]  # a c_char array slices to bytes
+                return data
             code = ctypes.get_errno()
             if code in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR):
                 return None
@@ -194,9 +195,6 @@ class Connection:
                 raise RuntimeError("the file shrank while it was being sent")
             offset += sent
             count -= sent
-
-    def server_draining(self) -> bool:
-        return self.engine.draining
 
     def drain_body(self, exchange: Exchange) -> bool:
         """Whether the connection can be kept after the app left its body unread: the

@@ -11,6 +11,9 @@ Owns the mapping from a parsed ``Request`` to WSGI keys and ``wsgi.input``. Rule
 - ``wsgi.input`` streams: it pulls body bytes from the connection only as the
   application reads, and it is safe to leave unread (the driver drains or closes).
 - Per-request cost is one dict copy of a per-connection base plus the request's keys.
+  The keys that depend only on the request-target are computed once per distinct
+  target (short targets only, in a table cleared when full), since a server sees the
+  same few paths over and over.
 """
 
 from __future__ import annotations
@@ -72,18 +75,41 @@ def split_target(target: bytes) -> tuple[bytes, bytes]:
     return path, query
 
 
+_TARGETS: dict[bytes, dict[str, str]] = {}
+_TARGET_CACHE_LIMIT = 1024
+_CACHED_TARGET_SIZE = 256
+
+
+def target_keys(target: bytes) -> dict[str, str]:
+    """``PATH_INFO``, ``QUERY_STRING``, ``RAW_URI`` and ``REQUEST_URI`` of a target.
+
+    The result is shared between requests with the same target: copy it, never change it.
+    """
+    keys = _TARGETS.get(target)
+    if keys is not None:
+        return keys
+    path, query = split_target(target)
+    raw = target.decode("latin-1")
+    keys = {
+        "PATH_INFO": (
+            unquote_to_bytes(path).decode("latin-1") if b"%" in path else path.decode("latin-1")
+        ),
+        "QUERY_STRING": query.decode("latin-1"),
+        "RAW_URI": raw,
+        "REQUEST_URI": raw,
+    }
+    if len(target) <= _CACHED_TARGET_SIZE:
+        if len(_TARGETS) >= _TARGET_CACHE_LIMIT:
+            _TARGETS.clear()  # many distinct targets: start over rather than grow
+        _TARGETS[target] = keys
+    return keys
+
+
 def fill_environ(environ: dict[str, Any], request: Request) -> None:
     """Add the request's keys to ``environ`` (a copy of the connection's base)."""
-    target = request.target
-    path, query = split_target(target)
+    keys = _TARGETS.get(request.target)
+    environ.update(keys if keys is not None else target_keys(request.target))
     environ["REQUEST_METHOD"] = request.method
-    environ["PATH_INFO"] = (
-        unquote_to_bytes(path).decode("latin-1") if b"%" in path else path.decode("latin-1")
-    )
-    environ["QUERY_STRING"] = query.decode("latin-1")
-    raw = target.decode("latin-1")
-    environ["RAW_URI"] = raw
-    environ["REQUEST_URI"] = raw
     environ["SERVER_PROTOCOL"] = "HTTP/1.1" if request.http_version == "1.1" else "HTTP/1.0"
     for name, value in request.headers:
         key = _KEY_CACHE.get(name)

@@ -28,11 +28,30 @@ from ..http.status import reason_phrase
 # an HTTP/1.x version (RFC 9112 section 3).
 _REQUEST_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]{1,32}) [!-~]+ HTTP/1\.[01]\r?\n")
 
-# The header names the core inspects, lowercased bytes.
-_HOST = b"host"
-_CONTENT_LENGTH = b"content-length"
-_TRANSFER_ENCODING = b"transfer-encoding"
-_EXPECT = b"expect"
+# The header names the core inspects, by kind; every other name is kind 0. A request's
+# names are looked up as sent (a client spells them the same way every time), so the
+# per-request cost is one dict lookup per field, not a ``lower()`` and four compares.
+_HOST, _CONTENT_LENGTH, _TRANSFER_ENCODING, _EXPECT = 1, 2, 3, 4
+_INSPECTED = {
+    b"host": _HOST,
+    b"content-length": _CONTENT_LENGTH,
+    b"transfer-encoding": _TRANSFER_ENCODING,
+    b"expect": _EXPECT,
+}
+_NAME_KINDS: dict[bytes, int] = {}
+_NAME_CACHE_LIMIT = 1024
+# Methods as str, by their bytes (llhttp only reports methods it knows).
+_METHODS: dict[bytes, str] = {}
+
+
+def name_kind(name: bytes) -> int:
+    """Which inspected header ``name`` is (0: none), case-insensitively; cached."""
+    kind = _NAME_KINDS.get(name)
+    if kind is None:
+        kind = _INSPECTED.get(name.lower(), 0)
+        if len(_NAME_KINDS) < _NAME_CACHE_LIMIT:
+            _NAME_KINDS[name] = kind
+    return kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +156,9 @@ class RequestReader:
         "_headers",
         "_in_body",
         "_limits",
+        "_max_field",
+        "_max_header_bytes",
+        "_max_headers",
         "_parser",
         "_pending",
         "_progress",
@@ -153,7 +175,11 @@ class RequestReader:
     )
 
     def __init__(self, limits: Limits | None = None) -> None:
-        self._limits = limits or Limits()
+        self._limits = limits = limits or Limits()
+        # The limits on_header checks for every field, kept as plain ints.
+        self._max_field = limits.max_header_field
+        self._max_header_bytes = limits.max_header_bytes
+        self._max_headers = limits.max_headers
         self._parser = httptools.HttpRequestParser(self)
         self._events: deque[Event] = deque()
         self._headers: list[tuple[bytes, bytes]] = []
@@ -337,26 +363,37 @@ class RequestReader:
 
     def on_header(self, name: bytes, value: bytes) -> None:
         size = len(name) + len(value) + 2  # the field line "name: value"
-        self._head_bytes += size + 2
-        if size > self._limits.max_header_field:
+        total = self._head_bytes + size + 2
+        self._head_bytes = total
+        if size > self._max_field or total > self._max_header_bytes or self._in_body:
+            self._unusual_field(name, value, size)
+            return
+        headers = self._headers
+        headers.append((name, value))
+        if len(headers) > self._max_headers:
+            self._rejected = _Reject(431, "too many header fields")
+            raise self._rejected
+
+    def _unusual_field(self, name: bytes, value: bytes, size: int) -> None:
+        """A field over a limit, or a trailer field: the checks in their order."""
+        if size > self._max_field:
             what = "trailer" if self._in_body else "header"
             self._rejected = _Reject(431, f"{what} field too large")
             raise self._rejected
         if self._in_body:
             # A trailer field (RFC 9112 section 7.1.2): counted against the limits, dropped.
             self._progress += 1
-            if self._head_bytes > self._limits.max_header_bytes:
+            if self._head_bytes > self._max_header_bytes:
                 self._rejected = _Reject(431, "trailer section too large")
                 raise self._rejected
             return
         headers = self._headers
         headers.append((name, value))
-        if len(headers) > self._limits.max_headers:
+        if len(headers) > self._max_headers:
             self._rejected = _Reject(431, "too many header fields")
             raise self._rejected
-        if self._head_bytes > self._limits.max_header_bytes:
-            self._rejected = _Reject(431, "header section too large")
-            raise self._rejected
+        self._rejected = _Reject(431, "header section too large")
+        raise self._rejected
 
     def on_headers_complete(self) -> None:
         parser = self._parser
@@ -369,15 +406,20 @@ class RequestReader:
         content_length: int | None = None
         chunked = False
         expect_continue = False
+        kinds = _NAME_KINDS
         for name, value in headers:
-            lower = name.lower()
-            if lower == _HOST:
+            kind = kinds.get(name)
+            if kind is None:
+                kind = name_kind(name)
+            if not kind:
+                continue
+            if kind == _HOST:
                 hosts += 1
-            elif lower == _CONTENT_LENGTH:
+            elif kind == _CONTENT_LENGTH:
                 content_length = int(value)  # llhttp checked: digits only, one field
-            elif lower == _TRANSFER_ENCODING:
+            elif kind == _TRANSFER_ENCODING:
                 chunked = self._check_transfer_coding(value)
-            elif lower == _EXPECT:
+            else:
                 # RFC 9110 section 10.1.1: only an HTTP/1.1 client waits for 100 Continue.
                 expect_continue = version == "1.1" and value.strip().lower() == b"100-continue"
         if chunked and version == "1.0":
@@ -403,8 +445,12 @@ class RequestReader:
         self._stalled = 0
         self._body_seen = 0
         self._head_bytes = 0
+        raw_method = parser.get_method()
+        method = _METHODS.get(raw_method)
+        if method is None:
+            method = _METHODS[raw_method] = raw_method.decode("ascii")
         request = Request(
-            parser.get_method().decode("ascii"),
+            method,
             target,
             version,
             headers,

@@ -9,11 +9,17 @@ Rules kept here:
 - Names and values are str and are sent as latin-1 (PEP 3333).
 - The head is built as one bytes object so the driver can send head and a small body in
   a single ``sendall``. Status lines are cached, the Date line comes from ``DateHeader``.
+- ``response_fields`` checks and encodes a header list once per distinct list: an app
+  sends the same few header lists over and over, and a list equal to one already
+  checked passes the same checks. Lists are compared by value (a ``tuple`` of the
+  pairs); the table is cleared when full, so unique lists (cookies, ETags) cost one
+  lookup more and no memory.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any, NamedTuple
 
 from ..http.dates import DateHeader
 from ..http.status import parse_status, reason_phrase
@@ -80,6 +86,74 @@ def encode_fields(fields: list[str], count: int) -> bytes:
         return block.encode("latin-1")
     except UnicodeEncodeError:
         raise ValueError("a response header is not latin-1")
+
+
+class ResponseFields(NamedTuple):
+    """What a driver needs of an app's header list: the encoded field lines and the
+    fields it must act on (``length`` is the Content-Length, or None)."""
+
+    block: bytes
+    length: int | None
+    has_date: bool
+    has_server: bool
+    close: bool
+
+
+_FIELDS: dict[tuple[Any, ...], ResponseFields] = {}
+_FIELDS_CACHE_LIMIT = 256
+_CACHED_FIELDS_SIZE = 2048
+
+
+def response_fields(headers: list[tuple[str, str]]) -> ResponseFields:
+    """Check and encode a WSGI header list (a ``list`` of ``(name, value)`` str pairs).
+
+    The Connection field is dropped (the driver writes its own); ``close`` says whether
+    it asked to close. Raises ``TypeError``/``ValueError`` for anything PEP 3333 or RFC
+    9110 forbids, including Transfer-Encoding (the server owns the framing).
+    """
+    if type(headers) is not list:
+        raise TypeError(f"response headers must be a list, got {type(headers).__name__}")
+    try:
+        key = tuple(headers)
+        fields = _FIELDS.get(key)
+    except TypeError:  # an unhashable item: the full check below says what is wrong
+        key = None
+        fields = None
+    if fields is not None:
+        return fields
+    fields = _encode_headers(headers)
+    if key is not None and len(fields.block) <= _CACHED_FIELDS_SIZE:
+        if len(_FIELDS) >= _FIELDS_CACHE_LIMIT:
+            _FIELDS.clear()
+        _FIELDS[key] = fields
+    return fields
+
+
+def _encode_headers(headers: list[tuple[str, str]]) -> ResponseFields:
+    lines: list[str] = []
+    length: int | None = None
+    has_date = has_server = close = False
+    for name, value in headers:
+        kind = header_kind(name)
+        if type(value) is not str:
+            raise TypeError(f"value of response header {name!r} must be str")
+        if kind:
+            if kind == CONTENT_LENGTH:
+                if not value.isdigit() or not value.isascii():
+                    raise ValueError(f"invalid Content-Length {value!r}")
+                length = int(value)
+            elif kind == CONNECTION:
+                if "close" in value.lower():
+                    close = True
+                continue  # the server writes its own Connection field
+            elif kind == DATE:
+                has_date = True
+            elif kind == SERVER:
+                has_server = True
+            elif kind == TRANSFER_ENCODING:
+                raise ValueError("a WSGI application may not set Transfer-Encoding")
+        lines.append(f"{name}: {value}\r\n")
+    return ResponseFields(encode_fields(lines, len(lines)), length, has_date, has_server, close)
 
 
 def chunk(data: bytes) -> bytes:

@@ -25,19 +25,13 @@ from typing import IO, TYPE_CHECKING, Any
 from .environ import EMPTY_INPUT, ClientDisconnected, Input, RequestBodyError, fill_environ
 from .protocol import END_OF_MESSAGE, Data, ProtocolError, Request
 from .response import (
-    CONNECTION,
-    CONTENT_LENGTH,
     CONTINUE,
-    DATE,
     DATE_HEADER,
     LAST_CHUNK,
-    SERVER,
     SERVER_LINE,
-    TRANSFER_ENCODING,
     chunk,
-    encode_fields,
     error_response,
-    header_kind,
+    response_fields,
     status_line,
 )
 
@@ -188,35 +182,15 @@ class Exchange:
         elif self._line is not None:
             raise RuntimeError("start_response called a second time without exc_info")
         line, code = status_line(status)
-        if type(headers) is not list:
-            raise TypeError(f"response headers must be a list, got {type(headers).__name__}")
-        fields: list[str] = []
-        length: int | None = None
-        self._has_date = self._has_server = False
-        for name, value in headers:
-            kind = header_kind(name)
-            if type(value) is not str:
-                raise TypeError(f"value of response header {name!r} must be str")
-            if kind:
-                if kind == CONTENT_LENGTH:
-                    if not value.isdigit() or not value.isascii():
-                        raise ValueError(f"invalid Content-Length {value!r}")
-                    length = int(value)
-                elif kind == CONNECTION:
-                    if "close" in value.lower():
-                        self.keep_alive = False
-                    continue  # the server writes its own Connection field
-                elif kind == DATE:
-                    self._has_date = True
-                elif kind == SERVER:
-                    self._has_server = True
-                elif kind == TRANSFER_ENCODING:
-                    raise ValueError("a WSGI application may not set Transfer-Encoding")
-            fields.append(f"{name}: {value}\r\n")
-        self._fields = encode_fields(fields, len(fields))
+        fields = response_fields(headers)
+        if fields.close:
+            self.keep_alive = False
+        self._fields = fields.block
+        self._has_date = fields.has_date
+        self._has_server = fields.has_server
         self._line = line
         self._code = code
-        self._length = length
+        self._length = fields.length
         return self.write
 
     def _head(self, length: int | None) -> bytes:
@@ -237,8 +211,9 @@ class Exchange:
             else:
                 self._framing_close = True
                 self.keep_alive = False
-        conn = self.conn
-        if self.keep_alive and (conn.server_draining() or not self._can_skip_body()):
+        if self.keep_alive and (
+            self.conn.engine.draining or not (self.body_done or self._can_skip_body())
+        ):
             self.keep_alive = False
         if not self.keep_alive:
             extra += b"Connection: close\r\n"
@@ -302,14 +277,20 @@ class Exchange:
 
     def send_result(self, result: Iterable[bytes]) -> None:
         if type(result) is list or type(result) is tuple:
-            if (
-                not self.head_sent
-                and self._line is not None
-                and self._length is None
-                and all(type(item) is bytes for item in result)
-            ):
-                self._send_whole(b"".join(result))
-                return
+            if not self.head_sent and self._line is not None:
+                if len(result) == 1:
+                    body = result[0]
+                    whole = type(body) is bytes
+                else:
+                    whole = all(type(item) is bytes for item in result)
+                    body = b"".join(result) if whole else b""
+                # With a Content-Length set, only a body of exactly that size is sent
+                # whole; any other goes through ``write``, which truncates and logs.
+                if whole and (
+                    self._length is None or (self._length == len(body) and self._code >= 200)
+                ):
+                    self._send_whole(body)
+                    return
         elif type(result) is FileWrapper and self._sendfile(result):
             return
         for data in result:
@@ -321,7 +302,8 @@ class Exchange:
         head = self._head(len(body))
         if self.request.method == "HEAD" or self._code in _NO_BODY_CODES or self._code < 200:
             self.conn.sendall(head)
-        elif len(body) <= _SMALL_BODY:
+            return  # no body bytes sent (the access log shows "-", as for ``write``)
+        if len(body) <= _SMALL_BODY:
             self.conn.sendall(head + body)
         else:
             self.conn.sendall(head)
