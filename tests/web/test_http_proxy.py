@@ -270,3 +270,20 @@ def test_malformed_content_length_is_a_400(upstream: Server) -> None:
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert "<p>The request&#39;s Content-Length &#39;12x&#39; is not a number.</p>" in text
+
+
+def test_head_gets_the_upstreams_headers_and_no_body(client: KettleClient) -> None:
+    response = client.head("/auto/cookies")
+    assert response.status_code == 200
+    assert response.headers["Content-Length"] == "2"
+    assert response.data == b""
+
+
+def test_bodies_larger_than_a_chunk_go_both_ways_intact(
+    make_client: Callable[[Kettle], KettleClient], upstream: Server
+) -> None:
+    client = make_client(proxied_app(upstream, chunk_size=1000))
+    body = bytes(range(256)) * 400  # 102400 bytes: 103 reads of 1000
+    echo = client.post("/auto/big", data=body).json
+    assert echo["content_length"] == "102400"
+    assert echo["body"].encode("latin-1") == body
