@@ -21,11 +21,13 @@ from kettle.web.app import Kettle
 from kettle.web.exceptions import (
     BadRequest,
     BadRequestKeyError,
+    ClientDisconnected,
     HTTPException,
     NotFound,
     RequestEntityTooLarge,
     UnsupportedMediaType,
 )
+from kettle.web.streams import LimitedStream
 from kettle.web.wrappers import Request, Response, redirect
 
 from .http_harness import build_environ, run  # noqa: F401 (fixture)
@@ -629,6 +631,16 @@ def test_www_authenticate_assigned_challenge_stays_live() -> None:
     assert r.headers.getlist("WWW-Authenticate") == ["Basic realm=a", "Bearer"]
     r.www_authenticate = None
     assert "WWW-Authenticate" not in r.headers
+
+
+def test_request_stream_is_werkzeugs_limited_stream() -> None:
+    r = make(method="WHAT", headers={"Content-Type": "text/plain"}, body=b"Hello World")
+    assert isinstance(r.stream, LimitedStream)
+    assert r.get_data() == b"Hello World"
+    short = build_environ(method="POST", headers={"Content-Type": "text/plain"}, body=b"abc")
+    short["CONTENT_LENGTH"] = "10"  # the client promised more than it sent
+    with pytest.raises(ClientDisconnected):
+        Request(short).get_data()
 
 
 def test_form_is_parsed_from_an_assigned_stream() -> None:

@@ -20,13 +20,12 @@ from kettle.web.properties import (
     header_property,
     import_string,
 )
+from kettle.web.streams import LimitedStream, get_input_stream
 from kettle.web.wsgi import (
     ClosingIterator,
-    LimitedStream,
     append_slash_redirect,
     get_current_url,
     get_host,
-    get_input_stream,
     get_path_info,
     responder,
     run_wsgi_app,
@@ -78,9 +77,13 @@ def test_limited_stream():
     with pytest.raises(ClientDisconnected):
         short.read()
     capped = LimitedStream(io.BytesIO(b"123456"), 3, is_max=True)
-    assert capped.read() == b"123"
+    assert capped.read(3) == b"123"
     with pytest.raises(RequestEntityTooLarge):
-        capped.read()
+        capped.read(1)
+    with pytest.raises(RequestEntityTooLarge):  # read() all of it: never a truncated body
+        LimitedStream(io.BytesIO(b"123456"), 3, is_max=True).read()
+    exact = LimitedStream(io.BytesIO(b"123"), 3, is_max=True)
+    assert (exact.read(), exact.read(), exact.read(5)) == (b"123", b"", b"")
 
 
 def test_get_input_stream():

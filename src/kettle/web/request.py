@@ -66,6 +66,7 @@ from .exceptions import (
     UnsupportedMediaType,
 )
 from .globals import _cv_app
+from .streams import get_input_stream as get_body_stream
 from .utils import host_is_trusted
 
 _unset: Any = object()
@@ -487,7 +488,9 @@ class Request:
         """The body stream, limited to Content-Length (and ``max_content_length``)."""
         if self.shallow:
             raise RuntimeError("A shallow request cannot read its body.")
-        return get_input_stream(self.environ, self.max_content_length, RequestEntityTooLarge)
+        # Werkzeug's LimitedStream: a body shorter than its Content-Length is a
+        # ClientDisconnected (400), one over max_content_length a 413.
+        return get_body_stream(self.environ, max_content_length=self.max_content_length)
 
     @property
     def input_stream(self) -> IO[bytes]:

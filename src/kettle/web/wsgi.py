@@ -1,20 +1,17 @@
 """WSGI environ helpers with Werkzeug's signatures (``werkzeug.wsgi``, ``werkzeug.sansio.utils``).
 
 Owns: the host and URL of a request (``get_host``, ``get_current_url`` and their sans-IO
-forms), ``get_path_info``, ``get_content_length``, ``get_input_stream`` with
-``LimitedStream``, ``ClosingIterator``, ``FileWrapper``/``wrap_file``, ``responder``,
-``run_wsgi_app`` and ``append_slash_redirect``.
+forms), ``get_path_info``, ``get_content_length``, ``ClosingIterator``,
+``FileWrapper``/``wrap_file``, ``responder``, ``run_wsgi_app`` and ``append_slash_redirect``.
 
 Rules: a Host that is not a valid host name, IPv4 or bracketed IPv6 address (with an
 optional port 1-65535) gives ``""`` so it never reaches a URL; an untrusted host raises
-``SecurityError`` (400). ``LimitedStream`` never reads past its limit: a body that ends
-early raises ``ClientDisconnected``; reading past a maximum raises
-``RequestEntityTooLarge``.
+``SecurityError`` (400). Werkzeug's ``get_input_stream`` and ``LimitedStream`` of this
+module live in ``streams`` (the request's body stream uses them too).
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial, update_wrapper
@@ -25,7 +22,7 @@ from urllib.parse import quote
 from kettle.http.headers import Headers
 from kettle.http.urls import uri_to_iri
 
-from .exceptions import ClientDisconnected, RequestEntityTooLarge, SecurityError
+from .exceptions import SecurityError
 from .utils import host_is_trusted
 from .wrappers import redirect
 
@@ -150,94 +147,6 @@ def get_content_length(environ: dict[str, Any]) -> int | None:
     return sansio_get_content_length(
         environ.get("CONTENT_LENGTH"), environ.get("HTTP_TRANSFER_ENCODING")
     )
-
-
-class LimitedStream(io.RawIOBase):
-    """Reads at most ``limit`` bytes of ``stream``.
-
-    ``is_max=False``: the limit is the body's length; an early end is a disconnect.
-    ``is_max=True``: the limit is a maximum; reading past it is a 413.
-    """
-
-    def __init__(self, stream: IO[bytes], limit: int, is_max: bool = False) -> None:
-        self._stream = stream
-        self._pos = 0
-        self.limit = limit
-        self._limit_is_max = is_max
-
-    @property
-    def is_exhausted(self) -> bool:
-        return self._pos >= self.limit
-
-    def on_exhausted(self) -> None:
-        if self._limit_is_max:
-            raise RequestEntityTooLarge()
-
-    def on_disconnect(self, error: Exception | None = None) -> None:
-        raise ClientDisconnected() from error
-
-    def exhaust(self) -> bytes:
-        """Read and return whatever is left up to the limit."""
-        chunks = []
-        while not self.is_exhausted:
-            chunk = self.read(64 * 1024)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def readinto(self, buffer: Any) -> int:
-        size = len(buffer)
-        remaining = self.limit - self._pos
-        if remaining <= 0:
-            self.on_exhausted()
-            return 0
-        size = min(size, remaining)
-        try:
-            if hasattr(self._stream, "readinto"):
-                count = self._stream.readinto(memoryview(buffer)[:size])
-            else:
-                data = self._stream.read(size)
-                count = len(data)
-                buffer[:count] = data
-        except (OSError, ValueError) as error:
-            self.on_disconnect(error)
-            return 0
-        if not count:
-            if not self._limit_is_max:
-                self.on_disconnect()
-            return 0
-        self._pos += count
-        return int(count)
-
-    def readall(self) -> bytes:
-        if self.is_exhausted:
-            self.on_exhausted()
-            return b""
-        return self.exhaust()
-
-    def tell(self) -> int:
-        return self._pos
-
-    def readable(self) -> bool:
-        return True
-
-
-def get_input_stream(
-    environ: dict[str, Any], safe_fallback: bool = True, max_content_length: int | None = None
-) -> IO[bytes]:
-    """``wsgi.input`` limited to the body's length (and ``max_content_length``)."""
-    stream: IO[bytes] = environ["wsgi.input"]
-    length = get_content_length(environ)
-    if length is not None and max_content_length is not None and length > max_content_length:
-        raise RequestEntityTooLarge()
-    if "wsgi.input_terminated" in environ:
-        if max_content_length is not None:
-            return LimitedStream(stream, max_content_length, is_max=True)  # type: ignore[return-value]
-        return stream
-    if length is None:
-        return io.BytesIO() if safe_fallback else stream
-    return LimitedStream(stream, length)  # type: ignore[return-value]
 
 
 class ClosingIterator:
