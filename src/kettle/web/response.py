@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urljoin
 
@@ -145,6 +146,7 @@ class ResponseBase:
     autocorrect_location_header = False
     max_cookie_size = 4093
     implicit_sequence_conversion = True
+    headers: Headers
 
     def __init__(
         self,
@@ -155,9 +157,52 @@ class ResponseBase:
         content_type: str | None = None,
         direct_passthrough: bool = False,
     ) -> None:
-        if headers is None and type(self).set_data is ResponseBase.set_data:
-            self._init_fresh(response, status, mimetype, content_type, direct_passthrough)
+        kind = type(response)
+        if (
+            headers is None
+            and (kind is str or kind is bytes)
+            and content_type is None
+            and self.automatically_set_content_length
+            and type(self).set_data is _BASE_SET_DATA
+        ):
+            # The common case (a view's str, jsonify, Response(text, mimetype=...)): the
+            # header list is built directly, since nothing in it can need replacing.
+            if mimetype is None:
+                mimetype = self.default_mimetype
+            charset = self.charset
+            pairs: list[tuple[str, str]] = []
+            if mimetype is not None:
+                content_type = _CONTENT_TYPES.get((mimetype, charset))
+                if content_type is None:
+                    content_type = _checked_content_type(mimetype, charset)
+                pairs.append(("Content-Type", content_type))
+            data = response.encode(charset) if kind is str else response  # type: ignore[union-attr]
+            pairs.append(("Content-Length", str(len(data))))  # type: ignore[arg-type]
+            if status is None:
+                status = self.default_status
+            if type(status) is int:
+                self._status_code = status
+                self._status = _STATUS_CACHE.get(status) or status_line(status)
+            else:
+                self.status = status
+            self.direct_passthrough = direct_passthrough
+            self._on_close: list[Callable[[], Any]] = []
+            self.response: Any = [data]
+            fresh_headers: Headers = _new_headers()
+            fresh_headers._list = pairs
+            self.headers = fresh_headers
             return
+        self._init_general(response, status, headers, mimetype, content_type, direct_passthrough)
+
+    def _init_general(
+        self,
+        response: Any,
+        status: int | str | None,
+        headers: Any,
+        mimetype: str | None,
+        content_type: str | None,
+        direct_passthrough: bool,
+    ) -> None:
         fresh = headers is None  # no header to replace: append instead of set
         self.headers = headers if isinstance(headers, Headers) else Headers(headers)
         if content_type is None:
@@ -177,61 +222,13 @@ class ResponseBase:
         else:
             self.status = status
         self.direct_passthrough = direct_passthrough
-        self._on_close: list[Callable[[], Any]] = []
+        self._on_close = []
         if response is None:
-            self.response: Any = []
+            self.response = []
         elif isinstance(response, str | bytes | bytearray):
             self.set_data(response)
         else:
             self.response = response
-
-    def _init_fresh(
-        self,
-        response: Any,
-        status: int | str | None,
-        mimetype: str | None,
-        content_type: str | None,
-        direct_passthrough: bool,
-    ) -> None:
-        """``__init__`` without caller headers, the common case (a view's str, jsonify):
-        the header list is built directly, since nothing in it can need replacing."""
-        pairs: list[tuple[str, str]] = []
-        if content_type is None:
-            if mimetype is None:
-                mimetype = self.default_mimetype
-            if mimetype is not None:
-                content_type = _checked_content_type(mimetype, self.charset)
-        elif type(content_type) is not str or _has_line_break(content_type):
-            content_type = check_header("Content-Type", content_type)
-        if content_type is not None:
-            pairs.append(("Content-Type", content_type))
-        if status is None:
-            status = self.default_status
-        if type(status) is int:
-            self._status_code = status
-            self._status = _STATUS_CACHE.get(status) or status_line(status)
-        else:
-            self.status = status
-        self.direct_passthrough = direct_passthrough
-        self._on_close = []
-        if response is None:
-            self.response = []
-        else:
-            kind = type(response)
-            if kind is str or kind is bytes or kind is bytearray:
-                data = response.encode(self.charset) if kind is str else bytes(response)
-                self.response = [data]
-                if self.automatically_set_content_length:
-                    pairs.append(("Content-Length", str(len(data))))
-            elif isinstance(response, str | bytes | bytearray):
-                self.headers = Headers(pairs)
-                self.set_data(response)
-                return
-            else:
-                self.response = response
-        headers = Headers()
-        headers._list = pairs
-        self.headers = headers
 
     # -- status --------------------------------------------------------------------------
     @property
@@ -574,8 +571,45 @@ class ResponseBase:
         return self.get_app_iter(environ), self._status, headers
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        app_iter, status, headers = self.get_wsgi_response(environ)
-        start_response(status, headers.to_wsgi_list())
+        headers = self.headers
+        body = self.response
+        code = self._status_code
+        cls = type(self)
+        if (
+            type(headers) is Headers
+            and type(body) is list
+            and len(body) == 1
+            and type(body[0]) is bytes
+            and not self._on_close
+            and code >= 200
+            and code != 204
+            and code != 304
+            and cls.get_wsgi_response is _BASE_GET_WSGI_RESPONSE
+            and cls.get_wsgi_headers is _BASE_GET_WSGI_HEADERS
+            and cls.get_app_iter is _BASE_GET_APP_ITER
+            and environ.get("REQUEST_METHOD") != "HEAD"
+        ):
+            # The common response (one bytes chunk, a status with a body, the WSGI methods
+            # not overridden): what get_wsgi_response gives, in one pass over the headers.
+            has_length = False
+            for name, _value in headers._list:
+                lower = name.lower()
+                if lower == "content-length":
+                    has_length = True
+                elif lower == "location" or lower == "content-location":
+                    break  # may need encoding: the general path
+            else:
+                pairs = list(headers._list)
+                if (
+                    not has_length
+                    and self.automatically_set_content_length
+                    and not self.direct_passthrough
+                ):
+                    pairs.append(("Content-Length", str(len(body[0]))))
+                start_response(self._status, pairs)
+                return body
+        app_iter, status, wsgi_headers = self.get_wsgi_response(environ)
+        start_response(status, wsgi_headers.to_wsgi_list())
         return app_iter
 
     @classmethod
@@ -618,3 +652,10 @@ class ResponseBase:
     def __repr__(self) -> str:
         size = f"{sum(map(len, self.iter_encoded()))} bytes" if self.is_sequence else "streamed"
         return f"<{type(self).__name__} {size} [{self.status}]>"
+
+
+_new_headers = partial(object.__new__, Headers)  # a Headers whose _list is set next
+_BASE_SET_DATA = ResponseBase.set_data
+_BASE_GET_WSGI_RESPONSE = ResponseBase.get_wsgi_response
+_BASE_GET_WSGI_HEADERS = ResponseBase.get_wsgi_headers
+_BASE_GET_APP_ITER = ResponseBase.get_app_iter
