@@ -12,6 +12,7 @@ becomes a 500 (or propagates when testing/debugging, where debug mode shows the 
 
 from __future__ import annotations
 
+import inspect
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -32,10 +33,15 @@ from .exceptions import (
     NotFound,
 )
 from .globals import _cv_request
+from .plain_path import serves_plain, wsgi_plain
 from .realtime import match_kettle_static
 from .routing import FULL, PARTIAL, REDIRECT, MapAdapter, RequestRedirect
 from .utils import host_is_trusted
-from .wrappers import Response
+from .wrappers import Request, Response
+
+_REQUEST_PATH = Request.__dict__["path"]
+_REQUEST_METHOD = Request.__dict__["method"]
+_default_path_method: dict[type, bool] = {}  # Request classes that keep both
 
 # A Host header may not hold controls, spaces or URL delimiters (RFC 3986 section 3.2.2);
 # non-ASCII letters are let through for internationalised names.
@@ -52,6 +58,8 @@ class Kettle(App):
     """A WSGI application with Flask's public API."""
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if serves_plain(self, Kettle):
+            return wsgi_plain(self, environ, start_response)
         ctx = RequestContext(self, environ)
         error: BaseException | None = None
         try:
@@ -95,8 +103,8 @@ class Kettle(App):
             # What the bound adapter would match on (``MapAdapter.match_result``), so
             # a request that matches a rule never binds one.
             url_map = self.url_map
-            method = (request.method or request.environ.get("REQUEST_METHOD", "GET")).upper()
-            result = url_map.matcher.match(request.path, method, url_map.default_subdomain)
+            path, method = _path_and_method(request)
+            result = url_map.matcher.match(path, method, url_map.default_subdomain)
         else:
             result = adapter.match_result(request.path, request.method)
         kind = result.kind
@@ -359,6 +367,33 @@ class Kettle(App):
         if debug is not None:
             self.debug = bool(debug)
         run_app(self, host, port, load_dotenv=load_dotenv, **options)
+
+
+def _keeps_path_and_method(cls: type[Request]) -> bool:
+    keeps = _default_path_method[cls] = (
+        inspect.getattr_static(cls, "path") is _REQUEST_PATH
+        and inspect.getattr_static(cls, "method") is _REQUEST_METHOD
+    )
+    return keeps
+
+
+def _path_and_method(request: Request) -> tuple[str, str]:
+    """``request.path`` and ``request.method``, computed (and cached on the request) as
+    ``Request`` computes them when its class keeps them, without two descriptor calls."""
+    keeps = _default_path_method.get(type(request))
+    if keeps is None:
+        keeps = _keeps_path_and_method(type(request))
+    attributes = request.__dict__
+    if not keeps or "path" in attributes or "method" in attributes:
+        return request.path, request.method
+    environ = request.environ
+    path = environ.get("PATH_INFO") or ""
+    method = environ.get("REQUEST_METHOD", "GET")
+    if type(path) is not str or type(method) is not str or not path.isascii():
+        return request.path, request.method
+    path = attributes["path"] = "/" + path.lstrip("/")
+    method = attributes["method"] = method.upper()
+    return path, method
 
 
 def _run_wsgi_app(

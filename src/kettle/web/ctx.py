@@ -128,17 +128,22 @@ class RequestContext:
         environ: dict[str, Any],
         request: Request | None = None,
         session: SessionMixin | None = None,
+        *,
+        lazy_url_adapter: bool | None = None,
     ) -> None:
         self.app = app
         if request is None:
             request = app.request_class(environ)
         request.json_module = app.json  # get_json parses with the app's JSON provider
         self.request: Request = request
-        # Bound on first use when matching can do without it (the common case).
+        # Bound on first use when matching can do without it (the common case; the plain
+        # path has checked that already and says so).
         self._url_adapter: MapAdapter | None = None
         self._adapter_bound = False
-        self._lazy_url_adapter = app._matches_default_domain()
-        if not self._lazy_url_adapter:
+        if lazy_url_adapter is None:
+            lazy_url_adapter = app._matches_default_domain()
+        self._lazy_url_adapter = lazy_url_adapter
+        if not lazy_url_adapter:
             self.url_adapter  # noqa: B018  # bound now, as Flask does
         self.flashes: list[tuple[str, str]] | None = None
         self._opened_session: SessionMixin | None = session
@@ -220,6 +225,25 @@ class RequestContext:
                 close = getattr(self.request, "close", None)
                 if close is not None:
                     close()
+        finally:
+            ctx = _cv_request.get(None)
+            token, app_ctx = self._cv_tokens.pop()
+            try:
+                _cv_request.reset(token)
+            except ValueError:
+                _restore(_cv_request, token)
+            if app_ctx is not None:
+                app_ctx.pop(exc)
+            if ctx is not None and ctx is not self:
+                raise AssertionError(f"Popped wrong request context ({ctx!r} instead of {self!r})")
+
+    def _pop_plain(self, exc: BaseException | None) -> None:
+        """``pop`` for the plain path (``kettle.web.plain_path``), whose app has no
+        teardown function or signal receiver to call: closes the request and resets the
+        contextvars, with the same LIFO check."""
+        try:
+            if len(self._cv_tokens) == 1:
+                self.request.close()
         finally:
             ctx = _cv_request.get(None)
             token, app_ctx = self._cv_tokens.pop()

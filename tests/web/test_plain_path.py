@@ -1,0 +1,390 @@
+"""The plain request path (``kettle.web.plain_path``) and the one-pass WSGI call of a
+response: both are shortcuts, so each is checked against the general path it stands for.
+
+- A response's ``__call__`` sends what Flask's Response sends, for the forms it shortcuts
+  and the ones it leaves to ``get_wsgi_response``.
+- An app takes the plain path exactly while it has nothing to run between matching and
+  answering; whatever is registered later (hooks, signals, teardowns, trusted hosts, a
+  method replaced on the instance) is honoured from the next request on.
+- The same requests give the same answers on the plain and the general path, through the
+  test client and the real server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import flask
+import pytest
+
+from kettle.web import signals
+from kettle.web.app import Kettle
+from kettle.web.ctx import after_this_request
+from kettle.web.exceptions import NotFound
+from kettle.web.globals import g, request, session
+from kettle.web.plain_path import serves_plain
+from kettle.web.testing import KettleClient
+from kettle.web.wrappers import Response
+
+# -- a response's WSGI call -------------------------------------------------------------------
+
+
+def _wsgi(response: Any, method: str = "GET") -> tuple[str, list[tuple[str, str]], bytes]:
+    sent: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        sent.extend((status, headers))
+        return None
+
+    environ = {"REQUEST_METHOD": method, "SERVER_NAME": "h", "SERVER_PORT": "80"}
+    environ.update({"wsgi.url_scheme": "http", "HTTP_HOST": "h", "PATH_INFO": "/a/b"})
+    body = response(environ, start_response)
+    data = b"".join(body)
+    getattr(body, "close", lambda: None)()
+    return sent[0], sent[1], data
+
+
+def _located(cls: type) -> Any:
+    response = cls("moved", 302)
+    response.headers["Location"] = "/ünï?q=ü"
+    return response
+
+
+def _without_length(cls: type) -> Any:
+    response = cls("hello")
+    del response.headers["Content-Length"]
+    return response
+
+
+def _no_auto_length(cls: type) -> Any:
+    class NoLength(cls):  # type: ignore[valid-type,misc]
+        automatically_set_content_length = False
+
+    return NoLength(b"hello")
+
+
+def _renamed_in_place(cls: type) -> Any:
+    response = cls("x")
+    response.headers[0] = ("Content-Location", "/ä")
+    return response
+
+
+def _dict_headers(cls: type) -> Any:
+    response = cls("x")
+    response.headers = {"X-A": "1"}  # type: ignore[assignment]
+    return response
+
+
+def _on_close(cls: type) -> Any:
+    response = cls("x")
+    response.call_on_close(lambda: None)
+    return response
+
+
+RESPONSES: dict[str, Callable[[type], Any]] = {
+    "str": lambda cls: cls("héllo"),
+    "bytes-mimetype": lambda cls: cls(b"hello", mimetype="text/plain"),
+    "status-int": lambda cls: cls("gone", 410),
+    "status-str": lambda cls: cls("teapot", "418 I AM A TEAPOT"),
+    "status-custom-reason": lambda cls: cls("ok", "200 FINE"),
+    "no-content": lambda cls: cls("dropped", 204),
+    "not-modified": lambda cls: cls("dropped", 304),
+    "informational": lambda cls: cls("", 103),
+    "content-type": lambda cls: cls("{}", content_type="application/json"),
+    "headers-arg": lambda cls: cls("x", headers={"X-A": "1"}),
+    "bytearray": lambda cls: cls(bytearray(b"abc")),
+    "list-body": lambda cls: cls([b"a", "b"]),
+    "iterator": lambda cls: cls(iter([b"a", b"b"])),
+    "empty": lambda cls: cls(),
+    "location": _located,
+    "content-length-deleted": _without_length,
+    "no-auto-length": _no_auto_length,
+    "header-renamed-in-place": _renamed_in_place,
+    "dict-headers": _dict_headers,
+    "on-close": _on_close,
+    "added-header": lambda cls: _add(cls("x"), "Set-Cookie", "a=b"),
+    "direct-passthrough": lambda cls: cls(b"x", direct_passthrough=True),
+}
+
+
+def _add(response: Any, name: str, value: str) -> Any:
+    response.headers.add(name, value)
+    return response
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("build", RESPONSES.values(), ids=RESPONSES.keys())
+def test_a_response_sends_what_flasks_sends(build: Callable[[type], Any], method: str) -> None:
+    ours = _wsgi(build(Response), method)
+    theirs = _wsgi(build(flask.Response), method)
+    assert ours == theirs
+
+
+def test_the_one_pass_call_sends_the_prebuilt_header_list() -> None:
+    assert _wsgi(Response(b"Hello, World!", mimetype="text/plain")) == (
+        "200 OK",
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", "13")],
+        b"Hello, World!",
+    )
+
+
+def test_a_subclass_overriding_the_wsgi_headers_is_asked() -> None:
+    class Stamped(Response):
+        def get_wsgi_headers(self, environ: dict[str, Any]) -> Any:
+            headers = super().get_wsgi_headers(environ)
+            headers.add("X-Stamp", environ["REQUEST_METHOD"])
+            return headers
+
+    status, headers, body = _wsgi(Stamped("x"))
+    assert (status, headers[-1], body) == ("200 OK", ("X-Stamp", "GET"), b"x")
+
+
+def test_headers_sent_are_a_copy() -> None:
+    response = Response("x")
+    _status, headers, _body = _wsgi(response)
+    headers.append(("X-Late", "1"))
+    assert "X-Late" not in response.headers
+
+
+# -- when an app is plain ---------------------------------------------------------------------
+
+
+def _bare() -> Kettle:
+    app = Kettle(__name__)
+    app.secret_key = "test secret"
+
+    @app.route("/")
+    def index() -> str:
+        return "index"
+
+    return app
+
+
+def _noop(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+REGISTRATIONS: dict[str, Callable[[Kettle], Any]] = {
+    "before_request": lambda app: app.before_request(_noop),
+    "before_request-dict": lambda app: app.before_request_funcs.setdefault("bp", [_noop]),
+    "after_request": lambda app: app.after_request(lambda response: response),
+    "teardown_request": lambda app: app.teardown_request(_noop),
+    "teardown_appcontext": lambda app: app.teardown_appcontext(_noop),
+    "url_value_preprocessor": lambda app: app.url_value_preprocessor(_noop),
+    "trusted_hosts": lambda app: app.config.update(TRUSTED_HOSTS=["localhost"]),
+    "subdomain_matching": lambda app: setattr(app, "subdomain_matching", True),
+    "host_matching": lambda app: setattr(app.url_map, "host_matching", True),
+    "instance-method": lambda app: setattr(app, "dispatch_request", app.dispatch_request),
+}
+
+
+def test_a_bare_app_is_plain() -> None:
+    assert serves_plain(_bare(), Kettle) is True
+
+
+@pytest.mark.parametrize("register", REGISTRATIONS.values(), ids=REGISTRATIONS.keys())
+def test_anything_to_run_makes_the_app_general(register: Callable[[Kettle], Any]) -> None:
+    app = _bare()
+    app.test_client().get("/")
+    register(app)
+    assert serves_plain(app, Kettle) is False
+
+
+@pytest.mark.parametrize(
+    "signal",
+    [
+        signals.request_started,
+        signals.request_finished,
+        signals.request_tearing_down,
+        signals.appcontext_pushed,
+        signals.appcontext_popped,
+        signals.appcontext_tearing_down,
+    ],
+    ids=lambda signal: signal.name,
+)
+def test_a_connected_request_signal_makes_the_app_general(signal: Any) -> None:
+    app = _bare()
+    with signal.connected_to(_noop):
+        assert serves_plain(app, Kettle) is False
+    assert serves_plain(app, Kettle) is True
+
+
+def test_a_subclass_overriding_a_skipped_method_is_general() -> None:
+    class Custom(Kettle):
+        def process_response(self, response: Any) -> Any:  # called: still plain
+            response.headers["X-Processed"] = "1"
+            return super().process_response(response)
+
+    class Finalizing(Kettle):
+        def finalize_request(self, result: Any, from_error_handler: bool = False) -> Any:
+            return super().finalize_request(result, from_error_handler)
+
+    assert serves_plain(Custom(__name__), Kettle) is True
+    assert serves_plain(Finalizing(__name__), Kettle) is False
+    custom = Custom(__name__)
+    custom.route("/")(lambda: "x")
+    assert custom.test_client().get("/").headers["X-Processed"] == "1"
+
+
+def test_hooks_registered_after_the_first_request_run(
+    make_client: Callable[[Kettle], KettleClient],
+) -> None:
+    app = _bare()
+    client = make_client(app)
+    seen: list[str] = []
+    assert client.get("/").text == "index"
+    app.before_request(lambda: seen.append("before"))
+    app.after_request(lambda response: seen.append("after") or response)
+    app.teardown_request(lambda exc: seen.append("teardown"))
+    assert client.get("/").text == "index"
+    assert seen == ["before", "after", "teardown"]
+
+
+def test_a_signal_connected_after_the_first_request_is_sent(
+    make_client: Callable[[Kettle], KettleClient],
+) -> None:
+    app = _bare()
+    client = make_client(app)
+    client.get("/")
+    sent: list[str] = []
+
+    def started(sender: Any, **extra: Any) -> None:
+        sent.append(request.path)
+
+    with signals.request_started.connected_to(started, app):
+        client.get("/")
+    assert sent == ["/"]
+
+
+# -- the same answers on both paths -----------------------------------------------------------
+
+
+def _full_app() -> Kettle:
+    app = _bare()
+
+    @app.route("/g")
+    def uses_g() -> str:
+        g.seen = "yes"
+        return g.get("seen", "no")
+
+    @app.route("/later")
+    def later() -> str:
+        after_this_request(lambda response: _add(response, "X-Later", "1"))
+        return "later"
+
+    @app.route("/set")
+    def set_session() -> str:
+        session["n"] = session.get("n", 0) + 1
+        return str(session["n"])
+
+    @app.route("/read")
+    def read_session() -> str:
+        return str(session.get("n"))
+
+    @app.route("/post", methods=["POST"])
+    def post() -> str:
+        return request.get_data(as_text=True)
+
+    @app.route("/slash/")
+    def slash() -> str:
+        return "slash"
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise ValueError("boom")
+
+    @app.route("/missing")
+    def missing() -> str:
+        raise NotFound()
+
+    @app.route("/json/<int:n>")
+    def json(n: int) -> Any:
+        return {"n": n, "path": request.path, "method": request.method}
+
+    @app.errorhandler(ValueError)
+    def value_error(error: ValueError) -> tuple[str, int]:
+        return f"handled {error}", 500
+
+    @app.errorhandler(404)
+    def not_found(error: Any) -> tuple[str, int]:
+        return "no such page", 404
+
+    return app
+
+
+REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
+    ("GET", "/", {}),
+    ("HEAD", "/", {}),
+    ("OPTIONS", "/", {}),
+    ("GET", "/g", {}),
+    ("GET", "/later", {}),
+    ("GET", "/set", {}),
+    ("GET", "/set", {}),
+    ("GET", "/read", {}),
+    ("POST", "/post", {"data": b"body"}),
+    ("GET", "/post", {}),
+    ("GET", "/slash", {}),
+    ("GET", "/boom", {}),
+    ("GET", "/missing", {}),
+    ("GET", "/nowhere", {}),
+    ("GET", "/json/7", {}),
+    ("GET", "/json//7", {}),
+    ("GET", "/json/x", {}),
+]
+
+
+def _answers(client: KettleClient) -> list[tuple[int, list[tuple[str, str]], bytes]]:
+    answers = []
+    for method, path, options in REQUESTS:
+        response = client.open(path, method=method, **options)
+        headers = [
+            (name, value)
+            for name, value in response.headers.items()
+            if name.lower() not in ("date", "server", "connection")
+        ]
+        answers.append((response.status_code, headers, response.get_data()))
+    return answers
+
+
+def test_plain_and_general_paths_answer_alike(
+    make_client: Callable[[Kettle], KettleClient],
+) -> None:
+    plain = _full_app()
+    general = _full_app()
+    general.before_request(_noop)  # something to run: the general path
+    assert serves_plain(plain, Kettle) is True
+    plain_answers = _answers(make_client(plain))
+    general_answers = _answers(make_client(general))
+    assert plain_answers == general_answers
+    assert [status for status, _headers, _body in plain_answers] == [
+        200, 200, 200, 200, 200, 200, 200, 200, 200, 405, 308, 500, 404, 404, 200, 308, 404
+    ]  # fmt: skip
+    assert plain_answers[4][1][-1] == ("X-Later", "1")
+    assert [body for _status, _headers, body in plain_answers[5:8]] == [b"1", b"2", b"2"]
+    assert plain_answers[14][2] == b'{"method":"GET","n":7,"path":"/json/7"}\n'
+
+
+def test_the_session_cookie_is_refreshed_on_the_plain_path(
+    make_client: Callable[[Kettle], KettleClient],
+) -> None:
+    app = _full_app()
+
+    @app.route("/permanent")
+    def permanent() -> str:
+        session.permanent = True
+        session["n"] = 5
+        return "permanent"
+
+    client = make_client(app)
+    assert "Set-Cookie" not in client.get("/read").headers  # no session: no cookie
+    assert "session=" in client.get("/permanent").headers["Set-Cookie"]
+    assert serves_plain(app, Kettle) is True
+    again = client.get("/read")  # a permanent session, read only: the cookie is refreshed
+    assert again.text == "5"
+    assert "session=" in again.headers["Set-Cookie"]
+    assert "Expires=" in again.headers["Set-Cookie"]
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    quiet = client.get("/read")
+    assert quiet.text == "5"
+    assert "Set-Cookie" not in quiet.headers
