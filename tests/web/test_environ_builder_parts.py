@@ -165,6 +165,8 @@ def test_auth_tuple_or_object() -> None:
     assert basic["HTTP_AUTHORIZATION"] == "Basic dXNlcjpwYXNz"
     digest = EnvironBuilder(auth=Authorization("digest", {"username": "u"})).get_environ()
     assert digest["HTTP_AUTHORIZATION"] == "Digest username=u"
+    with pytest.raises(TypeError, match=r"\(username, password\) tuple"):
+        EnvironBuilder(auth=("only-user",))  # type: ignore[arg-type]
 
 
 def test_close_closes_the_given_files_once() -> None:

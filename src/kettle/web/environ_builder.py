@@ -103,22 +103,7 @@ class EnvironBuilder:
         if app is not None and not hasattr(app, "config"):
             app = None  # a plain WSGI app (Werkzeug's Client) has no config to read
         self.app = app
-        self.request_uri = path  # REQUEST_URI / RAW_URI: the target as the client sent it
-        split = urlsplit(path)
-        if query_string is not None and "?" in path:
-            raise ValueError("the query string is given both in the path and as query_string")
-        if split.scheme:
-            base_url = f"{split.scheme}://{split.netloc}"
-        elif base_url is None:
-            base_url = self._base_url(app, url_scheme, subdomain)
-        self.base_url = base_url
-        self.path = iri_to_uri(split.path or "/")  # percent-encoded, as in Werkzeug
-        self._query_string: str | None = None
-        self._args: MultiDict | None = None
-        if query_string is None or isinstance(query_string, str):
-            self.query_string = split.query if query_string is None else query_string
-        else:
-            self.args = MultiDict(form_pairs(query_string))
+        self._set_target(path, base_url, url_scheme, subdomain, query_string)
         self.method = method.upper()
         self.headers = Headers()
         for name, value in form_pairs(headers) if headers is not None else ():
@@ -141,10 +126,40 @@ class EnvironBuilder:
         if content_length is not None:
             self.content_length = content_length
         if auth is not None:
-            if isinstance(auth, tuple):
-                auth = Authorization("basic", {"username": auth[0], "password": auth[1]})
-            self.headers.set("Authorization", auth.to_header())
+            self._set_auth(auth)
         self._set_body(app, input_stream, data, json)
+
+    def _set_target(
+        self,
+        path: str,
+        base_url: str | None,
+        url_scheme: str | None,
+        subdomain: str | None,
+        query_string: str | Mapping[str, Any] | None,
+    ) -> None:
+        self.request_uri = path  # REQUEST_URI / RAW_URI: the target as the client sent it
+        split = urlsplit(path)
+        if query_string is not None and "?" in path:
+            raise ValueError("the query string is given both in the path and as query_string")
+        if split.scheme:
+            base_url = f"{split.scheme}://{split.netloc}"
+        elif base_url is None:
+            base_url = self._base_url(self.app, url_scheme, subdomain)
+        self.base_url = base_url
+        self.path = iri_to_uri(split.path or "/")  # percent-encoded, as in Werkzeug
+        self._query_string: str | None = None
+        self._args: MultiDict | None = None
+        if query_string is None or isinstance(query_string, str):
+            self.query_string = split.query if query_string is None else query_string
+        else:
+            self.args = MultiDict(form_pairs(query_string))
+
+    def _set_auth(self, auth: tuple[str, str] | Authorization) -> None:
+        if isinstance(auth, tuple):
+            if len(auth) != 2:
+                raise TypeError("auth must be a (username, password) tuple or an Authorization")
+            auth = Authorization("basic", {"username": auth[0], "password": auth[1]})
+        self.headers.set("Authorization", auth.to_header())
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, Any], **kwargs: Any) -> EnvironBuilder:
