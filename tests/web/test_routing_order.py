@@ -379,3 +379,12 @@ def test_fast_path_agrees_with_the_tree_search(
         slow = matcher._slow(path, method, None, False)
         assert (fast.kind, fast.values) == (slow.kind, slow.values), path
         assert fast.rule is slow.rule, path
+
+
+def test_map_takes_werkzeugs_positional_arguments() -> None:
+    url_map = Map([Rule("/a/", endpoint="a")], "www", False, False, False, {"re": RegexConverter})
+    assert (url_map.default_subdomain, url_map.strict_slashes) == ("www", False)
+    assert (url_map.merge_slashes, url_map.redirect_defaults) == (False, False)
+    assert url_map.converters["re"] is RegexConverter
+    adapter = url_map.bind("example.com", subdomain="www")
+    assert adapter.match("/a") == ("a", {})  # not strict: no redirect

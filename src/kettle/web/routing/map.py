@@ -106,16 +106,17 @@ class Map:
 
     def __init__(
         self,
-        rules: Iterable[Rule] | None = None,
-        strict_slashes: bool = True,
-        converters: Mapping[str, type[BaseConverter]] | None = None,
-        host_matching: bool = False,
+        rules: Iterable[RuleFactory] | None = None,
         default_subdomain: str = "",
+        strict_slashes: bool = True,
         merge_slashes: bool = True,
         redirect_defaults: bool = True,
+        converters: Mapping[str, type[BaseConverter]] | None = None,
         sort_parameters: bool = False,
         sort_key: Callable[[tuple[str, Any]], Any] | None = None,
+        host_matching: bool = False,
     ) -> None:
+        # Parameters in Werkzeug's order, so positional calls written for it work.
         self.strict_slashes = strict_slashes
         # Built URLs list their query arguments sorted (by ``sort_key`` over the
         # ``(name, value)`` pairs when given), as Werkzeug's ``Map`` offers.
