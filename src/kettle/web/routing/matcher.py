@@ -74,12 +74,10 @@ class Matcher:
         # the first alternative that matches is the rule the search would find.
         self.rules = self._tree.in_order()
         self.uses_domains = any(rule._domain_parts for rule in self.rules)
-        # A rule without a trailing slash that is not strict about slashes matches a path
-        # with one only in the tree search's last resort, which the one-regex form cannot
+        # A rule that is not strict about slashes matches a path with one more trailing
+        # slash only in the tree search's last resort, which the one-regex form cannot
         # express: with such rules, paths ending in a slash take the tree search.
-        self._lenient_leaves = any(
-            not rule.strict_slashes and not rule._slash_optional for rule in self.rules
-        )
+        self._lenient_slashes = any(not rule.strict_slashes for rule in self.rules)
         alternatives: list[str] = []
         self._groups: list[list[tuple[str, str]]] = []
         for index, rule in enumerate(self.rules):
@@ -115,7 +113,7 @@ class Matcher:
         if cached is not None:
             return cached
         result = None
-        if domain is None and path[:1] == "/" and not (self._lenient_leaves and path[-1] == "/"):
+        if domain is None and path[:1] == "/" and not (self._lenient_slashes and path[-1] == "/"):
             result = self._fast(path, method, websocket)
         if result is None:
             result = self._slow(path, method, domain, websocket)

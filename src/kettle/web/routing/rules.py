@@ -242,7 +242,8 @@ class Rule(RuleFactory):
             if converter is None:
                 if index == len(parts) - 1 and self._slash_optional:
                     pieces.append(re.escape(text[:-1]))
-                    pieces.append(f"(?P<{prefix}{SLASH_GROUP}>/)?")
+                    # As the tree search: a value may not end in the slash it leaves out.
+                    pieces.append(f"(?<!/)(?P<{prefix}{SLASH_GROUP}>/)?")
                 else:
                     pieces.append(re.escape(text))
             else:
