@@ -120,6 +120,7 @@ class ProtocolError:
 
 
 END_OF_MESSAGE = EndOfMessage()
+_new_tuple = tuple.__new__
 Event = Request | Data | EndOfMessage | ProtocolError
 
 
@@ -159,6 +160,7 @@ class RequestReader:
         "_max_field",
         "_max_header_bytes",
         "_max_headers",
+        "_max_line",
         "_parser",
         "_pending",
         "_progress",
@@ -180,6 +182,7 @@ class RequestReader:
         self._max_field = limits.max_header_field
         self._max_header_bytes = limits.max_header_bytes
         self._max_headers = limits.max_headers
+        self._max_line = limits.max_request_line
         self._parser = httptools.HttpRequestParser(self)
         self._events: deque[Event] = deque()
         self._headers: list[tuple[bytes, bytes]] = []
@@ -357,7 +360,7 @@ class RequestReader:
     def on_url(self, piece: bytes) -> None:
         self._url.append(piece)
         self._url_size += len(piece)
-        if self._url_size > self._limits.max_request_line:
+        if self._url_size > self._max_line:
             self._rejected = _Reject(414, "request-target too long")
             raise self._rejected
 
@@ -449,16 +452,20 @@ class RequestReader:
         method = _METHODS.get(raw_method)
         if method is None:
             method = _METHODS[raw_method] = raw_method.decode("ascii")
-        request = Request(
-            method,
-            target,
-            version,
-            headers,
-            parser.should_keep_alive(),
-            parser.should_upgrade(),
-            expect_continue,
-            content_length,
-            chunked,
+        # tuple.__new__ directly: the named tuple's own __new__ is one more Python call.
+        request: Request = _new_tuple(
+            Request,
+            (
+                method,
+                target,
+                version,
+                headers,
+                parser.should_keep_alive(),
+                parser.should_upgrade(),
+                expect_continue,
+                content_length,
+                chunked,
+            ),
         )
         self.current = request
         self._events.append(request)

@@ -105,7 +105,8 @@ class Exchange:
         self.conn = conn
         self.request = request
         self.keep_alive = request.keep_alive and not request.upgrade
-        self.body_done = not request.has_body
+        # ``not request.has_body``, without the property call.
+        self.body_done = not (request.chunked or request.content_length)
         # The selector may have answered 100 Continue while it buffered the body.
         self._continue = request.expect_continue and conn.continued is not request
         self.head_sent = False
@@ -362,7 +363,7 @@ def run(app: WSGIApp, conn: Connection, request: Request, base: dict[str, Any]) 
     exchange = Exchange(conn, request)
     environ = base.copy()
     fill_environ(environ, request)
-    environ["wsgi.input"] = Input(exchange.fetch_body) if request.has_body else EMPTY_INPUT
+    environ["wsgi.input"] = EMPTY_INPUT if exchange.body_done else Input(exchange.fetch_body)
     environ["kettle.takeover"] = exchange.takeover
     environ["werkzeug.socket"] = conn.sock
     started = time.time() if conn.access_log else 0.0
