@@ -1,0 +1,258 @@
+"""Per-request cost of kettle.server's own path, piece by piece, in one thread.
+
+No load generator and no thread hand-offs: each piece runs in a loop in this process, so
+the figures measure the Python work per request and nothing else. Pieces:
+
+  parse            RequestReader: feed one request head, pop its two events
+  environ          the per-request environ: a copy of the connection's base + fill_environ
+  start_response   Exchange(), start_response(status, 2 headers), send_result([body])
+  kettle_response  a Kettle Response answering through start_response (Response.__call__)
+  run_hello        wsgi.run: environ, a bare WSGI hello, its response written
+  loop_hello       the whole path over a socketpair: Connection.on_readable (recv, parse,
+                   dispatch), the worker's serve_ready (run, send, re-arm epoll), the
+                   client's send and receive; the bare WSGI hello
+  loop_kettle      the same with Kettle's TechEmpower app (bench/tfb_apps) on /plaintext
+
+The request is a GET of /plaintext with five header fields. ``--instructions`` runs each
+piece twice under ``valgrind --tool=callgrind`` (``--count`` and three times that) and
+prints the difference per request: deterministic, so it is the figure to compare when the
+machine is busy. Without it, the median process time per request over ``--rounds``.
+
+    .venv/bin/python bench/server_cost.py                       # all pieces, microseconds
+    .venv/bin/python bench/server_cost.py --instructions        # instruction counts
+    .venv/bin/python bench/server_cost.py --pieces parse,environ --count 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import select
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "src"))
+os.environ.setdefault("TFB_DB", "/tmp/kettle_request_cost.sqlite")
+
+from kettle.server import Server  # noqa: E402
+from kettle.server.connection import Connection  # noqa: E402
+from kettle.server.engine import Engine  # noqa: E402
+from kettle.server.environ import fill_environ  # noqa: E402
+from kettle.server.protocol import Limits, Request, RequestReader  # noqa: E402
+from kettle.server.wsgi import Exchange, run  # noqa: E402
+
+REQUEST = (
+    b"GET /plaintext HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\n"
+    b"Accept: */*\r\nAccept-Encoding: gzip\r\nConnection: keep-alive\r\n\r\n"
+)
+PIECES = (
+    "parse",
+    "environ",
+    "start_response",
+    "kettle_response",
+    "run_hello",
+    "loop_hello",
+    "loop_kettle",
+)
+
+
+def hello(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"Hello, World!"]
+
+
+_SINKS: list[_Sink] = []
+
+
+class _Sink:
+    """The connection side an Exchange writes to, without a socket."""
+
+    continued = None
+    access_log = False
+    tls = False
+    sock = None
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.sent = b""
+        _SINKS.append(self)
+
+    def sendall(self, data: bytes) -> None:
+        self.sent = data
+
+    def server_draining(self) -> bool:  # what older versions of wsgi.py ask instead
+        return False
+
+
+def _engine(app: Any) -> Engine:
+    base = Server(app, "127.0.0.1", 0)._base_environ()
+    return Engine(
+        app, [], threads=1, limits=Limits(), header_timeout=10.0, keepalive_timeout=5.0,
+        body_timeout=30.0, min_body_rate=240.0, send_timeout=30.0, base_environ=base,
+        ssl_context=None, access_log=False,
+    )  # fmt: skip
+
+
+def _parsed() -> Request:
+    reader = RequestReader()
+    reader.feed(REQUEST)
+    event = reader.next_event()
+    assert type(event) is Request
+    return event
+
+
+def build(piece: str) -> Callable[[], None]:
+    """A function that does ``piece`` once per call."""
+    request = _parsed()
+    engine = _engine(hello)
+    base = dict(engine.base_environ, REMOTE_ADDR="127.0.0.1", REMOTE_PORT="50000")
+    sink: Any = _Sink(engine)
+    if piece == "parse":
+        reader = RequestReader()
+
+        def parse() -> None:
+            reader.feed(REQUEST)
+            reader.next_event()
+            reader.next_event()
+
+        return parse
+    if piece == "environ":
+        return lambda: fill_environ(base.copy(), request)
+    if piece == "start_response":
+
+        def respond() -> None:
+            exchange = Exchange(sink, request)
+            exchange.start_response("200 OK", [("Content-Type", "text/plain"), ("X-A", "b")])
+            exchange.send_result([b"Hello, World!"])
+
+        return respond
+    if piece == "kettle_response":
+        from kettle import Response
+
+        environ = base.copy()
+        fill_environ(environ, request)
+        response = Response(b"Hello, World!", mimetype="text/plain")
+
+        def kettle_response() -> None:
+            exchange = Exchange(sink, request)
+            exchange.send_result(response(environ, exchange.start_response))
+
+        return kettle_response
+    if piece == "run_hello":
+        return lambda: run(hello, sink, request, base)
+    if piece in ("loop_hello", "loop_kettle"):
+        return _loop(hello if piece == "loop_hello" else _kettle_app())
+    raise SystemExit(f"unknown piece {piece!r}; known: {', '.join(PIECES)}")
+
+
+def _kettle_app() -> Any:
+    from tfb_apps import common
+    from tfb_apps.kettle_app import app
+
+    if not os.path.exists(os.environ["TFB_DB"]):
+        common.create_database(os.environ["TFB_DB"])
+    return app
+
+
+def _loop(app: Any) -> Callable[[], None]:
+    engine = _engine(app)
+    server_side, client = socket.socketpair()
+    client.settimeout(5.0)
+    base = dict(engine.base_environ, REMOTE_ADDR="127.0.0.1", REMOTE_PORT="50000")
+    conn = Connection(server_side, base, engine, False)
+    engine.conns[conn.fd] = conn
+    engine._epoll.register(conn.fd, select.EPOLLIN | select.EPOLLONESHOT)
+    take = engine._queue.get
+
+    def one() -> None:
+        client.sendall(REQUEST)
+        conn.parked = False  # as the selector does before on_readable
+        conn.on_readable()
+        worker_conn = take()
+        assert worker_conn is conn
+        worker_conn.serve_ready()
+        if not client.recv(65536).startswith(b"HTTP/1.1 200 OK\r\n"):
+            raise SystemExit("unexpected response")
+
+    return one
+
+
+def check(piece: str) -> None:
+    """Fail early on an unknown piece, or one whose response is not a 200."""
+    _SINKS.clear()
+    build(piece)()
+    for sink in _SINKS:
+        if sink.sent and not sink.sent.startswith(b"HTTP/1.1 200 OK\r\n"):
+            raise SystemExit(f"{piece}: unexpected response {sink.sent[:80]!r}")
+
+
+def microseconds(function: Callable[[], None], count: int, rounds: int) -> float:
+    for _ in range(max(count // 10, 10)):
+        function()  # warm up (and fill the server's tables)
+    samples = []
+    for _ in range(rounds):
+        started = time.process_time()
+        for _ in range(count):
+            function()
+        samples.append((time.process_time() - started) / count * 1e6)
+    return statistics.median(samples)
+
+
+def instructions(piece: str, count: int) -> int:
+    """Instructions per call of ``piece``: two callgrind runs, the difference divided."""
+    totals = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for calls in (count, 3 * count):
+            out = os.path.join(scratch, f"{piece}.{calls}.out")
+            command = [
+                "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                sys.executable, __file__, "--raw", piece, "--count", str(calls),
+            ]  # fmt: skip
+            subprocess.run(command, check=True, capture_output=True)
+            match = re.search(r"^totals: (\d+)", Path(out).read_text(), re.M)
+            if match is None:
+                raise SystemExit(f"no totals in {out}")
+            totals.append(int(match.group(1)))
+    return (totals[1] - totals[0]) // (2 * count)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pieces", default=",".join(PIECES))
+    parser.add_argument("--count", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--instructions", action="store_true")
+    parser.add_argument("--raw", metavar="PIECE", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.raw:
+        function = build(args.raw)
+        for _ in range(args.count):
+            function()
+        return
+    pieces = [piece for piece in args.pieces.split(",") if piece]
+    for piece in pieces:
+        check(piece)
+    if args.instructions:
+        count = args.count or 1000
+        print(f"instructions per request (callgrind, {count} vs {3 * count} calls)")
+        for piece in pieces:
+            print(f"{piece:<18}{instructions(piece, count):>10,}", flush=True)
+        return
+    count = args.count or 5000
+    print(f"process time per request, median of {args.rounds} rounds of {count}")
+    for piece in pieces:
+        print(f"{piece:<18}{microseconds(build(piece), count, args.rounds):>8.2f} us", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""bench/server_cost.py keeps measuring what it says: every piece runs against the current
+server and gets a 200 (the tool checks each response before it times anything)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "server_cost.py"
+PIECES = [
+    "parse",
+    "environ",
+    "start_response",
+    "kettle_response",
+    "run_hello",
+    "loop_hello",
+    "loop_kettle",
+]
+
+
+def test_every_piece_runs_and_is_reported(tmp_path: Path) -> None:
+    env = dict(os.environ, TFB_DB=str(tmp_path / "tfb.sqlite"))
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--count", "20", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "process time per request, median of 1 rounds of 20"
+    assert [line.split()[0] for line in lines[1:]] == PIECES
+    for line in lines[1:]:
+        assert re.fullmatch(r"\w+ +\d+\.\d\d us", line), line
+
+
+def test_an_unknown_piece_is_refused() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--pieces", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "unknown piece 'nope'; known: parse, environ" in done.stderr
