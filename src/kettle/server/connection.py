@@ -38,7 +38,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from .environ import ClientDisconnected, RequestBodyError
-from .protocol import ProtocolError, Request, RequestReader
+from .protocol import END_OF_MESSAGE, Data, ProtocolError, Request, RequestReader
 from .response import CONTINUE, error_response
 from .wsgi import DRAIN_LIMIT, run
 
@@ -88,6 +88,7 @@ def timeval(seconds: float) -> bytes:
 class Connection:
     __slots__ = (
         "access_log",
+        "arm_event",
         "base",
         "body_deadline",
         "continued",
@@ -118,6 +119,8 @@ class Connection:
         self.access_log = engine.access_log
         self.parked = False
         self.taken = False
+        #: The ``struct epoll_event`` that re-arms this connection (``Engine.park``).
+        self.arm_event = b""
         self.deadline = 0.0
         self.head_deadline = 0.0
         self.body_deadline = 0.0
@@ -300,12 +303,12 @@ class Connection:
     def _ready(self) -> bool | None:
         """Whether a worker should take the connection now; None to close it."""
         reader = self.reader
-        dropped = reader.drop_finished_body()
-        if dropped:
-            self.discarded += dropped
+        event = reader.peek()
+        if type(event) is Data or event is END_OF_MESSAGE:
+            self.discarded += reader.drop_finished_body()
             if self.discarded > DRAIN_LIMIT:
                 return None  # the rest of an unread body is too large to skip
-        event = reader.peek()
+            event = reader.peek()
         if event is None:
             return False
         if type(event) is not Request:

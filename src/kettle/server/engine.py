@@ -212,8 +212,10 @@ class Engine:
             if _epoll_ctl is None or self._epoll.closed:
                 self._epoll.modify(conn.fd, _ARM)
             else:
-                # data.fd is the low half of the 64-bit data field (little-endian).
-                event = _EPOLL_EVENT.pack(_ARM, conn.fd)
+                event = conn.arm_event
+                if not event:
+                    # data.fd is the low half of the 64-bit data field (little-endian).
+                    event = conn.arm_event = _EPOLL_EVENT.pack(_ARM, conn.fd)
                 if _epoll_ctl(self._epoll_fd, _EPOLL_CTL_MOD, conn.fd, event):
                     raise OSError(ctypes.get_errno(), "epoll_ctl failed")
         except (OSError, ValueError):

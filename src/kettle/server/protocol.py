@@ -155,7 +155,6 @@ class RequestReader:
         "_events",
         "_head_bytes",
         "_headers",
-        "_in_body",
         "_limits",
         "_max_field",
         "_max_header_bytes",
@@ -172,6 +171,7 @@ class RequestReader:
         "current",
         "failed",
         "head_started",
+        "in_body",
         "leftover",
         "upgraded",
     )
@@ -191,7 +191,9 @@ class RequestReader:
         self._head_bytes = 0
         self._pending = 0
         self._body_seen = 0
-        self._in_body = False
+        #: True while the body of ``current`` is still arriving (a plain attribute: the
+        #: driver reads it on every request).
+        self.in_body = False
         self._chunked = False
         self._trailer = False
         self._progress = 0
@@ -217,7 +219,7 @@ class RequestReader:
             self.leftover += data
             return
         if not data:
-            if self.head_started or self._in_body:
+            if self.head_started or self.in_body:
                 self._fail(400, "connection closed in the middle of a request")
             return
         started_before = self.head_started
@@ -244,7 +246,7 @@ class RequestReader:
             if self._pending > limit:
                 status = 431 if self._url_size else 414
                 self._fail(status, "request head too large")
-        elif self._chunked and self._in_body:
+        elif self._chunked and self.in_body:
             self._check_framing(len(data), progress_before)
 
     def _check_framing(self, size: int, progress_before: int) -> None:
@@ -287,11 +289,6 @@ class RequestReader:
     def body_seen(self) -> int:
         """Body bytes parsed so far for the request in ``current``."""
         return self._body_seen
-
-    @property
-    def in_body(self) -> bool:
-        """True while the body of ``current`` is still arriving."""
-        return self._in_body
 
     def next_event(self) -> Event | None:
         """Pop the next event, or return ``None`` when more bytes are needed."""
@@ -368,7 +365,7 @@ class RequestReader:
         size = len(name) + len(value) + 2  # the field line "name: value"
         total = self._head_bytes + size + 2
         self._head_bytes = total
-        if size > self._max_field or total > self._max_header_bytes or self._in_body:
+        if size > self._max_field or total > self._max_header_bytes or self.in_body:
             self._unusual_field(name, value, size)
             return
         headers = self._headers
@@ -380,10 +377,10 @@ class RequestReader:
     def _unusual_field(self, name: bytes, value: bytes, size: int) -> None:
         """A field over a limit, or a trailer field: the checks in their order."""
         if size > self._max_field:
-            what = "trailer" if self._in_body else "header"
+            what = "trailer" if self.in_body else "header"
             self._rejected = _Reject(431, f"{what} field too large")
             raise self._rejected
-        if self._in_body:
+        if self.in_body:
             # A trailer field (RFC 9112 section 7.1.2): counted against the limits, dropped.
             self._progress += 1
             if self._head_bytes > self._max_header_bytes:
@@ -441,7 +438,7 @@ class RequestReader:
         url = self._url
         target = url[0] if len(url) == 1 else b"".join(url)
         self.head_started = False
-        self._in_body = True
+        self.in_body = True
         self._progress += 1
         self._chunked = chunked
         self._trailer = False
@@ -501,5 +498,5 @@ class RequestReader:
 
     def on_message_complete(self) -> None:
         self._progress += 1
-        self._in_body = False
+        self.in_body = False
         self._events.append(END_OF_MESSAGE)
