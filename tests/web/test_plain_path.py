@@ -105,6 +105,9 @@ RESPONSES: dict[str, Callable[[type], Any]] = {
     "on-close": _on_close,
     "added-header": lambda cls: _add(cls("x"), "Set-Cookie", "a=b"),
     "direct-passthrough": lambda cls: cls(b"x", direct_passthrough=True),
+    "lower-case-length": lambda cls: _add(_without_length(cls), "content-length", "5"),
+    "vary-and-cache-control": lambda cls: _add(_add(cls("x"), "Vary", "Cookie"), "ETag", "e"),
+    "lower-case-location": lambda cls: _add(cls("x", 301), "location", "/ä"),
 }
 
 
@@ -138,6 +141,24 @@ def test_a_subclass_overriding_the_wsgi_headers_is_asked() -> None:
 
     status, headers, body = _wsgi(Stamped("x"))
     assert (status, headers[-1], body) == ("200 OK", ("X-Stamp", "GET"), b"x")
+
+
+def test_wsgi_methods_replaced_on_the_class_later_are_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Later(Response):
+        pass
+
+    assert _wsgi(Later("x"))[1][-1] == ("Content-Length", "1")
+    original = Later.get_wsgi_headers
+
+    def stamped(self: Response, environ: dict[str, Any]) -> Any:
+        headers = original(self, environ)
+        headers.add("X-Stamp", "late")
+        return headers
+
+    monkeypatch.setattr(Later, "get_wsgi_headers", stamped)
+    assert _wsgi(Later("x"))[1][-1] == ("X-Stamp", "late")
 
 
 def test_headers_sent_are_a_copy() -> None:
@@ -334,12 +355,19 @@ REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
+def _unsigned(cookie: str) -> str:
+    """A session cookie without its value, whose signature holds the second it was made."""
+    name, _, rest = cookie.partition("=")
+    value, _, attributes = rest.partition(";")
+    return f"{name}=<{len(value) > 0}>;{attributes}"
+
+
 def _answers(client: KettleClient) -> list[tuple[int, list[tuple[str, str]], bytes]]:
     answers = []
     for method, path, options in REQUESTS:
         response = client.open(path, method=method, **options)
         headers = [
-            (name, value)
+            (name, _unsigned(value) if name.lower() == "set-cookie" else value)
             for name, value in response.headers.items()
             if name.lower() not in ("date", "server", "connection")
         ]

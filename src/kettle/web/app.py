@@ -104,7 +104,8 @@ class Kettle(App):
             # a request that matches a rule never binds one.
             url_map = self.url_map
             path, method = _path_and_method(request)
-            result = url_map.matcher.match(path, method, url_map.default_subdomain)
+            matcher = url_map._matcher or url_map.matcher  # built on first use
+            result = matcher.match(path, method, url_map.default_subdomain)
         else:
             result = adapter.match_result(request.path, request.method)
         kind = result.kind
@@ -384,16 +385,15 @@ def _path_and_method(request: Request) -> tuple[str, str]:
     if keeps is None:
         keeps = _keeps_path_and_method(type(request))
     attributes = request.__dict__
-    if not keeps or "path" in attributes or "method" in attributes:
-        return request.path, request.method
-    environ = request.environ
-    path = environ.get("PATH_INFO") or ""
-    method = environ.get("REQUEST_METHOD", "GET")
-    if type(path) is not str or type(method) is not str or not path.isascii():
-        return request.path, request.method
-    path = attributes["path"] = "/" + path.lstrip("/")
-    method = attributes["method"] = method.upper()
-    return path, method
+    if keeps and "path" not in attributes:
+        environ = request.environ
+        path = environ.get("PATH_INFO") or ""
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path.isascii() and type(method) is str and "method" not in attributes:
+            path = attributes["path"] = "/" + path.lstrip("/")
+            method = attributes["method"] = method.upper()
+            return path, method
+    return request.path, request.method
 
 
 def _run_wsgi_app(

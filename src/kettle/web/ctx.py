@@ -73,9 +73,13 @@ class _AppCtxGlobals:
 class AppContext:
     """Binds an application (and its ``g``) to the current context."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, *, url_adapter: MapAdapter | None = _sentinel) -> None:  # type: ignore[assignment]
         self.app = app
-        self.url_adapter: MapAdapter | None = app.create_url_adapter(None)
+        if url_adapter is _sentinel:
+            url_adapter = app.create_url_adapter(None)
+        # (the plain path passes what create_url_adapter(None) gives: it has checked it is
+        # App's, which binds only with SERVER_NAME)
+        self.url_adapter: MapAdapter | None = url_adapter
         self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self._tokens: list[contextvars.Token[AppContext]] = []
 
@@ -102,6 +106,18 @@ class AppContext:
         if signals.appcontext_popped.receivers:
             signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
 
+    def _pop_plain(self) -> None:
+        """``pop`` for the plain path, whose app has no teardown function or signal
+        receiver: resets the contextvar, with the same LIFO check."""
+        ctx = _cv_app.get(None)
+        if ctx is not None and ctx is not self:
+            raise AssertionError(f"Popped wrong app context ({ctx!r} instead of {self!r})")
+        token = self._tokens.pop()
+        try:
+            _cv_app.reset(token)
+        except ValueError:
+            _restore(_cv_app, token)
+
     def __enter__(self) -> AppContext:
         self.push()
         return self
@@ -121,6 +137,14 @@ class RequestContext:
     #: Open the session on the first push, as Flask does for every request; set by
     #: ``app.test_request_context()``. Served requests open it on first use instead.
     open_session_on_push = False
+    # Per-request state that most requests never change, as class defaults (an instance
+    # attribute replaces one when it is set), so a context costs fewer stores.
+    flashes: list[tuple[str, str]] | None = None
+    url_rule: Rule | None = None
+    _url_adapter: MapAdapter | None = None
+    _adapter_bound = False
+    _opened_session: SessionMixin | None = None
+    _matched = False
 
     def __init__(
         self,
@@ -138,19 +162,15 @@ class RequestContext:
         self.request: Request = request
         # Bound on first use when matching can do without it (the common case; the plain
         # path has checked that already and says so).
-        self._url_adapter: MapAdapter | None = None
-        self._adapter_bound = False
         if lazy_url_adapter is None:
             lazy_url_adapter = app._matches_default_domain()
         self._lazy_url_adapter = lazy_url_adapter
         if not lazy_url_adapter:
             self.url_adapter  # noqa: B018  # bound now, as Flask does
-        self.flashes: list[tuple[str, str]] | None = None
-        self._opened_session: SessionMixin | None = session
+        if session is not None:
+            self._opened_session = session
         self._after_request_functions: list[Callable[[Response], Response]] = []
         self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
-        self.url_rule: Rule | None = None
-        self._matched = False
 
     @property
     def url_adapter(self) -> MapAdapter | None:
@@ -252,7 +272,7 @@ class RequestContext:
             except ValueError:
                 _restore(_cv_request, token)
             if app_ctx is not None:
-                app_ctx.pop(exc)
+                app_ctx._pop_plain()
             if ctx is not None and ctx is not self:
                 raise AssertionError(f"Popped wrong request context ({ctx!r} instead of {self!r})")
 

@@ -52,14 +52,12 @@ SKIPPED_METHODS = (
     "_match",
 )
 _MAP_BIND = Map.bind_to_environ
-_SIGNALS = (
-    signals.request_started,
-    signals.request_finished,
-    signals.request_tearing_down,
-    signals.appcontext_pushed,
-    signals.appcontext_popped,
-    signals.appcontext_tearing_down,
-)
+_request_started = signals.request_started
+_request_finished = signals.request_finished
+_request_tearing_down = signals.request_tearing_down
+_appcontext_pushed = signals.appcontext_pushed
+_appcontext_popped = signals.appcontext_popped
+_appcontext_tearing_down = signals.appcontext_tearing_down
 
 
 _plain_classes: dict[type, bool] = {}
@@ -87,9 +85,15 @@ def serves_plain(app: Kettle, base: type) -> bool:
     url_map = app.url_map
     if url_map.host_matching or type(url_map).bind_to_environ is not _MAP_BIND:
         return False
-    for signal in _SIGNALS:
-        if signal.receivers:
-            return False
+    if (
+        _request_started.receivers
+        or _request_finished.receivers
+        or _request_tearing_down.receivers
+        or _appcontext_pushed.receivers
+        or _appcontext_popped.receivers
+        or _appcontext_tearing_down.receivers
+    ):
+        return False
     cls = type(app)
     plain = _plain_classes.get(cls)
     if plain is None:
@@ -111,7 +115,10 @@ def wsgi_plain(app: Kettle, environ: dict[str, Any], start_response: Any) -> Any
     ctx = RequestContext(app, environ, lazy_url_adapter=True)
     app_ctx: AppContext | None = _cv_app.get(None)
     if app_ctx is None or app_ctx.app is not app:
-        app_ctx = AppContext(app)
+        if app.config["SERVER_NAME"] is None:
+            app_ctx = AppContext(app, url_adapter=None)  # what create_url_adapter gives
+        else:
+            app_ctx = AppContext(app)
         app_ctx._tokens.append(_cv_app.set(app_ctx))
     else:
         app_ctx = None  # the current one is this app's: not pushed again
@@ -122,8 +129,17 @@ def wsgi_plain(app: Kettle, environ: dict[str, Any], start_response: Any) -> Any
             ctx._matched = True
             app._match(ctx)
             app._got_first_request = True
-            try:
-                result = _dispatch(app, ctx)
+            request = ctx.request
+            try:  # app.dispatch_request
+                if request.routing_exception is not None:
+                    app.raise_routing_exception(request)
+                rule = request.url_rule
+                if rule.provide_automatic_options and request.method == "OPTIONS":
+                    result = app.make_default_options_response()
+                else:
+                    view = app.view_functions[rule.endpoint]
+                    sync = app._sync_cache.get(view) or app.ensure_sync(view)
+                    result = sync(**(request.view_args or {}))
             except Exception as e:
                 result = app.handle_user_exception(e)
             response = app.process_response(app.make_response(result))
@@ -141,18 +157,3 @@ def wsgi_plain(app: Kettle, environ: dict[str, Any], start_response: Any) -> Any
         if error is not None and app.should_ignore_error(error):
             error = None
         ctx._pop_plain(error)
-
-
-def _dispatch(app: Kettle, ctx: RequestContext) -> Any:
-    """``app.dispatch_request`` (not overridden on a plain app)."""
-    request = ctx.request
-    if request.routing_exception is not None:
-        app.raise_routing_exception(request)
-    rule = request.url_rule
-    if rule.provide_automatic_options and request.method == "OPTIONS":
-        return app.make_default_options_response()
-    view = app.view_functions[rule.endpoint]
-    sync = app._sync_cache.get(view)
-    if sync is None:
-        sync = app.ensure_sync(view)
-    return sync(**(request.view_args or {}))

@@ -76,6 +76,17 @@ def _checked_content_type(mimetype: str, charset: str) -> str:
     return cached
 
 
+_CONTENT_TYPE_PAIRS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
+def _content_type_pair(mimetype: str, charset: str) -> tuple[str, str]:
+    """``("Content-Type", _checked_content_type(...))``, cached the same way."""
+    pair = ("Content-Type", _checked_content_type(mimetype, charset))
+    if len(_CONTENT_TYPE_PAIRS) < 256:
+        _CONTENT_TYPE_PAIRS[(mimetype, charset)] = pair
+    return pair
+
+
 def get_content_type(mimetype: str, charset: str = "utf-8") -> str:
     """Add ``; charset=...`` to text types that lack it."""
     if (
@@ -170,14 +181,16 @@ class ResponseBase:
             if mimetype is None:
                 mimetype = self.default_mimetype
             charset = self.charset
-            pairs: list[tuple[str, str]] = []
-            if mimetype is not None:
-                content_type = _CONTENT_TYPES.get((mimetype, charset))
-                if content_type is None:
-                    content_type = _checked_content_type(mimetype, charset)
-                pairs.append(("Content-Type", content_type))
             data = response.encode(charset) if kind is str else response  # type: ignore[union-attr]
-            pairs.append(("Content-Length", str(len(data))))  # type: ignore[arg-type]
+            length = ("Content-Length", str(len(data)))  # type: ignore[arg-type]
+            pairs: list[tuple[str, str]]
+            if mimetype is not None:
+                type_pair = _CONTENT_TYPE_PAIRS.get((mimetype, charset))
+                if type_pair is None:
+                    type_pair = _content_type_pair(mimetype, charset)
+                pairs = [type_pair, length]
+            else:
+                pairs = [length]
             if status is None:
                 status = self.default_status
             if type(status) is int:
@@ -525,10 +538,11 @@ class ResponseBase:
                 uri = iri_to_uri(value)
                 if lower == "location" and self.autocorrect_location_header:
                     uri = urljoin(_request_uri(environ), uri)
-                if uri != value:
+                canonical = "Location" if lower == "location" else "Content-Location"
+                if uri != value or name != canonical:  # sent under its canonical name
                     if headers is self.headers:
                         headers = headers.copy()
-                    headers[index] = (name, uri)
+                    headers[index] = (canonical, uri)
         if code == 304:
             return Headers([pair for pair in headers if pair[0].lower() not in _ENTITY_HEADERS])
         if code < 200 or code == 204:
@@ -574,25 +588,24 @@ class ResponseBase:
         headers = self.headers
         body = self.response
         code = self._status_code
-        cls = type(self)
         if (
-            type(headers) is Headers
-            and type(body) is list
+            type(body) is list
             and len(body) == 1
+            and type(headers) is Headers
             and type(body[0]) is bytes
-            and not self._on_close
             and code >= 200
             and code != 204
             and code != 304
-            and cls.get_wsgi_response is _BASE_GET_WSGI_RESPONSE
-            and cls.get_wsgi_headers is _BASE_GET_WSGI_HEADERS
-            and cls.get_app_iter is _BASE_GET_APP_ITER
+            and not self._on_close
             and environ.get("REQUEST_METHOD") != "HEAD"
+            and _uses_plain_wsgi(type(self))
         ):
             # The common response (one bytes chunk, a status with a body, the WSGI methods
             # not overridden): what get_wsgi_response gives, in one pass over the headers.
             has_length = False
             for name, _value in headers._list:
+                if name in _PLAIN_NAMES:
+                    continue  # as written by __init__ or a common setter: nothing to do
                 lower = name.lower()
                 if lower == "content-length":
                     has_length = True
@@ -654,6 +667,21 @@ class ResponseBase:
         return f"<{type(self).__name__} {size} [{self.status}]>"
 
 
+def _uses_plain_wsgi(cls: type) -> bool:
+    """Whether ``cls`` keeps ResponseBase's WSGI methods, so ``__call__`` may answer in one
+    pass (asked on every call: a method replaced at any time is seen)."""
+    return (
+        cls.get_wsgi_response is _BASE_GET_WSGI_RESPONSE  # type: ignore[attr-defined]
+        and cls.get_wsgi_headers is _BASE_GET_WSGI_HEADERS  # type: ignore[attr-defined]
+        and cls.get_app_iter is _BASE_GET_APP_ITER  # type: ignore[attr-defined]
+    )
+
+
+# Header names (as Kettle writes them) that the WSGI call never needs to look at; a
+# Content-Length written so still counts, so it is not among them.
+_PLAIN_NAMES = frozenset(
+    ("Content-Type", "Set-Cookie", "Vary", "Cache-Control", "ETag", "Last-Modified", "Date")
+)
 _new_headers = partial(object.__new__, Headers)  # a Headers whose _list is set next
 _BASE_SET_DATA = ResponseBase.set_data
 _BASE_GET_WSGI_RESPONSE = ResponseBase.get_wsgi_response
