@@ -74,11 +74,14 @@ def test_user_frames_first_and_framework_frames_folded(
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
     assert "<header><h1>ValueError</h1><p>bad value &lt;42&gt;</p></header>" in html
     user_frame = html.index(f'<div class="frame user"><div class="where">File "{__file__}"')
-    folded = html.index('<details class="framework"><summary>6 framework frames')
+    summary = re.search(r'<details class="framework"><summary>(\d+) framework frames', html)
+    assert summary is not None
+    folded = summary.start()
     assert user_frame < folded
-    # The framework's frames (Kettle's own modules) are all inside the folded part.
+    # The framework's frames (Kettle's own modules) are all inside the folded part, as
+    # many as the summary says (the request path's depth: WSGI entry, dispatch, errors).
     framework_part = html[folded : html.index("</details>", folded)]
-    assert framework_part.count('<div class="frame framework">') == 6
+    assert framework_part.count('<div class="frame framework">') == int(summary.group(1)) >= 4
     assert 'kettle/web/app.py", line' in framework_part
     assert "kettle/web/" not in html[:folded]
     assert (
