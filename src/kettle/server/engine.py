@@ -1,49 +1,70 @@
-"""The threads of the server: one selector thread and a bounded pool of workers.
+"""The threads of the server: a bounded pool of workers that poll for their own work, and
+one selector thread for accepting, deadlines and the times every worker is busy.
 
-Owns accepting, parking idle connections, deadlines and graceful shutdown. Rules kept:
+Owns accepting, parking idle connections, handing ready requests to threads, deadlines
+and graceful shutdown. Rules kept:
 
-- Idle connections wait in one epoll set, registered ``EPOLLONESHOT``: when one becomes
-  readable the kernel disarms it and the selector reads it (``Connection.on_readable``);
-  only a connection with a request ready to run (head and body buffered, up to
-  ``max_buffered_body``) goes to the worker queue, so slow clients never hold a worker.
-  Exactly one thread owns a connection at any time. A worker re-arms it (``park``) when
-  it has no request in hand; ``epoll_ctl`` is safe to call from any thread.
-- The worker pool is bounded by ``threads``; ready connections beyond it wait in the
-  queue (and new ones in the listen backlog), never dropped.
+- Idle connections wait in one epoll set (``_epoll``), registered ``EPOLLONESHOT``: when
+  one becomes readable the kernel disarms it and hands the event to one waiting thread,
+  which reads it (``Connection.on_readable``) without waiting; only a connection with a
+  request ready to run (head and body buffered, up to ``max_buffered_body``) is served,
+  so slow clients never hold a worker. Exactly one thread owns a connection at any time:
+  the one epoll gave the event to, or the selector when a deadline passes; both take it
+  under ``_claim`` (``parked`` true to false). The owner re-arms it (``park``) when it
+  has no request in hand; ``epoll_ctl`` is safe to call from any thread.
+- Leader/followers, bounded: at most ``POLLERS`` (2) idle pool threads wait in
+  ``epoll_wait`` on the connections; the rest sleep on their own lock, most recently idle
+  on top (LIFO: warm caches, and few threads cycle). A thread that reads a ready request
+  serves it itself, in place: an idle server answers a request with one thread waking,
+  not a selector-to-worker hand-off (two wake-ups and a GIL hand-off). Further ready
+  connections go to ``_ready``; a thread that finishes a request takes the next one from
+  there, else first reads events already waiting (``epoll_wait`` with timeout 0, without
+  releasing the GIL), and only then sleeps.
+- Threads are woken one at a time: a sleeping thread is woken for ready connections only
+  once the previously woken one is running. Threads woken faster than they get the GIL
+  only queue up for it, and with app code that releases the GIL often (sqlite3 around
+  every statement) each of them switches on every release. If a ready connection waits
+  a whole tick (0.25 s) with no thread taking it (their app calls block), the selector
+  wakes one more.
+- The selector thread polls the listening sockets. While no pool thread polls the
+  connections (every worker busy), a one-shot watch on the connection set (its epoll fd
+  in the selector's epoll, armed only then) lets the selector read them instead, so a
+  stalled or slow client is still read, answered ``100 Continue`` and timed out, and
+  ready requests queue in order. Deadline sweeps are the selector's.
+- The worker pool is bounded by ``threads``; ready connections beyond it wait in
+  ``_ready`` (and new ones in the listen backlog), never dropped.
 - A worker whose connection is taken over (WebSocket, event stream) leaves the pool
   (``release_worker``): a replacement starts at once and the old thread ends when the app
   returns, so long-lived connections never use up the request workers. Graceful
   shutdown waits for such threads too, up to the grace period.
-- Only the selector thread closes parked connections (deadline sweep, shutdown), and only
-  the owning worker closes a connection it holds.
+- Only the selector closes parked connections (deadline sweep, shutdown), and only the
+  owning thread closes a connection it holds.
 - Saturation is reported: when every worker is busy and connections wait for one, the
   selector logs a warning (at most once per ``SATURATION_LOG_INTERVAL`` seconds), and an
   info line when a worker is free again.
 - Shutdown: stop accepting, close parked connections, let workers finish the requests in
-  hand (answered with ``Connection: close``) up to the grace period, then cut the rest.
+  hand and those already ready (answered with ``Connection: close``) up to the grace
+  period, then cut the rest.
 """
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import logging
 import os
-import platform
-import queue
 import select
 import socket
 import ssl
-import struct
-import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from .affinity import CpuFollower
-from .connection import Connection, gil_holding_libc, timeval
+from .connection import Connection, timeval
 from .protocol import Limits
+from .quick_epoll import events_now, modify, packed_event
 from .wsgi import WSGIApp
 
 log = logging.getLogger("kettle.server")
@@ -52,24 +73,11 @@ _ARM = select.EPOLLIN | select.EPOLLONESHOT
 _TICK = 0.25
 _GATED_WAIT = 0.001
 SATURATION_LOG_INTERVAL = 10.0
-
-
-# ``struct epoll_event``: packed on x86-64 (as the kernel's header declares it).
-_EPOLL_EVENT = struct.Struct("=IQ" if platform.machine() in ("x86_64", "AMD64") else "@IQ")
-
-
-def _gil_holding_epoll_ctl() -> Any:
-    """libc's epoll_ctl called without releasing the GIL (re-arming is one quick system
-    call; releasing the GIL for it hands the interpreter to another worker and back).
-    None where the layout is not known (then ``select.epoll.modify`` is used)."""
-    if sys.byteorder != "little" or not sys.platform.startswith("linux"):
-        return None
-    argtypes = (ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_char_p)
-    return gil_holding_libc("epoll_ctl", argtypes, ctypes.c_int)
-
-
-_epoll_ctl = _gil_holding_epoll_ctl()
-_EPOLL_CTL_MOD = 3
+# At most this many pool threads wait in ``epoll_wait`` on the connections at once; the
+# others sleep on their own lock until a ready connection or an empty watch needs them.
+POLLERS = 2
+# Events one poll takes: a busy process reads a batch and serves it without sleeping.
+_POLL_BATCH = 32
 
 
 class Engine:
@@ -125,10 +133,28 @@ class Engine:
         # connection to another process sharing the socket (``kettle.server.balance``).
         self.accept_gate: Callable[[], bool] | None = None
         self.conns: dict[int, Connection] = {}
-        self._queue: queue.SimpleQueue[Connection | None] = queue.SimpleQueue()
+        # Connections with a request ready to run that no thread has taken yet.
+        self._ready: deque[Connection] = deque()
+        # Guards the pool's roles: ``_pollers`` (threads in or entering ``epoll_wait``) and
+        # ``_idle`` (the wake-up locks of sleeping threads, most recently idle last).
+        self._lock = threading.Lock()
+        self._pollers = 0
+        self._waking = False
+        self._stalled_head = 0  # id() of the first ready connection at the last sweep
+        self._idle: list[Any] = []
+        # Taken to change ``Connection.parked``: an event and a deadline sweep may race.
+        self._claim = threading.Lock()
+        # ``_epoll`` holds the connections (polled by pool threads), ``_listen_epoll`` the
+        # listening sockets (polled by the selector); the wake pipe is in both.
         self._epoll = select.epoll()
         self._epoll_fd = self._epoll.fileno()
+        self._listen_epoll = select.epoll()
+        self._listen_epoll_fd = self._listen_epoll.fileno()
         self._wake_r, self._wake_w = os.pipe()
+        # Always readable, registered one-shot in the connection set: re-arming it wakes
+        # exactly one polling thread (``_wake_one`` when no thread sleeps on a lock).
+        self._poke_r, self._poke_w = os.pipe()
+        os.write(self._poke_w, b"x")
         self._workers: list[threading.Thread] = []
         # Threads that left the pool to keep serving a taken-over connection.
         self._released: set[threading.Thread] = set()
@@ -148,8 +174,12 @@ class Engine:
     def start(self) -> None:
         for fd, sock in self.listeners.items():
             sock.setblocking(False)
-            self._epoll.register(fd, select.EPOLLIN)
+            self._listen_epoll.register(fd, select.EPOLLIN)
+        self._listen_epoll.register(self._wake_r, select.EPOLLIN)
         self._epoll.register(self._wake_r, select.EPOLLIN)
+        self._epoll.register(self._poke_r, 0)
+        # The selector watches the connection set while no pool thread polls it.
+        self._listen_epoll.register(self._epoll_fd, _ARM)
         for index in range(self.threads):
             self._workers.append(self._start_worker(index))
         self._selector = threading.Thread(target=self._select, name="kettle-selector", daemon=True)
@@ -165,8 +195,10 @@ class Engine:
         deadline = time.monotonic() + grace
         if self._selector is not None:
             self._selector.join(max(0.0, deadline - time.monotonic()) + 1.0)
-        for _ in self._workers:
-            self._queue.put(None)
+        with self._lock:  # idle threads end; the others once no ready connection is left
+            for waiter in self._idle:
+                waiter.release()
+            self._idle.clear()
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
         with self._released_lock:
@@ -185,8 +217,9 @@ class Engine:
         for conn in list(self.conns.values()):
             conn.close()
         self._epoll.close()
-        os.close(self._wake_r)
-        os.close(self._wake_w)
+        self._listen_epoll.close()
+        for fd in (self._wake_r, self._wake_w, self._poke_r, self._poke_w):
+            os.close(fd)
 
     def stop_accepting(self) -> None:
         """Take the listening sockets out of the selector; they stay open and connections
@@ -196,35 +229,33 @@ class Engine:
         self._paused_until = 0.0
         for fd in self.listeners:
             try:
-                self._epoll.unregister(fd)
+                self._listen_epoll.unregister(fd)
             except (OSError, ValueError):
                 pass
 
     # -- connection bookkeeping (called by connections) ---------------------------------
 
     def park(self, conn: Connection) -> None:
-        """Give a connection back to the selector until it is readable or expires."""
+        """Give a connection back to epoll until it is readable or expires (its packed
+        re-arm event is kept on the connection)."""
         if self.draining:
             conn.close()
             return
         conn.parked = True
         try:
-            if _epoll_ctl is None or self._epoll.closed:
-                self._epoll.modify(conn.fd, _ARM)
-            else:
-                event = conn.arm_event
-                if not event:
-                    # data.fd is the low half of the 64-bit data field (little-endian).
-                    event = conn.arm_event = _EPOLL_EVENT.pack(_ARM, conn.fd)
-                if _epoll_ctl(self._epoll_fd, _EPOLL_CTL_MOD, conn.fd, event):
-                    raise OSError(ctypes.get_errno(), "epoll_ctl failed")
+            event = conn.arm_event
+            if not event:
+                event = conn.arm_event = packed_event(_ARM, conn.fd)
+            modify(self._epoll, conn.fd, _ARM, event)
         except (OSError, ValueError):
             conn.parked = False
             conn.close()
 
     def dispatch(self, conn: Connection) -> None:
-        """Queue a connection with a request ready to run for the next free worker."""
-        self._queue.put(conn)
+        """Queue a connection with a request ready to run. Called while reading events (a
+        pool thread that polled, or the selector): the caller wakes threads for the queue
+        once its batch of events is read (``_after_poll``)."""
+        self._ready.append(conn)
 
     def forget(self, conn: Connection, *, unregister: bool) -> None:
         """Stop tracking a connection: about to be closed (closing the socket removes it
@@ -288,15 +319,23 @@ class Engine:
                 log.warning("could not pin a server thread to CPU %d: %s", self.cpu, exc)
 
     def _work(self, index: int) -> None:
+        """A pool thread: serve a ready connection, else wait for events in the connection
+        set (if fewer than ``POLLERS`` threads do) and serve what it reads in place, else
+        sleep until woken."""
         self._pin()
-        get = self._queue.get
         busy = self._busy
+        ready = self._ready
         local = self._worker_index
         local.index = index
+        waiter = threading.Lock()
+        waiter.acquire()
         while True:
-            conn = get()
-            if conn is None:
-                return
+            try:
+                conn = ready.popleft()
+            except IndexError:
+                if not self._wait_for_work(waiter):
+                    return
+                continue
             busy[index] = True
             try:
                 conn.serve_ready()
@@ -309,16 +348,108 @@ class Engine:
             busy[index] = False
             # An idle worker must not keep its last connection (socket, parser, buffers)
             # alive until it serves another one.
-            conn = None
+            del conn
+
+    def _wait_for_work(self, waiter: Any) -> bool:
+        """Poll the connection set or sleep until woken; False when the pool stops."""
+        if not self.draining:
+            events = events_now(self._epoll, _POLL_BATCH)
+            if events:
+                self._read_events(events)
+                self._after_poll(serving=True)
+                return True
+        with self._lock:
+            if self.draining:
+                return False
+            if self._ready:
+                # Queued after this thread looked, by a thread that saw it neither idle
+                # nor polling: this thread is its only taker.
+                return True
+            polling = self._pollers < POLLERS
+            if polling:
+                self._pollers += 1
+                if self._pollers == 1:
+                    self._watch(False)
+            else:
+                self._idle.append(waiter)
+        if not polling:
+            waiter.acquire()
+            self._waking = False
+            return True
+        try:
+            events = self._epoll.poll(-1, _POLL_BATCH)
+        except InterruptedError:
+            events = []
+        except (OSError, ValueError):  # closed under us at shutdown
+            events = []
+        with self._lock:
+            self._pollers -= 1
+            if self._pollers == 0:
+                self._watch(True)
+        self._read_events(events)
+        self._after_poll(serving=True)
+        return True
+
+    def _watch(self, on: bool) -> None:
+        """Arm (or disarm) the selector's one-shot watch on the connection set; called
+        with ``_lock`` held, as the number of polling pool threads leaves (or reaches) 0."""
+        try:
+            modify(self._listen_epoll, self._epoll_fd, _ARM if on else 0)
+        except (OSError, ValueError):
+            pass  # closed at shutdown
+
+    def _read_events(self, events: list[tuple[int, int]]) -> None:
+        """Claim each connection an event names (EPOLLONESHOT delivered it to this thread
+        only) and read it: ready ones are queued, the others parked again."""
+        conns = self.conns
+        claim = self._claim
+        for fd, _mask in events:
+            conn = conns.get(fd)
+            if conn is None:
+                if fd == self._poke_r:
+                    self._waking = False  # the poked thread runs: the next may be woken
+                continue  # the wake pipe, or a connection closed meanwhile
+            with claim:
+                if not conn.parked:
+                    continue  # a deadline sweep took it first
+                conn.parked = False
+            conn.on_readable()
+
+    def _after_poll(self, *, serving: bool) -> None:
+        """Wake one idle thread (the most recently idle) if ready connections are left that
+        this thread does not serve itself, unless a thread woken earlier has not run yet."""
+        if len(self._ready) > (1 if serving else 0):
+            self._wake_one()
+
+    def _wake_one(self) -> None:
+        """At most one woken thread is on its way at a time: threads that wake faster than
+        they get the GIL only queue up for it (and, pinned to one core, switch on every
+        release the app makes, e.g. each sqlite3 statement); requests left in ``_ready``
+        are taken by threads as they finish, or by the next one woken."""
+        with self._lock:
+            if self._waking:
+                return
+            if self._idle:
+                self._waking = True
+                self._idle.pop().release()
+            elif self._pollers:
+                # Every other thread is busy or waiting in epoll_wait (where the event
+                # that queued this connection will never come): wake one poller.
+                self._waking = True
+                try:
+                    modify(self._epoll, self._poke_r, _ARM)
+                except (OSError, ValueError):
+                    self._waking = False  # closed at shutdown
 
     def _leave(self) -> None:
         with self._released_lock:
             self._released.discard(threading.current_thread())
 
     def _select(self) -> None:
+        """The selector thread: accepts, deadline sweeps and saturation checks; it reads
+        connections itself only while no pool thread is polling them (all busy)."""
         self._pin()
-        poll = self._epoll.poll
-        conns = self.conns
+        poll = self._listen_epoll.poll
         next_sweep = time.monotonic() + _TICK
         while not self.draining:
             try:
@@ -326,23 +457,28 @@ class Engine:
             except InterruptedError:
                 continue
             for fd, _mask in events:
-                conn = conns.get(fd)
-                if conn is not None:
-                    if conn.parked:
-                        conn.parked = False
-                        conn.on_readable()
-                elif fd in self.listeners:
+                if fd in self.listeners:
                     self._accept(self.listeners[fd])
-            conn = None  # keep no finished connection alive until the next event
+                elif fd == self._epoll_fd:
+                    self._read_while_busy()
             now = time.monotonic()
             if now >= next_sweep:
                 next_sweep = now + _TICK
                 self._sweep(now)
         self._close_idle()
 
+    def _read_while_busy(self) -> None:
+        """Every worker is busy (none polls): read what arrived so stalled clients are still
+        answered and ready requests queue in order, as a polling worker would."""
+        self._read_events(events_now(self._epoll, _POLL_BATCH))
+        self._after_poll(serving=False)
+        with self._lock:
+            if self._pollers == 0:
+                self._watch(True)  # the watch is one-shot: re-arm it
+
     def _check_saturation(self, now: float) -> None:
         if all(self._busy):
-            waiting = self._queue.qsize()
+            waiting = len(self._ready)
             if waiting and not self._saturated_at:
                 self._saturated_at = now
                 if now - self._last_saturation_log >= SATURATION_LOG_INTERVAL:
@@ -359,6 +495,15 @@ class Engine:
             self._saturated_at = 0.0
 
     def _sweep(self, now: float) -> None:
+        try:
+            head = id(self._ready[0])
+        except IndexError:  # (a worker may take the last one between two checks)
+            head = 0
+        if head and head == self._stalled_head:
+            # No thread took a ready request for a whole tick (their app calls block):
+            # wake one more.
+            self._wake_one()
+        self._stalled_head = head
         self._check_saturation(now)
         if self._follower is not None:
             moved_to = self._follower.tick(now)
@@ -367,22 +512,28 @@ class Engine:
         if self._paused_until and now >= self._paused_until:
             self._paused_until = 0.0
             for fd in self.listeners:
-                self._epoll.modify(fd, select.EPOLLIN)
+                self._listen_epoll.modify(fd, select.EPOLLIN)
         for conn in list(self.conns.values()):
-            if conn.parked and conn.deadline <= now:
-                conn.parked = False
+            if conn.deadline <= now and self._take_parked(conn):
                 conn.expire()
+
+    def _take_parked(self, conn: Connection) -> bool:
+        """Claim a parked connection for the selector (no event is being read for it)."""
+        with self._claim:
+            if not conn.parked:
+                return False
+            conn.parked = False
+            return True
 
     def _close_idle(self) -> None:
         for fd, sock in self.listeners.items():
             try:
-                self._epoll.unregister(fd)
+                self._listen_epoll.unregister(fd)
             except (OSError, ValueError):
                 pass
             sock.close()
         for conn in list(self.conns.values()):
-            if conn.parked:
-                conn.parked = False
+            if self._take_parked(conn):
                 conn.close()
 
     def _accept(self, listener: socket.socket) -> None:
@@ -402,7 +553,7 @@ class Engine:
                     log.error("accept failed (%s); pausing accepts for 0.5 s", exc)
                     self._paused_until = time.monotonic() + 0.5
                     for fd in self.listeners:
-                        self._epoll.modify(fd, 0)
+                        self._listen_epoll.modify(fd, 0)
                 else:
                     log.warning("accept failed: %s", exc)
                 return
@@ -430,8 +581,13 @@ class Engine:
             conn = Connection(sock, base, self, context is not None)
             conn.deadline = time.monotonic() + self.header_timeout
             conn.parked = True
-            self._epoll.register(conn.fd, _ARM)
-            self.conns[conn.fd] = conn  # this thread polls, so no event can come first
+            # Tracked before it is armed: a pool thread may read its first event at once.
+            self.conns[conn.fd] = conn
+            try:
+                self._epoll.register(conn.fd, _ARM)
+            except (OSError, ValueError):
+                self.conns.pop(conn.fd, None)
+                raise
         except (OSError, ValueError) as exc:
             log.warning("could not set up an accepted connection: %s", exc)
             sock.close()
