@@ -12,25 +12,25 @@ and graceful shutdown. Rules kept:
   the one epoll gave the event to, or the selector when a deadline passes; both take it
   under ``_claim`` (``parked`` true to false). The owner re-arms it (``park``) when it
   has no request in hand; ``epoll_ctl`` is safe to call from any thread.
-- Leader/followers, bounded: at most ``POLLERS`` (2) idle pool threads wait in
-  ``epoll_wait`` on the connections; the rest sleep on their own lock, most recently idle
-  on top (LIFO: warm caches, and few threads cycle). A thread that reads a ready request
-  serves it itself, in place: an idle server answers a request with one thread waking,
-  not a selector-to-worker hand-off (two wake-ups and a GIL hand-off). Further ready
-  connections go to ``_ready``; a thread that finishes a request takes the next one from
-  there, else first reads events already waiting (``epoll_wait`` with timeout 0, without
-  releasing the GIL), and only then sleeps.
-- Threads are woken one at a time: a sleeping thread is woken for ready connections only
-  once the previously woken one is running. Threads woken faster than they get the GIL
-  only queue up for it, and with app code that releases the GIL often (sqlite3 around
-  every statement) each of them switches on every release. If a ready connection waits
-  a whole tick (0.25 s) with no thread taking it (their app calls block), the selector
-  wakes one more.
-- The selector thread polls the listening sockets. While no pool thread polls the
-  connections (every worker busy), a one-shot watch on the connection set (its epoll fd
-  in the selector's epoll, armed only then) lets the selector read them instead, so a
-  stalled or slow client is still read, answered ``100 Continue`` and timed out, and
-  ready requests queue in order. Deadline sweeps are the selector's.
+- Leader/followers, bounded: while no request is in hand anywhere in the pool, up to
+  ``POLLERS`` (2) idle threads wait in ``epoll_wait`` on the connections, and the thread
+  epoll wakes serves the request it reads itself, in place: an idle or lightly loaded
+  process answers a request with one thread waking, not a selector-to-worker hand-off
+  (two wake-ups and a GIL hand-off). Other idle threads sleep on their own lock, the
+  most recently idle on top (LIFO: warm caches, few threads cycle). A thread that
+  finishes a request takes the next ready one (``_ready``) before it sleeps.
+- While some thread serves, no thread polls: a one-shot watch on the connection set
+  (its epoll fd in the selector's epoll, armed only then) lets the selector read the
+  connections and queue ready ones, as a busy process needs. Threads are then woken one
+  at a time, the next only once the previous one runs: threads woken faster than they
+  get the GIL only queue up for it, and with app code that releases it often (sqlite3
+  around every statement) every release switches between them. If a ready connection
+  waits a whole tick (0.25 s) with no thread taking it (their app calls block), the
+  selector wakes one more; one queued while every free thread waits in ``epoll_wait``
+  re-arms an always-readable one-shot pipe to wake one of them.
+- The selector thread polls the listening sockets and runs the deadline sweeps; as the
+  reader of last resort it still reads, answers ``100 Continue`` to and times out slow
+  or stalled clients while every worker is busy.
 - The worker pool is bounded by ``threads``; ready connections beyond it wait in
   ``_ready`` (and new ones in the listen backlog), never dropped.
 - A worker whose connection is taken over (WebSocket, event stream) leaves the pool
@@ -73,10 +73,10 @@ _ARM = select.EPOLLIN | select.EPOLLONESHOT
 _TICK = 0.25
 _GATED_WAIT = 0.001
 SATURATION_LOG_INTERVAL = 10.0
-# At most this many pool threads wait in ``epoll_wait`` on the connections at once; the
-# others sleep on their own lock until a ready connection or an empty watch needs them.
+# At most this many idle pool threads wait in ``epoll_wait`` on the connections at once
+# (and only while no thread serves); the others sleep on their own lock.
 POLLERS = 2
-# Events one poll takes: a busy process reads a batch and serves it without sleeping.
+# Events one read of the connection set takes.
 _POLL_BATCH = 32
 
 
@@ -320,8 +320,8 @@ class Engine:
 
     def _work(self, index: int) -> None:
         """A pool thread: serve a ready connection, else wait for events in the connection
-        set (if fewer than ``POLLERS`` threads do) and serve what it reads in place, else
-        sleep until woken."""
+        set (when no thread serves and fewer than ``POLLERS`` wait there) and serve what
+        it reads in place, else sleep until woken."""
         self._pin()
         busy = self._busy
         ready = self._ready
@@ -352,12 +352,6 @@ class Engine:
 
     def _wait_for_work(self, waiter: Any) -> bool:
         """Poll the connection set or sleep until woken; False when the pool stops."""
-        if not self.draining:
-            events = events_now(self._epoll, _POLL_BATCH)
-            if events:
-                self._read_events(events)
-                self._after_poll(serving=True)
-                return True
         with self._lock:
             if self.draining:
                 return False
@@ -365,7 +359,11 @@ class Engine:
                 # Queued after this thread looked, by a thread that saw it neither idle
                 # nor polling: this thread is its only taker.
                 return True
-            polling = self._pollers < POLLERS
+            # A thread polls only while no request is in hand anywhere in the pool: then
+            # the one epoll wakes serves the request in place. While some thread serves,
+            # new requests go the selector's way (``_watch``) and wake threads one at a
+            # time, which keeps few threads in the app at once.
+            polling = self._pollers < POLLERS and not any(self._busy)
             if polling:
                 self._pollers += 1
                 if self._pollers == 1:
@@ -421,7 +419,7 @@ class Engine:
         if len(self._ready) > (1 if serving else 0):
             self._wake_one()
 
-    def _wake_one(self) -> None:
+    def _wake_one(self, *, stalled: bool = False) -> None:
         """At most one woken thread is on its way at a time: threads that wake faster than
         they get the GIL only queue up for it (and, pinned to one core, switch on every
         release the app makes, e.g. each sqlite3 statement); requests left in ``_ready``
@@ -432,9 +430,10 @@ class Engine:
             if self._idle:
                 self._waking = True
                 self._idle.pop().release()
-            elif self._pollers:
-                # Every other thread is busy or waiting in epoll_wait (where the event
-                # that queued this connection will never come): wake one poller.
+            elif self._pollers and (stalled or not any(self._busy)):
+                # No thread sleeps on a lock and none is serving (or those serving are
+                # stuck): the rest wait in epoll_wait, where the event that queued this
+                # connection will never come. Wake one of them.
                 self._waking = True
                 try:
                     modify(self._epoll, self._poke_r, _ARM)
@@ -502,7 +501,7 @@ class Engine:
         if head and head == self._stalled_head:
             # No thread took a ready request for a whole tick (their app calls block):
             # wake one more.
-            self._wake_one()
+            self._wake_one(stalled=True)
         self._stalled_head = head
         self._check_saturation(now)
         if self._follower is not None:

@@ -1,9 +1,10 @@
 """epoll calls that cannot wait, made without releasing the GIL.
 
-Owns the two quick calls the engine makes on every request: re-arming a connection
-(``modify``, epoll_ctl) and reading events already waiting (``events_now``, epoll_wait
-with a timeout of 0). Releasing the GIL for a call that returns at once hands the
-interpreter to another thread and costs a thread switch to get it back. Rules kept:
+Owns the engine's two quick epoll calls: re-arming a connection (``modify``, epoll_ctl,
+once per request) and reading the events already waiting when the selector's watch fires
+(``events_now``, epoll_wait with a timeout of 0). Releasing the GIL for a call that
+returns at once hands the interpreter to another thread and costs a thread switch to get
+it back. Rules kept:
 
 - libc is called through ``ctypes.PyDLL`` (the GIL stays held) only on little-endian
   Linux, where the layout of ``struct epoll_event`` is known (packed on x86-64, as the
