@@ -233,19 +233,28 @@ def test_a_connected_request_signal_makes_the_app_general(signal: Any) -> None:
 
 def test_a_subclass_overriding_a_skipped_method_is_general() -> None:
     class Custom(Kettle):
-        def process_response(self, response: Any) -> Any:  # called: still plain
+        def process_response(self, response: Any) -> Any:
             response.headers["X-Processed"] = "1"
             return super().process_response(response)
 
-    class Finalizing(Kettle):
-        def finalize_request(self, result: Any, from_error_handler: bool = False) -> Any:
-            return super().finalize_request(result, from_error_handler)
+    class Coercing(Kettle):
+        def make_response(self, result: Any) -> Any:  # called: still plain
+            return super().make_response(result.upper() if isinstance(result, str) else result)
 
-    assert serves_plain(Custom(__name__), Kettle) is True
-    assert serves_plain(Finalizing(__name__), Kettle) is False
-    custom = Custom(__name__)
-    custom.route("/")(lambda: "x")
-    assert custom.test_client().get("/").headers["X-Processed"] == "1"
+    class Handling(Kettle):
+        def handle_user_exception(self, e: Exception) -> Any:  # called: still plain
+            return "handled"
+
+    assert serves_plain(Custom(__name__), Kettle) is False
+    assert serves_plain(Coercing(__name__), Kettle) is False
+    assert serves_plain(Handling(__name__), Kettle) is True
+    for cls, expected in ((Custom, "x"), (Coercing, "X"), (Handling, "handled")):
+        app = cls(__name__)
+        app.add_url_rule("/", "index", lambda: "x")
+        app.add_url_rule("/error", "error", lambda: 1 / 0)
+        response = app.test_client().get("/error" if cls is Handling else "/")
+        assert response.text == expected
+        assert response.headers.get("X-Processed") == ("1" if cls is Custom else None)
 
 
 def test_hooks_registered_after_the_first_request_run(

@@ -97,7 +97,10 @@ class DefaultJSONProvider(JSONProvider):
         return _json.loads(s, **kwargs)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
-        obj = self._prepare_response_obj(args, kwargs)
+        if len(args) == 1 and not kwargs:
+            obj = args[0]  # the common jsonify(value), without the call
+        else:
+            obj = self._prepare_response_obj(args, kwargs)
         pretty = (self.compact is None and self._app.debug) or self.compact is False
         if pretty or _c_make_encoder is None:
             text = self._encoder(pretty).encode(obj)

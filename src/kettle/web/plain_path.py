@@ -15,7 +15,8 @@ Rules: an app is plain for a request when, at that moment,
   ``_tearing_down``);
 - ``TRUSTED_HOSTS`` is unset and neither host nor subdomain matching is on (so matching
   needs no bound URL adapter);
-- none of the methods the plain path skips or inlines is overridden, on the class or the
+- none of the methods the plain path skips, inlines or calls only when they have work is
+  overridden, on the class or the
   instance (a class is checked the first time one of its apps serves; an instance again
   whenever its attribute set changes size, as it does when a method is assigned to it).
   A method replaced on the class itself after that is not seen: patch before serving.
@@ -44,6 +45,8 @@ SKIPPED_METHODS = (
     "preprocess_request",
     "dispatch_request",
     "finalize_request",
+    "make_response",
+    "process_response",
     "do_teardown_request",
     "do_teardown_appcontext",
     "app_context",
@@ -142,7 +145,20 @@ def wsgi_plain(app: Kettle, environ: dict[str, Any], start_response: Any) -> Any
                     result = sync(**(request.view_args or {}))
             except Exception as e:
                 result = app.handle_user_exception(e)
-            response = app.process_response(app.make_response(result))
+            # make_response and process_response, called only when they have work: a
+            # result that is not already a response, an after_this_request function, an
+            # opened session or a session cookie to refresh.
+            response = result
+            if type(result) is not app.response_class:
+                response = app.make_response(result)
+            if (
+                ctx._after_request_functions
+                or ctx._opened_session is not None
+                or (
+                    app.config["SESSION_REFRESH_EACH_REQUEST"] and "HTTP_COOKIE" in request.environ
+                )
+            ):
+                response = app.process_response(response)
         except Exception as e:
             error = e
             response = app.handle_exception(e)
