@@ -172,7 +172,7 @@ def _loop(app: Any) -> Callable[[], None]:
     conn = Connection(server_side, base, engine, False)
     engine.conns[conn.fd] = conn
     engine._epoll.register(conn.fd, select.EPOLLIN | select.EPOLLONESHOT)
-    take = engine._queue.get
+    take = engine._ready.popleft  # where dispatch() leaves a ready connection
 
     def one() -> None:
         client.sendall(REQUEST)
