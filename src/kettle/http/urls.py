@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 from urllib.parse import urlencode as _std_urlencode
@@ -141,8 +142,12 @@ def _encode_netloc(parts: SplitResult) -> str:
     return netloc
 
 
+@lru_cache(maxsize=1024)
 def iri_to_uri(iri: str) -> str:
-    """Turn an IRI into an ASCII URI: IDNA host, percent-encoded UTF-8 elsewhere."""
+    """Turn an IRI into an ASCII URI: IDNA host, percent-encoded UTF-8 elsewhere.
+
+    A pure function of its text, cached: the test client's ``EnvironBuilder`` converts
+    the same path and base URL on every request."""
     # Control characters (CR/LF above all: response splitting) are dropped or encoded as
     # urlsplit and Werkzeug do, and backslashes are encoded so "/\\host" cannot turn into
     # a protocol-relative redirect in browsers.
