@@ -11,9 +11,10 @@ the figures measure the Python work per request and nothing else. Pieces:
   loop_hello       the whole path over a socketpair: Connection.on_readable (recv, parse,
                    dispatch), the worker's serve_ready (run, send, re-arm epoll), the
                    client's send and receive; the bare WSGI hello
-  loop_kettle      the same with Kettle's TechEmpower app (bench/tfb_apps) on /plaintext
+  loop_kettle      the same with Kettle's TechEmpower app (bench/tfb_apps)
 
-The request is a GET of /plaintext with five header fields. ``--instructions`` runs each
+The request is a GET of ``--path`` (default /plaintext; /json for the JSON route) with
+five header fields. ``--instructions`` runs each
 piece twice under ``valgrind --tool=callgrind`` (``--count`` and three times that) and
 prints the difference per request: deterministic, so it is the figure to compare when the
 machine is busy. Without it, the median process time per request over ``--rounds``.
@@ -21,6 +22,7 @@ machine is busy. Without it, the median process time per request over ``--rounds
     .venv/bin/python bench/server_cost.py                       # all pieces, microseconds
     .venv/bin/python bench/server_cost.py --instructions        # instruction counts
     .venv/bin/python bench/server_cost.py --pieces parse,environ --count 20000
+    .venv/bin/python bench/server_cost.py --instructions --pieces loop_kettle --path /json
 """
 
 from __future__ import annotations
@@ -51,10 +53,18 @@ from kettle.server.environ import fill_environ  # noqa: E402
 from kettle.server.protocol import Limits, Request, RequestReader  # noqa: E402
 from kettle.server.wsgi import Exchange, run  # noqa: E402
 
-REQUEST = (
-    b"GET /plaintext HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\n"
-    b"Accept: */*\r\nAccept-Encoding: gzip\r\nConnection: keep-alive\r\n\r\n"
-)
+
+def request_for(path: str) -> bytes:
+    """The GET request every piece parses and answers, for ``path``."""
+    if not re.fullmatch(r"/[!-~]*", path):
+        raise SystemExit(f"--path must start with / and hold no spaces: {path!r}")
+    return (
+        b"GET %s HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\n"
+        b"Accept: */*\r\nAccept-Encoding: gzip\r\nConnection: keep-alive\r\n\r\n"
+    ) % path.encode("ascii")
+
+
+REQUEST = request_for("/plaintext")
 PIECES = (
     "parse",
     "environ",
@@ -208,7 +218,7 @@ def microseconds(function: Callable[[], None], count: int, rounds: int) -> float
     return statistics.median(samples)
 
 
-def instructions(piece: str, count: int) -> int:
+def instructions(piece: str, count: int, path: str) -> int:
     """Instructions per call of ``piece``: two callgrind runs, the difference divided."""
     totals = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -217,6 +227,7 @@ def instructions(piece: str, count: int) -> int:
             command = [
                 "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
                 sys.executable, __file__, "--raw", piece, "--count", str(calls),
+                "--path", path,
             ]  # fmt: skip
             subprocess.run(command, check=True, capture_output=True)
             match = re.search(r"^totals: (\d+)", Path(out).read_text(), re.M)
@@ -232,8 +243,11 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--instructions", action="store_true")
+    parser.add_argument("--path", default="/plaintext", help="the request's path")
     parser.add_argument("--raw", metavar="PIECE", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global REQUEST
+    REQUEST = request_for(args.path)
     if args.raw:
         function = build(args.raw)
         for _ in range(args.count):
@@ -244,12 +258,12 @@ def main() -> None:
         check(piece)
     if args.instructions:
         count = args.count or 1000
-        print(f"instructions per request (callgrind, {count} vs {3 * count} calls)")
+        print(f"instructions per request (callgrind, {count} vs {3 * count} calls, {args.path})")
         for piece in pieces:
-            print(f"{piece:<18}{instructions(piece, count):>10,}", flush=True)
+            print(f"{piece:<18}{instructions(piece, count, args.path):>10,}", flush=True)
         return
     count = args.count or 5000
-    print(f"process time per request, median of {args.rounds} rounds of {count}")
+    print(f"process time per request, median of {args.rounds} rounds of {count}, {args.path}")
     for piece in pieces:
         print(f"{piece:<18}{microseconds(build(piece), count, args.rounds):>8.2f} us", flush=True)
 

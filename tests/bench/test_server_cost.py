@@ -32,7 +32,7 @@ def test_every_piece_runs_and_is_reported(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "process time per request, median of 1 rounds of 20"
+    assert lines[0] == "process time per request, median of 1 rounds of 20, /plaintext"
     assert [line.split()[0] for line in lines[1:]] == PIECES
     for line in lines[1:]:
         assert re.fullmatch(r"\w+ +\d+\.\d\d us", line), line
@@ -47,3 +47,43 @@ def test_an_unknown_piece_is_refused() -> None:
     )
     assert done.returncode == 1
     assert "unknown piece 'nope'; known: parse, environ" in done.stderr
+
+
+def test_loop_kettle_answers_another_path(tmp_path: Path) -> None:
+    env = dict(os.environ, TFB_DB=str(tmp_path / "tfb.sqlite"))
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--pieces", "loop_kettle", "--path", "/json"]
+        + ["--count", "20", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "process time per request, median of 1 rounds of 20, /json"
+    assert re.fullmatch(r"loop_kettle +\d+\.\d\d us", lines[1]), lines[1]
+
+
+def test_a_path_without_a_route_fails_instead_of_measuring_a_404(tmp_path: Path) -> None:
+    env = dict(os.environ, TFB_DB=str(tmp_path / "tfb.sqlite"))
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--pieces", "loop_kettle", "--path", "/nope"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().endswith("unexpected response")
+
+
+def test_a_malformed_path_is_refused() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--path", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "--path must start with / and hold no spaces: 'json'" in done.stderr
