@@ -30,9 +30,11 @@ import ctypes
 import errno
 import logging
 import os
+import platform
 import socket
 import ssl
 import struct
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -57,14 +59,25 @@ _SEND_FLAGS = socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL
 _SMALL_SEND = 65536
 
 
+# Where libffi widens a C ``int`` argument to the whole 64-bit register (x86-64 and
+# AArch64 Linux), the functions below are called without ``argtypes``: ctypes then passes
+# a Python int as an int, and bytes or a ctypes buffer as a pointer, without calling a
+# converter (and building an object) per argument, about half the cost of each call. Every
+# argument they get is a pointer or a non-negative int below 2**31 (descriptors, flags,
+# sizes up to 64 KiB), so the widened value is the one the declared type would carry.
+RAW_ARGUMENTS = sys.platform.startswith("linux") and platform.machine() in ("x86_64", "aarch64")
+
+
 def gil_holding_libc(name: str, argtypes: tuple[Any, ...], restype: Any) -> Any:
     """libc's function ``name``, called without releasing the GIL (with errno kept), or
-    None where the C library cannot be loaded that way."""
+    None where the C library cannot be loaded that way. ``argtypes`` are declared only
+    where arguments are not passed as they are (``RAW_ARGUMENTS``)."""
     try:
         function = getattr(ctypes.PyDLL(None, use_errno=True), name)
     except (OSError, AttributeError):  # pragma: no cover - no such libc function
         return None
-    function.argtypes = argtypes
+    if not RAW_ARGUMENTS:
+        function.argtypes = argtypes
     function.restype = restype
     return function
 
