@@ -4,7 +4,10 @@ No load generator and no thread hand-offs: each piece runs in a loop in this pro
 the figures measure the Python work per request and nothing else. Pieces:
 
   parse            RequestReader: feed one request head, pop its two events
-  environ          the per-request environ: a copy of the connection's base + fill_environ
+  environ          the per-request environ of a connection whose client sends the same
+                   request again (EnvironSource.build: a copy of the previous environ)
+  environ_first    the environ of a request unlike the previous one: a copy of the
+                   connection's base + fill_environ
   start_response   Exchange(), start_response(status, 2 headers), send_result([body])
   kettle_response  a Kettle Response answering through start_response (Response.__call__)
   run_hello        wsgi.run: environ, a bare WSGI hello, its response written
@@ -49,7 +52,7 @@ os.environ.setdefault("TFB_DB", "/tmp/kettle_request_cost.sqlite")
 from kettle.server import Server  # noqa: E402
 from kettle.server.connection import Connection  # noqa: E402
 from kettle.server.engine import Engine  # noqa: E402
-from kettle.server.environ import fill_environ  # noqa: E402
+from kettle.server.environ import EnvironSource, fill_environ  # noqa: E402
 from kettle.server.protocol import Limits, Request, RequestReader  # noqa: E402
 from kettle.server.wsgi import Exchange, run  # noqa: E402
 
@@ -68,6 +71,7 @@ REQUEST = request_for("/plaintext")
 PIECES = (
     "parse",
     "environ",
+    "environ_first",
     "start_response",
     "kettle_response",
     "run_hello",
@@ -136,7 +140,10 @@ def build(piece: str) -> Callable[[], None]:
             reader.next_event()
 
         return parse
+    source = EnvironSource(base)
     if piece == "environ":
+        return lambda: source.build(request)
+    if piece == "environ_first":
         return lambda: fill_environ(base.copy(), request)
     if piece == "start_response":
 
@@ -159,7 +166,7 @@ def build(piece: str) -> Callable[[], None]:
 
         return kettle_response
     if piece == "run_hello":
-        return lambda: run(hello, sink, request, base)
+        return lambda: run(hello, sink, request, source.build(request))
     if piece in ("loop_hello", "loop_kettle"):
         return _loop(hello if piece == "loop_hello" else _kettle_app())
     raise SystemExit(f"unknown piece {piece!r}; known: {', '.join(PIECES)}")

@@ -13,6 +13,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "server_cost.py"
 PIECES = [
     "parse",
     "environ",
+    "environ_first",
     "start_response",
     "kettle_response",
     "run_hello",

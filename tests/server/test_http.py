@@ -220,6 +220,32 @@ def test_environ_basics(serve: Callable[..., Running]) -> None:
     )
 
 
+def test_a_repeated_request_gets_a_fresh_environ(serve: Callable[..., Running]) -> None:
+    """A keep-alive client sending the same request again gets an environ as if built
+    anew: what the app changed in the previous one is not seen."""
+    calls: list[str] = []
+
+    def mutating_app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        seen = f"{environ['PATH_INFO']}|{environ.get('HTTP_X_SEEN')}|{environ.get('mine')}"
+        calls.append(seen)
+        environ["PATH_INFO"] = "/changed"
+        environ["HTTP_X_SEEN"] = "changed"
+        environ["mine"] = "set by the app"
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [seen.encode()]
+
+    server = serve(mutating_app)
+    with server.connect() as sock:
+        for _ in range(3):
+            sock.sendall(b"GET /same HTTP/1.1\r\nHost: x\r\nX-Seen: sent\r\n\r\n")
+            assert body_of(read_response(sock)) == b"/same|sent|None"
+        sock.sendall(b"GET /other HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert body_of(read_response(sock)) == b"/other|None|None"
+        sock.sendall(b"GET /same HTTP/1.1\r\nHost: x\r\nX-Seen: sent\r\n\r\n")
+        assert body_of(read_response(sock)) == b"/same|sent|None"
+    assert len(calls) == 5
+
+
 def test_remote_port_is_the_client_port(serve: Callable[..., Running]) -> None:
     server = serve(environ_app)
     with server.connect() as sock:

@@ -13,7 +13,14 @@ from kettle.http.dates import DateHeader, format_http_date, parse_http_date
 from kettle.http.status import has_no_body, parse_status, reason_phrase, status_string
 from kettle.server import environ as environ_module
 from kettle.server import response as response_module
-from kettle.server.environ import Input, environ_key, fill_environ, split_target, target_keys
+from kettle.server.environ import (
+    EnvironSource,
+    Input,
+    environ_key,
+    fill_environ,
+    split_target,
+    target_keys,
+)
 from kettle.server.protocol import Request
 from kettle.server.response import (
     ResponseFields,
@@ -224,6 +231,62 @@ def test_fill_environ() -> None:
         "CONTENT_LENGTH": "3",
         "HTTP_ACCEPT": "a, b",
     }
+
+
+def get(target: bytes, *headers: tuple[bytes, bytes]) -> Request:
+    return Request("GET", target, "1.1", list(headers), True, False, False, None, False)
+
+
+def test_environ_source_copies_the_environ_of_a_repeated_request() -> None:
+    source = EnvironSource({"SCRIPT_NAME": "", "REMOTE_ADDR": "10.0.0.1"})
+    expected = {
+        "SCRIPT_NAME": "",
+        "REMOTE_ADDR": "10.0.0.1",
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/a",
+        "QUERY_STRING": "",
+        "RAW_URI": "/a",
+        "REQUEST_URI": "/a",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "h",
+    }
+    first = source.build(get(b"/a", (b"Host", b"h")))
+    assert first == expected
+    first["PATH_INFO"] = "/changed by the app"
+    del first["HTTP_HOST"]
+    # The same head again (new, equal objects, as a parser makes them): equal environs,
+    # each a dict of its own, untouched by what the app did to the previous ones.
+    second = source.build(get(b"".join([b"/", b"a"]), (b"Host", b"h")))
+    assert second == expected
+    second["wsgi.input"] = "changed"
+    third = source.build(get(b"/a", (b"Host", b"h")))
+    assert third == expected
+    assert len({id(first), id(second), id(third)}) == 3
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        get(b"/b", (b"Host", b"h")),
+        get(b"/a", (b"Host", b"h"), (b"Cookie", b"c=1")),
+        get(b"/a", (b"Host", b"other")),
+        Request("HEAD", b"/a", "1.1", [(b"Host", b"h")], True, False, False, None, False),
+        Request("GET", b"/a", "1.0", [(b"Host", b"h")], True, False, False, None, False),
+    ],
+    ids=["target", "one more field", "field value", "method", "version"],
+)
+def test_environ_source_builds_any_other_request_afresh(other: Request) -> None:
+    source = EnvironSource({"SCRIPT_NAME": ""})
+    request = get(b"/a", (b"Host", b"h"))
+    source.build(request)
+    source.build(request)  # a repeat: the template is built
+    expected: dict[str, object] = {"SCRIPT_NAME": ""}
+    fill_environ(expected, other)
+    assert source.build(other) == expected
+    assert source.build(other) == expected
+    back: dict[str, object] = {"SCRIPT_NAME": ""}
+    fill_environ(back, request)
+    assert source.build(request) == back
 
 
 def test_target_keys_are_shared_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:

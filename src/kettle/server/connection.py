@@ -39,7 +39,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from .environ import ClientDisconnected, RequestBodyError
+from .environ import ClientDisconnected, EnvironSource, RequestBodyError
 from .protocol import END_OF_MESSAGE, Data, ProtocolError, Request, RequestReader
 from .response import CONTINUE, error_response
 from .wsgi import DRAIN_LIMIT, run
@@ -102,12 +102,12 @@ class Connection:
     __slots__ = (
         "access_log",
         "arm_event",
-        "base",
         "body_deadline",
         "continued",
         "deadline",
         "discarded",
         "engine",
+        "environs",
         "fd",
         "handshaking",
         "head_deadline",
@@ -124,7 +124,8 @@ class Connection:
     ) -> None:
         self.sock = sock
         self.fd = sock.fileno()
-        self.base = base
+        #: The environs of this connection's requests, built on ``base``.
+        self.environs = EnvironSource(base)
         self.engine = engine
         self.tls = tls
         self.handshaking = tls
@@ -357,6 +358,7 @@ class Connection:
             return
         reader = self.reader
         app = self.engine.app
+        environs = self.environs
         while True:
             event = reader.next_event()
             if event is None:
@@ -368,7 +370,7 @@ class Connection:
                 self.head_deadline = 0.0
                 self.waiting_for = None
                 try:
-                    keep = run(app, self, event, self.base)
+                    keep = run(app, self, event, environs.build(event))
                 except OSError:
                     keep = False  # the client went away while we wrote
                 if not keep:

@@ -14,6 +14,10 @@ Owns the mapping from a parsed ``Request`` to WSGI keys and ``wsgi.input``. Rule
   The keys that depend only on the request-target are computed once per distinct
   target (short targets only, in a table cleared when full), since a server sees the
   same few paths over and over.
+- A keep-alive client often sends the same request again (same method, target, version
+  and header fields, byte for byte): ``EnvironSource`` then copies the environ it built
+  for the previous one, one dict copy in all. Every value in it is immutable or shared by
+  every request anyway (the base), and the application only ever gets a copy.
 """
 
 from __future__ import annotations
@@ -122,6 +126,37 @@ def fill_environ(environ: dict[str, Any], request: Request) -> None:
             separator = "; " if key == "HTTP_COOKIE" else ", "
             text = environ[key] + separator + text
         environ[key] = text
+
+
+class EnvironSource:
+    """The environs of one connection's requests (without the keys of the exchange:
+    ``wsgi.input``, ``kettle.takeover``, ``werkzeug.socket``).
+
+    A request equal to the previous one (the whole parsed head) gets a copy of a template
+    built for it when it repeated; any other request is filled in from the base.
+    """
+
+    __slots__ = ("_last", "_template", "base")
+
+    def __init__(self, base: dict[str, Any]) -> None:
+        self.base = base
+        self._last: Request | None = None
+        self._template: dict[str, Any] | None = None
+
+    def build(self, request: Request) -> dict[str, Any]:
+        """A fresh environ for ``request``; the caller may change it at will."""
+        if request == self._last:
+            template = self._template
+            if template is None:
+                # Built on the first repeat only: requests that never repeat pay nothing.
+                template = self._template = self.base.copy()
+                fill_environ(template, request)
+            return template.copy()
+        self._last = request
+        self._template = None
+        environ = self.base.copy()
+        fill_environ(environ, request)
+        return environ
 
 
 class RequestBodyError(OSError):

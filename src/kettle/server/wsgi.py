@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-from .environ import EMPTY_INPUT, ClientDisconnected, Input, RequestBodyError, fill_environ
+from .environ import EMPTY_INPUT, ClientDisconnected, Input, RequestBodyError
 from .protocol import END_OF_MESSAGE, Data, ProtocolError, Request
 from .response import (
     CONTINUE,
@@ -358,11 +358,10 @@ class Exchange:
         return sock, leftover
 
 
-def run(app: WSGIApp, conn: Connection, request: Request, base: dict[str, Any]) -> bool:
-    """Serve ``request``; return True when the connection may carry another request."""
+def run(app: WSGIApp, conn: Connection, request: Request, environ: dict[str, Any]) -> bool:
+    """Serve ``request`` with ``environ`` (its keys, ``EnvironSource.build``); return True
+    when the connection may carry another request."""
     exchange = Exchange(conn, request)
-    environ = base.copy()
-    fill_environ(environ, request)
     environ["wsgi.input"] = EMPTY_INPUT if exchange.body_done else Input(exchange.fetch_body)
     environ["kettle.takeover"] = exchange.takeover
     environ["werkzeug.socket"] = conn.sock
