@@ -322,6 +322,53 @@ def test_unknown_method_after_a_pipelined_request_is_400() -> None:
     assert len(events) == 3
 
 
+def test_too_many_fields_are_refused_before_the_head_ends() -> None:
+    """Small fields are only counted when the head is complete or a read leaves it
+    unfinished: a head that never ends is refused all the same, at the end of the read."""
+    reader = RequestReader(Limits(max_headers=3))
+    reader.feed(b"GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\n")
+    assert not reader.failed
+    reader.feed(b"B: 2\r\nC: 3\r\nD: 4\r\n")
+    assert reader.failed
+    assert list(iter(reader.next_event, None)) == [ProtocolError(431, "too many header fields")]
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        # Fields within the fast budget (no field can break a size limit there)...
+        (b"Host: x\r\nA: " + b"a" * 20 + b"\r\n", None),
+        # ...and past it, where each one is checked: the field limit, then the section.
+        (b"Host: x\r\nA: " + b"a" * 33 + b"\r\n", None),
+        (b"Host: x\r\nA: " + b"a" * 34 + b"\r\n", ProtocolError(431, "header field too large")),
+        (
+            b"Host: x\r\nA: " + b"a" * 31 + b"\r\nB: " + b"b" * 31 + b"\r\n",
+            ProtocolError(431, "header section too large"),
+        ),
+        (b"Host: x\r\n" + b"A: 1\r\n" * 4, ProtocolError(431, "too many header fields")),
+        (b"Host: x\r\n" + b"A:\r\n" * 4, ProtocolError(431, "too many header fields")),
+    ],
+    ids=[
+        "small",
+        "field-at-limit",
+        "field-over-limit",
+        "section-over-limit",
+        "count",
+        "count-within-budget",
+    ],
+)
+def test_field_limits_on_both_sides_of_the_fast_budget(
+    head: bytes, expected: ProtocolError | None
+) -> None:
+    limits = Limits(max_header_field=36, max_header_bytes=80, max_headers=4)
+    events = events_of(b"GET / HTTP/1.1\r\n" + head + b"\r\n", limits=limits)
+    if expected is None:
+        assert isinstance(events[0], Request)
+        assert events[1:] == [END_OF_MESSAGE]
+    else:
+        assert events == [expected]
+
+
 @pytest.mark.parametrize("piece_size", [1, 7, 4096])
 def test_endless_trailer_is_refused_after_the_field_limit(piece_size: int) -> None:
     reader = RequestReader(Limits(max_header_field=100))

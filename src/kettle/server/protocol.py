@@ -153,6 +153,8 @@ class RequestReader:
         "_body_seen",
         "_chunked",
         "_events",
+        "_fast_bytes",
+        "_fast_limit",
         "_head_bytes",
         "_headers",
         "_limits",
@@ -178,11 +180,17 @@ class RequestReader:
 
     def __init__(self, limits: Limits | None = None) -> None:
         self._limits = limits = limits or Limits()
-        # The limits on_header checks for every field, kept as plain ints.
+        # The limits a field past the fast budget is checked against, kept as plain ints.
         self._max_field = limits.max_header_field
         self._max_header_bytes = limits.max_header_bytes
         self._max_headers = limits.max_headers
         self._max_line = limits.max_request_line
+        # While a head's fields total at most this, none of them can break a size limit:
+        # on_header only appends them (the count is checked when the head is complete, or
+        # at the end of the read that left it incomplete). -1 after a head: every trailer
+        # field takes the checked path.
+        self._fast_limit = min(limits.max_header_field + 2, limits.max_header_bytes)
+        self._fast_bytes = self._fast_limit
         self._parser = httptools.HttpRequestParser(self)
         self._events: deque[Event] = deque()
         self._headers: list[tuple[bytes, bytes]] = []
@@ -242,6 +250,9 @@ class RequestReader:
             # memory held is at most the limit plus one chunk.
             if started_before:
                 self._pending += len(data)
+            if len(self._headers) > self._max_headers:
+                self._fail(431, "too many header fields")
+                return
             limit = self._limits.max_header_bytes + self._limits.max_request_line
             if self._pending > limit:
                 status = 431 if self._url_size else 414
@@ -350,6 +361,7 @@ class RequestReader:
         self.head_started = True
         self._pending = 0
         self._head_bytes = 0
+        self._fast_bytes = self._fast_limit
         self._url = []
         self._url_size = 0
         self._headers = []
@@ -362,10 +374,17 @@ class RequestReader:
             raise self._rejected
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        size = len(name) + len(value) + 2  # the field line "name: value"
-        total = self._head_bytes + size + 2
+        total = self._head_bytes + len(name) + len(value) + 4  # "name: value" CRLF
         self._head_bytes = total
-        if size > self._max_field or total > self._max_header_bytes or self.in_body:
+        if total <= self._fast_bytes:
+            self._headers.append((name, value))
+        else:
+            self._checked_field(name, value)
+
+    def _checked_field(self, name: bytes, value: bytes) -> None:
+        """A field past the fast budget, or a trailer field: every limit checked."""
+        size = len(name) + len(value) + 2  # the field line "name: value"
+        if size > self._max_field or self._head_bytes > self._max_header_bytes or self.in_body:
             self._unusual_field(name, value, size)
             return
         headers = self._headers
@@ -396,12 +415,16 @@ class RequestReader:
         raise self._rejected
 
     def on_headers_complete(self) -> None:
+        headers = self._headers
+        if len(headers) > self._max_headers:
+            self._rejected = _Reject(431, "too many header fields")
+            raise self._rejected
+        self._fast_bytes = -1  # trailer fields are checked one by one
         parser = self._parser
         version = parser.get_http_version()
         if version != "1.1" and version != "1.0":
             self._rejected = _Reject(505, f"HTTP/{version} is not supported")
             raise self._rejected
-        headers = self._headers
         hosts = 0
         content_length: int | None = None
         chunked = False
