@@ -19,8 +19,8 @@ the figures measure the Python work per request and nothing else. Pieces:
 The request is a GET of ``--path`` (default /plaintext; /json for the JSON route) with
 five header fields. ``--instructions`` runs each
 piece twice under ``valgrind --tool=callgrind`` (``--count`` and three times that) and
-prints the difference per request: deterministic, so it is the figure to compare when the
-machine is busy. Without it, the median process time per request over ``--rounds``.
+prints the difference per request: deterministic (with a fixed hash seed), so it is the
+figure to compare when the machine is busy. Without it, the median process time per request over ``--rounds``.
 
     .venv/bin/python bench/server_cost.py                       # all pieces, microseconds
     .venv/bin/python bench/server_cost.py --instructions        # instruction counts
@@ -236,7 +236,10 @@ def instructions(piece: str, count: int, path: str) -> int:
                 sys.executable, __file__, "--raw", piece, "--count", str(calls),
                 "--path", path,
             ]  # fmt: skip
-            subprocess.run(command, check=True, capture_output=True)
+            # A fixed hash seed: dict and set layouts (and so their probe counts) are the
+            # same in both runs and from one invocation to the next.
+            env = dict(os.environ, PYTHONHASHSEED="0")
+            subprocess.run(command, check=True, capture_output=True, env=env)
             match = re.search(r"^totals: (\d+)", Path(out).read_text(), re.M)
             if match is None:
                 raise SystemExit(f"no totals in {out}")
