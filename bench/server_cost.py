@@ -17,10 +17,10 @@ the figures measure the Python work per request and nothing else. Pieces:
   loop_kettle      the same with Kettle's TechEmpower app (bench/tfb_apps)
 
 The request is a GET of ``--path`` (default /plaintext; /json for the JSON route) with
-five header fields. ``--instructions`` runs each
-piece twice under ``valgrind --tool=callgrind`` (``--count`` and three times that) and
-prints the difference per request: deterministic (with a fixed hash seed), so it is the
-figure to compare when the machine is busy. Without it, the median process time per request over ``--rounds``.
+five header fields. ``--instructions`` runs each piece twice under ``valgrind
+--tool=callgrind`` (``--count`` and three times that) and prints the difference per
+request: deterministic (with a fixed hash seed), so it is the figure to compare when the
+machine is busy. Without it, the median process time per request over ``--rounds``.
 
     .venv/bin/python bench/server_cost.py                       # all pieces, microseconds
     .venv/bin/python bench/server_cost.py --instructions        # instruction counts

@@ -173,6 +173,17 @@ def test_response_fields_table_is_bounded(monkeypatch: pytest.MonkeyPatch) -> No
     assert ("X-Big", "v" * 5000) not in {key[0] for key in response_module._FIELDS}
 
 
+def test_length_lines_are_remembered_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(response_module, "LENGTH_LINES", {})
+    monkeypatch.setattr(response_module, "_LENGTH_LINES_LIMIT", 3)
+    assert response_module.length_line(0) == b"Content-Length: 0\r\n"
+    assert response_module.LENGTH_LINES == {0: b"Content-Length: 0\r\n"}
+    for n in (13, 65536, 10**12):
+        assert response_module.length_line(n) == b"Content-Length: %d\r\n" % n
+        assert response_module.LENGTH_LINES[n] == b"Content-Length: %d\r\n" % n
+        assert len(response_module.LENGTH_LINES) <= 3
+
+
 def test_chunk_and_error_response() -> None:
     assert chunk(b"hello world!") == b"c\r\nhello world!\r\n"
     raw = error_response(404, "no such thing", close=False)

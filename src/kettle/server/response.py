@@ -9,6 +9,7 @@ Rules kept here:
 - Names and values are str and are sent as latin-1 (PEP 3333).
 - The head is built as one bytes object so the driver can send head and a small body in
   a single ``sendall``. Status lines are cached, the Date line comes from ``DateHeader``.
+- ``Content-Length`` lines are kept by length (a bounded table, cleared when full).
 - ``response_fields`` checks and encodes a header list once per distinct list: an app
   sends the same few header lists over and over, and a list equal to one already
   checked passes the same checks. Lists are compared by value (a ``tuple`` of the
@@ -154,6 +155,21 @@ def _encode_headers(headers: list[tuple[str, str]]) -> ResponseFields:
                 raise ValueError("a WSGI application may not set Transfer-Encoding")
         lines.append(f"{name}: {value}\r\n")
     return ResponseFields(encode_fields(lines, len(lines)), length, has_date, has_server, close)
+
+
+# ``Content-Length`` lines by length: looking one up costs less than formatting it, and an
+# app sends the same few lengths over and over. Cleared when full.
+LENGTH_LINES: dict[int, bytes] = {}
+_LENGTH_LINES_LIMIT = 1024
+
+
+def length_line(length: int) -> bytes:
+    """``b"Content-Length: <length>\\r\\n"``, remembered in ``LENGTH_LINES``."""
+    line = b"Content-Length: %d\r\n" % length
+    if len(LENGTH_LINES) >= _LENGTH_LINES_LIMIT:
+        LENGTH_LINES.clear()
+    LENGTH_LINES[length] = line
+    return line
 
 
 def chunk(data: bytes) -> bytes:

@@ -28,9 +28,11 @@ from .response import (
     CONTINUE,
     DATE_HEADER,
     LAST_CHUNK,
+    LENGTH_LINES,
     SERVER_LINE,
     chunk,
     error_response,
+    length_line,
     response_fields,
     status_line,
 )
@@ -204,7 +206,7 @@ class Exchange:
         if self._length is None and length is not None and code >= 200:
             self._length = length
             if code not in _NO_BODY_CODES:
-                extra = b"Content-Length: %d\r\n" % length
+                extra = LENGTH_LINES.get(length) or length_line(length)
         if self._length is None and code >= 200 and code not in _NO_BODY_CODES:
             if self.request.http_version == "1.1":
                 self._chunked = True
