@@ -29,6 +29,7 @@ from kettle.server.response import (
     error_response,
     header_kind,
     response_fields,
+    response_start,
     status_line,
 )
 
@@ -161,6 +162,49 @@ def test_response_fields_refusals_are_never_cached(
     for _ in range(2):  # the second time must not be answered from the table
         with pytest.raises(error, match=match):
             response_fields(headers)
+
+
+def test_response_start_is_status_line_and_fields_in_one_lookup() -> None:
+    headers = [("Content-Type", "text/plain"), ("Content-Length", "3")]
+    start = response_start("200 OK", headers)
+    assert start == (
+        b"HTTP/1.1 200 OK\r\n",
+        200,
+        b"Content-Type: text/plain\r\nContent-Length: 3\r\n",
+        3,
+        False,
+        False,
+        False,
+    )
+    again = [("Content-Type", "text/plain"), ("Content-Length", "3")]
+    assert response_start("200 OK", again) is start
+    assert response_start("404 Not Found", again)[:2] == (b"HTTP/1.1 404 Not Found\r\n", 404)
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "error", "match"),
+    [
+        ("200", [("A", "1")], ValueError, "status"),
+        ("200 OK", (("A", "1"),), TypeError, "must be a list"),
+        ("200 OK", [("A", 1)], TypeError, "must be str"),
+        ("200 OK", [["A", []]], TypeError, "must be str"),
+        ("200 OK", [("A", "1\r\nX: 2")], ValueError, "CR, LF or NUL"),
+        ("2OO OK", [("Bad Name", "1")], ValueError, "status"),  # the status is checked first
+    ],
+    ids=["bad-status", "tuple", "int-value", "unhashable", "split", "status-first"],
+)
+def test_response_start_refusals_are_never_cached(
+    status: str, headers: list[tuple[str, str]], error: type[Exception], match: str
+) -> None:
+    for _ in range(2):  # the second time must not be answered from the table
+        with pytest.raises(error, match=match):
+            response_start(status, headers)
+
+
+def test_a_list_cached_by_response_start_does_not_admit_an_equal_tuple() -> None:
+    response_start("200 OK", [("X-Equal", "1")])
+    with pytest.raises(TypeError, match="must be a list"):
+        response_start("200 OK", (("X-Equal", "1"),))  # type: ignore[arg-type]
 
 
 def test_response_fields_table_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,9 +12,10 @@ Rules kept here:
 - ``Content-Length`` lines are kept by length (a bounded table, cleared when full).
 - ``response_fields`` checks and encodes a header list once per distinct list: an app
   sends the same few header lists over and over, and a list equal to one already
-  checked passes the same checks. Lists are compared by value (a ``tuple`` of the
-  pairs); the table is cleared when full, so unique lists (cookies, ETags) cost one
-  lookup more and no memory.
+  checked passes the same checks (``response_start`` does the same for a status and a
+  header list together: one lookup per ``start_response``). Lists are compared by value
+  (a ``tuple`` of the pairs); the table is cleared when full, so unique lists (cookies,
+  ETags) cost one lookup more and no memory.
 """
 
 from __future__ import annotations
@@ -128,6 +129,33 @@ def response_fields(headers: list[tuple[str, str]]) -> ResponseFields:
             _FIELDS.clear()
         _FIELDS[key] = fields
     return fields
+
+
+# What ``response_start`` returns: the status line, the status code, then the fields of
+# ``ResponseFields`` in their order.
+ResponseStart = tuple[bytes, int, bytes, int | None, bool, bool, bool]
+_STARTS: dict[tuple[Any, ...], ResponseStart] = {}
+
+
+def response_start(status: str, headers: list[tuple[str, str]]) -> ResponseStart:
+    """``status_line(status)`` and ``response_fields(headers)`` in one tuple, looked up
+    once per distinct pair (a ``start_response`` call costs one lookup); raises as they
+    do, the status checked first."""
+    if type(headers) is list:  # (an equal tuple is no list: it must be refused)
+        try:
+            start = _STARTS.get((status, tuple(headers)))
+        except TypeError:  # not hashable pairs: the checks say what is wrong
+            start = None
+        if start is not None:
+            return start
+    line, code = status_line(status)
+    fields = response_fields(headers)  # a list of str pairs from here on
+    start = (line, code, *fields)
+    if len(fields.block) <= _CACHED_FIELDS_SIZE:
+        if len(_STARTS) >= _FIELDS_CACHE_LIMIT:
+            _STARTS.clear()
+        _STARTS[(status, tuple(headers))] = start
+    return start
 
 
 def _encode_headers(headers: list[tuple[str, str]]) -> ResponseFields:

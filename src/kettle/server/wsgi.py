@@ -33,8 +33,7 @@ from .response import (
     chunk,
     error_response,
     length_line,
-    response_fields,
-    status_line,
+    response_start,
 )
 
 if TYPE_CHECKING:
@@ -184,16 +183,17 @@ class Exchange:
                 exc_info = None
         elif self._line is not None:
             raise RuntimeError("start_response called a second time without exc_info")
-        line, code = status_line(status)
-        fields = response_fields(headers)
-        if fields.close:
+        (
+            self._line,
+            self._code,
+            self._fields,
+            self._length,
+            self._has_date,
+            self._has_server,
+            close,
+        ) = response_start(status, headers)
+        if close:
             self.keep_alive = False
-        self._fields = fields.block
-        self._has_date = fields.has_date
-        self._has_server = fields.has_server
-        self._line = line
-        self._code = code
-        self._length = fields.length
         return self.write
 
     def _head(self, length: int | None) -> bytes:
