@@ -8,8 +8,14 @@ round by round so background load hits them alike; the median of the rounds is p
 with the ratio of each peer to Kettle. Each response is checked once (status 200 and
 the expected body start) before anything is measured.
 
+``--instructions`` runs each framework on each route twice under ``valgrind
+--tool=callgrind`` (``--count`` requests and three times that, 1000 unless given) and
+prints the difference per request: deterministic, so it is the figure to compare when the
+machine is busy (``/queries`` draws random ids, so its figure varies a little).
+
     .venv/bin/python bench/request_cost.py                 # all routes, all frameworks
     .venv/bin/python bench/request_cost.py --routes /json --rounds 9 --count 5000
+    .venv/bin/python bench/request_cost.py --instructions --routes /plaintext,/json
     .venv/bin/python bench/request_cost.py --profile kettle /plaintext
 
 Falcon and Flask come from bench/requirements.txt (``make bench-deps``); a framework
@@ -24,8 +30,11 @@ import cProfile
 import io
 import os
 import pstats
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -150,6 +159,40 @@ def profile(app: WSGIApp, target: str, count: int) -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
 
 
+def instructions(name: str, target: str, count: int) -> int:
+    """Instructions per request of ``name`` on ``target``: two callgrind runs (``count``
+    and ``3 * count`` requests after the same warm-up), the difference divided."""
+    totals = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for calls in (count, 3 * count):
+            out = os.path.join(scratch, f"callgrind.{calls}.out")
+            command = [
+                "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                sys.executable, __file__, "--raw", name, target, "--count", str(calls),
+            ]  # fmt: skip
+            subprocess.run(command, check=True, capture_output=True)
+            match = re.search(r"^totals: (\d+)", Path(out).read_text(), re.M)
+            if match is None:
+                raise SystemExit(f"no totals in {out}")
+            totals.append(int(match.group(1)))
+    return (totals[1] - totals[0]) // (2 * count)
+
+
+def count_instructions(names: list[str], routes: list[str], count: int) -> None:
+    print(f"instructions per request (callgrind, {count} vs {3 * count} requests)")
+    ratios = [n for n in names if n != "kettle" and "kettle" in names]
+    print(
+        f"{'route':<22}"
+        + "".join(f"{n:>12}" for n in names)
+        + "".join(f"{n + '/kettle':>16}" for n in ratios)
+    )
+    for target in routes:
+        counts = {name: instructions(name, target, count) for name in names}
+        line = f"{target:<22}" + "".join(f"{counts[n]:>12,}" for n in names)
+        line += "".join(f"{counts[n] / counts['kettle']:>16.2f}" for n in ratios)
+        print(line, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--frameworks", default="kettle,falcon,flask")
@@ -157,9 +200,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--profile", nargs=2, metavar=("FRAMEWORK", "ROUTE"))
+    parser.add_argument("--instructions", action="store_true")
+    parser.add_argument("--raw", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not os.path.exists(os.environ["TFB_DB"]):
         common.create_database(os.environ["TFB_DB"])
+    if args.raw:  # one callgrind run of --instructions: warm up, then --count requests
+        name, target = args.raw
+        app = load_apps([name])[name]
+        for _ in range(200):
+            call(app, target)
+        for _ in range(args.count):
+            call(app, target)
+        return
     if args.profile:
         name, target = args.profile
         app = load_apps([name])[name]
@@ -171,6 +224,13 @@ def main() -> None:
     unknown = [route for route in routes if route not in EXPECTED_START]
     if unknown:
         raise SystemExit(f"unknown routes {unknown}; known: {', '.join(ROUTES)}")
+    if args.instructions:
+        for name in apps:
+            for target in routes:
+                check(name, apps[name], target)
+        count = 1000 if args.count == parser.get_default("count") else args.count
+        count_instructions(list(apps), routes, count)
+        return
     measure(apps, routes, args.rounds, args.count)
 
 
