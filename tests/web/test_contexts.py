@@ -29,6 +29,8 @@ from kettle import (
     template_rendered,
 )
 from kettle.web.config import Config
+from kettle.web.ctx import _AppCtxGlobals
+from kettle.web.globals import get_g
 from kettle.web.testing import KettleClient
 
 MakeClient = Callable[[Kettle], KettleClient]
@@ -260,3 +262,18 @@ def test_more_signals(app: Kettle) -> None:
         "app_teardown",
         "popped",
     ]
+
+
+def test_g_is_made_on_first_use_from_the_apps_globals_class() -> None:
+    class Globals(_AppCtxGlobals):
+        pass
+
+    app = Kettle(__name__)
+    app.app_ctx_globals_class = Globals
+    with app.app_context() as ctx:
+        assert "g" not in vars(ctx)
+        made = ctx.g
+        assert type(made) is Globals and ctx.g is made and get_g() is made
+        replacement = Globals()
+        ctx.g = replacement
+        assert get_g() is replacement

@@ -15,7 +15,7 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from . import signals
 from .globals import _cv_app, _cv_request, flask_is_kettle
@@ -70,8 +70,29 @@ class _AppCtxGlobals:
         return f"<{framework}.g of {_cv_app.get().app.name!r}>"
 
 
+class _LazyGlobals:
+    """``AppContext.g``: made (``app.app_ctx_globals_class()``) on first access and then
+    stored on the context, so a request that never uses ``g`` builds none. A non-data
+    descriptor: once stored (or assigned), the instance attribute is read directly."""
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _LazyGlobals: ...
+    @overload
+    def __get__(self, instance: AppContext, owner: type | None = None) -> _AppCtxGlobals: ...
+    def __get__(
+        self, instance: AppContext | None, owner: type | None = None
+    ) -> _AppCtxGlobals | _LazyGlobals:
+        if instance is None:
+            return self
+        g: _AppCtxGlobals = instance.app.app_ctx_globals_class()
+        instance.__dict__["g"] = g
+        return g
+
+
 class AppContext:
     """Binds an application (and its ``g``) to the current context."""
+
+    g = _LazyGlobals()
 
     def __init__(self, app: App, *, url_adapter: MapAdapter | None = _sentinel) -> None:  # type: ignore[assignment]
         self.app = app
@@ -80,7 +101,6 @@ class AppContext:
         # (the plain path passes what create_url_adapter(None) gives: it has checked it is
         # App's, which binds only with SERVER_NAME)
         self.url_adapter: MapAdapter | None = url_adapter
-        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self._tokens: list[contextvars.Token[AppContext]] = []
 
     def push(self) -> None:
