@@ -116,6 +116,14 @@ def _add(response: Any, name: str, value: str) -> Any:
     return response
 
 
+def _read_headers(response: Any) -> Any:
+    assert response.headers is not None
+    return response
+
+
+RESPONSES["headers-read"] = lambda cls: _read_headers(cls(b"hello", mimetype="text/plain"))
+
+
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 @pytest.mark.parametrize("build", RESPONSES.values(), ids=RESPONSES.keys())
 def test_a_response_sends_what_flasks_sends(build: Callable[[type], Any], method: str) -> None:
@@ -166,6 +174,34 @@ def test_headers_sent_are_a_copy() -> None:
     _status, headers, _body = _wsgi(response)
     headers.append(("X-Late", "1"))
     assert "X-Late" not in response.headers
+
+
+def test_headers_made_on_first_read_hold_what_init_wrote() -> None:
+    response = Response(b"hi", mimetype="text/plain")
+    assert "headers" not in vars(response)  # nothing built until read
+    headers = response.headers
+    assert response.headers is headers
+    assert list(headers) == [
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Length", "2"),
+    ]
+    headers["X-Read"] = "1"
+    assert _wsgi(response)[1][-1] == ("X-Read", "1")
+
+
+def test_a_subclass_replacing_headers_is_read_when_sent() -> None:
+    class Fixed(Response):
+        @property  # type: ignore[override]
+        def headers(self) -> Any:
+            from kettle.http.headers import Headers
+
+            return Headers([("X-Fixed", "1")])
+
+        @headers.setter
+        def headers(self, value: Any) -> None:
+            pass
+
+    assert _wsgi(Fixed(b"x"))[1] == [("X-Fixed", "1"), ("Content-Length", "1")]
 
 
 # -- when an app is plain ---------------------------------------------------------------------

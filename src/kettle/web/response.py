@@ -17,6 +17,7 @@ Rules (as Werkzeug's Response, which Flask apps rely on):
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from functools import partial
@@ -145,6 +146,25 @@ def _encoded(chunks: Iterable[Any], charset: str) -> Iterator[bytes]:
             yield item
 
 
+class _LazyHeaders:
+    """``ResponseBase.headers`` of a response made by ``__init__``'s common case: a
+    ``Headers`` over the pairs ``__init__`` wrote, made on first read and then stored on the
+    response (a non-data descriptor: from then on, or once assigned, the instance attribute
+    is read directly). A response whose headers nobody read is sent without one."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        try:
+            pairs = instance.__dict__["_header_pairs"]
+        except KeyError:
+            raise AttributeError("headers") from None
+        headers = _new_headers()
+        headers._list = pairs
+        instance.__dict__["headers"] = headers
+        return headers
+
+
 class ResponseBase:
     """A WSGI response: call it with ``(environ, start_response)``."""
 
@@ -157,7 +177,7 @@ class ResponseBase:
     autocorrect_location_header = False
     max_cookie_size = 4093
     implicit_sequence_conversion = True
-    headers: Headers
+    headers: Headers = _LazyHeaders()  # type: ignore[assignment]  # a Headers once read
 
     def __init__(
         self,
@@ -201,9 +221,9 @@ class ResponseBase:
             self.direct_passthrough = direct_passthrough
             self._on_close: list[Callable[[], Any]] = []
             self.response: Any = [data]
-            fresh_headers: Headers = _new_headers()
-            fresh_headers._list = pairs
-            self.headers = fresh_headers
+            # ``headers`` is made from these pairs when first read (``_LazyHeaders``);
+            # until then the WSGI call sends them as they are.
+            self._header_pairs = pairs
             return
         self._init_general(response, status, headers, mimetype, content_type, direct_passthrough)
 
@@ -585,42 +605,39 @@ class ResponseBase:
         return self.get_app_iter(environ), self._status, headers
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        headers = self.headers
         body = self.response
         code = self._status_code
+        cls = type(self)
         if (
             type(body) is list
             and len(body) == 1
-            and type(headers) is Headers
             and type(body[0]) is bytes
             and code >= 200
             and code != 204
             and code != 304
             and not self._on_close
             and environ.get("REQUEST_METHOD") != "HEAD"
-            and _uses_plain_wsgi(type(self))
+            and cls.get_wsgi_response is _BASE_GET_WSGI_RESPONSE
+            and cls.get_wsgi_headers is _BASE_GET_WSGI_HEADERS
+            and cls.get_app_iter is _BASE_GET_APP_ITER
         ):
             # The common response (one bytes chunk, a status with a body, the WSGI methods
-            # not overridden): what get_wsgi_response gives, in one pass over the headers.
-            has_length = False
-            for name, _value in headers._list:
-                if name in _PLAIN_NAMES:
-                    continue  # as written by __init__ or a common setter: nothing to do
-                lower = name.lower()
-                if lower == "content-length":
-                    has_length = True
-                elif lower == "location" or lower == "content-location":
-                    break  # may need encoding: the general path
+            # not overridden, asked on every call so a method replaced at any time is
+            # seen): what get_wsgi_response gives. Headers nobody read are the pairs
+            # __init__ wrote (a Content-Type and the Content-Length), sent as they are.
+            attributes = self.__dict__
+            if "headers" not in attributes and (
+                _LAZY_HEADER_CLASSES.get(cls) or _keeps_lazy_headers(cls)
+            ):
+                pairs = attributes.get("_header_pairs")
+                if pairs is not None:
+                    start_response(self._status, list(pairs))
+                    return body
             else:
-                pairs = list(headers._list)
-                if (
-                    not has_length
-                    and self.automatically_set_content_length
-                    and not self.direct_passthrough
-                ):
-                    pairs.append(("Content-Length", str(len(body[0]))))
-                start_response(self._status, pairs)
-                return body
+                pairs = _sendable_pairs(self, body[0])
+                if pairs is not None:
+                    start_response(self._status, pairs)
+                    return body
         app_iter, status, wsgi_headers = self.get_wsgi_response(environ)
         start_response(status, wsgi_headers.to_wsgi_list())
         return app_iter
@@ -667,14 +684,41 @@ class ResponseBase:
         return f"<{type(self).__name__} {size} [{self.status}]>"
 
 
-def _uses_plain_wsgi(cls: type) -> bool:
-    """Whether ``cls`` keeps ResponseBase's WSGI methods, so ``__call__`` may answer in one
-    pass (asked on every call: a method replaced at any time is seen)."""
-    return (
-        cls.get_wsgi_response is _BASE_GET_WSGI_RESPONSE  # type: ignore[attr-defined]
-        and cls.get_wsgi_headers is _BASE_GET_WSGI_HEADERS  # type: ignore[attr-defined]
-        and cls.get_app_iter is _BASE_GET_APP_ITER  # type: ignore[attr-defined]
+_LAZY_HEADER_CLASSES: dict[type, bool] = {}
+
+
+def _keeps_lazy_headers(cls: type) -> bool:
+    """Whether ``cls`` keeps ``_LazyHeaders`` as its ``headers`` (looked up once a class)."""
+    keeps = _LAZY_HEADER_CLASSES[cls] = (
+        type(inspect.getattr_static(cls, "headers")) is _LazyHeaders
     )
+    return keeps
+
+
+def _sendable_pairs(response: ResponseBase, chunk: bytes) -> list[tuple[str, str]] | None:
+    """The header list ``get_wsgi_headers`` gives for a common response whose headers were
+    read (a ``Headers``; one body chunk, a status with a body), in one pass over them; None
+    when one may need encoding (a Location) or they are not a ``Headers``."""
+    headers = response.headers
+    if type(headers) is not Headers:
+        return None
+    has_length = False
+    for name, _value in headers._list:
+        if name in _PLAIN_NAMES:
+            continue  # as written by __init__ or a common setter: nothing to do
+        lower = name.lower()
+        if lower == "content-length":
+            has_length = True
+        elif lower == "location" or lower == "content-location":
+            return None  # may need encoding: the general path
+    pairs = list(headers._list)
+    if (
+        not has_length
+        and response.automatically_set_content_length
+        and not response.direct_passthrough
+    ):
+        pairs.append(("Content-Length", str(len(chunk))))
+    return pairs
 
 
 # Header names (as Kettle writes them) that the WSGI call never needs to look at; a
