@@ -170,7 +170,9 @@ def instructions(name: str, target: str, count: int) -> int:
                 "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
                 sys.executable, __file__, "--raw", name, target, "--count", str(calls),
             ]  # fmt: skip
-            subprocess.run(command, check=True, capture_output=True)
+            # a fixed hash seed: the same dict layouts, so the same counts run to run
+            environment = {**os.environ, "PYTHONHASHSEED": "0"}
+            subprocess.run(command, check=True, capture_output=True, env=environment)
             match = re.search(r"^totals: (\d+)", Path(out).read_text(), re.M)
             if match is None:
                 raise SystemExit(f"no totals in {out}")
