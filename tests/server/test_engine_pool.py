@@ -115,3 +115,52 @@ def test_no_ready_request_is_left_behind(serve: Callable[..., Running], threads:
         answer = get(server.port)
         assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
         assert body(answer).startswith(b"kettle-worker-")
+
+
+def test_while_every_thread_is_busy_the_selector_reads_once_a_tick(
+    serve: Callable[..., Running], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Requests that arrive while every thread serves wait for a thread anyway: the selector
+    # must not wake (and take the GIL from the serving thread) for each of them. It reads
+    # them once a tick; the thread that finishes reads the rest itself.
+    reads: list[float] = []
+    read_while_busy = engine.Engine._read_while_busy
+
+    def counting(self: engine.Engine) -> None:
+        reads.append(time.monotonic())
+        read_while_busy(self)
+
+    monkeypatch.setattr(engine.Engine, "_read_while_busy", counting)
+    release = threading.Event()
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+        if environ["PATH_INFO"] == "/stuck":
+            release.wait(TIMEOUT)
+        start_response("200 OK", [])
+        return [environ["PATH_INFO"].encode()]
+
+    server = serve(app, threads=1)
+    stuck = server.connect()
+    others = [server.connect() for _ in range(8)]
+    try:
+        stuck.sendall(b"GET /stuck HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.1)  # the only thread is in the app now
+        started = time.monotonic()
+        for number, sock in enumerate(others):
+            sock.sendall(f"GET /{number} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            time.sleep(0.03)
+        time.sleep(0.3)
+        busy_reads = [at for at in reads if at >= started]
+        elapsed = time.monotonic() - started
+        # One read for the watch armed when the thread took /stuck, then one per tick.
+        assert 1 <= len(busy_reads) <= 2 + int(elapsed / engine._TICK)
+        release.set()
+        assert body(read_response(stuck)) == b"/stuck"
+        assert [body(read_response(sock)) for sock in others] == [
+            f"/{number}".encode() for number in range(8)
+        ]
+    finally:
+        release.set()
+        stuck.close()
+        for sock in others:
+            sock.close()

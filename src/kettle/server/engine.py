@@ -20,17 +20,21 @@ and graceful shutdown. Rules kept:
   most recently idle on top (LIFO: warm caches, few threads cycle). A thread that
   finishes a request takes the next ready one (``_ready``) before it sleeps.
 - While some thread serves, no thread polls: a one-shot watch on the connection set
-  (its epoll fd in the selector's epoll, armed only then) lets the selector read the
-  connections and queue ready ones, as a busy process needs. Threads are then woken one
-  at a time, the next only once the previous one runs: threads woken faster than they
+  (its epoll fd in the selector's epoll, armed only while no thread polls and some
+  thread sleeps) lets the selector read the connections and queue ready ones for the
+  sleeping threads. While every thread is busy the watch stays off, so the selector does
+  not wake (and take the GIL from a serving thread) for each request that arrives with
+  no thread to take it: it reads once a tick (100 Continue, errors, deadlines), and a
+  thread that finishes reads the connection set itself before it sleeps. Threads are
+  woken one at a time, the next only once the previous one runs: threads woken faster than they
   get the GIL only queue up for it, and with app code that releases it often (sqlite3
   around every statement) every release switches between them. If a ready connection
   waits a whole tick (0.25 s) with no thread taking it (their app calls block), the
   selector wakes one more; one queued while every free thread waits in ``epoll_wait``
   re-arms an always-readable one-shot pipe to wake one of them.
 - The selector thread polls the listening sockets and runs the deadline sweeps; as the
-  reader of last resort it still reads, answers ``100 Continue`` to and times out slow
-  or stalled clients while every worker is busy.
+  reader of last resort it still reads (once a tick), answers ``100 Continue`` to and
+  times out slow or stalled clients while every worker is busy.
 - The worker pool is bounded by ``threads``; ready connections beyond it wait in
   ``_ready`` (and new ones in the listen backlog), never dropped.
 - A worker whose connection is taken over (WebSocket, event stream) leaves the pool
@@ -333,6 +337,8 @@ class Engine:
             try:
                 conn = ready.popleft()
             except IndexError:
+                if self._read_before_sleeping():
+                    continue
                 if not self._wait_for_work(waiter):
                     return
                 continue
@@ -370,6 +376,9 @@ class Engine:
                     self._watch(False)
             else:
                 self._idle.append(waiter)
+                if not self._pollers:
+                    # A thread is free to take what the selector reads: watch again.
+                    self._watch(True)
         if not polling:
             waiter.acquire()
             self._waking = False
@@ -387,6 +396,15 @@ class Engine:
         self._read_events(events)
         self._after_poll(serving=True)
         return True
+
+    def _read_before_sleeping(self) -> bool:
+        """While every other thread is busy (none sleeps or polls, so the selector's watch
+        is off), read the connection set without waiting (one system call, the GIL kept)
+        before going to sleep; True if that queued a ready connection to take."""
+        if self._idle or self._pollers:
+            return False  # the selector or a polling thread reads as they arrive
+        self._read_events(events_now(self._epoll, _POLL_BATCH))
+        return bool(self._ready)
 
     def _watch(self, on: bool) -> None:
         """Arm (or disarm) the selector's one-shot watch on the connection set; called
@@ -472,7 +490,7 @@ class Engine:
         self._read_events(events_now(self._epoll, _POLL_BATCH))
         self._after_poll(serving=False)
         with self._lock:
-            if self._pollers == 0:
+            if self._pollers == 0 and self._idle:
                 self._watch(True)  # the watch is one-shot: re-arm it
 
     def _check_saturation(self, now: float) -> None:
@@ -504,6 +522,10 @@ class Engine:
             self._wake_one(stalled=True)
         self._stalled_head = head
         self._check_saturation(now)
+        if not self._idle and not self._pollers:
+            # Every thread is busy, so the watch is off: read stalled and slow clients
+            # (100 Continue, deadlines, errors) once a tick.
+            self._read_while_busy()
         if self._follower is not None:
             moved_to = self._follower.tick(now)
             if moved_to is not None:
