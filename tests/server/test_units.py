@@ -14,6 +14,7 @@ from kettle.http.status import has_no_body, parse_status, reason_phrase, status_
 from kettle.server import environ as environ_module
 from kettle.server import response as response_module
 from kettle.server.environ import (
+    EMPTY_INPUT,
     EnvironSource,
     Input,
     environ_key,
@@ -293,10 +294,14 @@ def get(target: bytes, *headers: tuple[bytes, bytes]) -> Request:
 
 
 def test_environ_source_copies_the_environ_of_a_repeated_request() -> None:
-    source = EnvironSource({"SCRIPT_NAME": "", "REMOTE_ADDR": "10.0.0.1"})
+    sock = object()
+    base = {"SCRIPT_NAME": "", "REMOTE_ADDR": "10.0.0.1"}
+    source = EnvironSource(base, sock)  # type: ignore[arg-type]
     expected = {
         "SCRIPT_NAME": "",
         "REMOTE_ADDR": "10.0.0.1",
+        "wsgi.input": EMPTY_INPUT,
+        "werkzeug.socket": sock,
         "REQUEST_METHOD": "GET",
         "PATH_INFO": "/a",
         "QUERY_STRING": "",
@@ -317,6 +322,7 @@ def test_environ_source_copies_the_environ_of_a_repeated_request() -> None:
     third = source.build(get(b"/a", (b"Host", b"h")))
     assert third == expected
     assert len({id(first), id(second), id(third)}) == 3
+    assert base == {"SCRIPT_NAME": "", "REMOTE_ADDR": "10.0.0.1"}  # the caller's dict is kept
 
 
 @pytest.mark.parametrize(
@@ -335,11 +341,19 @@ def test_environ_source_builds_any_other_request_afresh(other: Request) -> None:
     request = get(b"/a", (b"Host", b"h"))
     source.build(request)
     source.build(request)  # a repeat: the template is built
-    expected: dict[str, object] = {"SCRIPT_NAME": ""}
+    expected: dict[str, object] = {
+        "SCRIPT_NAME": "",
+        "wsgi.input": EMPTY_INPUT,
+        "werkzeug.socket": None,
+    }
     fill_environ(expected, other)
     assert source.build(other) == expected
     assert source.build(other) == expected
-    back: dict[str, object] = {"SCRIPT_NAME": ""}
+    back: dict[str, object] = {
+        "SCRIPT_NAME": "",
+        "wsgi.input": EMPTY_INPUT,
+        "werkzeug.socket": None,
+    }
     fill_environ(back, request)
     assert source.build(request) == back
 

@@ -125,7 +125,7 @@ class Connection:
         self.sock = sock
         self.fd = sock.fileno()
         #: The environs of this connection's requests, built on ``base``.
-        self.environs = EnvironSource(base)
+        self.environs = EnvironSource(base, sock)
         self.engine = engine
         self.tls = tls
         self.handshaking = tls

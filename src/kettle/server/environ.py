@@ -23,10 +23,13 @@ Owns the mapping from a parsed ``Request`` to WSGI keys and ``wsgi.input``. Rule
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
 from .protocol import Request
+
+if TYPE_CHECKING:
+    import socket
 
 _KEY_CACHE: dict[bytes, str | None] = {
     b"Host": "HTTP_HOST",
@@ -129,8 +132,10 @@ def fill_environ(environ: dict[str, Any], request: Request) -> None:
 
 
 class EnvironSource:
-    """The environs of one connection's requests (without the keys of the exchange:
-    ``wsgi.input``, ``kettle.takeover``, ``werkzeug.socket``).
+    """The environs of one connection's requests: ``base`` (a dict the source keeps as
+    it is), the connection's socket as ``werkzeug.socket`` and the request's keys, with
+    ``wsgi.input`` the empty stream; the driver sets the keys of an exchange
+    (``kettle.takeover``, and ``wsgi.input`` of a request with a body).
 
     A request equal to the previous one (the whole parsed head) gets a copy of a template
     built for it when it repeated; any other request is filled in from the base.
@@ -138,8 +143,10 @@ class EnvironSource:
 
     __slots__ = ("_last", "_template", "base")
 
-    def __init__(self, base: dict[str, Any]) -> None:
-        self.base = base
+    def __init__(self, base: dict[str, Any], sock: socket.socket | None = None) -> None:
+        self.base = dict(base)
+        self.base["wsgi.input"] = EMPTY_INPUT
+        self.base["werkzeug.socket"] = sock
         self._last: Request | None = None
         self._template: dict[str, Any] | None = None
 

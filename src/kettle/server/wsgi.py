@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-from .environ import EMPTY_INPUT, ClientDisconnected, Input, RequestBodyError
+from .environ import ClientDisconnected, Input, RequestBodyError
 from .protocol import END_OF_MESSAGE, Data, ProtocolError, Request
 from .response import (
     CONTINUE,
@@ -364,9 +364,11 @@ def run(app: WSGIApp, conn: Connection, request: Request, environ: dict[str, Any
     """Serve ``request`` with ``environ`` (its keys, ``EnvironSource.build``); return True
     when the connection may carry another request."""
     exchange = Exchange(conn, request)
-    environ["wsgi.input"] = EMPTY_INPUT if exchange.body_done else Input(exchange.fetch_body)
+    # ``wsgi.input`` is EMPTY_INPUT and ``werkzeug.socket`` the connection's socket in the
+    # connection's base already (``Connection``).
+    if not exchange.body_done:
+        environ["wsgi.input"] = Input(exchange.fetch_body)
     environ["kettle.takeover"] = exchange.takeover
-    environ["werkzeug.socket"] = conn.sock
     started = time.time() if conn.access_log else 0.0
     try:
         result = app(environ, exchange.start_response)
@@ -374,9 +376,10 @@ def run(app: WSGIApp, conn: Connection, request: Request, environ: dict[str, Any
             if not exchange.taken:
                 exchange.send_result(result)
         finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+            if type(result) is not list:  # (a list has no close)
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
     except Exception as exc:
         if exchange.taken:
             log.exception("error in application after takeover")
