@@ -420,22 +420,35 @@ def _answers(client: KettleClient) -> list[tuple[int, list[tuple[str, str]], byt
     return answers
 
 
-def test_plain_and_general_paths_answer_alike(
-    make_client: Callable[[Kettle], KettleClient],
+def _app_in_form(form: str) -> Kettle:
+    app = _full_app()
+    if form == "general":
+        app.before_request(_noop)  # something to run: the general form
+    assert serves_plain(app, Kettle) is (form == "plain")
+    return app
+
+
+@pytest.mark.parametrize("form", ["plain", "general"])
+def test_both_forms_of_the_request_cycle_answer_alike(
+    form: str, make_client: Callable[[Kettle], KettleClient]
 ) -> None:
-    plain = _full_app()
-    general = _full_app()
-    general.before_request(_noop)  # something to run: the general path
-    assert serves_plain(plain, Kettle) is True
-    plain_answers = _answers(make_client(plain))
-    general_answers = _answers(make_client(general))
-    assert plain_answers == general_answers
-    assert [status for status, _headers, _body in plain_answers] == [
+    """kettle.web.plain_path.serve in each form, through the test client and the real
+    server: the exact statuses and bodies, and the same headers as the other form."""
+    answers = _answers(make_client(_app_in_form(form)))
+    other = _answers(make_client(_app_in_form("general" if form == "plain" else "plain")))
+    assert answers == other
+    assert [status for status, _headers, _body in answers] == [
         200, 200, 200, 200, 200, 200, 200, 200, 200, 405, 308, 500, 404, 404, 200, 308, 404
     ]  # fmt: skip
-    assert plain_answers[4][1][-1] == ("X-Later", "1")
-    assert [body for _status, _headers, body in plain_answers[5:8]] == [b"1", b"2", b"2"]
-    assert plain_answers[14][2] == b'{"method":"GET","n":7,"path":"/json/7"}\n'
+    assert [body for _status, _headers, body in answers] == [
+        b"index", b"", b"", b"yes", b"later", b"1", b"2", b"2", b"body",
+        answers[9][2], answers[10][2], b"handled boom", b"no such page", b"no such page",
+        b'{"method":"GET","n":7,"path":"/json/7"}\n', answers[15][2], b"no such page",
+    ]  # fmt: skip
+    assert b"405 Method Not Allowed" in answers[9][2]
+    assert ("Allow", "GET, HEAD, OPTIONS") in answers[2][1]
+    assert answers[4][1][-1] == ("X-Later", "1")
+    assert ("Location", "http://localhost/slash/") in answers[10][1]
 
 
 def test_the_session_cookie_is_refreshed_on_the_plain_path(

@@ -33,7 +33,7 @@ from .exceptions import (
     NotFound,
 )
 from .globals import _cv_request
-from .plain_path import serves_plain, wsgi_plain
+from .plain_path import serve, serves_plain
 from .realtime import match_kettle_static
 from .routing import FULL, PARTIAL, REDIRECT, MapAdapter, RequestRedirect
 from .utils import host_is_trusted
@@ -58,28 +58,7 @@ class Kettle(App):
     """A WSGI application with Flask's public API."""
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if serves_plain(self, Kettle):
-            return wsgi_plain(self, environ, start_response)
-        ctx = RequestContext(self, environ)
-        error: BaseException | None = None
-        try:
-            try:
-                ctx.push()
-                response = self.full_dispatch_request(ctx)
-            except Exception as e:
-                error = e
-                response = self.handle_exception(e)
-            except BaseException:
-                error = sys.exc_info()[1]
-                raise
-            return response(environ, start_response)
-        finally:
-            preserve = environ.get("kettle.preserve_context")
-            if preserve is not None:
-                preserve(ctx)
-            if error is not None and self.should_ignore_error(error):
-                error = None
-            ctx.pop(error)
+        return serve(self, environ, start_response, serves_plain(self, Kettle))
 
     def _match(self, ctx: RequestContext) -> None:
         request = ctx.request
@@ -159,13 +138,19 @@ class Kettle(App):
         return None
 
     def dispatch_request(self) -> Any:
-        request = _cv_request.get().request
+        return self._call_view(_cv_request.get().request)
+
+    def _call_view(self, request: Request) -> Any:
+        """``dispatch_request`` for ``request`` (both forms of the request cycle call it):
+        raise its routing error, answer an automatic OPTIONS, or call the view."""
         if request.routing_exception is not None:
             self.raise_routing_exception(request)
         rule = request.url_rule
         if rule.provide_automatic_options and request.method == "OPTIONS":
             return self.make_default_options_response()
-        return self.ensure_sync(self.view_functions[rule.endpoint])(**(request.view_args or {}))
+        view = self.ensure_sync(self.view_functions[rule.endpoint])
+        view_args = request.view_args
+        return view(**view_args) if view_args else view()
 
     def raise_routing_exception(self, request: Any) -> None:
         error = request.routing_exception

@@ -115,20 +115,13 @@ class AppContext:
                     exc = sys.exc_info()[1]
                 self.app.do_teardown_appcontext(exc)
         finally:
-            ctx = _cv_app.get(None)
-            if ctx is not None and ctx is not self:
-                raise AssertionError(f"Popped wrong app context ({ctx!r} instead of {self!r})")
-            token = self._tokens.pop()
-            try:
-                _cv_app.reset(token)
-            except ValueError:
-                _restore(_cv_app, token)
+            self._unset()
         if signals.appcontext_popped.receivers:
             signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
 
-    def _pop_plain(self) -> None:
-        """``pop`` for the plain path, whose app has no teardown function or signal
-        receiver: resets the contextvar, with the same LIFO check."""
+    def _unset(self) -> None:
+        """The step both pops share (``pop``, and the plain form's, whose app has no
+        teardown function or signal receiver): reset the contextvar, checking LIFO order."""
         ctx = _cv_app.get(None)
         if ctx is not None and ctx is not self:
             raise AssertionError(f"Popped wrong app context ({ctx!r} instead of {self!r})")
@@ -255,6 +248,23 @@ class RequestContext:
                 self.session  # noqa: B018  # opened through app.session_interface
             self.match_request()
 
+    def _push_plain(self) -> None:
+        """``push`` for the plain form of the request cycle (``kettle.web.plain_path``),
+        whose app has checked that ``app_context`` is App's and nobody listens to its
+        signals: the app context is made as ``app_context()`` makes it and set directly.
+        Matching is left to the caller."""
+        app = self.app
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None or app_ctx.app is not app:
+            if app.config["SERVER_NAME"] is None:
+                app_ctx = AppContext(app, url_adapter=None)  # what create_url_adapter gives
+            else:
+                app_ctx = AppContext(app)
+            app_ctx._tokens.append(_cv_app.set(app_ctx))
+        else:
+            app_ctx = None  # the current one is this app's: not pushed again
+        self._cv_tokens.append((_cv_request.set(self), app_ctx))
+
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         clear_request = len(self._cv_tokens) == 1
         try:
@@ -266,35 +276,34 @@ class RequestContext:
                 if close is not None:
                     close()
         finally:
-            ctx = _cv_request.get(None)
-            token, app_ctx = self._cv_tokens.pop()
-            try:
-                _cv_request.reset(token)
-            except ValueError:
-                _restore(_cv_request, token)
-            if app_ctx is not None:
-                app_ctx.pop(exc)
-            if ctx is not None and ctx is not self:
-                raise AssertionError(f"Popped wrong request context ({ctx!r} instead of {self!r})")
+            self._unset(exc, plain=False)
 
     def _pop_plain(self, exc: BaseException | None) -> None:
-        """``pop`` for the plain path (``kettle.web.plain_path``), whose app has no
+        """``pop`` for the plain form (``kettle.web.plain_path``), whose app has no
         teardown function or signal receiver to call: closes the request and resets the
         contextvars, with the same LIFO check."""
         try:
             if len(self._cv_tokens) == 1:
                 self.request.close()
         finally:
-            ctx = _cv_request.get(None)
-            token, app_ctx = self._cv_tokens.pop()
-            try:
-                _cv_request.reset(token)
-            except ValueError:
-                _restore(_cv_request, token)
-            if app_ctx is not None:
-                app_ctx._pop_plain()
-            if ctx is not None and ctx is not self:
-                raise AssertionError(f"Popped wrong request context ({ctx!r} instead of {self!r})")
+            self._unset(exc, plain=True)
+
+    def _unset(self, exc: BaseException | None, plain: bool) -> None:
+        """The step both pops share: reset the contextvar, pop the app context this push
+        pushed (``pop`` or the plain form's), check LIFO order."""
+        ctx = _cv_request.get(None)
+        token, app_ctx = self._cv_tokens.pop()
+        try:
+            _cv_request.reset(token)
+        except ValueError:
+            _restore(_cv_request, token)
+        if app_ctx is not None:
+            if plain:
+                app_ctx._unset()
+            else:
+                app_ctx.pop(exc)
+        if ctx is not None and ctx is not self:
+            raise AssertionError(f"Popped wrong request context ({ctx!r} instead of {self!r})")
 
     def __enter__(self) -> RequestContext:
         self.push()

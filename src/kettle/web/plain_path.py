@@ -1,10 +1,16 @@
-"""The plain request path: ``Kettle.wsgi_app`` for a request whose app has nothing to run
-between matching the URL and sending the view's response.
+"""The request cycle behind ``Kettle.wsgi_app``, and its plain form for a request whose app
+has nothing to run between matching the URL and sending the view's response.
 
-Owns ``serves_plain(app)`` (may this request take the plain path?) and ``wsgi_plain``
-(serve it). The plain path does what the general one does (``ctx.push``,
-``full_dispatch_request``, ``ctx.pop``) with the steps that would find nothing to do left
-out, so it saves their calls, not their behaviour.
+Owns ``serve(app, environ, start_response, plain)``: the one core of the WSGI request
+cycle (make the request context, push it, dispatch, turn an error into a response, answer,
+hand the context to ``kettle.preserve_context``, pop), and ``serves_plain(app)`` (may this
+request take the plain form?). The general form pushes with ``ctx.push()``, dispatches with
+``app.full_dispatch_request`` and pops with ``ctx.pop()``, as Flask does, so subclasses that
+override them are honoured. The plain form does the same steps with those that would find
+nothing to do left out (``ctx._push_plain``, ``dispatch_plain``, ``ctx._pop_plain``), so it
+saves their calls, not their behaviour: matching, calling the view
+(``Kettle._call_view``, shared with ``dispatch_request``), error handlers and making the
+response are the same code on both.
 
 Rules: an app is plain for a request when, at that moment,
 - no before/after/teardown request hook, URL value preprocessor or teardown_appcontext
@@ -15,13 +21,13 @@ Rules: an app is plain for a request when, at that moment,
   ``_tearing_down``);
 - ``TRUSTED_HOSTS`` is unset and neither host nor subdomain matching is on (so matching
   needs no bound URL adapter);
-- none of the methods the plain path skips, inlines or calls only when they have work is
+- none of the methods the plain form skips, inlines or calls only when they have work is
   overridden, on the class or the
   instance (a class is checked the first time one of its apps serves; an instance again
   whenever its attribute set changes size, as it does when a method is assigned to it).
   A method replaced on the class itself after that is not seen: patch before serving.
 Everything else (error handlers, ``after_this_request``, the session, ``g``, streaming,
-``kettle.preserve_context``) works as on the general path, because the plain path calls
+``kettle.preserve_context``) works as on the general form, because the plain form calls
 the same methods for it.
 """
 
@@ -31,15 +37,15 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from . import signals
-from .ctx import AppContext, RequestContext
-from .globals import _cv_app, _cv_request
+from .ctx import RequestContext
 from .routing import Map
 
 if TYPE_CHECKING:
     from .app import Kettle
+    from .wrappers import Response
 
-#: The methods the plain path does not call (or calls only some of): an app whose class
-#: or instance replaces one of them takes the general path.
+#: The methods the plain form does not call (or calls only some of): an app whose class
+#: or instance replaces one of them takes the general form.
 SKIPPED_METHODS = (
     "full_dispatch_request",
     "preprocess_request",
@@ -74,7 +80,7 @@ def _class_is_plain(cls: type, base: type) -> bool:
 
 def serves_plain(app: Kettle, base: type) -> bool:
     """Whether ``app`` (a ``base`` instance, ``base`` being ``Kettle``) may serve the
-    current request on the plain path; see the module docstring."""
+    current request in the plain form; see the module docstring."""
     if (
         app.before_request_funcs
         or app.url_value_preprocessors
@@ -112,53 +118,19 @@ def serves_plain(app: Kettle, base: type) -> bool:
     return attributes["_plain_instance"]  # type: ignore[no-any-return]
 
 
-def wsgi_plain(app: Kettle, environ: dict[str, Any], start_response: Any) -> Any:
-    """``app.wsgi_app`` for a plain request: push, match, call the view, make and process
-    the response, answer, pop; errors go to the app's handlers as on the general path."""
-    ctx = RequestContext(app, environ, lazy_url_adapter=True)
-    app_ctx: AppContext | None = _cv_app.get(None)
-    if app_ctx is None or app_ctx.app is not app:
-        if app.config["SERVER_NAME"] is None:
-            app_ctx = AppContext(app, url_adapter=None)  # what create_url_adapter gives
-        else:
-            app_ctx = AppContext(app)
-        app_ctx._tokens.append(_cv_app.set(app_ctx))
-    else:
-        app_ctx = None  # the current one is this app's: not pushed again
-    ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+def serve(app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool) -> Any:
+    """``app.wsgi_app``: one request, in the plain form when ``plain`` (``serves_plain``
+    said so) and in Flask's general form otherwise; errors go to the app's handlers."""
+    ctx = RequestContext(app, environ, lazy_url_adapter=True if plain else None)
     error: BaseException | None = None
     try:
         try:
-            ctx._matched = True
-            app._match(ctx)
-            app._got_first_request = True
-            request = ctx.request
-            try:  # app.dispatch_request
-                if request.routing_exception is not None:
-                    app.raise_routing_exception(request)
-                rule = request.url_rule
-                if rule.provide_automatic_options and request.method == "OPTIONS":
-                    result = app.make_default_options_response()
-                else:
-                    view = app.view_functions[rule.endpoint]
-                    sync = app._sync_cache.get(view) or app.ensure_sync(view)
-                    result = sync(**(request.view_args or {}))
-            except Exception as e:
-                result = app.handle_user_exception(e)
-            # make_response and process_response, called only when they have work: a
-            # result that is not already a response, an after_this_request function, an
-            # opened session or a session cookie to refresh.
-            response = result
-            if type(result) is not app.response_class:
-                response = app.make_response(result)
-            if (
-                ctx._after_request_functions
-                or ctx._opened_session is not None
-                or (
-                    app.config["SESSION_REFRESH_EACH_REQUEST"] and "HTTP_COOKIE" in request.environ
-                )
-            ):
-                response = app.process_response(response)
+            if plain:
+                ctx._push_plain()
+                response = dispatch_plain(app, ctx)
+            else:
+                ctx.push()
+                response = app.full_dispatch_request(ctx)
         except Exception as e:
             error = e
             response = app.handle_exception(e)
@@ -172,4 +144,32 @@ def wsgi_plain(app: Kettle, environ: dict[str, Any], start_response: Any) -> Any
             preserve(ctx)
         if error is not None and app.should_ignore_error(error):
             error = None
-        ctx._pop_plain(error)
+        if plain:
+            ctx._pop_plain(error)
+        else:
+            ctx.pop(error)
+
+
+def dispatch_plain(app: Kettle, ctx: RequestContext) -> Response:
+    """``app.full_dispatch_request(ctx)`` for a plain request: match, call the view (its
+    error to the app's handlers), then make and process the response only when they have
+    work: a result that is not already a response, an ``after_this_request`` function, an
+    opened session or a session cookie to refresh."""
+    ctx._matched = True
+    app._match(ctx)
+    app._got_first_request = True
+    request = ctx.request
+    try:
+        result = app._call_view(request)
+    except Exception as e:
+        result = app.handle_user_exception(e)
+    response: Response = result
+    if type(result) is not app.response_class:
+        response = app.make_response(result)
+    if (
+        ctx._after_request_functions
+        or ctx._opened_session is not None
+        or (app.config["SESSION_REFRESH_EACH_REQUEST"] and "HTTP_COOKIE" in request.environ)
+    ):
+        response = app.process_response(response)
+    return response
