@@ -97,3 +97,38 @@ def test_threads_encode_independently() -> None:
         thread.join(30)
     assert len(results) == 800
     assert set(results) == {expected}
+
+
+CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
+    "one-value": (([1, "a"],), {}),
+    "keywords": ((), {"message": "Hello, World!", "n": 2}),
+    "several-values": ((1, 2), {}),
+    "nothing": ((), {}),
+}
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["compact", "debug"])
+@pytest.mark.parametrize("call", CALLS.values(), ids=CALLS.keys())
+def test_jsonify_arguments_match_flask(call: tuple[Any, Any], debug: bool) -> None:
+    args, kwargs = call
+    ours, theirs = Kettle(__name__), flask.Flask(__name__)
+    ours.debug = theirs.debug = debug
+    with ours.app_context():
+        mine = jsonify(*args, **kwargs)
+    with theirs.app_context():
+        expected = flask.jsonify(*args, **kwargs)
+    assert (mine.get_data(), mine.mimetype) == (expected.get_data(), expected.mimetype)
+
+
+def test_a_providers_own_prepare_response_obj_is_called() -> None:
+    from kettle.web.json import DefaultJSONProvider
+
+    class Wrapped(DefaultJSONProvider):
+        def _prepare_response_obj(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            return {"data": super()._prepare_response_obj(args, kwargs)}
+
+    app = Kettle(__name__)
+    app.json = Wrapped(app)
+    with app.app_context():
+        assert jsonify(3).get_data() == b'{"data":3}\n'
+        assert jsonify(a=1).get_data() == b'{"data":{"a":1}}\n'

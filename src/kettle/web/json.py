@@ -78,6 +78,9 @@ class JSONProvider:
         return self._app.response_class(self.dumps(obj), mimetype="application/json")
 
 
+_PREPARE = JSONProvider._prepare_response_obj
+
+
 class DefaultJSONProvider(JSONProvider):
     """Flask's default behaviour, on the standard library's ``json``."""
 
@@ -86,6 +89,7 @@ class DefaultJSONProvider(JSONProvider):
     sort_keys = True
     compact: bool | None = None
     mimetype = "application/json"
+    _compact: threading.local | None = None  # this provider's compact encoders, per thread
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         kwargs.setdefault("default", self.default)
@@ -97,16 +101,22 @@ class DefaultJSONProvider(JSONProvider):
         return _json.loads(s, **kwargs)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
-        if len(args) == 1 and not kwargs:
+        if type(self)._prepare_response_obj is not _PREPARE:
+            obj = self._prepare_response_obj(args, kwargs)  # a subclass's own
+        elif not kwargs and len(args) == 1:
             obj = args[0]  # the common jsonify(value), without the call
+        elif not args and kwargs:
+            obj = kwargs  # jsonify(key=value), as _prepare_response_obj gives it
         else:
             obj = self._prepare_response_obj(args, kwargs)
-        pretty = (self.compact is None and self._app.debug) or self.compact is False
+        app = self._app
+        compact = self.compact
+        pretty = app.debug if compact is None else compact is False
         if pretty or _c_make_encoder is None:
             text = self._encoder(pretty).encode(obj)
         else:
             text = self._encode_compact(obj)
-        return self._app.response_class(text + "\n", mimetype=self.mimetype)
+        return app.response_class(text + "\n", mimetype=self.mimetype)
 
     def _encode_compact(self, obj: Any) -> str:
         """Compact JSON from the C encoder, kept per thread for the current settings:
@@ -114,9 +124,9 @@ class DefaultJSONProvider(JSONProvider):
         circular-reference markers are the encoder's own; they are cleared after an error
         (the C encoder leaves the entries of the containers it was inside)."""
         key = (self.ensure_ascii, self.sort_keys, self.default)
-        local: Any = self.__dict__.get("_compact")
-        if local is None:  # not setdefault(..., threading.local()): one local, not one a call
-            local = self.__dict__.setdefault("_compact", threading.local())
+        local = self._compact
+        if local is None:  # made once (two threads racing here only lose a cached encoder)
+            local = self._compact = threading.local()
         cached = getattr(local, "encoder", None)
         if cached is None or cached[0] != key:
             markers: dict[int, Any] = {}
