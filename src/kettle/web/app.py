@@ -42,6 +42,7 @@ from .wrappers import Request, Response
 _REQUEST_PATH = Request.__dict__["path"]
 _REQUEST_METHOD = Request.__dict__["method"]
 _default_path_method: dict[type, bool] = {}  # Request classes that keep both
+_UPPER_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"))
 
 # A Host header may not hold controls, spaces or URL delimiters (RFC 3986 section 3.2.2);
 # non-ASCII letters are let through for internationalised names.
@@ -90,7 +91,8 @@ class Kettle(App):
         kind = result.kind
         if kind == FULL:
             request.url_rule = ctx.url_rule = result.rule
-            request.view_args = dict(result.values)
+            values = result.values  # the matcher's cached dict: each request gets a copy
+            request.view_args = values.copy() if values else {}
         elif kind == REDIRECT:
             # A missing trailing slash, merged slashes, an alias or a rule's redirect_to.
             # Bound now if matching did without it: the default factory always binds.
@@ -140,15 +142,17 @@ class Kettle(App):
     def dispatch_request(self) -> Any:
         return self._call_view(_cv_request.get().request)
 
-    def _call_view(self, request: Request) -> Any:
+    def _call_view(self, request: Request, cached: bool = False) -> Any:
         """``dispatch_request`` for ``request`` (both forms of the request cycle call it):
-        raise its routing error, answer an automatic OPTIONS, or call the view."""
+        raise its routing error, answer an automatic OPTIONS, or call the view. ``cached``:
+        ``ensure_sync`` is App's (the plain form checked), so its cache may be read."""
         if request.routing_exception is not None:
             self.raise_routing_exception(request)
         rule = request.url_rule
         if rule.provide_automatic_options and request.method == "OPTIONS":
             return self.make_default_options_response()
-        view = self.ensure_sync(self.view_functions[rule.endpoint])
+        view = self.view_functions[rule.endpoint]
+        view = (cached and self._sync_cache.get(view)) or self.ensure_sync(view)
         view_args = request.view_args
         return view(**view_args) if view_args else view()
 
@@ -376,7 +380,9 @@ def _path_and_method(request: Request) -> tuple[str, str]:
         method = environ.get("REQUEST_METHOD", "GET")
         if path.isascii() and type(method) is str and "method" not in attributes:
             path = attributes["path"] = "/" + path.lstrip("/")
-            method = attributes["method"] = method.upper()
+            if method not in _UPPER_METHODS:  # (what servers send needs no new string)
+                method = method.upper()
+            attributes["method"] = method
             return path, method
     return request.path, request.method
 

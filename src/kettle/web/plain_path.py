@@ -7,10 +7,10 @@ hand the context to ``kettle.preserve_context``, pop), and ``serves_plain(app)``
 request take the plain form?). The general form pushes with ``ctx.push()``, dispatches with
 ``app.full_dispatch_request`` and pops with ``ctx.pop()``, as Flask does, so subclasses that
 override them are honoured. The plain form does the same steps with those that would find
-nothing to do left out (``ctx._push_plain``, ``dispatch_plain``, ``ctx._pop_plain``), so it
-saves their calls, not their behaviour: matching, calling the view
-(``Kettle._call_view``, shared with ``dispatch_request``), error handlers and making the
-response are the same code on both.
+nothing to do left out (``ctx._push_plain``, the dispatch steps that have work,
+``ctx._pop_plain``), so it saves their calls, not their behaviour: matching, calling the
+view (``Kettle._call_view``, shared with ``dispatch_request``), error handlers and making
+the response are the same code on both.
 
 Rules: an app is plain for a request when, at that moment,
 - no before/after/teardown request hook, URL value preprocessor or teardown_appcontext
@@ -42,7 +42,6 @@ from .routing import Map
 
 if TYPE_CHECKING:
     from .app import Kettle
-    from .wrappers import Response
 
 #: The methods the plain form does not call (or calls only some of): an app whose class
 #: or instance replaces one of them takes the general form.
@@ -126,8 +125,28 @@ def serve(app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool
     try:
         try:
             if plain:
+                # full_dispatch_request's steps that have work: match, call the view (its
+                # error to the app's handlers), then make and process the response only
+                # when they have work: a result that is not already a response, an
+                # after_this_request function, an opened session or a cookie to refresh.
                 ctx._push_plain()
-                response = dispatch_plain(app, ctx)
+                ctx._matched = True
+                app._match(ctx)
+                app._got_first_request = True
+                request = ctx.request
+                try:
+                    result = app._call_view(request, cached=True)
+                except Exception as e:
+                    result = app.handle_user_exception(e)
+                response = result
+                if type(result) is not app.response_class:
+                    response = app.make_response(result)
+                if (
+                    ctx._after_request_functions
+                    or ctx._opened_session is not None
+                    or ("HTTP_COOKIE" in environ and app.config["SESSION_REFRESH_EACH_REQUEST"])
+                ):
+                    response = app.process_response(response)
             else:
                 ctx.push()
                 response = app.full_dispatch_request(ctx)
@@ -148,28 +167,3 @@ def serve(app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool
             ctx._pop_plain(error)
         else:
             ctx.pop(error)
-
-
-def dispatch_plain(app: Kettle, ctx: RequestContext) -> Response:
-    """``app.full_dispatch_request(ctx)`` for a plain request: match, call the view (its
-    error to the app's handlers), then make and process the response only when they have
-    work: a result that is not already a response, an ``after_this_request`` function, an
-    opened session or a session cookie to refresh."""
-    ctx._matched = True
-    app._match(ctx)
-    app._got_first_request = True
-    request = ctx.request
-    try:
-        result = app._call_view(request)
-    except Exception as e:
-        result = app.handle_user_exception(e)
-    response: Response = result
-    if type(result) is not app.response_class:
-        response = app.make_response(result)
-    if (
-        ctx._after_request_functions
-        or ctx._opened_session is not None
-        or (app.config["SESSION_REFRESH_EACH_REQUEST"] and "HTTP_COOKIE" in request.environ)
-    ):
-        response = app.process_response(response)
-    return response
