@@ -30,11 +30,8 @@ import cProfile
 import io
 import os
 import pstats
-import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("TFB_DB", "/tmp/kettle_request_cost.sqlite")
 
+from callgrind import instructions_per_call
 from tfb_apps import common
 
 ROUTES = ("/plaintext", "/json", "/fortunes", "/queries?queries=20")
@@ -160,24 +158,8 @@ def profile(app: WSGIApp, target: str, count: int) -> None:
 
 
 def instructions(name: str, target: str, count: int) -> int:
-    """Instructions per request of ``name`` on ``target``: two callgrind runs (``count``
-    and ``3 * count`` requests after the same warm-up), the difference divided."""
-    totals = []
-    with tempfile.TemporaryDirectory() as scratch:
-        for calls in (count, 3 * count):
-            out = os.path.join(scratch, f"callgrind.{calls}.out")
-            command = [
-                "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                sys.executable, __file__, "--raw", name, target, "--count", str(calls),
-            ]  # fmt: skip
-            # a fixed hash seed: the same dict layouts, so the same counts run to run
-            environment = {**os.environ, "PYTHONHASHSEED": "0"}
-            subprocess.run(command, check=True, capture_output=True, env=environment)
-            match = re.search(r"^totals: (\d+)", Path(out).read_text(), re.M)
-            if match is None:
-                raise SystemExit(f"no totals in {out}")
-            totals.append(int(match.group(1)))
-    return (totals[1] - totals[0]) // (2 * count)
+    """Instructions per request of ``name`` on ``target`` (see ``callgrind.py``)."""
+    return instructions_per_call(__file__, ["--raw", name, target], count)
 
 
 def count_instructions(names: list[str], routes: list[str], count: int) -> None:

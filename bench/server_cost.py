@@ -36,9 +36,7 @@ import re
 import select
 import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +46,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 os.environ.setdefault("TFB_DB", "/tmp/kettle_request_cost.sqlite")
+
+from callgrind import instructions_per_call  # noqa: E402
 
 from kettle.server import Server  # noqa: E402
 from kettle.server.connection import Connection  # noqa: E402
@@ -226,25 +226,8 @@ def microseconds(function: Callable[[], None], count: int, rounds: int) -> float
 
 
 def instructions(piece: str, count: int, path: str) -> int:
-    """Instructions per call of ``piece``: two callgrind runs, the difference divided."""
-    totals = []
-    with tempfile.TemporaryDirectory() as scratch:
-        for calls in (count, 3 * count):
-            out = os.path.join(scratch, f"{piece}.{calls}.out")
-            command = [
-                "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-                sys.executable, __file__, "--raw", piece, "--count", str(calls),
-                "--path", path,
-            ]  # fmt: skip
-            # A fixed hash seed: dict and set layouts (and so their probe counts) are the
-            # same in both runs and from one invocation to the next.
-            env = dict(os.environ, PYTHONHASHSEED="0")
-            subprocess.run(command, check=True, capture_output=True, env=env)
-            match = re.search(r"^totals: (\d+)", Path(out).read_text(), re.M)
-            if match is None:
-                raise SystemExit(f"no totals in {out}")
-            totals.append(int(match.group(1)))
-    return (totals[1] - totals[0]) // (2 * count)
+    """Instructions per call of ``piece`` (see ``callgrind.py``)."""
+    return instructions_per_call(__file__, ["--raw", piece, "--path", path], count)
 
 
 def main() -> None:

@@ -22,15 +22,19 @@ PIECES = [
 ]
 
 
-def test_every_piece_runs_and_is_reported(tmp_path: Path) -> None:
-    env = dict(os.environ, TFB_DB=str(tmp_path / "tfb.sqlite"))
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--count", "20", "--rounds", "1"],
+def run_script(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """bench/server_cost.py with ``arguments``, its database under ``tmp_path``."""
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *arguments],
         capture_output=True,
         text=True,
         timeout=120,
-        env=env,
+        env=dict(os.environ, TFB_DB=str(tmp_path / "tfb.sqlite")),
     )
+
+
+def test_every_piece_runs_and_is_reported(tmp_path: Path) -> None:
+    done = run_script(tmp_path, "--count", "20", "--rounds", "1")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "process time per request, median of 1 rounds of 20, /plaintext"
@@ -39,26 +43,15 @@ def test_every_piece_runs_and_is_reported(tmp_path: Path) -> None:
         assert re.fullmatch(r"\w+ +\d+\.\d\d us", line), line
 
 
-def test_an_unknown_piece_is_refused() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--pieces", "nope"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_an_unknown_piece_is_refused(tmp_path: Path) -> None:
+    done = run_script(tmp_path, "--pieces", "nope")
     assert done.returncode == 1
     assert "unknown piece 'nope'; known: parse, environ" in done.stderr
 
 
 def test_loop_kettle_answers_another_path(tmp_path: Path) -> None:
-    env = dict(os.environ, TFB_DB=str(tmp_path / "tfb.sqlite"))
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--pieces", "loop_kettle", "--path", "/json"]
-        + ["--count", "20", "--rounds", "1"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
+    done = run_script(
+        tmp_path, "--pieces", "loop_kettle", "--path", "/json", "--count", "20", "--rounds", "1"
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -67,24 +60,12 @@ def test_loop_kettle_answers_another_path(tmp_path: Path) -> None:
 
 
 def test_a_path_without_a_route_fails_instead_of_measuring_a_404(tmp_path: Path) -> None:
-    env = dict(os.environ, TFB_DB=str(tmp_path / "tfb.sqlite"))
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--pieces", "loop_kettle", "--path", "/nope"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    done = run_script(tmp_path, "--pieces", "loop_kettle", "--path", "/nope")
     assert done.returncode == 1
     assert done.stderr.strip().endswith("unexpected response")
 
 
-def test_a_malformed_path_is_refused() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--path", "json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def test_a_malformed_path_is_refused(tmp_path: Path) -> None:
+    done = run_script(tmp_path, "--path", "json")
     assert done.returncode == 1
     assert "--path must start with / and hold no spaces: 'json'" in done.stderr

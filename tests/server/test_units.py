@@ -341,21 +341,19 @@ def test_environ_source_builds_any_other_request_afresh(other: Request) -> None:
     request = get(b"/a", (b"Host", b"h"))
     source.build(request)
     source.build(request)  # a repeat: the template is built
-    expected: dict[str, object] = {
-        "SCRIPT_NAME": "",
-        "wsgi.input": EMPTY_INPUT,
-        "werkzeug.socket": None,
-    }
-    fill_environ(expected, other)
-    assert source.build(other) == expected
-    assert source.build(other) == expected
-    back: dict[str, object] = {
-        "SCRIPT_NAME": "",
-        "wsgi.input": EMPTY_INPUT,
-        "werkzeug.socket": None,
-    }
-    fill_environ(back, request)
-    assert source.build(request) == back
+
+    def filled(request: Request) -> dict[str, object]:
+        environ: dict[str, object] = {
+            "SCRIPT_NAME": "",
+            "wsgi.input": EMPTY_INPUT,
+            "werkzeug.socket": None,
+        }
+        fill_environ(environ, request)
+        return environ
+
+    assert source.build(other) == filled(other)
+    assert source.build(other) == filled(other)
+    assert source.build(request) == filled(request)
 
 
 def test_target_keys_are_shared_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
