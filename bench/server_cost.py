@@ -3,7 +3,9 @@
 No load generator and no thread hand-offs: each piece runs in a loop in this process, so
 the figures measure the Python work per request and nothing else. Pieces:
 
-  parse            RequestReader: feed one request head, pop its two events
+  parse            RequestReader: feed one request head, pop its two events (with
+                   ``--vary``, or when the head differs from the one before it, the
+                   head is parsed; a head repeated byte for byte is the reader's memo)
   environ          the per-request environ of a connection whose client sends the same
                    request again (EnvironSource.build: a copy of the previous environ)
   environ_first    the environ of a request unlike the previous one: a copy of the
@@ -17,7 +19,11 @@ the figures measure the Python work per request and nothing else. Pieces:
   loop_kettle      the same with Kettle's TechEmpower app (bench/tfb_apps)
 
 The request is a GET of ``--path`` (default /plaintext; /json for the JSON route) with
-five header fields. ``--instructions`` runs each piece twice under ``valgrind
+five header fields, the same bytes every time as a load generator sends it; ``--vary``
+alternates two requests that differ in one header value (``User-Agent``), so that
+nothing a connection remembers of its previous request applies (the reader's memo of a
+repeated head, ``EnvironSource``'s copy of a repeated environ): the cost for a client that
+never repeats itself. ``--instructions`` runs each piece twice under ``valgrind
 --tool=callgrind`` (``--count`` and three times that) and prints the difference per
 request: deterministic (with a fixed hash seed), so it is the figure to compare when the
 machine is busy. Without it, the median process time per request over ``--rounds``.
@@ -26,6 +32,7 @@ machine is busy. Without it, the median process time per request over ``--rounds
     .venv/bin/python bench/server_cost.py --instructions        # instruction counts
     .venv/bin/python bench/server_cost.py --pieces parse,environ --count 20000
     .venv/bin/python bench/server_cost.py --instructions --pieces loop_kettle --path /json
+    .venv/bin/python bench/server_cost.py --instructions --pieces parse,loop_kettle --vary
 """
 
 from __future__ import annotations
@@ -57,17 +64,28 @@ from kettle.server.protocol import Limits, Request, RequestReader  # noqa: E402
 from kettle.server.wsgi import Exchange, run  # noqa: E402
 
 
-def request_for(path: str) -> bytes:
+def request_for(path: str, agent: bytes = b"wrk") -> bytes:
     """The GET request every piece parses and answers, for ``path``."""
     if not re.fullmatch(r"/[!-~]*", path):
         raise SystemExit(f"--path must start with / and hold no spaces: {path!r}")
     return (
-        b"GET %s HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: wrk\r\n"
+        b"GET %s HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: %s\r\n"
         b"Accept: */*\r\nAccept-Encoding: gzip\r\nConnection: keep-alive\r\n\r\n"
-    ) % path.encode("ascii")
+    ) % (path.encode("ascii"), agent)
 
 
 REQUEST = request_for("/plaintext")
+# The requests the parse and loop pieces send in turn: REQUEST alone, or with --vary
+# REQUEST and one that differs from it in a header value.
+REQUESTS = [REQUEST]
+
+
+def next_request() -> bytes:
+    """The next request to send (the list turns round)."""
+    REQUESTS.append(request := REQUESTS.pop(0))
+    return request
+
+
 PIECES = (
     "parse",
     "environ",
@@ -135,7 +153,7 @@ def build(piece: str) -> Callable[[], None]:
         reader = RequestReader()
 
         def parse() -> None:
-            reader.feed(REQUEST)
+            reader.feed(next_request())
             reader.next_event()
             reader.next_event()
 
@@ -192,7 +210,7 @@ def _loop(app: Any) -> Callable[[], None]:
     take = engine._ready.popleft  # where dispatch() leaves a ready connection
 
     def one() -> None:
-        client.sendall(REQUEST)
+        client.sendall(next_request())
         conn.parked = False  # as the selector does before on_readable
         conn.on_readable()
         worker_conn = take()
@@ -227,7 +245,8 @@ def microseconds(function: Callable[[], None], count: int, rounds: int) -> float
 
 def instructions(piece: str, count: int, path: str) -> int:
     """Instructions per call of ``piece`` (see ``callgrind.py``)."""
-    return instructions_per_call(__file__, ["--raw", piece, "--path", path], count)
+    vary = ["--vary"] if len(REQUESTS) > 1 else []
+    return instructions_per_call(__file__, ["--raw", piece, "--path", path, *vary], count)
 
 
 def main() -> None:
@@ -237,10 +256,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--instructions", action="store_true")
     parser.add_argument("--path", default="/plaintext", help="the request's path")
+    parser.add_argument("--vary", action="store_true", help="no request repeats the one before it")
     parser.add_argument("--raw", metavar="PIECE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     global REQUEST
     REQUEST = request_for(args.path)
+    REQUESTS[:] = [REQUEST, request_for(args.path, b"wrx")] if args.vary else [REQUEST]
     if args.raw:
         function = build(args.raw)
         for _ in range(args.count):
@@ -251,12 +272,14 @@ def main() -> None:
         check(piece)
     if args.instructions:
         count = args.count or 1000
-        print(f"instructions per request (callgrind, {count} vs {3 * count} calls, {args.path})")
+        what = f"{args.path}, varied" if args.vary else args.path
+        print(f"instructions per request (callgrind, {count} vs {3 * count} calls, {what})")
         for piece in pieces:
             print(f"{piece:<18}{instructions(piece, count, args.path):>10,}", flush=True)
         return
     count = args.count or 5000
-    print(f"process time per request, median of {args.rounds} rounds of {count}, {args.path}")
+    what = f"{args.path}, varied" if args.vary else args.path
+    print(f"process time per request, median of {args.rounds} rounds of {count}, {what}")
     for piece in pieces:
         print(f"{piece:<18}{microseconds(build(piece), count, args.rounds):>8.2f} us", flush=True)
 

@@ -69,3 +69,20 @@ def test_a_malformed_path_is_refused(tmp_path: Path) -> None:
     done = run_script(tmp_path, "--path", "json")
     assert done.returncode == 1
     assert "--path must start with / and hold no spaces: 'json'" in done.stderr
+
+
+def test_vary_alternates_two_requests(tmp_path: Path) -> None:
+    done = run_script(
+        tmp_path, "--pieces", "parse,loop_kettle", "--vary", "--count", "20", "--rounds", "1"
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "process time per request, median of 1 rounds of 20, /plaintext, varied"
+    assert [line.split()[0] for line in lines[1:]] == ["parse", "loop_kettle"]
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import server_cost
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    server_cost.REQUESTS[:] = [b"a", b"b"]
+    assert [server_cost.next_request() for _ in range(3)] == [b"a", b"b", b"a"]

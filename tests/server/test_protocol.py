@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kettle.server import protocol
 from kettle.server.protocol import (
     END_OF_MESSAGE,
     Data,
@@ -436,3 +437,123 @@ def test_inspected_fields_are_found_in_any_case(head: bytes, expected: object) -
         else:
             assert isinstance(event, Request)
             assert (event.expect_continue, event.content_length, event.chunked) == expected
+
+
+# -- a request repeated byte for byte (the reader's memo of its last read) --------------
+
+GET = b"GET /a?b=1 HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n"
+GET_REQUEST = Request(
+    "GET", b"/a?b=1", "1.1", [(b"Host", b"x"), (b"Accept", b"*/*")], True, False, False, None,
+    False,
+)  # fmt: skip
+
+
+def drain(reader: RequestReader) -> list[object]:
+    out: list[object] = []
+    while (event := reader.next_event()) is not None:
+        out.append(event)
+    return out
+
+
+def test_a_repeated_request_gives_the_same_events_without_parsing_again() -> None:
+    reader = RequestReader()
+    reader.feed(GET)
+    first = drain(reader)
+    assert first == [GET_REQUEST, END_OF_MESSAGE]
+    for _ in range(3):
+        reader.feed(GET)
+        again = drain(reader)
+        assert again == [GET_REQUEST, END_OF_MESSAGE]
+        assert again[0] is first[0]  # not parsed again: the same immutable Request
+    other = b"GET /other HTTP/1.1\r\nHost: x\r\n\r\n"
+    reader.feed(other)
+    (request, end) = drain(reader)
+    assert (request.target, end) == (b"/other", END_OF_MESSAGE)  # type: ignore[union-attr]
+    reader.feed(GET)
+    parsed = drain(reader)
+    assert parsed == [GET_REQUEST, END_OF_MESSAGE] and parsed[0] is not first[0]
+
+
+NOT_REMEMBERED = [
+    ("body", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab"),
+    ("chunked", b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+    ("close", b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    ("http10", b"GET / HTTP/1.0\r\n\r\n"),
+    ("expect", b"GET / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n"),
+    ("two-requests", GET + GET),
+    ("half-of-the-next", GET + b"GET /"),
+    ("too-large", b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 8192 + b"\r\n\r\n"),
+]
+
+
+@pytest.mark.parametrize(
+    "raw", [raw for _, raw in NOT_REMEMBERED], ids=[i for i, _ in NOT_REMEMBERED]
+)
+def test_reads_that_are_not_one_whole_bodyless_request_are_parsed_every_time(raw: bytes) -> None:
+    reader = RequestReader()
+    reader.feed(raw)
+    first = drain(reader)
+    reader.feed(raw)
+    second = drain(reader)
+    reference = RequestReader()
+    reference.feed(raw)
+    reference.feed(raw)
+    assert second == drain(reference)[len(first) :]
+    assert not any(a is b for a, b in zip(first, second, strict=False) if isinstance(a, Request))
+
+
+def test_a_repeat_after_an_upgrade_is_leftover() -> None:
+    reader = RequestReader()
+    reader.feed(GET)
+    drain(reader)
+    reader.feed(
+        b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+    )
+    assert [type(e) for e in drain(reader)] == [Request, type(END_OF_MESSAGE)]
+    reader.feed(GET)
+    assert (drain(reader), reader.leftover) == ([], GET)
+
+
+def test_a_repeat_while_events_are_queued_is_parsed() -> None:
+    reader = RequestReader()
+    reader.feed(GET)
+    reader.feed(GET)  # the first request's events are still queued
+    events = drain(reader)
+    assert events == [GET_REQUEST, END_OF_MESSAGE, GET_REQUEST, END_OF_MESSAGE]
+    assert events[0] is not events[2]
+
+
+REPEAT_PIECES = [
+    GET,
+    GET,
+    GET[:10],
+    GET[10:],
+    b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n",
+    b"ab",
+    b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+    b"\r\n",
+    b"garbage\r\n\r\n",
+]
+
+
+@given(st.lists(st.sampled_from(REPEAT_PIECES), max_size=16))
+def test_the_memo_never_changes_what_is_read(pieces: list[bytes]) -> None:
+    """Any sequence of reads gives the same events and ends in the same state with the
+    memo as with every read parsed (REPEAT_LIMIT 0 remembers nothing)."""
+    remembering, parsing = RequestReader(), RequestReader()
+    got: list[object] = []
+    expected: list[object] = []
+    for piece in pieces:
+        remembering.feed(piece)
+        got += drain(remembering)
+        protocol.REPEAT_LIMIT = 0
+        try:
+            parsing.feed(piece)
+        finally:
+            protocol.REPEAT_LIMIT = 8192
+        expected += drain(parsing)
+    assert got == expected
+    state = ("failed", "upgraded", "leftover", "head_started", "in_body", "current")
+    assert [getattr(remembering, a) for a in state] == [getattr(parsing, a) for a in state]

@@ -11,6 +11,15 @@ bytes), one ``END_OF_MESSAGE``. A ``ProtocolError`` is always the last event: th
 answers it with its status and closes the connection. After a request that llhttp treats
 as an upgrade (``Upgrade`` with ``Connection: upgrade``, or ``CONNECT``) parsing stops and
 every later byte is kept in ``leftover`` for whoever takes the connection over.
+
+A keep-alive client often sends the same request again, byte for byte (a poller, a health
+check, a load generator). When one read held exactly one whole request without a body
+and left the parser where it began, the reader remembers those bytes; a later read equal
+to them, arriving while the parser is again at that point, gives the same events without
+being parsed again: the same ``Request`` (an immutable tuple; its header list is never
+changed after parsing) and ``END_OF_MESSAGE``. llhttp is a state machine and its callbacks
+here depend only on the bytes and the reader's state, which is the same both times, so
+the events are the ones parsing would give; any other read is parsed and forgets them.
 """
 
 from __future__ import annotations
@@ -133,6 +142,9 @@ class _Reject(Exception):
         self.detail = detail
 
 
+# The largest read remembered for a repeat (a typical request head is well under this).
+REPEAT_LIMIT = 8192
+
 # The longest run of chunked framing without progress: a chunk-size line with its
 # extensions (RFC 9112 section 7.1.1), or one trailer field. Nothing legitimate comes near.
 MAX_CHUNK_LINE = 4096
@@ -166,6 +178,7 @@ class RequestReader:
         "_pending",
         "_progress",
         "_rejected",
+        "_repeat",
         "_stalled",
         "_trailer",
         "_url",
@@ -207,6 +220,9 @@ class RequestReader:
         self._progress = 0
         self._stalled = 0
         self._rejected: _Reject | None = None
+        # The bytes of the last read when it was one whole bodyless request (see the
+        # module docstring), else None.
+        self._repeat: bytes | None = None
         #: The last request head parsed (its body may still be arriving).
         self.current: Request | None = None
         #: True once a request's first byte arrived and its head is not yet complete.
@@ -226,12 +242,21 @@ class RequestReader:
         if self.upgraded:
             self.leftover += data
             return
+        events = self._events
+        if data == self._repeat and not events and not self.head_started and not self.in_body:
+            # The previous read again, with the parser where that read left it: the
+            # callbacks would run as they did then (``_remember``).
+            self._progress += 2
+            events.append(self.current)  # type: ignore[arg-type]  # set by that read
+            events.append(END_OF_MESSAGE)
+            return
+        self._repeat = None
         if not data:
             if self.head_started or self.in_body:
                 self._fail(400, "connection closed in the middle of a request")
             return
         started_before = self.head_started
-        queued_before = len(self._events)
+        queued_before = len(events)
         progress_before = self._progress
         try:
             self._parser.feed_data(data)
@@ -244,6 +269,8 @@ class RequestReader:
             fresh = not started_before and len(self._events) == queued_before
             self._parse_failed(exc, data if fresh else b"")
             return
+        if len(events) == 2 and not queued_before and not started_before:
+            self._remember(data)
         if self.head_started:
             # A head is still incomplete: bound the bytes buffered for it. The chunk in
             # which the head began is counted only if the head began before it, so the
@@ -259,6 +286,21 @@ class RequestReader:
                 self._fail(status, "request head too large")
         elif self._chunked and self.in_body:
             self._check_framing(len(data), progress_before)
+
+    def _remember(self, data: bytes) -> None:
+        """Remember ``data`` if it was exactly one whole request without a body that
+        keeps the connection, and the parser is back where it began."""
+        request, end = self._events
+        if (
+            end is END_OF_MESSAGE
+            and type(request) is Request
+            and request.keep_alive
+            and not (request.upgrade or request.expect_continue or request.chunked)
+            and not request.content_length
+            and not (self.head_started or self.in_body or self.failed)
+            and len(data) <= REPEAT_LIMIT
+        ):
+            self._repeat = data
 
     def _check_framing(self, size: int, progress_before: int) -> None:
         if self._progress != progress_before:
