@@ -163,6 +163,7 @@ class RequestReader:
 
     __slots__ = (
         "_body_seen",
+        "_bodyless",
         "_chunked",
         "_events",
         "_fast_bytes",
@@ -223,6 +224,9 @@ class RequestReader:
         # The bytes of the last read when it was one whole bodyless request (see the
         # module docstring), else None.
         self._repeat: bytes | None = None
+        # Whether the last complete head keeps the connection, asks for no upgrade or
+        # 100 Continue and announces no body: one whole read of it may be remembered.
+        self._bodyless = False
         #: The last request head parsed (its body may still be arriving).
         self.current: Request | None = None
         #: True once a request's first byte arrived and its head is not yet complete.
@@ -245,7 +249,7 @@ class RequestReader:
         events = self._events
         if data == self._repeat and not events and not self.head_started and not self.in_body:
             # The previous read again, with the parser where that read left it: the
-            # callbacks would run as they did then (``_remember``).
+            # callbacks would run as they did then.
             self._progress += 2
             events.append(self.current)  # type: ignore[arg-type]  # set by that read
             events.append(END_OF_MESSAGE)
@@ -269,8 +273,15 @@ class RequestReader:
             fresh = not started_before and len(self._events) == queued_before
             self._parse_failed(exc, data if fresh else b"")
             return
-        if len(events) == 2 and not queued_before and not started_before:
-            self._remember(data)
+        if (
+            len(events) == 2
+            and self._bodyless
+            and not (queued_before or started_before or self.head_started)
+            and len(data) <= REPEAT_LIMIT
+        ):
+            # This read was one whole request (its two events) that keeps the connection
+            # and has no body (``_bodyless``), and no next request began in it.
+            self._repeat = data
         if self.head_started:
             # A head is still incomplete: bound the bytes buffered for it. The chunk in
             # which the head began is counted only if the head began before it, so the
@@ -286,21 +297,6 @@ class RequestReader:
                 self._fail(status, "request head too large")
         elif self._chunked and self.in_body:
             self._check_framing(len(data), progress_before)
-
-    def _remember(self, data: bytes) -> None:
-        """Remember ``data`` if it was exactly one whole request without a body that
-        keeps the connection, and the parser is back where it began."""
-        request, end = self._events
-        if (
-            end is END_OF_MESSAGE
-            and type(request) is Request
-            and request.keep_alive
-            and not (request.upgrade or request.expect_continue or request.chunked)
-            and not request.content_length
-            and not (self.head_started or self.in_body or self.failed)
-            and len(data) <= REPEAT_LIMIT
-        ):
-            self._repeat = data
 
     def _check_framing(self, size: int, progress_before: int) -> None:
         if self._progress != progress_before:
@@ -514,6 +510,11 @@ class RequestReader:
         method = _METHODS.get(raw_method)
         if method is None:
             method = _METHODS[raw_method] = raw_method.decode("ascii")
+        keep_alive = parser.should_keep_alive()
+        upgrade = parser.should_upgrade()
+        self._bodyless = keep_alive and not (
+            upgrade or expect_continue or chunked or content_length
+        )
         # tuple.__new__ directly: the named tuple's own __new__ is one more Python call.
         request: Request = _new_tuple(
             Request,
@@ -522,8 +523,8 @@ class RequestReader:
                 target,
                 version,
                 headers,
-                parser.should_keep_alive(),
-                parser.should_upgrade(),
+                keep_alive,
+                upgrade,
                 expect_continue,
                 content_length,
                 chunked,
