@@ -297,6 +297,12 @@ class RequestContext:
             _cv_request.reset(token)
         except ValueError:
             _restore(_cv_request, token)
+        if not self._cv_tokens and exc is None:
+            # The request is over: break the environ <-> request cycle (as Flask does),
+            # so both are freed at once instead of by the cyclic garbage collector. After
+            # an error the environ keeps its request for the debug page (the error's
+            # traceback holds both anyway).
+            self.request.environ["werkzeug.request"] = None
         if app_ctx is not None:
             if plain:
                 app_ctx._unset()
