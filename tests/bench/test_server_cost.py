@@ -79,10 +79,12 @@ def test_vary_alternates_two_requests(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert lines[0] == "process time per request, median of 1 rounds of 20, /plaintext, varied"
     assert [line.split()[0] for line in lines[1:]] == ["parse", "loop_kettle"]
-    sys.path.insert(0, str(SCRIPT.parent))
-    try:
-        import server_cost
-    finally:
-        sys.path.remove(str(SCRIPT.parent))
-    server_cost.REQUESTS[:] = [b"a", b"b"]
-    assert [server_cost.next_request() for _ in range(3)] == [b"a", b"b", b"a"]
+    # The module itself, in a process of its own (importing it changes sys.path).
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import server_cost as s; "
+        "s.REQUESTS[:] = [b'a', b'b']; print([s.next_request() for _ in range(3)])"
+    )
+    turns = subprocess.run(
+        [sys.executable, "-c", probe, str(SCRIPT.parent)], capture_output=True, text=True
+    )
+    assert turns.stdout == "[b'a', b'b', b'a']\n", turns.stderr
