@@ -176,6 +176,10 @@ def test_response_start_is_status_line_and_fields_in_one_lookup() -> None:
         False,
         False,
         False,
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nServer: kettle\r\n",
+    )
+    assert (
+        response_start("200 OK", [("Server", "mine")])[7] == b"HTTP/1.1 200 OK\r\nServer: mine\r\n"
     )
     again = [("Content-Type", "text/plain"), ("Content-Length", "3")]
     assert response_start("200 OK", again) is start

@@ -8,7 +8,9 @@ Rules kept here:
   instead of letting an application split the response.
 - Names and values are str and are sent as latin-1 (PEP 3333).
 - The head is built as one bytes object so the driver can send head and a small body in
-  a single ``sendall``. Status lines are cached, the Date line comes from ``DateHeader``.
+  a single ``sendall``. Status lines are cached; so is the part of a head that depends
+  only on the status and the header list (``response_start``), and the Date line, for
+  the current second (``DATE_LINE``).
 - ``Content-Length`` lines are kept by length (a bounded table, cleared when full).
 - ``response_fields`` checks and encodes a header list once per distinct list: an app
   sends the same few header lists over and over, and a list equal to one already
@@ -21,9 +23,10 @@ Rules kept here:
 from __future__ import annotations
 
 import re
+import time
 from typing import Any, NamedTuple
 
-from ..http.dates import DateHeader
+from ..http.dates import format_http_date
 from ..http.status import parse_status, reason_phrase
 
 SERVER_SOFTWARE = "kettle"
@@ -42,8 +45,38 @@ _NAME_KINDS: dict[str, int] = {}
 _STATUS_LINES: dict[str, tuple[bytes, int]] = {}
 _CACHE_LIMIT = 512
 
-DATE_HEADER = DateHeader()
 SERVER_LINE = f"Server: {SERVER_SOFTWARE}\r\n".encode("ascii")
+
+
+class DateLine:
+    """The ``Date: <IMF-fixdate>\r\n`` line of the current second, for every response.
+
+    A driver reads it inline, without a call (``line`` is current while ``time.time()`` is
+    below ``until``, else ``refresh``). Safe to share between threads: ``line`` is stored
+    before ``until``, so a reader that sees the new ``until`` sees the new line, and a
+    racing refresh writes the same values twice.
+    """
+
+    __slots__ = ("line", "until")
+
+    def __init__(self) -> None:
+        self.line = b""
+        self.until = 0.0
+
+    def refresh(self, now: float) -> bytes:
+        """The line for ``now`` (a ``time.time()``), kept until its second ends."""
+        second = int(now)
+        self.line = f"Date: {format_http_date(second)}\r\n".encode("ascii")
+        self.until = float(second + 1)
+        return self.line
+
+    def current(self) -> bytes:
+        """The line for the current second."""
+        now = time.time()
+        return self.line if now < self.until else self.refresh(now)
+
+
+DATE_LINE = DateLine()
 
 
 def header_kind(name: str) -> int:
@@ -131,9 +164,10 @@ def response_fields(headers: list[tuple[str, str]]) -> ResponseFields:
     return fields
 
 
-# What ``response_start`` returns: the status line, the status code, then the fields of
-# ``ResponseFields`` in their order.
-ResponseStart = tuple[bytes, int, bytes, int | None, bool, bool, bool]
+# What ``response_start`` returns: the status line, the status code, the fields of
+# ``ResponseFields`` in their order, then the head up to its Date line (the status line,
+# the fields and, unless the app set its own, the Server line).
+ResponseStart = tuple[bytes, int, bytes, int | None, bool, bool, bool, bytes]
 _STARTS: dict[tuple[Any, ...], ResponseStart] = {}
 
 
@@ -150,7 +184,8 @@ def response_start(status: str, headers: list[tuple[str, str]]) -> ResponseStart
             return start
     line, code = status_line(status)
     fields = response_fields(headers)  # a list of str pairs from here on
-    start = (line, code, *fields)
+    server = b"" if fields.has_server else SERVER_LINE
+    start = (line, code, *fields, line + fields.block + server)
     if len(fields.block) <= _CACHED_FIELDS_SIZE:
         if len(_STARTS) >= _FIELDS_CACHE_LIMIT:
             _STARTS.clear()
@@ -218,4 +253,4 @@ def error_response(status: int, detail: str = "", *, close: bool = True) -> byte
         f"Content-Type: text/plain; charset=utf-8\r\n"
         f"Content-Length: {len(body)}\r\n" + ("Connection: close\r\n" if close else "")
     ).encode("ascii")
-    return head + SERVER_LINE + DATE_HEADER.line() + b"\r\n" + body
+    return head + SERVER_LINE + DATE_LINE.current() + b"\r\n" + body

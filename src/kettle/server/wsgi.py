@@ -26,10 +26,10 @@ from .environ import ClientDisconnected, Input, RequestBodyError
 from .protocol import END_OF_MESSAGE, Data, ProtocolError, Request
 from .response import (
     CONTINUE,
-    DATE_HEADER,
+    DATE_LINE,
     LAST_CHUNK,
     LENGTH_LINES,
-    SERVER_LINE,
+    ResponseStart,
     chunk,
     error_response,
     length_line,
@@ -48,6 +48,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _SMALL_BODY = 65536
 DRAIN_LIMIT = 1 << 20
 _NO_BODY_CODES = frozenset((204, 304))
+_time = time.time
 
 
 class FileWrapper:
@@ -78,7 +79,10 @@ class TakenOver(Exception):
 
 
 class Exchange:
-    """One request/response on a connection. Created by the driver per request."""
+    """One request/response on a connection. Created by the driver per request.
+
+    The state of a request body (``_continue``, ``_received``, ``_fed``,
+    ``_body_started``) exists only when the request has one (``body_done`` false)."""
 
     __slots__ = (
         "_body_started",
@@ -86,14 +90,10 @@ class Exchange:
         "_code",
         "_continue",
         "_fed",
-        "_fields",
-        "_framing_close",
-        "_has_date",
-        "_has_server",
         "_length",
-        "_line",
         "_received",
         "_sent",
+        "_start",
         "body_done",
         "conn",
         "head_sent",
@@ -107,23 +107,23 @@ class Exchange:
         self.request = request
         self.keep_alive = request.keep_alive and not request.upgrade
         # ``not request.has_body``, without the property call.
-        self.body_done = not (request.chunked or request.content_length)
-        # The selector may have answered 100 Continue while it buffered the body.
-        self._continue = request.expect_continue and conn.continued is not request
+        if request.chunked or request.content_length:
+            self.body_done = False
+            # The selector may have answered 100 Continue while it buffered the body.
+            self._continue = request.expect_continue and conn.continued is not request
+            self._received = 0
+            self._body_started = 0.0
+            self._fed = 0
+        else:
+            self.body_done = True
         self.head_sent = False
         self.taken = False
-        self._line: bytes | None = None
-        self._fields = b""
+        #: What ``response_start`` returned for the app's status and headers.
+        self._start: ResponseStart | None = None
         self._code = 0
         self._length: int | None = None
         self._chunked = False
-        self._framing_close = False
-        self._has_date = False
-        self._has_server = False
         self._sent = 0
-        self._received = 0
-        self._body_started = 0.0
-        self._fed = 0
 
     # -- the request body ---------------------------------------------------------------
 
@@ -181,38 +181,32 @@ class Exchange:
                     raise exc_info[1].with_traceback(exc_info[2])
             finally:
                 exc_info = None
-        elif self._line is not None:
+        elif self._start is not None:
             raise RuntimeError("start_response called a second time without exc_info")
-        (
-            self._line,
-            self._code,
-            self._fields,
-            self._length,
-            self._has_date,
-            self._has_server,
-            close,
-        ) = response_start(status, headers)
-        if close:
+        start = self._start = response_start(status, headers)
+        self._code = start[1]
+        self._length = start[3]
+        if start[6]:  # the app's Connection field asked to close
             self.keep_alive = False
         return self.write
 
     def _head(self, length: int | None) -> bytes:
         """Serialize the head; decides framing when ``length`` (the known size) is given."""
-        line = self._line
-        if line is None:
+        start = self._start
+        if start is None:
             raise RuntimeError("the application returned without calling start_response")
         code = self._code
         extra = b""
-        if self._length is None and length is not None and code >= 200:
-            self._length = length
-            if code not in _NO_BODY_CODES:
+        if code >= 200 and self._length is None:
+            if code in _NO_BODY_CODES:
+                self._length = length
+            elif length is not None:
+                self._length = length
                 extra = LENGTH_LINES.get(length) or length_line(length)
-        if self._length is None and code >= 200 and code not in _NO_BODY_CODES:
-            if self.request.http_version == "1.1":
+            elif self.request.http_version == "1.1":
                 self._chunked = True
                 extra = b"Transfer-Encoding: chunked\r\n"
-            else:
-                self._framing_close = True
+            else:  # close-delimited (RFC 9112 section 6.3)
                 self.keep_alive = False
         if self.keep_alive and (
             self.conn.engine.draining or not (self.body_done or self._can_skip_body())
@@ -223,16 +217,11 @@ class Exchange:
         elif self.request.http_version == "1.0":
             extra += b"Connection: keep-alive\r\n"
         self.head_sent = True
-        return b"".join(
-            (
-                line,
-                self._fields,
-                b"" if self._has_server else SERVER_LINE,
-                b"" if self._has_date else DATE_HEADER.line(),
-                extra,
-                b"\r\n",
-            )
-        )
+        if start[4]:  # the app set its own Date
+            return b"".join((start[7], extra, b"\r\n"))
+        now = _time()
+        date = DATE_LINE.line if now < DATE_LINE.until else DATE_LINE.refresh(now)
+        return b"".join((start[7], date, extra, b"\r\n"))
 
     def _can_skip_body(self) -> bool:
         """Whether an unread request body is small enough to drain after the response."""
@@ -280,7 +269,7 @@ class Exchange:
 
     def send_result(self, result: Iterable[bytes]) -> None:
         if type(result) is list or type(result) is tuple:
-            if not self.head_sent and self._line is not None:
+            if not self.head_sent and self._start is not None:
                 if len(result) == 1:
                     body = result[0]
                     whole = type(body) is bytes
@@ -289,9 +278,8 @@ class Exchange:
                     body = b"".join(result) if whole else b""
                 # With a Content-Length set, only a body of exactly that size is sent
                 # whole; any other goes through ``write``, which truncates and logs.
-                if whole and (
-                    self._length is None or (self._length == len(body) and self._code >= 200)
-                ):
+                length = self._length
+                if whole and (length is None or (length == len(body) and self._code >= 200)):
                     self._send_whole(body)
                     return
         elif type(result) is FileWrapper and self._sendfile(result):
@@ -303,7 +291,8 @@ class Exchange:
 
     def _send_whole(self, body: bytes) -> None:
         head = self._head(len(body))
-        if self.request.method == "HEAD" or self._code in _NO_BODY_CODES or self._code < 200:
+        code = self._code
+        if self.request.method == "HEAD" or code < 200 or code in _NO_BODY_CODES:
             self.conn.sendall(head)
             return  # no body bytes sent (the access log shows "-", as for ``write``)
         if len(body) <= _SMALL_BODY:
