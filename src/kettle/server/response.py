@@ -168,7 +168,7 @@ def response_fields(headers: list[tuple[str, str]]) -> ResponseFields:
 # ``ResponseFields`` in their order, then the head up to its Date line (the status line,
 # the fields and, unless the app set its own, the Server line).
 ResponseStart = tuple[bytes, int, bytes, int | None, bool, bool, bool, bytes]
-_STARTS: dict[tuple[Any, ...], ResponseStart] = {}
+STARTS: dict[tuple[Any, ...], ResponseStart] = {}
 
 
 def response_start(status: str, headers: list[tuple[str, str]]) -> ResponseStart:
@@ -177,7 +177,7 @@ def response_start(status: str, headers: list[tuple[str, str]]) -> ResponseStart
     do, the status checked first."""
     if type(headers) is list:  # (an equal tuple is no list: it must be refused)
         try:
-            start = _STARTS.get((status, tuple(headers)))
+            start = STARTS.get((status, tuple(headers)))
         except TypeError:  # not hashable pairs: the checks say what is wrong
             start = None
         if start is not None:
@@ -187,9 +187,9 @@ def response_start(status: str, headers: list[tuple[str, str]]) -> ResponseStart
     server = b"" if fields.has_server else SERVER_LINE
     start = (line, code, *fields, line + fields.block + server)
     if len(fields.block) <= _CACHED_FIELDS_SIZE:
-        if len(_STARTS) >= _FIELDS_CACHE_LIMIT:
-            _STARTS.clear()
-        _STARTS[(status, tuple(headers))] = start
+        if len(STARTS) >= _FIELDS_CACHE_LIMIT:
+            STARTS.clear()
+        STARTS[(status, tuple(headers))] = start
     return start
 
 

@@ -29,6 +29,7 @@ from .response import (
     DATE_LINE,
     LAST_CHUNK,
     LENGTH_LINES,
+    STARTS,
     ResponseStart,
     chunk,
     error_response,
@@ -183,7 +184,13 @@ class Exchange:
                 exc_info = None
         elif self._start is not None:
             raise RuntimeError("start_response called a second time without exc_info")
-        start = self._start = response_start(status, headers)
+        try:  # a status and header list seen before: one lookup (``response_start``)
+            start = STARTS[status, tuple(headers)] if type(headers) is list else None
+        except (KeyError, TypeError):
+            start = None
+        if start is None:
+            start = response_start(status, headers)
+        self._start = start
         self._code = start[1]
         self._length = start[3]
         if start[6]:  # the app's Connection field asked to close
@@ -280,7 +287,19 @@ class Exchange:
                 # whole; any other goes through ``write``, which truncates and logs.
                 length = self._length
                 if whole and (length is None or (length == len(body) and self._code >= 200)):
-                    self._send_whole(body)
+                    # The whole body in hand: its length goes in the head, and a small one
+                    # goes out with the head in one send.
+                    head = self._head(len(body))
+                    code = self._code
+                    if self.request.method == "HEAD" or code < 200 or code in _NO_BODY_CODES:
+                        self.conn.sendall(head)
+                        return  # no body bytes sent (the access log shows "-")
+                    if len(body) <= _SMALL_BODY:
+                        self.conn.sendall(head + body)
+                    else:
+                        self.conn.sendall(head)
+                        self.conn.sendall(body)
+                    self._sent = len(body)
                     return
         elif type(result) is FileWrapper and self._sendfile(result):
             return
@@ -288,19 +307,6 @@ class Exchange:
             if data:
                 self.write(data)
         self._finish()
-
-    def _send_whole(self, body: bytes) -> None:
-        head = self._head(len(body))
-        code = self._code
-        if self.request.method == "HEAD" or code < 200 or code in _NO_BODY_CODES:
-            self.conn.sendall(head)
-            return  # no body bytes sent (the access log shows "-", as for ``write``)
-        if len(body) <= _SMALL_BODY:
-            self.conn.sendall(head + body)
-        else:
-            self.conn.sendall(head)
-            self.conn.sendall(body)
-        self._sent = len(body)
 
     def _finish(self) -> None:
         if not self.head_sent:
