@@ -68,7 +68,7 @@ from typing import Any
 from .affinity import CpuFollower
 from .connection import Connection, timeval
 from .protocol import Limits
-from .quick_epoll import events_now, modify, packed_event
+from .quick_epoll import EPOLL_CTL_MOD, epoll_ctl, events_now, modify, packed_event
 from .wsgi import WSGIApp
 
 log = logging.getLogger("kettle.server")
@@ -139,6 +139,11 @@ class Engine:
         self.conns: dict[int, Connection] = {}
         # Connections with a request ready to run that no thread has taken yet.
         self._ready: deque[Connection] = deque()
+        #: Queue a connection with a request ready to run (``deque.append`` itself: no
+        #: Python call per request). Called while reading events (a pool thread that
+        #: polled, or the selector): the caller wakes threads for the queue once its batch
+        #: of events is read (``_after_poll``).
+        self.dispatch: Callable[[Connection], None] = self._ready.append
         # Guards the pool's roles: ``_pollers`` (threads in or entering ``epoll_wait``) and
         # ``_idle`` (the wake-up locks of sleeping threads, most recently idle last).
         self._lock = threading.Lock()
@@ -246,20 +251,22 @@ class Engine:
             conn.close()
             return
         conn.parked = True
-        try:
+        if epoll_ctl is not None:
+            # ``modify`` inlined, once per request. The connection set is open: it is
+            # closed only after ``draining`` is set.
             event = conn.arm_event
             if not event:
                 event = conn.arm_event = packed_event(_ARM, conn.fd)
-            modify(self._epoll, conn.fd, _ARM, event)
-        except (OSError, ValueError):
-            conn.parked = False
-            conn.close()
-
-    def dispatch(self, conn: Connection) -> None:
-        """Queue a connection with a request ready to run. Called while reading events (a
-        pool thread that polled, or the selector): the caller wakes threads for the queue
-        once its batch of events is read (``_after_poll``)."""
-        self._ready.append(conn)
+            if not epoll_ctl(self._epoll_fd, EPOLL_CTL_MOD, conn.fd, event):
+                return
+        else:
+            try:
+                self._epoll.modify(conn.fd, _ARM)
+                return
+            except (OSError, ValueError):
+                pass
+        conn.parked = False
+        conn.close()
 
     def forget(self, conn: Connection, *, unregister: bool) -> None:
         """Stop tracking a connection: about to be closed (closing the socket removes it

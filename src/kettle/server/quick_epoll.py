@@ -27,7 +27,7 @@ from typing import Any
 from .connection import gil_holding_libc
 
 EPOLL_EVENT = struct.Struct("=IQ" if platform.machine() in ("x86_64", "AMD64") else "@IQ")
-_EPOLL_CTL_MOD = 3
+EPOLL_CTL_MOD = 3
 
 
 def _libc(name: str, argtypes: tuple[Any, ...]) -> Any:
@@ -53,7 +53,7 @@ def modify(epoll: select.epoll, fd: int, mask: int, event: bytes = b"") -> None:
     if epoll_ctl is None or epoll.closed:
         epoll.modify(fd, mask)
         return
-    if epoll_ctl(epoll.fileno(), _EPOLL_CTL_MOD, fd, event or EPOLL_EVENT.pack(mask, fd)):
+    if epoll_ctl(epoll.fileno(), EPOLL_CTL_MOD, fd, event or EPOLL_EVENT.pack(mask, fd)):
         raise OSError(ctypes.get_errno(), "epoll_ctl failed")
 
 
