@@ -167,3 +167,30 @@ def test_head_and_framing(
     raw, exchange = respond(status, headers, result, request_)
     assert raw == expected.replace(b"<date>", b"Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n")
     assert exchange.keep_alive is keep_alive
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        ([None], b"Content-Length: 0\r\n\r\n"),  # empty items are skipped
+        (
+            [b"a", bytearray(b"b")],
+            b"Transfer-Encoding: chunked\r\n\r\n1\r\na\r\n1\r\nb\r\n0\r\n\r\n",
+        ),
+        ((b"a", b"b"), b"Content-Length: 2\r\n\r\nab"),
+    ],
+    ids=["none-item", "bytearray-item", "tuple"],
+)
+def test_list_results_that_are_not_all_bytes_are_written_item_by_item(
+    monkeypatch: pytest.MonkeyPatch, result: Any, expected: bytes
+) -> None:
+    monkeypatch.setattr(wsgi_module, "_time", lambda: NOV_6)
+    monkeypatch.setattr(wsgi_module, "DATE_LINE", DateLine())
+    raw, _ = respond("200 OK", [], result)
+    date = b"Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+    assert raw == b"HTTP/1.1 200 OK\r\nServer: kettle\r\n" + date + expected
+
+
+def test_a_result_item_that_is_not_bytes_is_refused() -> None:
+    with pytest.raises(TypeError, match="response body chunks must be bytes, got int"):
+        respond("200 OK", [], [5])

@@ -275,34 +275,39 @@ class Exchange:
     # -- the result iterable ------------------------------------------------------------
 
     def send_result(self, result: Iterable[bytes]) -> None:
-        if type(result) is list or type(result) is tuple:
-            if not self.head_sent and self._start is not None:
-                if len(result) == 1:
-                    body = result[0]
-                    whole = type(body) is bytes
+        if type(result) is FileWrapper:
+            if self._sendfile(result):
+                return
+        elif (
+            (type(result) is list or type(result) is tuple)
+            and not self.head_sent
+            and self._start is not None
+        ):
+            if len(result) == 1:
+                body = result[0]
+                whole = type(body) is bytes
+            else:
+                whole = all(type(item) is bytes for item in result)
+                body = b"".join(result) if whole else b""
+            size = len(body) if whole else -1
+            length = self._length
+            # With a Content-Length set, only a body of exactly that size is sent whole;
+            # any other goes through ``write``, which truncates and logs.
+            if whole and (length is None or (length == size and self._code >= 200)):
+                # Its length goes in the head, and a small body goes out with the head in
+                # one send.
+                head = self._head(size)
+                code = self._code
+                if self.request.method == "HEAD" or code < 200 or code in _NO_BODY_CODES:
+                    self.conn.sendall(head)
+                    return  # no body bytes sent (the access log shows "-", as for ``write``)
+                if size <= _SMALL_BODY:
+                    self.conn.sendall(head + body)
                 else:
-                    whole = all(type(item) is bytes for item in result)
-                    body = b"".join(result) if whole else b""
-                # With a Content-Length set, only a body of exactly that size is sent
-                # whole; any other goes through ``write``, which truncates and logs.
-                length = self._length
-                if whole and (length is None or (length == len(body) and self._code >= 200)):
-                    # The whole body in hand: its length goes in the head, and a small one
-                    # goes out with the head in one send.
-                    head = self._head(len(body))
-                    code = self._code
-                    if self.request.method == "HEAD" or code < 200 or code in _NO_BODY_CODES:
-                        self.conn.sendall(head)
-                        return  # no body bytes sent (the access log shows "-")
-                    if len(body) <= _SMALL_BODY:
-                        self.conn.sendall(head + body)
-                    else:
-                        self.conn.sendall(head)
-                        self.conn.sendall(body)
-                    self._sent = len(body)
-                    return
-        elif type(result) is FileWrapper and self._sendfile(result):
-            return
+                    self.conn.sendall(head)
+                    self.conn.sendall(body)
+                self._sent = size
+                return
         for data in result:
             if data:
                 self.write(data)
