@@ -16,7 +16,7 @@ from kettle.server.connection import Connection
 from kettle.server.engine import _ARM, Engine
 from kettle.server.environ import ClientDisconnected
 from kettle.server.protocol import Limits
-from kettle.server.quick_epoll import epoll_ctl as _epoll_ctl
+from kettle.server.quick_epoll import epoll_ctl_quiet as _epoll_ctl
 
 
 def make_conn(sock: socket.socket) -> Connection:

@@ -68,12 +68,15 @@ _SMALL_SEND = 65536
 RAW_ARGUMENTS = sys.platform.startswith("linux") and platform.machine() in ("x86_64", "aarch64")
 
 
-def gil_holding_libc(name: str, argtypes: tuple[Any, ...], restype: Any) -> Any:
-    """libc's function ``name``, called without releasing the GIL (with errno kept), or
-    None where the C library cannot be loaded that way. ``argtypes`` are declared only
-    where arguments are not passed as they are (``RAW_ARGUMENTS``)."""
+def gil_holding_libc(
+    name: str, argtypes: tuple[Any, ...], restype: Any, *, errno: bool = True
+) -> Any:
+    """libc's function ``name``, called without releasing the GIL (with errno kept for
+    ``ctypes.get_errno``, unless ``errno`` is false: that costs a tenth of a call), or None
+    where the C library cannot be loaded that way. ``argtypes`` are declared only where
+    arguments are not passed as they are (``RAW_ARGUMENTS``)."""
     try:
-        function = getattr(ctypes.PyDLL(None, use_errno=True), name)
+        function = getattr(ctypes.PyDLL(None, use_errno=errno), name)
     except (OSError, AttributeError):  # pragma: no cover - no such libc function
         return None
     if not RAW_ARGUMENTS:
@@ -318,15 +321,16 @@ class Connection:
         """Whether a worker should take the connection now; None to close it."""
         reader = self.reader
         event = reader.peek()
-        if type(event) is Data or event is END_OF_MESSAGE:
-            self.discarded += reader.drop_finished_body()
-            if self.discarded > DRAIN_LIMIT:
-                return None  # the rest of an unread body is too large to skip
-            event = reader.peek()
-        if event is None:
-            return False
-        if type(event) is not Request:
-            return True  # a ProtocolError: the worker answers it
+        if type(event) is not Request:  # (the usual case, a request, checked once)
+            if type(event) is Data or event is END_OF_MESSAGE:
+                self.discarded += reader.drop_finished_body()
+                if self.discarded > DRAIN_LIMIT:
+                    return None  # the rest of an unread body is too large to skip
+                event = reader.peek()
+            if event is None:
+                return False
+            if type(event) is not Request:
+                return True  # a ProtocolError: the worker answers it
         self.discarded = 0
         if event is not reader.current or not reader.in_body or event.upgrade:
             return True  # the body is complete (or not parsed, for an upgrade)

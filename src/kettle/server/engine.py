@@ -68,7 +68,7 @@ from typing import Any
 from .affinity import CpuFollower
 from .connection import Connection, timeval
 from .protocol import Limits
-from .quick_epoll import EPOLL_CTL_MOD, epoll_ctl, events_now, modify, packed_event
+from .quick_epoll import EPOLL_CTL_MOD, epoll_ctl_quiet, events_now, modify, packed_event
 from .wsgi import WSGIApp
 
 log = logging.getLogger("kettle.server")
@@ -251,13 +251,13 @@ class Engine:
             conn.close()
             return
         conn.parked = True
-        if epoll_ctl is not None:
+        if epoll_ctl_quiet is not None:
             # ``modify`` inlined, once per request. The connection set is open: it is
             # closed only after ``draining`` is set.
             event = conn.arm_event
             if not event:
                 event = conn.arm_event = packed_event(_ARM, conn.fd)
-            if not epoll_ctl(self._epoll_fd, EPOLL_CTL_MOD, conn.fd, event):
+            if not epoll_ctl_quiet(self._epoll_fd, EPOLL_CTL_MOD, conn.fd, event):
                 return
         else:
             try:

@@ -30,13 +30,17 @@ EPOLL_EVENT = struct.Struct("=IQ" if platform.machine() in ("x86_64", "AMD64") e
 EPOLL_CTL_MOD = 3
 
 
-def _libc(name: str, argtypes: tuple[Any, ...]) -> Any:
+def _libc(name: str, argtypes: tuple[Any, ...], *, errno: bool = True) -> Any:
     if sys.byteorder != "little" or not sys.platform.startswith("linux"):
         return None
-    return gil_holding_libc(name, argtypes, ctypes.c_int)
+    return gil_holding_libc(name, argtypes, ctypes.c_int, errno=errno)
 
 
-epoll_ctl = _libc("epoll_ctl", (ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_char_p))
+_CTL_ARGUMENTS = (ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_char_p)
+epoll_ctl = _libc("epoll_ctl", _CTL_ARGUMENTS)
+# The same without errno kept, for re-arming a connection (``Engine.park``), which only
+# asks whether the call worked.
+epoll_ctl_quiet = _libc("epoll_ctl", _CTL_ARGUMENTS, errno=False)
 epoll_wait = _libc("epoll_wait", (ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int))
 _buffers = threading.local()
 
