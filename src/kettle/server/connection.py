@@ -56,6 +56,7 @@ RECV_SIZE = 65536
 # and a ready request comes in, in one quick non-blocking call instead of a GIL hand-off
 # to another worker and back.
 _SEND_FLAGS = socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL
+_RECV_FLAGS = socket.MSG_DONTWAIT
 _SMALL_SEND = 65536
 
 
@@ -162,8 +163,8 @@ class Connection:
 
     def recv_nowait(self) -> bytes | None:
         """Bytes already available, ``b""`` at end of stream, ``None`` if nothing yet."""
-        sock = self.sock
         if self.tls:
+            sock = self.sock
             sock.settimeout(0.0)
             try:
                 return sock.recv(RECV_SIZE)
@@ -176,7 +177,7 @@ class Connection:
                 buffer = _buffers.recv
             except AttributeError:
                 buffer = _buffers.recv = ctypes.create_string_buffer(RECV_SIZE)
-            got = _libc_recv(self.fd, buffer, RECV_SIZE, socket.MSG_DONTWAIT)
+            got = _libc_recv(self.fd, buffer, RECV_SIZE, _RECV_FLAGS)
             if got >= 0:
                 data: bytes = buffer[:got]  # a c_char array slices to bytes
                 return data
@@ -185,14 +186,15 @@ class Connection:
                 return None
             raise OSError(code, os.strerror(code))
         try:
-            return sock.recv(RECV_SIZE, socket.MSG_DONTWAIT)
+            return self.sock.recv(RECV_SIZE, _RECV_FLAGS)
         except BlockingIOError:
             return None
 
     def sendall(self, data: bytes) -> None:
-        if _libc_send is not None and not self.tls and len(data) <= _SMALL_SEND:
-            sent = _libc_send(self.fd, data, len(data), _SEND_FLAGS)
-            if sent == len(data):
+        size = len(data)
+        if size <= _SMALL_SEND and _libc_send is not None and not self.tls:
+            sent = _libc_send(self.fd, data, size, _SEND_FLAGS)
+            if sent == size:
                 return
             if sent > 0:
                 data = data[sent:]
