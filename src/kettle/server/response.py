@@ -51,29 +51,31 @@ SERVER_LINE = f"Server: {SERVER_SOFTWARE}\r\n".encode("ascii")
 class DateLine:
     """The ``Date: <IMF-fixdate>\r\n`` line of the current second, for every response.
 
-    A driver reads it inline, without a call (``line`` is current while ``time.time()`` is
-    below ``until``, else ``refresh``). Safe to share between threads: ``line`` is stored
-    before ``until``, so a reader that sees the new ``until`` sees the new line, and a
-    racing refresh writes the same values twice.
+    A driver reads it inline, without a call: ``line`` is current while ``since <= now <
+    until`` (``now`` a ``time.time()``; a clock set back leaves the second too), else it
+    calls ``refresh``. Safe to share between threads: ``line`` is stored before the
+    bounds, so a reader that sees a bound of the new second sees its line, and a racing
+    refresh writes the same values twice.
     """
 
-    __slots__ = ("line", "until")
+    __slots__ = ("line", "since", "until")
 
     def __init__(self) -> None:
         self.line = b""
-        self.until = 0.0
+        self.since = self.until = 0.0
 
     def refresh(self, now: float) -> bytes:
-        """The line for ``now`` (a ``time.time()``), kept until its second ends."""
+        """The line for ``now``, kept for the rest of its second."""
         second = int(now)
         self.line = f"Date: {format_http_date(second)}\r\n".encode("ascii")
+        self.since = float(second)
         self.until = float(second + 1)
         return self.line
 
     def current(self) -> bytes:
         """The line for the current second."""
         now = time.time()
-        return self.line if now < self.until else self.refresh(now)
+        return self.line if self.since <= now < self.until else self.refresh(now)
 
 
 DATE_LINE = DateLine()

@@ -227,7 +227,9 @@ class Exchange:
         if start[4]:  # the app set its own Date
             return b"".join((start[7], extra, b"\r\n"))
         now = _time()
-        date = DATE_LINE.line if now < DATE_LINE.until else DATE_LINE.refresh(now)
+        date = (
+            DATE_LINE.line if DATE_LINE.since <= now < DATE_LINE.until else DATE_LINE.refresh(now)
+        )
         return b"".join((start[7], date, extra, b"\r\n"))
 
     def _can_skip_body(self) -> bool:
