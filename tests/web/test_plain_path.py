@@ -293,6 +293,29 @@ def test_a_subclass_overriding_a_skipped_method_is_general() -> None:
         assert response.headers.get("X-Processed") == ("1" if cls is Custom else None)
 
 
+def test_the_methods_answer_is_looked_at_again_when_the_instance_changes() -> None:
+    """``serves_plain`` keeps its answer about the methods on the instance with the class
+    and the size of ``app.__dict__``: a method replaced on the instance, removed again, and
+    a class changed on the instance are each seen at the next request."""
+
+    class Custom(Kettle):
+        def dispatch_request(self) -> Any:
+            return "custom"
+
+    app = _bare()
+    assert app.test_client().get("/").text == "index"
+    assert serves_plain(app, Kettle) is True
+    app.dispatch_request = lambda: "replaced"  # type: ignore[method-assign]
+    assert serves_plain(app, Kettle) is False
+    assert app.test_client().get("/").text == "replaced"
+    del app.dispatch_request  # type: ignore[method-assign]
+    assert serves_plain(app, Kettle) is True
+    assert app.test_client().get("/").text == "index"
+    app.__class__ = Custom
+    assert serves_plain(app, Kettle) is False
+    assert app.test_client().get("/").text == "custom"
+
+
 def test_hooks_registered_after_the_first_request_run(
     make_client: Callable[[Kettle], KettleClient],
 ) -> None:

@@ -24,7 +24,8 @@ Rules: an app is plain for a request when, at that moment,
 - none of the methods the plain form skips, inlines or calls only when they have work is
   overridden, on the class or the
   instance (a class is checked the first time one of its apps serves; an instance again
-  whenever its attribute set changes size, as it does when a method is assigned to it).
+  whenever its attribute set changes size, as it does when a method is assigned to it, or
+  its class is changed).
   A method replaced on the class itself after that is not seen: patch before serving.
 Everything else (error handlers, ``after_this_request``, the session, ``g``, streaming,
 ``kettle.preserve_context``) works as on the general form, because the plain form calls
@@ -102,19 +103,28 @@ def serves_plain(app: Kettle, base: type) -> bool:
         or _appcontext_tearing_down.receivers
     ):
         return False
+    # The methods: the answer for the app's class and attribute set, kept on the instance
+    # as (class, size of ``app.__dict__``) while both are plain, so it is looked at again
+    # whenever the size changes (replacing a method on the instance adds a key, as any
+    # new attribute does) or the instance's class is changed.
+    attributes = app.__dict__
+    if attributes.get("_plain_as") == (type(app), len(attributes)):
+        return True
+    return _methods_are_plain(app, base, attributes)
+
+
+def _methods_are_plain(app: Kettle, base: type, attributes: dict[str, Any]) -> bool:
+    """Whether neither the class of ``app`` nor the instance replaces a skipped method;
+    records the answer for ``serves_plain``."""
     cls = type(app)
     plain = _plain_classes.get(cls)
     if plain is None:
         plain = _class_is_plain(cls, base)
-    if not plain:
-        return False
-    # Not replaced on the instance: checked again whenever ``app.__dict__`` changes size
-    # (replacing a method there adds a key, as any new attribute does).
-    attributes = app.__dict__
-    if attributes.get("_plain_checked_size") != len(attributes):
-        attributes["_plain_instance"] = not any(name in attributes for name in SKIPPED_METHODS)
-        attributes["_plain_checked_size"] = len(attributes)  # both keys counted
-    return attributes["_plain_instance"]  # type: ignore[no-any-return]
+    attributes["_plain_as"] = None  # counted in the size; no stale answer kept
+    if plain and not any(name in attributes for name in SKIPPED_METHODS):
+        attributes["_plain_as"] = (cls, len(attributes))
+        return True
+    return False
 
 
 def serve(app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool) -> Any:
