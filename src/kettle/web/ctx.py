@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 _sentinel = object()
+_new = object.__new__
 
 
 def _restore(var: contextvars.ContextVar[Any], token: contextvars.Token[Any]) -> None:
@@ -93,6 +94,7 @@ class AppContext:
     """Binds an application (and its ``g``) to the current context."""
 
     g = _LazyGlobals()
+    url_adapter: MapAdapter | None = None  # (a class default: the plain form stores none)
 
     def __init__(self, app: App, *, url_adapter: MapAdapter | None = _sentinel) -> None:  # type: ignore[assignment]
         self.app = app
@@ -165,20 +167,17 @@ class RequestContext:
         environ: dict[str, Any],
         request: Request | None = None,
         session: SessionMixin | None = None,
-        *,
-        lazy_url_adapter: bool | None = None,
     ) -> None:
+        # (``push_plain`` makes the plain form's contexts with the same stores, in the
+        # same order: keep the two alike.)
         self.app = app
         if request is None:
             request = app.request_class(environ)
         request.json_module = app.json  # get_json parses with the app's JSON provider
         self.request: Request = request
-        # Bound on first use when matching can do without it (the common case; the plain
-        # path has checked that already and says so).
-        if lazy_url_adapter is None:
-            lazy_url_adapter = app._matches_default_domain()
-        self._lazy_url_adapter = lazy_url_adapter
-        if not lazy_url_adapter:
+        # Bound on first use when matching can do without it (the common case).
+        self._lazy_url_adapter = lazy = app._matches_default_domain()
+        if not lazy:
             self.url_adapter  # noqa: B018  # bound now, as Flask does
         if session is not None:
             self._opened_session = session
@@ -248,23 +247,6 @@ class RequestContext:
                 self.session  # noqa: B018  # opened through app.session_interface
             self.match_request()
 
-    def _push_plain(self) -> None:
-        """``push`` for the plain form of the request cycle (``kettle.web.plain_path``),
-        whose app has checked that ``app_context`` is App's and nobody listens to its
-        signals: the app context is made as ``app_context()`` makes it and set directly.
-        Matching is left to the caller."""
-        app = self.app
-        app_ctx = _cv_app.get(None)
-        if app_ctx is None or app_ctx.app is not app:
-            if app.config["SERVER_NAME"] is None:
-                app_ctx = AppContext(app, url_adapter=None)  # what create_url_adapter gives
-            else:
-                app_ctx = AppContext(app)
-            app_ctx._tokens.append(_cv_app.set(app_ctx))
-        else:
-            app_ctx = None  # the current one is this app's: not pushed again
-        self._cv_tokens.append((_cv_request.set(self), app_ctx))
-
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         clear_request = len(self._cv_tokens) == 1
         try:
@@ -326,6 +308,38 @@ class RequestContext:
     def __repr__(self) -> str:
         request = self.request
         return f"<{type(self).__name__} {request.url!r} [{request.method}] of {self.app.name}>"
+
+
+def push_plain(app: App, environ: dict[str, Any]) -> RequestContext:
+    """A request context for ``environ``, made and pushed for the plain form of the request
+    cycle (``kettle.web.plain_path``), whose app has checked that ``app_context`` and
+    ``create_url_adapter`` are App's, that matching needs no bound adapter and that nobody
+    listens to the app context's signals. So it is ``RequestContext(app, environ)`` and
+    ``push()`` without their calls and checks: the app context (when the current one is
+    not this app's) is made as ``app_context()`` makes it, each contextvar is set and its
+    token stored with the context in one step, and matching is left to the caller (which
+    matches at once: the context counts as matched)."""
+    ctx = _new(RequestContext)
+    ctx.app = app
+    request = app.request_class(environ)
+    request.json_module = app.json
+    ctx.request = request
+    ctx._lazy_url_adapter = True
+    ctx._after_request_functions = []
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None or app_ctx.app is not app:
+        if app.config["SERVER_NAME"] is None:
+            app_ctx = _new(AppContext)  # url_adapter: None, what create_url_adapter gives
+            app_ctx.app = app
+            app_ctx._tokens = [_cv_app.set(app_ctx)]
+        else:
+            app_ctx = AppContext(app)
+            app_ctx._tokens.append(_cv_app.set(app_ctx))
+    else:
+        app_ctx = None  # the current one is this app's: not pushed again
+    ctx._cv_tokens = [(_cv_request.set(ctx), app_ctx)]
+    ctx._matched = True
+    return ctx
 
 
 def has_request_context() -> bool:

@@ -7,7 +7,7 @@ hand the context to ``kettle.preserve_context``, pop), and ``serves_plain(app)``
 request take the plain form?). The general form pushes with ``ctx.push()``, dispatches with
 ``app.full_dispatch_request`` and pops with ``ctx.pop()``, as Flask does, so subclasses that
 override them are honoured. The plain form does the same steps with those that would find
-nothing to do left out (``ctx._push_plain``, the dispatch steps that have work,
+nothing to do left out (``kettle.web.ctx.push_plain``, the dispatch steps that have work,
 ``ctx._pop_plain``), so it saves their calls, not their behaviour: matching, calling the
 view (``Kettle._call_view``, shared with ``dispatch_request``), error handlers and making
 the response are the same code on both.
@@ -38,7 +38,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from . import signals
-from .ctx import RequestContext
+from .ctx import RequestContext, push_plain
 from .routing import Map
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def _methods_are_plain(app: Kettle, base: type, attributes: dict[str, Any]) -> b
 def serve(app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool) -> Any:
     """``app.wsgi_app``: one request, in the plain form when ``plain`` (``serves_plain``
     said so) and in Flask's general form otherwise; errors go to the app's handlers."""
-    ctx = RequestContext(app, environ, lazy_url_adapter=True if plain else None)
+    ctx = push_plain(app, environ) if plain else RequestContext(app, environ)
     error: BaseException | None = None
     try:
         try:
@@ -139,8 +139,6 @@ def serve(app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool
                 # error to the app's handlers), then make and process the response only
                 # when they have work: a result that is not already a response, an
                 # after_this_request function, an opened session or a cookie to refresh.
-                ctx._push_plain()
-                ctx._matched = True
                 app._match(ctx)
                 app._got_first_request = True
                 request = ctx.request
