@@ -536,3 +536,23 @@ def test_the_plain_form_pushes_the_contexts_push_makes(
     assert facts["plain"] == facts["general"]
     assert facts["plain"]["pushes"] == [outer]
     assert facts["plain"]["adapter"] == server_name
+
+
+@pytest.mark.parametrize("form", ["plain", "general"])
+def test_a_context_left_pushed_by_the_view_fails_the_pop_alike(form: str) -> None:
+    """``pop_plain`` keeps ``pop``'s LIFO check: a request context the view pushed and
+    did not pop is an error, and the contextvars are back as before the request."""
+    app = _app_in_form(form)
+    leaked: list[Any] = []
+
+    @app.route("/leak")
+    def leak() -> str:
+        ctx = app.test_request_context("/other")
+        ctx.push()
+        leaked.append(ctx)
+        return "leaked"
+
+    with pytest.raises(AssertionError, match="Popped wrong request context"):
+        app.test_client().get("/leak")
+    assert (_cv_app.get(None), _cv_request.get(None)) == (None, None)
+    assert leaked[0]._cv_tokens != []  # still counts as pushed: its owner's to pop

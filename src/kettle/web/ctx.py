@@ -122,8 +122,9 @@ class AppContext:
             signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
 
     def _unset(self) -> None:
-        """The step both pops share (``pop``, and the plain form's, whose app has no
-        teardown function or signal receiver): reset the contextvar, checking LIFO order."""
+        """The step both pops share (``pop``, and the plain form's, ``pop_plain``, whose app
+        has no teardown function or signal receiver): reset the contextvar, checking LIFO
+        order."""
         ctx = _cv_app.get(None)
         if ctx is not None and ctx is not self:
             raise AssertionError(f"Popped wrong app context ({ctx!r} instead of {self!r})")
@@ -258,21 +259,11 @@ class RequestContext:
                 if close is not None:
                     close()
         finally:
-            self._unset(exc, plain=False)
+            self._unset(exc)
 
-    def _pop_plain(self, exc: BaseException | None) -> None:
-        """``pop`` for the plain form (``kettle.web.plain_path``), whose app has no
-        teardown function or signal receiver to call: closes the request and resets the
-        contextvars, with the same LIFO check."""
-        try:
-            if len(self._cv_tokens) == 1:
-                self.request.close()
-        finally:
-            self._unset(exc, plain=True)
-
-    def _unset(self, exc: BaseException | None, plain: bool) -> None:
-        """The step both pops share: reset the contextvar, pop the app context this push
-        pushed (``pop`` or the plain form's), check LIFO order."""
+    def _unset(self, exc: BaseException | None) -> None:
+        """``pop``'s last step: reset the contextvar, pop the app context this push pushed,
+        check LIFO order. (``pop_plain`` does the same for the plain form.)"""
         ctx = _cv_request.get(None)
         token, app_ctx = self._cv_tokens.pop()
         try:
@@ -286,10 +277,7 @@ class RequestContext:
             # traceback holds both anyway).
             self.request.environ["werkzeug.request"] = None
         if app_ctx is not None:
-            if plain:
-                app_ctx._unset()
-            else:
-                app_ctx.pop(exc)
+            app_ctx.pop(exc)
         if ctx is not None and ctx is not self:
             raise AssertionError(f"Popped wrong request context ({ctx!r} instead of {self!r})")
 
@@ -340,6 +328,31 @@ def push_plain(app: App, environ: dict[str, Any]) -> RequestContext:
     ctx._cv_tokens = [(_cv_request.set(ctx), app_ctx)]
     ctx._matched = True
     return ctx
+
+
+def pop_plain(ctx: RequestContext, exc: BaseException | None) -> None:
+    """``ctx.pop(exc)`` for the plain form (``kettle.web.plain_path``), whose app has no
+    teardown function or signal receiver to call: closes the request when this pop ends
+    the context's last push, then resets the contextvars (the app context's too, when this
+    push pushed it) with ``pop``'s LIFO checks, in one step; the environ forgets its
+    request as ``pop`` makes it."""
+    tokens = ctx._cv_tokens
+    try:
+        if len(tokens) == 1:
+            ctx.request.close()
+    finally:
+        current = _cv_request.get(None)
+        token, app_ctx = tokens.pop()
+        try:
+            _cv_request.reset(token)
+        except ValueError:
+            _restore(_cv_request, token)
+        if not tokens and exc is None:
+            ctx.request.environ["werkzeug.request"] = None  # see RequestContext._unset
+        if app_ctx is not None:
+            app_ctx._unset()
+        if current is not None and current is not ctx:
+            raise AssertionError(f"Popped wrong request context ({current!r} instead of {ctx!r})")
 
 
 def has_request_context() -> bool:

@@ -8,7 +8,7 @@ request take the plain form?). The general form pushes with ``ctx.push()``, disp
 ``app.full_dispatch_request`` and pops with ``ctx.pop()``, as Flask does, so subclasses that
 override them are honoured. The plain form does the same steps with those that would find
 nothing to do left out (``kettle.web.ctx.push_plain``, the dispatch steps that have work,
-``ctx._pop_plain``), so it saves their calls, not their behaviour: matching, calling the
+``pop_plain``), so it saves their calls, not their behaviour: matching, calling the
 view (``Kettle._call_view``, shared with ``dispatch_request``), error handlers and making
 the response are the same code on both.
 
@@ -38,7 +38,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from . import signals
-from .ctx import RequestContext, push_plain
+from .ctx import RequestContext, pop_plain, push_plain
 from .routing import Map
 
 if TYPE_CHECKING:
@@ -172,6 +172,6 @@ def serve(app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool
         if error is not None and app.should_ignore_error(error):
             error = None
         if plain:
-            ctx._pop_plain(error)
+            pop_plain(ctx, error)
         else:
             ctx.pop(error)
