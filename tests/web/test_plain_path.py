@@ -24,7 +24,7 @@ from kettle.web.app import Kettle
 from kettle.web.ctx import after_this_request
 from kettle.web.exceptions import NotFound
 from kettle.web.globals import _cv_app, _cv_request, g, request, session
-from kettle.web.plain_path import serves_plain
+from kettle.web.plain_path import SKIPPED_METHODS, serves_plain
 from kettle.web.testing import KettleClient
 from kettle.web.wrappers import Response
 
@@ -292,6 +292,18 @@ def test_a_subclass_overriding_a_skipped_method_is_general() -> None:
         response = app.test_client().get("/error" if cls is Handling else "/")
         assert response.text == expected
         assert response.headers.get("X-Processed") == ("1" if cls is Custom else None)
+
+
+@pytest.mark.parametrize("name", SKIPPED_METHODS)
+def test_each_skipped_method_replaced_on_a_subclass_makes_it_general(name: str) -> None:
+    """The plain form calls ``_match`` and ``_call_view`` through the class and skips the
+    others: a subclass replacing any of them is served by the general form."""
+    original = getattr(Kettle, name)
+    custom = type("Custom", (Kettle,), {name: lambda self, *a, **k: original(self, *a, **k)})
+    app = custom(__name__)
+    app.add_url_rule("/", "index", lambda: "index")
+    assert serves_plain(app, Kettle) is False
+    assert app.test_client().get("/").text == "index"
 
 
 def test_the_methods_answer_is_looked_at_again_when_the_instance_changes() -> None:

@@ -59,6 +59,7 @@ SKIPPED_METHODS = (
     "create_url_adapter",
     "ensure_sync",
     "_match",
+    "_call_view",
 )
 _MAP_BIND = Map.bind_to_environ
 _request_started = signals.request_started
@@ -139,11 +140,14 @@ def serve(app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool
                 # error to the app's handlers), then make and process the response only
                 # when they have work: a result that is not already a response, an
                 # after_this_request function, an opened session or a cookie to refresh.
-                app._match(ctx)
+                # (Called through the class, whose are Kettle's, as serves_plain checked:
+                # a method looked up on the app instance costs a bound method each time.)
+                cls = type(app)
+                cls._match(app, ctx)
                 app._got_first_request = True
                 request = ctx.request
                 try:
-                    result = app._call_view(request, cached=True)
+                    result = cls._call_view(app, request, True)
                 except Exception as e:
                     result = app.handle_user_exception(e)
                 response = result
