@@ -154,7 +154,10 @@ class RequestContext:
     #: ``app.test_request_context()``. Served requests open it on first use instead.
     open_session_on_push = False
     # Per-request state that most requests never change, as class defaults (an instance
-    # attribute replaces one when it is set), so a context costs fewer stores.
+    # attribute replaces one when it is set), so a context costs fewer stores. Not for
+    # what every request reads: on Python 3.11 reading a class default through an
+    # instance is not specialised and costs several times a store (``_adapter_bound`` and
+    # ``_opened_session`` are stored by both constructors).
     flashes: list[tuple[str, str]] | None = None
     url_rule: Rule | None = None
     _url_adapter: MapAdapter | None = None
@@ -178,10 +181,10 @@ class RequestContext:
         self.request: Request = request
         # Bound on first use when matching can do without it (the common case).
         self._lazy_url_adapter = lazy = app._matches_default_domain()
+        self._adapter_bound = False
+        self._opened_session = session
         if not lazy:
             self.url_adapter  # noqa: B018  # bound now, as Flask does
-        if session is not None:
-            self._opened_session = session
         self._after_request_functions: list[Callable[[Response], Response]] = []
         self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
 
@@ -313,6 +316,8 @@ def push_plain(app: App, environ: dict[str, Any]) -> RequestContext:
     request.json_module = app.json
     ctx.request = request
     ctx._lazy_url_adapter = True
+    ctx._adapter_bound = False
+    ctx._opened_session = None
     ctx._after_request_functions = []
     app_ctx = _cv_app.get(None)
     if app_ctx is None or app_ctx.app is not app:
