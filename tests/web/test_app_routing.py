@@ -315,3 +315,108 @@ def test_url_adapter_bound_on_first_use_matches_eager_binding(app: Kettle) -> No
     client = app.test_client()
     response = client.get("/page/z", base_url=base)
     assert response.get_data(as_text=True) == "http://example.test:8080/root/page/z"
+
+
+# -- matching without a bound adapter, remembered by the raw environ ------------------------
+
+
+def _match_app() -> Kettle:
+    app = Kettle(__name__)
+
+    @app.route("/seen/<int:n>")
+    def seen(n: int) -> str:
+        return f"{n} {request.path} {request.method} {request.view_args}"
+
+    @app.route("/fixed")
+    def fixed() -> str:
+        request.view_args["changed"] = True  # each request gets its own dict
+        return f"{request.path} {request.method}"
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("GET", "/fixed", "/fixed GET"),
+        ("get", "/fixed", "/fixed GET"),
+        ("HEAD", "/fixed", ""),
+        ("GET", "//fixed", "/fixed GET"),
+        ("GET", "/seen/7", "7 /seen/7 GET {'n': 7}"),
+        ("GET", "/seen/x", "404"),
+        ("POST", "/fixed", "405"),
+        ("GET", "/caf\u00e9", "404"),
+    ],
+    ids=["fixed", "lower-case-method", "head", "leading-slashes", "converter", "rejected",
+         "wrong-method", "non-ascii"],
+)  # fmt: skip
+def test_a_request_seen_before_matches_as_the_first_time(
+    method: str, path: str, expected: str
+) -> None:
+    """The second request with the same raw PATH_INFO and method is answered from
+    ``Matcher.by_environ``, and alike, with ``request.path``/``method`` as Request makes
+    them."""
+    app = _match_app()
+    client = app.test_client()
+    answers = []
+    for _ in range(2):
+        environ = {"PATH_INFO": path, "REQUEST_METHOD": method}
+        response = client.open(path, method=method.upper(), environ_overrides=environ)
+        status = response.status_code
+        answers.append(response.text if status == 200 else str(status))
+    assert answers == [expected, expected]
+    seen = app.url_map.matcher.by_environ
+    assert len(seen) == (1 if path.isascii() else 0)  # a non-ASCII path is not kept
+
+
+def test_the_remembered_match_is_per_request_class_and_default_subdomain() -> None:
+    app = _match_app()
+
+    class Custom(app.request_class):  # type: ignore[name-defined,misc]
+        @property
+        def path(self) -> str:  # type: ignore[override]
+            return "/seen/1"
+
+    client = app.test_client()
+    assert client.get("/fixed").text == "/fixed GET"
+    app.request_class = Custom
+    assert client.get("/fixed").text == "1 /seen/1 GET {'n': 1}"
+    assert len(app.url_map.matcher.by_environ) == 1  # the custom path is not remembered
+    app.request_class = Kettle.request_class
+    assert client.get("/fixed").text == "/fixed GET"
+    app.url_map.default_subdomain = "www"  # the rule's subdomain is "": no match now
+    assert client.get("/fixed").status_code == 404
+    assert len(app.url_map.matcher.by_environ) == 2
+
+
+def test_a_rule_added_later_drops_the_remembered_matches() -> None:
+    app = _match_app()
+    client = app.test_client()
+    assert client.get("/late").status_code == 404
+    matcher = app.url_map.matcher
+    assert len(matcher.by_environ) == 1
+    app.url_map.add(app.url_rule_class("/late", endpoint="fixed"))
+    assert app.url_map.matcher is not matcher
+    assert client.get("/late").text == "/late GET"
+
+
+def test_a_request_with_its_path_already_set_is_matched_on_it() -> None:
+    app = _match_app()
+    app.test_client().get("/fixed")  # remembered
+    with app.test_request_context("/fixed") as ctx:
+        ctx.pop()
+        ctx.request.path = "/seen/3"  # e.g. set by a middleware-like wrapper
+        ctx._matched = False
+        ctx.push()
+        assert ctx.request.url_rule is not None
+        assert ctx.request.url_rule.rule == "/seen/<int:n>"
+
+
+def test_the_remembered_matches_are_bounded() -> None:
+    from kettle.web.routing import matcher as matcher_module
+
+    app = _match_app()
+    client = app.test_client()
+    for n in range(matcher_module._CACHE_LIMIT + 5):
+        assert client.get(f"/seen/{n}").status_code == 200
+    assert len(app.url_map.matcher.by_environ) == 5

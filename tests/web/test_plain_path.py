@@ -7,11 +7,12 @@ response: both are shortcuts, so each is checked against the general path it sta
   answering; whatever is registered later (hooks, signals, teardowns, trusted hosts, a
   method replaced on the instance) is honoured from the next request on.
 - The same requests give the same answers on the plain and the general path, through the
-  test client and the real server.
+  test client and the real server, with the same contexts pushed.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -22,8 +23,8 @@ from kettle.web import signals
 from kettle.web.app import Kettle
 from kettle.web.ctx import after_this_request
 from kettle.web.exceptions import NotFound
-from kettle.web.globals import g, request, session
-from kettle.web.plain_path import serves_plain
+from kettle.web.globals import _cv_app, _cv_request, g, request, session
+from kettle.web.plain_path import SKIPPED_METHODS, serves_plain
 from kettle.web.testing import KettleClient
 from kettle.web.wrappers import Response
 
@@ -293,6 +294,41 @@ def test_a_subclass_overriding_a_skipped_method_is_general() -> None:
         assert response.headers.get("X-Processed") == ("1" if cls is Custom else None)
 
 
+@pytest.mark.parametrize("name", SKIPPED_METHODS)
+def test_each_skipped_method_replaced_on_a_subclass_makes_it_general(name: str) -> None:
+    """The plain form calls ``_match`` and ``_call_view`` through the class and skips the
+    others: a subclass replacing any of them is served by the general form."""
+    original = getattr(Kettle, name)
+    custom = type("Custom", (Kettle,), {name: lambda self, *a, **k: original(self, *a, **k)})
+    app = custom(__name__)
+    app.add_url_rule("/", "index", lambda: "index")
+    assert serves_plain(app, Kettle) is False
+    assert app.test_client().get("/").text == "index"
+
+
+def test_the_methods_answer_is_looked_at_again_when_the_instance_changes() -> None:
+    """``serves_plain`` keeps its answer about the methods on the instance with the class
+    and the size of ``app.__dict__``: a method replaced on the instance, removed again, and
+    a class changed on the instance are each seen at the next request."""
+
+    class Custom(Kettle):
+        def dispatch_request(self) -> Any:
+            return "custom"
+
+    app = _bare()
+    assert app.test_client().get("/").text == "index"
+    assert serves_plain(app, Kettle) is True
+    app.dispatch_request = lambda: "replaced"  # type: ignore[method-assign]
+    assert serves_plain(app, Kettle) is False
+    assert app.test_client().get("/").text == "replaced"
+    del app.dispatch_request  # type: ignore[method-assign]
+    assert serves_plain(app, Kettle) is True
+    assert app.test_client().get("/").text == "index"
+    app.__class__ = Custom
+    assert serves_plain(app, Kettle) is False
+    assert app.test_client().get("/").text == "custom"
+
+
 def test_hooks_registered_after_the_first_request_run(
     make_client: Callable[[Kettle], KettleClient],
 ) -> None:
@@ -474,3 +510,61 @@ def test_the_session_cookie_is_refreshed_on_the_plain_path(
     quiet = client.get("/read")
     assert quiet.text == "5"
     assert "Set-Cookie" not in quiet.headers
+
+
+def _context_facts() -> dict[str, Any]:
+    app_ctx = _cv_app.get()
+    ctx = _cv_request.get()
+    adapter = app_ctx.url_adapter
+    return {
+        "app_ctx": (type(app_ctx).__name__, app_ctx.app.name, len(app_ctx._tokens)),
+        "adapter": None if adapter is None else adapter.server_name,
+        "request_ctx": (type(ctx).__name__, ctx.request is request._get_current_object()),
+        "pushes": [other is None for _token, other in ctx._cv_tokens],
+        "matched": ctx._matched,
+        "g": (g.get("x"), sorted(g)),
+        "after_this_request": ctx._after_request_functions,
+    }
+
+
+@pytest.mark.parametrize("server_name", [None, "localhost"], ids=["no-server-name", "server-name"])
+@pytest.mark.parametrize("outer", [False, True], ids=["alone", "in-app-context"])
+def test_the_plain_form_pushes_the_contexts_push_makes(
+    server_name: str | None, outer: bool
+) -> None:
+    """``push_plain`` against ``RequestContext(...).push()``: the same kinds of context,
+    app context adapter, tokens and state, inside the view and after the request."""
+    facts: dict[str, Any] = {}
+    for form in ("plain", "general"):
+        app = _app_in_form(form)
+        app.config["SERVER_NAME"] = server_name
+        app.add_url_rule(
+            "/facts", "facts", lambda form=form: facts.update({form: _context_facts()}) or "ok"
+        )
+        with app.app_context() if outer else contextlib.nullcontext():
+            before = (_cv_app.get(None), _cv_request.get(None))
+            assert app.test_client().get("/facts").text == "ok"
+            assert (_cv_app.get(None), _cv_request.get(None)) == before
+    assert facts["plain"] == facts["general"]
+    assert facts["plain"]["pushes"] == [outer]
+    assert facts["plain"]["adapter"] == server_name
+
+
+@pytest.mark.parametrize("form", ["plain", "general"])
+def test_a_context_left_pushed_by_the_view_fails_the_pop_alike(form: str) -> None:
+    """``pop_plain`` keeps ``pop``'s LIFO check: a request context the view pushed and
+    did not pop is an error, and the contextvars are back as before the request."""
+    app = _app_in_form(form)
+    leaked: list[Any] = []
+
+    @app.route("/leak")
+    def leak() -> str:
+        ctx = app.test_request_context("/other")
+        ctx.push()
+        leaked.append(ctx)
+        return "leaked"
+
+    with pytest.raises(AssertionError, match="Popped wrong request context"):
+        app.test_client().get("/leak")
+    assert (_cv_app.get(None), _cv_request.get(None)) == (None, None)
+    assert leaked[0]._cv_tokens != []  # still counts as pushed: its owner's to pop

@@ -35,7 +35,7 @@ from .exceptions import (
 from .globals import _cv_request
 from .plain_path import serve, serves_plain
 from .realtime import match_kettle_static
-from .routing import FULL, PARTIAL, REDIRECT, MapAdapter, RequestRedirect
+from .routing import FULL, PARTIAL, REDIRECT, Map, MapAdapter, MatchResult, RequestRedirect
 from .utils import host_is_trusted
 from .wrappers import Request, Response
 
@@ -82,10 +82,7 @@ class Kettle(App):
         if adapter is None:
             # What the bound adapter would match on (``MapAdapter.match_result``), so
             # a request that matches a rule never binds one.
-            url_map = self.url_map
-            path, method = _path_and_method(request)
-            matcher = url_map._matcher or url_map.matcher  # built on first use
-            result = matcher.match(path, method, url_map.default_subdomain)
+            result = _match_unbound(self.url_map, request)
         else:
             result = adapter.match_result(request.path, request.method)
         kind = result.kind
@@ -367,24 +364,48 @@ def _keeps_path_and_method(cls: type[Request]) -> bool:
     return keeps
 
 
-def _path_and_method(request: Request) -> tuple[str, str]:
-    """``request.path`` and ``request.method``, computed (and cached on the request) as
-    ``Request`` computes them when its class keeps them, without two descriptor calls."""
-    keeps = _default_path_method.get(type(request))
-    if keeps is None:
-        keeps = _keeps_path_and_method(type(request))
+def _match_unbound(url_map: Map, request: Request) -> MatchResult:
+    """Match ``request`` as an adapter bound to the map's default subdomain would, without
+    binding one. ``request.path`` and ``request.method`` are computed (and cached on the
+    request) as ``Request`` computes them when its class keeps them, without two
+    descriptor calls; then both and the result depend only on the environ's raw
+    ``PATH_INFO`` and ``REQUEST_METHOD``, the request class and the default subdomain,
+    so they are kept by those in the matcher (``Matcher.by_environ``, made anew with
+    the matcher whenever the rules change) and a request seen before is one look-up."""
+    matcher = url_map._matcher or url_map.matcher  # built on first use
+    environ = request.environ
+    key = (
+        environ.get("PATH_INFO"),
+        environ.get("REQUEST_METHOD", "GET"),
+        type(request),
+        url_map.default_subdomain,
+    )
     attributes = request.__dict__
-    if keeps and "path" not in attributes:
-        environ = request.environ
-        path = environ.get("PATH_INFO") or ""
-        method = environ.get("REQUEST_METHOD", "GET")
-        if path.isascii() and type(method) is str and "method" not in attributes:
-            path = attributes["path"] = "/" + path.lstrip("/")
-            if method not in _UPPER_METHODS:  # (what servers send needs no new string)
-                method = method.upper()
-            attributes["method"] = method
-            return path, method
-    return request.path, request.method
+    seen = matcher.by_environ.get(key)
+    if seen is not None and "path" not in attributes and "method" not in attributes:
+        attributes["path"], attributes["method"], result = seen
+        return result
+    raw_path, raw_method, cls, subdomain = key
+    keeps = _default_path_method.get(cls)
+    if keeps is None:
+        keeps = _keeps_path_and_method(cls)
+    path = raw_path or ""
+    if (
+        keeps
+        and path.isascii()
+        and type(raw_method) is str
+        and "path" not in attributes
+        and "method" not in attributes
+    ):
+        path = attributes["path"] = "/" + path.lstrip("/")
+        method = raw_method
+        if method not in _UPPER_METHODS:  # (what servers send needs no new string)
+            method = method.upper()
+        attributes["method"] = method
+        result = matcher.match(path, method, subdomain)
+        matcher.remember(matcher.by_environ, key, (path, method, result))
+        return result
+    return matcher.match(request.path, request.method, subdomain)
 
 
 def _run_wsgi_app(

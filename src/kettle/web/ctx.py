@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 _sentinel = object()
+_new = object.__new__
 
 
 def _restore(var: contextvars.ContextVar[Any], token: contextvars.Token[Any]) -> None:
@@ -93,6 +94,7 @@ class AppContext:
     """Binds an application (and its ``g``) to the current context."""
 
     g = _LazyGlobals()
+    url_adapter: MapAdapter | None = None  # (a class default: the plain form stores none)
 
     def __init__(self, app: App, *, url_adapter: MapAdapter | None = _sentinel) -> None:  # type: ignore[assignment]
         self.app = app
@@ -120,8 +122,9 @@ class AppContext:
             signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
 
     def _unset(self) -> None:
-        """The step both pops share (``pop``, and the plain form's, whose app has no
-        teardown function or signal receiver): reset the contextvar, checking LIFO order."""
+        """The step both pops share (``pop``, and the plain form's, ``pop_plain``, whose app
+        has no teardown function or signal receiver): reset the contextvar, checking LIFO
+        order."""
         ctx = _cv_app.get(None)
         if ctx is not None and ctx is not self:
             raise AssertionError(f"Popped wrong app context ({ctx!r} instead of {self!r})")
@@ -151,7 +154,10 @@ class RequestContext:
     #: ``app.test_request_context()``. Served requests open it on first use instead.
     open_session_on_push = False
     # Per-request state that most requests never change, as class defaults (an instance
-    # attribute replaces one when it is set), so a context costs fewer stores.
+    # attribute replaces one when it is set), so a context costs fewer stores. Not for
+    # what every request reads: on Python 3.11 reading a class default through an
+    # instance is not specialised and costs several times a store (``_adapter_bound`` and
+    # ``_opened_session`` are stored by both constructors).
     flashes: list[tuple[str, str]] | None = None
     url_rule: Rule | None = None
     _url_adapter: MapAdapter | None = None
@@ -165,23 +171,20 @@ class RequestContext:
         environ: dict[str, Any],
         request: Request | None = None,
         session: SessionMixin | None = None,
-        *,
-        lazy_url_adapter: bool | None = None,
     ) -> None:
+        # (``push_plain`` makes the plain form's contexts with the same stores, in the
+        # same order: keep the two alike.)
         self.app = app
         if request is None:
             request = app.request_class(environ)
         request.json_module = app.json  # get_json parses with the app's JSON provider
         self.request: Request = request
-        # Bound on first use when matching can do without it (the common case; the plain
-        # path has checked that already and says so).
-        if lazy_url_adapter is None:
-            lazy_url_adapter = app._matches_default_domain()
-        self._lazy_url_adapter = lazy_url_adapter
-        if not lazy_url_adapter:
+        # Bound on first use when matching can do without it (the common case).
+        self._lazy_url_adapter = lazy = app._matches_default_domain()
+        self._adapter_bound = False
+        self._opened_session = session
+        if not lazy:
             self.url_adapter  # noqa: B018  # bound now, as Flask does
-        if session is not None:
-            self._opened_session = session
         self._after_request_functions: list[Callable[[Response], Response]] = []
         self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
 
@@ -248,23 +251,6 @@ class RequestContext:
                 self.session  # noqa: B018  # opened through app.session_interface
             self.match_request()
 
-    def _push_plain(self) -> None:
-        """``push`` for the plain form of the request cycle (``kettle.web.plain_path``),
-        whose app has checked that ``app_context`` is App's and nobody listens to its
-        signals: the app context is made as ``app_context()`` makes it and set directly.
-        Matching is left to the caller."""
-        app = self.app
-        app_ctx = _cv_app.get(None)
-        if app_ctx is None or app_ctx.app is not app:
-            if app.config["SERVER_NAME"] is None:
-                app_ctx = AppContext(app, url_adapter=None)  # what create_url_adapter gives
-            else:
-                app_ctx = AppContext(app)
-            app_ctx._tokens.append(_cv_app.set(app_ctx))
-        else:
-            app_ctx = None  # the current one is this app's: not pushed again
-        self._cv_tokens.append((_cv_request.set(self), app_ctx))
-
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         clear_request = len(self._cv_tokens) == 1
         try:
@@ -276,21 +262,11 @@ class RequestContext:
                 if close is not None:
                     close()
         finally:
-            self._unset(exc, plain=False)
+            self._unset(exc)
 
-    def _pop_plain(self, exc: BaseException | None) -> None:
-        """``pop`` for the plain form (``kettle.web.plain_path``), whose app has no
-        teardown function or signal receiver to call: closes the request and resets the
-        contextvars, with the same LIFO check."""
-        try:
-            if len(self._cv_tokens) == 1:
-                self.request.close()
-        finally:
-            self._unset(exc, plain=True)
-
-    def _unset(self, exc: BaseException | None, plain: bool) -> None:
-        """The step both pops share: reset the contextvar, pop the app context this push
-        pushed (``pop`` or the plain form's), check LIFO order."""
+    def _unset(self, exc: BaseException | None) -> None:
+        """``pop``'s last step: reset the contextvar, pop the app context this push pushed,
+        check LIFO order. (``pop_plain`` does the same for the plain form.)"""
         ctx = _cv_request.get(None)
         token, app_ctx = self._cv_tokens.pop()
         try:
@@ -304,10 +280,7 @@ class RequestContext:
             # traceback holds both anyway).
             self.request.environ["werkzeug.request"] = None
         if app_ctx is not None:
-            if plain:
-                app_ctx._unset()
-            else:
-                app_ctx.pop(exc)
+            app_ctx.pop(exc)
         if ctx is not None and ctx is not self:
             raise AssertionError(f"Popped wrong request context ({ctx!r} instead of {self!r})")
 
@@ -326,6 +299,65 @@ class RequestContext:
     def __repr__(self) -> str:
         request = self.request
         return f"<{type(self).__name__} {request.url!r} [{request.method}] of {self.app.name}>"
+
+
+def push_plain(app: App, environ: dict[str, Any]) -> RequestContext:
+    """A request context for ``environ``, made and pushed for the plain form of the request
+    cycle (``kettle.web.plain_path``), whose app has checked that ``app_context`` and
+    ``create_url_adapter`` are App's, that matching needs no bound adapter and that nobody
+    listens to the app context's signals. So it is ``RequestContext(app, environ)`` and
+    ``push()`` without their calls and checks: the app context (when the current one is
+    not this app's) is made as ``app_context()`` makes it, each contextvar is set and its
+    token stored with the context in one step, and matching is left to the caller (which
+    matches at once: the context counts as matched)."""
+    ctx = _new(RequestContext)
+    ctx.app = app
+    request = app.request_class(environ)
+    request.json_module = app.json
+    ctx.request = request
+    ctx._lazy_url_adapter = True
+    ctx._adapter_bound = False
+    ctx._opened_session = None
+    ctx._after_request_functions = []
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None or app_ctx.app is not app:
+        if app.config["SERVER_NAME"] is None:
+            app_ctx = _new(AppContext)  # url_adapter: None, what create_url_adapter gives
+            app_ctx.app = app
+            app_ctx._tokens = [_cv_app.set(app_ctx)]
+        else:
+            app_ctx = AppContext(app)
+            app_ctx._tokens.append(_cv_app.set(app_ctx))
+    else:
+        app_ctx = None  # the current one is this app's: not pushed again
+    ctx._cv_tokens = [(_cv_request.set(ctx), app_ctx)]
+    ctx._matched = True
+    return ctx
+
+
+def pop_plain(ctx: RequestContext, exc: BaseException | None) -> None:
+    """``ctx.pop(exc)`` for the plain form (``kettle.web.plain_path``), whose app has no
+    teardown function or signal receiver to call: closes the request when this pop ends
+    the context's last push, then resets the contextvars (the app context's too, when this
+    push pushed it) with ``pop``'s LIFO checks, in one step; the environ forgets its
+    request as ``pop`` makes it."""
+    tokens = ctx._cv_tokens
+    try:
+        if len(tokens) == 1:
+            ctx.request.close()
+    finally:
+        current = _cv_request.get(None)
+        token, app_ctx = tokens.pop()
+        try:
+            _cv_request.reset(token)
+        except ValueError:
+            _restore(_cv_request, token)
+        if not tokens and exc is None:
+            ctx.request.environ["werkzeug.request"] = None  # see RequestContext._unset
+        if app_ctx is not None:
+            app_ctx._unset()
+        if current is not None and current is not ctx:
+            raise AssertionError(f"Popped wrong request context ({current!r} instead of {ctx!r})")
 
 
 def has_request_context() -> bool:

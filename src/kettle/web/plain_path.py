@@ -7,8 +7,8 @@ hand the context to ``kettle.preserve_context``, pop), and ``serves_plain(app)``
 request take the plain form?). The general form pushes with ``ctx.push()``, dispatches with
 ``app.full_dispatch_request`` and pops with ``ctx.pop()``, as Flask does, so subclasses that
 override them are honoured. The plain form does the same steps with those that would find
-nothing to do left out (``ctx._push_plain``, the dispatch steps that have work,
-``ctx._pop_plain``), so it saves their calls, not their behaviour: matching, calling the
+nothing to do left out (``kettle.web.ctx.push_plain``, the dispatch steps that have work,
+``pop_plain``), so it saves their calls, not their behaviour: matching, calling the
 view (``Kettle._call_view``, shared with ``dispatch_request``), error handlers and making
 the response are the same code on both.
 
@@ -24,7 +24,8 @@ Rules: an app is plain for a request when, at that moment,
 - none of the methods the plain form skips, inlines or calls only when they have work is
   overridden, on the class or the
   instance (a class is checked the first time one of its apps serves; an instance again
-  whenever its attribute set changes size, as it does when a method is assigned to it).
+  whenever its attribute set changes size, as it does when a method is assigned to it, or
+  its class is changed).
   A method replaced on the class itself after that is not seen: patch before serving.
 Everything else (error handlers, ``after_this_request``, the session, ``g``, streaming,
 ``kettle.preserve_context``) works as on the general form, because the plain form calls
@@ -37,7 +38,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from . import signals
-from .ctx import RequestContext
+from .ctx import RequestContext, pop_plain, push_plain
 from .routing import Map
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ SKIPPED_METHODS = (
     "create_url_adapter",
     "ensure_sync",
     "_match",
+    "_call_view",
 )
 _MAP_BIND = Map.bind_to_environ
 _request_started = signals.request_started
@@ -102,25 +104,34 @@ def serves_plain(app: Kettle, base: type) -> bool:
         or _appcontext_tearing_down.receivers
     ):
         return False
+    # The methods: the answer for the app's class and attribute set, kept on the instance
+    # as (class, size of ``app.__dict__``) while both are plain, so it is looked at again
+    # whenever the size changes (replacing a method on the instance adds a key, as any
+    # new attribute does) or the instance's class is changed.
+    attributes = app.__dict__
+    if attributes.get("_plain_as") == (type(app), len(attributes)):
+        return True
+    return _methods_are_plain(app, base, attributes)
+
+
+def _methods_are_plain(app: Kettle, base: type, attributes: dict[str, Any]) -> bool:
+    """Whether neither the class of ``app`` nor the instance replaces a skipped method;
+    records the answer for ``serves_plain``."""
     cls = type(app)
     plain = _plain_classes.get(cls)
     if plain is None:
         plain = _class_is_plain(cls, base)
-    if not plain:
-        return False
-    # Not replaced on the instance: checked again whenever ``app.__dict__`` changes size
-    # (replacing a method there adds a key, as any new attribute does).
-    attributes = app.__dict__
-    if attributes.get("_plain_checked_size") != len(attributes):
-        attributes["_plain_instance"] = not any(name in attributes for name in SKIPPED_METHODS)
-        attributes["_plain_checked_size"] = len(attributes)  # both keys counted
-    return attributes["_plain_instance"]  # type: ignore[no-any-return]
+    attributes["_plain_as"] = None  # counted in the size; no stale answer kept
+    if plain and not any(name in attributes for name in SKIPPED_METHODS):
+        attributes["_plain_as"] = (cls, len(attributes))
+        return True
+    return False
 
 
 def serve(app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool) -> Any:
     """``app.wsgi_app``: one request, in the plain form when ``plain`` (``serves_plain``
     said so) and in Flask's general form otherwise; errors go to the app's handlers."""
-    ctx = RequestContext(app, environ, lazy_url_adapter=True if plain else None)
+    ctx = push_plain(app, environ) if plain else RequestContext(app, environ)
     error: BaseException | None = None
     try:
         try:
@@ -129,13 +140,14 @@ def serve(app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool
                 # error to the app's handlers), then make and process the response only
                 # when they have work: a result that is not already a response, an
                 # after_this_request function, an opened session or a cookie to refresh.
-                ctx._push_plain()
-                ctx._matched = True
-                app._match(ctx)
+                # (Called through the class, whose are Kettle's, as serves_plain checked:
+                # a method looked up on the app instance costs a bound method each time.)
+                cls = type(app)
+                cls._match(app, ctx)
                 app._got_first_request = True
                 request = ctx.request
                 try:
-                    result = app._call_view(request, cached=True)
+                    result = cls._call_view(app, request, True)
                 except Exception as e:
                     result = app.handle_user_exception(e)
                 response = result
@@ -164,6 +176,6 @@ def serve(app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool
         if error is not None and app.should_ignore_error(error):
             error = None
         if plain:
-            ctx._pop_plain(error)
+            pop_plain(ctx, error)
         else:
             ctx.pop(error)

@@ -10,7 +10,7 @@ unusual (method or WebSocket mismatch, rejected conversion, missing slash, a rul
 redirects, a domain to match, a rule not strict about slashes) falls back to the tree
 search, so the answer never depends on the fast path. Results are cached by
 ``(method, path, domain, websocket)`` in a bounded dict; callers must copy ``values``
-before changing it.
+before changing it. ``by_environ`` is a second bounded dict, for the app layer's keys.
 
 Werkzeug's other redirects are REDIRECT results too. A path with repeated slashes is looked
 at only after it failed to match (so the normal path pays nothing): a leading run of
@@ -87,6 +87,10 @@ class Matcher:
         source = "^(?:" + "|".join(alternatives) + r")\Z" if alternatives else r"(?!)"
         self._regex = re.compile(source)
         self._cache: dict[tuple[str, str, str | None, bool], MatchResult] = {}
+        #: For callers that derive the path and method from something else (the app
+        #: layer, from a WSGI environ): their results by their own keys, dropped with
+        #: this matcher when the rules change. Filled through ``remember``.
+        self.by_environ: dict[tuple[Any, ...], tuple[str, str, MatchResult]] = {}
         # Rules that may redirect instead of matching: id(rule) -> the rules that may
         # provide its defaults (empty for redirect_to and alias rules).
         self._redirecting: dict[int, list[Rule]] = {}
@@ -119,10 +123,16 @@ class Matcher:
             result = self._slow(path, method, domain, websocket)
         if result.kind < FULL and "//" in path:
             result = self._retry_slashes(path, method, domain, result, websocket)
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[key] = result
+        self.remember(self._cache, key, result)
         return result
+
+    @staticmethod
+    def remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+        """Store ``value`` in one of the matcher's caches, which are bounded: a full one is
+        emptied first (a hostile client can send endless distinct paths)."""
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[key] = value
 
     def _fast(self, path: str, method: str, websocket: bool) -> MatchResult | None:
         found = self._regex.match(path)
