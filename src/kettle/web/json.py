@@ -109,10 +109,18 @@ class DefaultJSONProvider(JSONProvider):
             obj = kwargs  # jsonify(key=value), as _prepare_response_obj gives it
         else:
             obj = self._prepare_response_obj(args, kwargs)
+        # Flask's response sends f"{self.dumps(obj, **args)}\n" (``indent=2`` in debug,
+        # compact separators otherwise): a subclass's own ``dumps`` is called so; ours
+        # gives the same text from a cached encoder.
         app = self._app
         compact = self.compact
         pretty = app.debug if compact is None else compact is False
-        if pretty or _c_make_encoder is None:
+        if type(self).dumps is not _DEFAULT_DUMPS:
+            if pretty:
+                text = self.dumps(obj, indent=2)
+            else:
+                text = self.dumps(obj, separators=(",", ":"))
+        elif pretty or _c_make_encoder is None:
             text = self._encoder(pretty).encode(obj)
         else:
             text = self._encode_compact(obj)
@@ -161,6 +169,9 @@ class DefaultJSONProvider(JSONProvider):
             )
             cache[key] = encoder
         return encoder
+
+
+_DEFAULT_DUMPS = DefaultJSONProvider.dumps
 
 
 def dumps(obj: Any, **kwargs: Any) -> str:
