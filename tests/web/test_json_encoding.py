@@ -132,3 +132,30 @@ def test_a_providers_own_prepare_response_obj_is_called() -> None:
     with app.app_context():
         assert jsonify(3).get_data() == b'{"data":3}\n'
         assert jsonify(a=1).get_data() == b'{"data":{"a":1}}\n'
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["compact", "debug"])
+def test_a_providers_own_dumps_writes_the_response(debug: bool) -> None:
+    # Flask's response() calls self.dumps (indent=2 in debug, compact separators
+    # otherwise): a provider that only replaces dumps (orjson, say) changes jsonify too.
+    from flask.json.provider import DefaultJSONProvider as FlaskProvider
+
+    from kettle.web.json import DefaultJSONProvider
+
+    def marked(base: type) -> type:
+        class Marked(base):  # type: ignore[valid-type,misc]
+            def dumps(self, obj: Any, **kwargs: Any) -> str:
+                return "/*" + ",".join(sorted(kwargs)) + "*/" + super().dumps(obj, **kwargs)
+
+        return Marked
+
+    ours, theirs = Kettle(__name__), flask.Flask(__name__)
+    ours.debug = theirs.debug = debug
+    ours.json = marked(DefaultJSONProvider)(ours)
+    theirs.json = marked(FlaskProvider)(theirs)
+    with ours.app_context():
+        mine = jsonify(message="hi", n=[1]).get_data()
+    with theirs.app_context():
+        expected = flask.jsonify(message="hi", n=[1]).get_data()
+    assert mine == expected
+    assert mine.startswith(b"/*indent*/" if debug else b"/*separators*/")

@@ -192,3 +192,51 @@ def test_json_special_types(app: Kettle) -> None:
         "u": "00000000-0000-0000-0000-000000000001",
         "p": {"x": 3},
     }
+
+
+# -- the common constructor's cached header pairs ------------------------------------------
+
+CONSTRUCTED: dict[str, Callable[[type], Any]] = {
+    "str": lambda cls: cls("héllo"),
+    "str-mimetype": lambda cls: cls("Hello, World!", mimetype="text/plain"),
+    "bytes-json": lambda cls: cls(b'{"a":1}\n', mimetype="application/json"),
+    "xml": lambda cls: cls("<a/>", mimetype="image/svg+xml"),
+    "empty-str": lambda cls: cls(""),
+    "long": lambda cls: cls("x" * 70_000),
+    "status": lambda cls: cls("gone", 410, mimetype="text/plain"),
+}
+
+
+@pytest.mark.parametrize("build", CONSTRUCTED.values(), ids=CONSTRUCTED.keys())
+def test_the_common_constructor_writes_flasks_headers(build: Callable[[type], Any]) -> None:
+    import flask
+
+    ours, theirs = build(Response), build(flask.Response)
+    assert (ours.status, list(ours.headers), ours.get_data()) == (
+        theirs.status,
+        list(theirs.headers),
+        theirs.get_data(),
+    )
+
+
+def test_lengths_past_the_cache_are_still_exact() -> None:
+    # The Content-Length pairs are cached for the first 1,024 lengths seen; the rest are
+    # written each time.
+    for length in range(1_100):
+        assert Response(b"x" * length).headers["Content-Length"] == str(length)
+
+
+def test_a_charset_other_than_utf8_encodes_and_labels_the_body() -> None:
+    class Latin(Response):
+        charset = "latin-1"
+
+    response = Latin("é", mimetype="text/plain")
+    assert list(response.headers) == [
+        ("Content-Type", "text/plain; charset=latin-1"),
+        ("Content-Length", "1"),
+    ]
+    assert response.get_data() == b"\xe9"
+    # The utf-8 pair of the same mimetype is not confused with it.
+    assert Response("é", mimetype="text/plain").headers["Content-Type"] == (
+        "text/plain; charset=utf-8"
+    )

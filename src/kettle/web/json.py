@@ -109,10 +109,18 @@ class DefaultJSONProvider(JSONProvider):
             obj = kwargs  # jsonify(key=value), as _prepare_response_obj gives it
         else:
             obj = self._prepare_response_obj(args, kwargs)
+        # Flask's response sends f"{self.dumps(obj, **args)}\n" (``indent=2`` in debug,
+        # compact separators otherwise): a subclass's own ``dumps`` is called so; ours
+        # gives the same text from a cached encoder.
         app = self._app
         compact = self.compact
         pretty = app.debug if compact is None else compact is False
-        if pretty or _c_make_encoder is None:
+        if type(self).dumps is not _DEFAULT_DUMPS:
+            if pretty:
+                text = self.dumps(obj, indent=2)
+            else:
+                text = self.dumps(obj, separators=(",", ":"))
+        elif pretty or _c_make_encoder is None:
             text = self._encoder(pretty).encode(obj)
         else:
             text = self._encode_compact(obj)
@@ -123,26 +131,36 @@ class DefaultJSONProvider(JSONProvider):
         what ``JSONEncoder.encode`` produces, without building an encoder per call. The
         circular-reference markers are the encoder's own; they are cleared after an error
         (the C encoder leaves the entries of the containers it was inside)."""
-        key = (self.ensure_ascii, self.sort_keys, self.default)
+        ensure_ascii, sort_keys, default = self.ensure_ascii, self.sort_keys, self.default
         local = self._compact
         if local is None:  # made once (two threads racing here only lose a cached encoder)
             local = self._compact = threading.local()
-        cached = getattr(local, "encoder", None)
-        if cached is None or cached[0] != key:
-            markers: dict[int, Any] = {}
+        try:
+            cached = local.encoder
+        except AttributeError:
+            cached = None
+        # The settings it was made for, compared by identity first (the same objects are
+        # read each time; a bound-method ``default`` is a new one, equal to the last).
+        if (
+            cached is None
+            or cached[0] is not ensure_ascii
+            or cached[1] is not sort_keys
+            or (cached[2] is not default and cached[2] != default)
+        ):
             strings = (
                 _json.encoder.encode_basestring_ascii
-                if self.ensure_ascii
+                if ensure_ascii
                 else (_json.encoder.encode_basestring)
             )
+            markers: dict[int, Any] = {}
             encode = _c_make_encoder(
-                markers, self.default, strings, None, ":", ",", self.sort_keys, False, True
+                markers, default, strings, None, ":", ",", sort_keys, False, True
             )
-            cached = local.encoder = (key, markers, encode)
+            cached = local.encoder = (ensure_ascii, sort_keys, default, markers, encode)
         try:
-            return "".join(cached[2](obj, 0))
+            return "".join(cached[4](obj, 0))
         except BaseException:
-            cached[1].clear()
+            cached[3].clear()
             raise
 
     def _encoder(self, pretty: bool) -> _json.JSONEncoder:
@@ -161,6 +179,9 @@ class DefaultJSONProvider(JSONProvider):
             )
             cache[key] = encoder
         return encoder
+
+
+_DEFAULT_DUMPS = DefaultJSONProvider.dumps
 
 
 def dumps(obj: Any, **kwargs: Any) -> str:

@@ -77,14 +77,34 @@ def _checked_content_type(mimetype: str, charset: str) -> str:
     return cached
 
 
+# ("Content-Type", value) pairs of the common constructor: by mimetype for the default
+# charset, utf-8 (the common case: no key to build), by (mimetype, charset) otherwise.
+_UTF8_TYPE_PAIRS: dict[str, tuple[str, str]] = {}
 _CONTENT_TYPE_PAIRS: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 def _content_type_pair(mimetype: str, charset: str) -> tuple[str, str]:
-    """``("Content-Type", _checked_content_type(...))``, cached the same way."""
-    pair = ("Content-Type", _checked_content_type(mimetype, charset))
-    if len(_CONTENT_TYPE_PAIRS) < 256:
-        _CONTENT_TYPE_PAIRS[(mimetype, charset)] = pair
+    """``("Content-Type", _checked_content_type(...))``, cached (at most 256 of each)."""
+    key = (mimetype, charset)
+    pair = _CONTENT_TYPE_PAIRS.get(key)
+    if pair is None:
+        pair = ("Content-Type", _checked_content_type(mimetype, charset))
+        if len(_CONTENT_TYPE_PAIRS) < 256:
+            _CONTENT_TYPE_PAIRS[key] = pair
+        if charset == "utf-8" and len(_UTF8_TYPE_PAIRS) < 256:
+            _UTF8_TYPE_PAIRS[mimetype] = pair
+    return pair
+
+
+# ("Content-Length", str(n)) pairs of the common constructor for the lengths seen (at most
+# 1,024 of them: a str per length is the whole cost).
+_LENGTH_PAIRS: dict[int, tuple[str, str]] = {}
+
+
+def _length_pair(length: int) -> tuple[str, str]:
+    pair = ("Content-Length", str(length))
+    if len(_LENGTH_PAIRS) < 1024:
+        _LENGTH_PAIRS[length] = pair
     return pair
 
 
@@ -190,27 +210,33 @@ class ResponseBase:
     ) -> None:
         kind = type(response)
         if (
-            headers is None
-            and (kind is str or kind is bytes)
+            (kind is str or kind is bytes)
+            and headers is None
             and content_type is None
             and self.automatically_set_content_length
             and type(self).set_data is _BASE_SET_DATA
         ):
             # The common case (a view's str, jsonify, Response(text, mimetype=...)): the
             # header list is built directly, since nothing in it can need replacing.
-            if mimetype is None:
-                mimetype = self.default_mimetype
             charset = self.charset
-            data = response.encode(charset) if kind is str else response  # type: ignore[union-attr]
-            length = ("Content-Length", str(len(data)))  # type: ignore[arg-type]
-            pairs: list[tuple[str, str]]
-            if mimetype is not None:
-                type_pair = _CONTENT_TYPE_PAIRS.get((mimetype, charset))
-                if type_pair is None:
-                    type_pair = _content_type_pair(mimetype, charset)
-                pairs = [type_pair, length]
+            if charset == "utf-8":
+                data = response.encode() if kind is str else response  # type: ignore[union-attr]
+                if mimetype is None:
+                    mimetype = self.default_mimetype
+                type_pair = _UTF8_TYPE_PAIRS.get(mimetype)  # type: ignore[arg-type]
             else:
-                pairs = [length]
+                data = response.encode(charset) if kind is str else response  # type: ignore[union-attr]
+                if mimetype is None:
+                    mimetype = self.default_mimetype
+                type_pair = None
+            length = len(data)  # type: ignore[arg-type]
+            length_pair = _LENGTH_PAIRS.get(length) or _length_pair(length)
+            if type_pair is not None:
+                pairs = [type_pair, length_pair]
+            elif mimetype is not None:
+                pairs = [_content_type_pair(mimetype, charset), length_pair]
+            else:
+                pairs = [length_pair]
             if status is None:
                 status = self.default_status
             if type(status) is int:
