@@ -504,6 +504,13 @@ class Environment:
         parent: str | None = None,
         globals: MutableMapping[str, Any] | None = None,
     ) -> Template:
+        if (
+            type(template_name_or_list) is str
+            and parent is None
+            and type(self).get_template is Environment.get_template
+        ):
+            # What ``get_template`` would do for a plain name, without its call.
+            return self._load_template(template_name_or_list, globals)
         if isinstance(template_name_or_list, str | Undefined):
             return self.get_template(template_name_or_list, parent, globals)  # type: ignore[arg-type]
         if isinstance(template_name_or_list, Template):
