@@ -325,6 +325,11 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
             self.indentation += 1
             self.line(f"if hasattr({source}, 'aclose'): await {source}.aclose()")
             self.indentation -= 1
+        elif frame.buffer is None and not self.fine and self.environment.concat == "".join:
+            # The coarse form only feeds ``render``'s join: one piece per render function
+            # called (a block, an include, the parent template) instead of passing each of
+            # its pieces up through ``yield from``, one generator resume per level.
+            self.line(f"yield ''.join({code})", node)
         elif frame.buffer is None:
             self.line(f"yield from {code}", node)
         else:

@@ -256,6 +256,17 @@ class Environment:
         except (TypeError, LookupError, AttributeError):
             return self.undefined(obj=obj, name=attribute)
 
+    def _getattr_fallback(self, obj: Any, attribute: str) -> Any:
+        """The rest of the default ``getattr`` once ``obj`` has no attribute ``attribute``.
+
+        Generated code does the attribute read inline (``getattr`` with a default) while
+        the environment's ``getattr`` is this class's, and calls this only when it fails.
+        """
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
+
     def _filter_test_common(
         self,
         name: Any,

@@ -48,6 +48,7 @@ EXPORTED = [
     "markup_join",
     "missing",
     "missing_callable",
+    "no_attribute",
     "str_join",
 ]
 ASYNC_EXPORTED = ["AsyncLoopContext", "auto_aiter", "auto_await"]
@@ -82,8 +83,21 @@ __all__ = [
     "missing",
     "missing_callable",
     "new_context",
+    "no_attribute",
     "str_join",
 ]
+
+
+class _NoAttribute:
+    """The type of ``no_attribute``."""
+
+    def __repr__(self) -> str:
+        return "no_attribute"
+
+
+#: What generated code passes as ``getattr``'s default to tell "no such attribute" from
+#: any value an attribute can hold (``missing`` can be one: ``Undefined._undefined_obj``).
+no_attribute: Any = _NoAttribute()
 
 
 def identity(x: Any) -> Any:

@@ -1,0 +1,129 @@
+"""Two code generation shortcuts, each exactly the general path's behaviour: ``a.b`` on an
+object reads the attribute inline (``Environment.getattr`` is only asked for its item
+fallback), and the coarse form joins what a block, an include or the parent template
+renders into one piece instead of passing each piece up through ``yield from``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kettle.templates import DictLoader, Environment
+from kettle.templates.nativetypes import NativeEnvironment
+from kettle.templates.runtime import missing
+from kettle.templates.sandbox import SandboxedEnvironment
+
+
+class Row:
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+
+class Reads:
+    """An attribute that raises AttributeError, and item access: counts both."""
+
+    def __init__(self) -> None:
+        self.property_reads = 0
+        self.item_reads: list[str] = []
+
+    @property
+    def broken(self) -> str:
+        self.property_reads += 1
+        raise AttributeError("broken")
+
+    def __getitem__(self, key: str) -> str:
+        self.item_reads.append(key)
+        if key == "broken":
+            return "item"
+        raise KeyError(key)
+
+
+def test_attribute_read_is_inline_and_falls_back_to_the_environment() -> None:
+    env = Environment()
+    code = env.compile("{{ f.id }}", raw=True)
+    assert "getattr(_g, 'id', no_attribute)" in code
+    assert "environment._getattr_fallback(_g, 'id')" in code
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Row(id=7), "7"),
+        ({"id": 8}, "8"),
+        ({"x": 1}, ""),
+        (Row(x=1), ""),
+        (3, ""),
+    ],
+    ids=["object", "dict", "dict-without-key", "object-without-attribute", "int"],
+)
+def test_attribute_read_results(value: Any, expected: str) -> None:
+    env = Environment(autoescape=True)
+    assert env.from_string("{{ f.id }}").render(f=value) == expected
+
+
+def test_attribute_that_raises_attribute_error_is_read_once_then_item() -> None:
+    reads = Reads()
+    env = Environment()
+    assert env.from_string("{{ r.broken }}|{{ r.absent }}").render(r=reads) == "item|"
+    assert reads.property_reads == 1
+    assert reads.item_reads == ["broken", "absent"]
+
+
+def test_attribute_whose_value_is_the_missing_sentinel() -> None:
+    env = Environment()
+    holder = Row(value=missing)
+    assert env.from_string("{{ h.value }}").render(h=holder) == "missing"  # as Jinja2 renders
+
+
+def test_undefined_attribute_chain_fails_as_before() -> None:
+    env = Environment()
+    assert env.from_string("{{ a.b.c is undefined }}").render(a=Row(b=Row())) == "True"
+    with pytest.raises(Exception, match="has no attribute 'c'"):
+        env.from_string("{{ a.b.c.d }}").render(a=Row(b=Row()))
+
+
+def test_sandbox_keeps_its_own_getattr() -> None:
+    env = SandboxedEnvironment()
+    code = env.compile("{{ f.id }}", raw=True)
+    assert "environment.getattr(" in code and "no_attribute" not in code.split("\n", 1)[1]
+    assert env.from_string("{{ f.id }}").render(f=Row(id=1)) == "1"
+
+
+LIBRARY = {
+    "base.html": "<b>{% block head %}H{% endblock %}|{% block body %}{% endblock %}</b>",
+    "child.html": (
+        '{% extends "base.html" %}{% block body %}{% for r in rows %}'
+        '{{ r.id }}<{{ r.m }}>{% include "inc.html" %}{% endfor %}'
+        "{{ super() }}{% endblock %}"
+    ),
+    "inc.html": "[{{ r.id }}]",
+}
+
+
+def test_coarse_form_joins_called_render_functions() -> None:
+    env = Environment(loader=DictLoader(LIBRARY), autoescape=True)
+    coarse = env.compile(LIBRARY["child.html"], raw=True)
+    assert "yield ''.join(parent_template.root_render_func(context))" in coarse
+    assert "yield from" not in coarse
+    base = env.compile(LIBRARY["base.html"], raw=True)
+    assert "yield ''.join(context.blocks['body'][0](context))" in base
+
+
+def test_coarse_and_fine_forms_render_alike() -> None:
+    env = Environment(loader=DictLoader(LIBRARY), autoescape=True)
+    rows = [Row(id=1, m="<x>"), {"id": 2, "m": "&"}]
+    expected = "<b>H|1<&lt;x&gt;>[1]2<&amp;>[2]</b>"
+    template = env.get_template("child.html")
+    assert template.render(rows=rows) == expected
+    pieces = list(template.generate(rows=rows))
+    assert "".join(pieces) == expected
+    assert pieces[:3] == ["<b>", "H", "|"]
+
+
+def test_native_environment_keeps_yield_from() -> None:
+    env = NativeEnvironment(loader=DictLoader({"base": "{% block b %}{% endblock %}"}))
+    code = env.compile('{% extends "base" %}{% block b %}{{ x }}{% endblock %}', raw=True)
+    assert "yield from" in code
+    template = env.from_string('{% extends "base" %}{% block b %}{{ x }}{% endblock %}')
+    assert template.render(x=[1, 2]) == [1, 2]
