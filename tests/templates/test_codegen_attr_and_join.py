@@ -1,13 +1,15 @@
-"""Two code generation shortcuts, each exactly the general path's behaviour: ``a.b`` on an
+"""Code generation shortcuts, each exactly the general path's behaviour: ``a.b`` on an
 object reads the attribute inline (``Environment.getattr`` is only asked for its item
 fallback), and the coarse form joins what a block, an include or the parent template
-renders into one piece instead of passing each piece up through ``yield from``."""
+renders into one piece instead of passing each piece up through ``yield from``; an
+autoescaped local name is read again instead of through a temporary."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from markupsafe import Markup
 
 from kettle.templates import DictLoader, Environment
 from kettle.templates.nativetypes import NativeEnvironment
@@ -127,3 +129,34 @@ def test_native_environment_keeps_yield_from() -> None:
     assert "yield from" in code
     template = env.from_string('{% extends "base" %}{% block b %}{{ x }}{% endblock %}')
     assert template.render(x=[1, 2]) == [1, 2]
+
+
+class Html:
+    def __html__(self) -> str:
+        return "<i>html</i>"
+
+
+def test_autoescaped_local_name_is_read_without_a_temporary() -> None:
+    env = Environment(autoescape=True)
+    code = env.compile("{% for a, b in rows %}{{ a }}{{ b.c }}{% endfor %}", raw=True)
+    assert "(escape_str(l_1_a) if (_t := type(l_1_a)) is str else l_1_a if _t is int" in code
+    assert "escape_str(_o) if (_t := type(_o := (_g['c']" in code
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("<s>", "&lt;s&gt;"),
+        (3, "3"),
+        (True, "True"),
+        (1.5, "1.5"),
+        (Markup("<m>"), "<m>"),
+        (Html(), "<i>html</i>"),
+        (None, "None"),
+    ],
+    ids=["str", "int", "bool", "float", "markup", "html-object", "none"],
+)
+def test_autoescaped_values_through_a_local_name(value: Any, expected: str) -> None:
+    env = Environment(autoescape=True)
+    template = env.from_string("{% for v in values %}{{ v }}|{% endfor %}")
+    assert template.render(values=[value, value]) == f"{expected}|{expected}|"

@@ -359,11 +359,13 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
         if frame.eval_ctx.autoescape:
             if finalize is None and is_plain_text_choice(node, frame):
                 return code  # constants with nothing to escape
-            # Exact str goes through the C escaper; markup, int and float need no escaping.
-            plain = "str(_o)" if need_str else "_o"
+            # Exact str goes through the C escaper; int, markup and float need no escaping.
+            # A local name is read again where needed; anything else is evaluated once.
+            value, first = (code, code) if code.isidentifier() else ("_o", f"_o := {code}")
+            plain = f"str({value})" if need_str else value
             return (
-                f"(escape_str(_o) if (_t := type(_o := {code})) is str else {plain}"
-                " if _t is Markup or _t is int or _t is float else escape(_o))"
+                f"(escape_str({value}) if (_t := type({first})) is str else {plain}"
+                f" if _t is int or _t is Markup or _t is float else escape({value}))"
             )
         return f"str({code})" if need_str else code
 
