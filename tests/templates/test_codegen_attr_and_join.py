@@ -2,16 +2,18 @@
 object reads the attribute inline (``Environment.getattr`` is only asked for its item
 fallback), and the coarse form joins what a block, an include or the parent template
 renders into one piece instead of passing each piece up through ``yield from``; an
-autoescaped local name is read again instead of through a temporary."""
+autoescaped local name is read again instead of through a temporary; and preamble
+bindings no generated line reads are dropped."""
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 import pytest
 from markupsafe import Markup
 
-from kettle.templates import DictLoader, Environment
+from kettle.templates import DictLoader, Environment, UndefinedError
 from kettle.templates.nativetypes import NativeEnvironment
 from kettle.templates.runtime import missing
 from kettle.templates.sandbox import SandboxedEnvironment
@@ -160,3 +162,57 @@ def test_autoescaped_values_through_a_local_name(value: Any, expected: str) -> N
     env = Environment(autoescape=True)
     template = env.from_string("{% for v in values %}{{ v }}|{% endfor %}")
     assert template.render(values=[value, value]) == f"{expected}|{expected}|"
+
+
+def preamble(code: str) -> list[str]:
+    """The preamble bindings of the generated module, in order."""
+    names = ("resolve", "undefined", "concat", "cond_expr_undefined", "getattr_", "getitem_")
+    lines = [line.strip() for line in code.splitlines()]
+    return [line for line in lines if line.startswith(names) and " = " in line]
+
+
+@pytest.mark.parametrize(
+    ("source", "kept", "expected"),
+    [
+        ("text", [], "text"),
+        ("{{ x }}", ["resolve = context.resolve"], "1"),
+        (
+            "{{ x[0] }}{{ 1 if false }}",
+            [
+                "resolve = context.resolve",
+                "cond_expr_undefined = Undefined",
+                "getitem_ = environment.getitem",
+            ],
+            "",
+        ),
+        (
+            "{% set s %}{{ x }}{% endset %}{{ s }}",
+            ["resolve = context.resolve", "concat = environment.concat"],
+            "1",
+        ),
+        ("{% macro m() %}{{ caller() }}{% endmacro %}{{ m() }}", None, None),
+        (
+            "concat undefined",
+            ["concat = environment.concat", "undefined = environment.undefined"],
+            None,
+        ),
+    ],
+    ids=["text-only", "name", "getitem-and-cond", "set-block", "macro", "name-in-text-kept"],
+)
+def test_unused_preamble_bindings_are_dropped(
+    source: str, kept: list[str] | None, expected: str | None
+) -> None:
+    env = Environment()
+    code = env.compile(source, raw=True)
+    if kept is not None:
+        assert sorted(preamble(code)) == sorted(kept)
+    if expected is not None:
+        assert env.from_string(source).render(x=1) == expected
+
+
+def test_dropped_preamble_keeps_traceback_lines() -> None:
+    env = Environment(loader=DictLoader({"t.html": "a\nb\n{{ x.y.z.w }}"}))
+    with pytest.raises(UndefinedError, match="has no attribute 'z'") as info:
+        env.get_template("t.html").render(x={"y": {}})
+    last = traceback.extract_tb(info.value.__traceback__)[-1]
+    assert (last.filename, last.lineno, last.name) == ("<template>", 3, "top-level template code")
