@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
+
 from kettle import (
     Kettle,
     flash,
@@ -74,6 +76,13 @@ def test_string_templates_autoescape(app: Kettle) -> None:
 
 def test_txt_templates_do_not_autoescape(app: Kettle) -> None:
     with app.test_request_context():
+        assert render_template("plain.txt", v="<x>") == "<x>"
+
+
+def test_render_template_needs_an_app_context(app: Kettle) -> None:
+    with pytest.raises(RuntimeError, match=r"^Working outside of application context\."):
+        render_template("plain.txt", v="x")
+    with app.app_context():
         assert render_template("plain.txt", v="<x>") == "<x>"
 
 

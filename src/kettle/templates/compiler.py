@@ -14,6 +14,7 @@ to a list instead of yielding. Constant expressions are folded as Jinja's optimi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -25,6 +26,17 @@ from .compiler_struct import CompilerExitError, StructureCompiler
 from .exceptions import TemplateAssertionError
 from .runtime import ASYNC_EXPORTED, EXPORTED
 from .scopes import PARAM, RESOLVE, SELF, STORE, SUPER, Frame, collect_stores, find_loads
+
+# The local each preamble line binds at the start of a render function; a binding that
+# no generated line reads is dropped (``drop_unused_preamble``).
+_PREAMBLE = {
+    "resolve = context.resolve": "resolve",
+    "undefined = environment.undefined": "undefined",
+    "concat = environment.concat": "concat",
+    "cond_expr_undefined = Undefined": "cond_expr_undefined",
+    "getattr_ = environment.getattr": "getattr_",
+    "getitem_ = environment.getitem": "getitem_",
+}
 
 
 def generate(
@@ -227,6 +239,7 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
         items = ", ".join(f"{n!r}: block_{n}" for n in self.blocks)
         self.line(f"blocks = {{{items}}}")
         self.write_aliases(header_at)
+        self.drop_unused_preamble()
         self.line(f"fine = {self.fine!r}")
         self.line(f"debug_info = {self.debug_pairs()!r}")
 
@@ -272,6 +285,18 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
             else:
                 lines.append(f"import {obj} as {alias}")
         self.lines[at:at] = [(0, text, None) for text in lines]
+
+    def drop_unused_preamble(self) -> None:
+        """Remove the preamble bindings no line of the module reads.
+
+        Each costs an attribute read and a store on every call of every render function.
+        A name found anywhere else (even inside a string) keeps all its bindings; the
+        line table for tracebacks is computed after this.
+        """
+        rest = "\n".join(code for _, code, _ in self.lines if code not in _PREAMBLE)
+        unused = {name for name in _PREAMBLE.values() if not re.search(rf"\b{name}\b", rest)}
+        if unused:
+            self.lines = [line for line in self.lines if _PREAMBLE.get(line[1]) not in unused]
 
     def _alias_line(self, alias: str, table: str, kind: str, name: str) -> str:
         message = f"No {kind} named {name!r} found."
@@ -325,6 +350,11 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
             self.indentation += 1
             self.line(f"if hasattr({source}, 'aclose'): await {source}.aclose()")
             self.indentation -= 1
+        elif frame.buffer is None and not self.fine and self.environment.concat == "".join:
+            # The coarse form only feeds ``render``'s join: one piece per render function
+            # called (a block, an include, the parent template) instead of passing each of
+            # its pieces up through ``yield from``, one generator resume per level.
+            self.line(f"yield ''.join({code})", node)
         elif frame.buffer is None:
             self.line(f"yield from {code}", node)
         else:
@@ -354,11 +384,13 @@ class CodeGenerator(StructureCompiler, StatementCompiler, ExpressionCompiler):
         if frame.eval_ctx.autoescape:
             if finalize is None and is_plain_text_choice(node, frame):
                 return code  # constants with nothing to escape
-            # Exact str goes through the C escaper; markup, int and float need no escaping.
-            plain = "str(_o)" if need_str else "_o"
+            # Exact str goes through the C escaper; int, markup and float need no escaping.
+            # A local name is read again where needed; anything else is evaluated once.
+            value, first = (code, code) if code.isidentifier() else ("_o", f"_o := {code}")
+            plain = f"str({value})" if need_str else value
             return (
-                f"(escape_str(_o) if (_t := type(_o := {code})) is str else {plain}"
-                " if _t is Markup or _t is int or _t is float else escape(_o))"
+                f"(escape_str({value}) if (_t := type({first})) is str else {plain}"
+                f" if _t is int or _t is Markup or _t is float else escape({value}))"
             )
         return f"str({code})" if need_str else code
 

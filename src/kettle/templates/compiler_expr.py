@@ -287,7 +287,12 @@ class ExpressionCompiler(GeneratorParts):
             # A dict's own methods win over its keys (getattr first, as Jinja does).
             return f"(_g.{attr} if type(_g := {obj}) is dict else getattr_(_g, {attr!r}))"
         key = repr(attr)
-        return f"(_g[{key}] if type(_g := {obj}) is dict and {key} in _g else getattr_(_g, {key}))"
+        # Environment.getattr inlined: the attribute read, then (rarely) its item fallback.
+        return (
+            f"(_g[{key}] if type(_g := {obj}) is dict and {key} in _g"
+            f" else _a if (_a := getattr(_g, {key}, no_attribute)) is not no_attribute"
+            f" else environment._getattr_fallback(_g, {key}))"
+        )
 
     def expr_Getitem(self, node: nodes.Getitem, frame: Frame) -> str:
         obj = self.expr(node.node, frame)

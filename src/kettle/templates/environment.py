@@ -256,6 +256,17 @@ class Environment:
         except (TypeError, LookupError, AttributeError):
             return self.undefined(obj=obj, name=attribute)
 
+    def _getattr_fallback(self, obj: Any, attribute: str) -> Any:
+        """The rest of the default ``getattr`` once ``obj`` has no attribute ``attribute``.
+
+        Generated code does the attribute read inline (``getattr`` with a default) while
+        the environment's ``getattr`` is this class's, and calls this only when it fails.
+        """
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
+
     def _filter_test_common(
         self,
         name: Any,
@@ -504,6 +515,13 @@ class Environment:
         parent: str | None = None,
         globals: MutableMapping[str, Any] | None = None,
     ) -> Template:
+        if (
+            type(template_name_or_list) is str
+            and parent is None
+            and type(self).get_template is Environment.get_template
+        ):
+            # What ``get_template`` would do for a plain name, without its call.
+            return self._load_template(template_name_or_list, globals)
         if isinstance(template_name_or_list, str | Undefined):
             return self.get_template(template_name_or_list, parent, globals)  # type: ignore[arg-type]
         if isinstance(template_name_or_list, Template):

@@ -48,6 +48,7 @@ EXPORTED = [
     "markup_join",
     "missing",
     "missing_callable",
+    "no_attribute",
     "str_join",
 ]
 ASYNC_EXPORTED = ["AsyncLoopContext", "auto_aiter", "auto_await"]
@@ -82,8 +83,21 @@ __all__ = [
     "missing",
     "missing_callable",
     "new_context",
+    "no_attribute",
     "str_join",
 ]
+
+
+class _NoAttribute:
+    """The type of ``no_attribute``."""
+
+    def __repr__(self) -> str:
+        return "no_attribute"
+
+
+#: What generated code passes as ``getattr``'s default to tell "no such attribute" from
+#: any value an attribute can hold (``missing`` can be one: ``Undefined._undefined_obj``).
+no_attribute: Any = _NoAttribute()
 
 
 def identity(x: Any) -> Any:
@@ -166,6 +180,11 @@ def new_context(
         vars = {}
     if shared:
         parent = vars
+    elif type(globals) is ChainMap and len(globals.maps) == 2:
+        # A template's globals (``Environment.make_globals``): its own layer over the
+        # environment's. Merged by one dict display, without method calls.
+        own, environment_globals = globals.maps
+        parent = {**environment_globals, **own, **vars}
     else:
         parent = _flatten(globals)
         parent.update(vars)
@@ -175,9 +194,10 @@ def new_context(
         for key, value in locals.items():
             if value is not missing:
                 parent[key] = value
-    context: Context = environment.context_class(
-        environment, parent, template_name, blocks, globals=globals
-    )
+    context_class = environment.context_class
+    if context_class is Context:
+        return Context(environment, parent, template_name, blocks, globals)
+    context: Context = context_class(environment, parent, template_name, blocks, globals=globals)
     return context
 
 
@@ -195,8 +215,26 @@ class TemplateReference:
         return f"<{type(self).__name__} {self.__context.name!r}>"
 
 
+class _LazyEvalContext:
+    """``Context.eval_ctx``, made on first read and then kept in the context's ``__dict__``.
+
+    Most renders never read it, and making it calls the environment's ``autoescape``
+    function (for a Kettle app, a method) on every render. A non-data descriptor: once
+    made (or assigned), the instance attribute is read directly.
+    """
+
+    def __get__(self, context: Context | None, owner: type[Context] | None = None) -> Any:
+        if context is None:
+            return self
+        eval_ctx = EvalContext(context.environment, context.name)
+        context.__dict__["eval_ctx"] = eval_ctx
+        return eval_ctx
+
+
 class Context:
     """The variables of one render: the parent mapping (globals + arguments) and vars."""
+
+    eval_ctx: EvalContext = _LazyEvalContext()  # type: ignore[assignment]  # made on first read
 
     def __init__(
         self,
@@ -209,7 +247,6 @@ class Context:
         self.parent = parent
         self.vars: dict[str, Any] = {}
         self.environment = environment
-        self.eval_ctx = EvalContext(self.environment, name)
         self.exported_vars: set[str] = set()
         self.name = name
         self._globals = globals

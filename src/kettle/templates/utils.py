@@ -376,10 +376,31 @@ class LRUCache:
     __copy__ = copy
 
     def get(self, key: Any, default: Any = None) -> Any:
-        try:
-            return self[key]
-        except KeyError:
-            return default
+        if type(self) is not LRUCache:  # a subclass may read through its own __getitem__
+            try:
+                return self[key]
+            except KeyError:
+                return default
+        # ``__getitem__`` inlined: the environment reads its template cache on every render.
+        queue = self._queue
+        if queue and queue[-1] == key:
+            # Already the most recent key: the read reorders nothing, so it needs no lock
+            # (each step is atomic; an entry removed meanwhile takes the locked path).
+            value = self._mapping.get(key, missing)
+            if value is not missing:
+                return value
+        with self._wlock:
+            value = self._mapping.get(key, missing)
+            if value is missing:
+                return default
+            queue = self._queue
+            if queue[-1] != key:
+                try:
+                    queue.remove(key)
+                except ValueError:
+                    pass  # removed concurrently; appending below re-registers it
+                queue.append(key)
+            return value
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
         try:

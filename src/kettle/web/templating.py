@@ -132,7 +132,9 @@ def render_template(
     template_name_or_list: str | Template | list[str | Template], **context: Any
 ) -> str:
     """Render a template file (or the first that exists of a list) with ``context``."""
-    app = get_current_app()
+    app_ctx = _cv_app.get(None)
+    # The context variable read directly; get_current_app raises its error when unset.
+    app = get_current_app() if app_ctx is None else app_ctx.app
     template = app.jinja_env.get_or_select_template(template_name_or_list)
     return _render(app, template, context)
 
