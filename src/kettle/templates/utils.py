@@ -393,14 +393,18 @@ class LRUCache:
             value = self._mapping.get(key, missing)
             if value is missing:
                 return default
-            queue = self._queue
-            if queue[-1] != key:
-                try:
-                    queue.remove(key)
-                except ValueError:
-                    pass  # removed concurrently; appending below re-registers it
-                queue.append(key)
+            self._touch(key)
             return value
+
+    def _touch(self, key: Any) -> None:
+        """Make ``key`` the most recent; called with ``_wlock`` held."""
+        queue = self._queue
+        if queue[-1] != key:
+            try:
+                queue.remove(key)
+            except ValueError:
+                pass  # removed concurrently; appending below re-registers it
+            queue.append(key)
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
         try:
@@ -426,13 +430,7 @@ class LRUCache:
     def __getitem__(self, key: Any) -> Any:
         with self._wlock:
             value = self._mapping[key]
-            queue = self._queue
-            if queue[-1] != key:
-                try:
-                    queue.remove(key)
-                except ValueError:
-                    pass  # removed concurrently; appending below re-registers it
-                queue.append(key)
+            self._touch(key)
             return value
 
     def __setitem__(self, key: Any, value: Any) -> None:
