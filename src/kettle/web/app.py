@@ -61,14 +61,19 @@ class Kettle(App):
     def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Any:
         return serve(self, environ, start_response, serves_plain(self, Kettle))
 
-    def _match(self, ctx: RequestContext) -> None:
+    def _match(self, ctx: RequestContext, plain: bool = False) -> None:
+        """Match ``ctx``'s request (``RequestContext.match_request``). ``plain``: the plain
+        form of the request cycle calls, whose context binds its adapter lazily and whose
+        app has no ``TRUSTED_HOSTS`` (``serves_plain`` checked both), so neither is read."""
         request = ctx.request
         adapter = None
-        if not ctx._lazy_url_adapter or ctx._adapter_bound:
-            adapter = ctx.url_adapter
-            if adapter is None:
-                return
-        trusted = self.config["TRUSTED_HOSTS"]
+        trusted = None
+        if not plain:
+            if not ctx._lazy_url_adapter or ctx._adapter_bound:
+                adapter = ctx.url_adapter
+                if adapter is None:
+                    return
+            trusted = self.config["TRUSTED_HOSTS"]
         host = request.environ.get("HTTP_HOST")
         if host is not None and host not in _valid_hosts:
             if _VALID_HOST.fullmatch(host) is None:

@@ -102,7 +102,7 @@ class App(Scaffold):
     """Everything of ``Kettle`` but request handling; see the module docstring."""
 
     wsgi_app: Callable[[dict[str, Any], Any], Any]  # defined by Kettle (app.py)
-    _match: Callable[[RequestContext], None]  # defined by Kettle (app.py)
+    _match: Callable[..., None]  # defined by Kettle (app.py): (ctx, plain=False)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         """The WSGI entry point (``wsgi_app``, so middleware can wrap ``app.wsgi_app``)."""

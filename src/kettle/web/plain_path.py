@@ -143,7 +143,7 @@ def serve(app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool
                 # (Called through the class, whose are Kettle's, as serves_plain checked:
                 # a method looked up on the app instance costs a bound method each time.)
                 cls = type(app)
-                cls._match(app, ctx)
+                cls._match(app, ctx, True)
                 app._got_first_request = True
                 request = ctx.request
                 try:
