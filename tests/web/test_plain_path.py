@@ -568,3 +568,33 @@ def test_a_context_left_pushed_by_the_view_fails_the_pop_alike(form: str) -> Non
         app.test_client().get("/leak")
     assert (_cv_app.get(None), _cv_request.get(None)) == (None, None)
     assert leaked[0]._cv_tokens != []  # still counts as pushed: its owner's to pop
+
+
+def test_trusted_hosts_set_after_plain_requests_is_checked_at_once() -> None:
+    """The plain form matches without reading ``TRUSTED_HOSTS`` (``serves_plain`` has seen
+    it unset): set later, the next request takes the general form, which checks it."""
+    app = _bare()
+    client = app.test_client()
+    assert client.get("/", headers={"Host": "evil.test"}).status_code == 200
+    app.config["TRUSTED_HOSTS"] = ["good.test"]
+    assert serves_plain(app, Kettle) is False
+    assert client.get("/", headers={"Host": "evil.test"}).status_code == 400
+    assert client.get("/", headers={"Host": "good.test"}).text == "index"
+
+
+def test_the_plain_form_still_rejects_an_invalid_host() -> None:
+    app = _bare()
+    assert serves_plain(app, Kettle) is True
+    response = app.test_client().get("/", headers={"Host": "a b"})
+    assert (response.status_code, serves_plain(app, Kettle)) == (400, True)
+
+
+def test_the_methods_answer_is_kept_with_the_attribute_dict() -> None:
+    """``serves_plain`` keeps (class, ``app.__dict__``, its size) on the instance; a new
+    attribute makes it look again and record the new size."""
+    app = _bare()
+    assert serves_plain(app, Kettle) is True
+    assert app._plain_as == (Kettle, app.__dict__, len(app.__dict__))
+    app.extra = 1  # type: ignore[attr-defined]
+    assert serves_plain(app, Kettle) is True
+    assert app._plain_as == (Kettle, app.__dict__, len(app.__dict__))
