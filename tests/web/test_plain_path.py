@@ -598,3 +598,37 @@ def test_the_methods_answer_is_kept_with_the_attribute_dict() -> None:
     app.extra = 1  # type: ignore[attr-defined]
     assert serves_plain(app, Kettle) is True
     assert app._plain_as == (Kettle, app.__dict__, len(app.__dict__))
+
+
+def test_a_request_seen_before_gets_its_path_and_method_as_attributes() -> None:
+    """The plain form's request (of a class keeping ``Request.__init__``) matched by the
+    matcher's look-up keeps its ``__dict__`` unread and holds the two values."""
+    app = _bare()
+    seen: list[tuple[str, str, dict[str, Any]]] = []
+    app.view_functions["index"] = lambda: (
+        seen.append((request.path, request.method, dict(vars(request)))) or "index"
+    )
+    client = app.test_client()
+    assert [client.get("//").text, client.get("//").text] == ["index", "index"]
+    assert [(path, method) for path, method, _ in seen] == [("/", "GET"), ("/", "GET")]
+    assert {"path": "/", "method": "GET"}.items() <= seen[1][2].items()
+
+
+def test_a_request_class_with_its_own_init_is_matched_on_what_it_caches() -> None:
+    """A request class whose ``__init__`` may cache ``method`` is matched on it even after a
+    request of the same path and method was matched by the matcher's look-up."""
+
+    class Overriding(Kettle.request_class):  # type: ignore[name-defined,misc]
+        def __init__(self, environ: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+            super().__init__(environ, *args, **kwargs)
+            if "HTTP_X_METHOD" in environ:
+                self.method = environ["HTTP_X_METHOD"]
+
+    app = Kettle(__name__)
+    app.request_class = Overriding
+    app.add_url_rule("/", "get", lambda: "get", methods=["GET"])
+    app.add_url_rule("/", "post", lambda: "post", methods=["POST"])
+    client = app.test_client()
+    assert client.get("/").text == "get"
+    assert client.get("/").text == "get"
+    assert client.get("/", headers={"X-Method": "POST"}).text == "post"

@@ -41,7 +41,9 @@ from .wrappers import Request, Response
 
 _REQUEST_PATH = Request.__dict__["path"]
 _REQUEST_METHOD = Request.__dict__["method"]
+_REQUEST_INIT = Request.__init__
 _default_path_method: dict[type, bool] = {}  # Request classes that keep both
+_fresh_without_either: dict[type, bool] = {}  # ... and whose new instance caches neither
 _UPPER_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"))
 
 # A Host header may not hold controls, spaces or URL delimiters (RFC 3986 section 3.2.2);
@@ -87,7 +89,7 @@ class Kettle(App):
         if adapter is None:
             # What the bound adapter would match on (``MapAdapter.match_result``), so
             # a request that matches a rule never binds one.
-            result = _match_unbound(self.url_map, request)
+            result = _match_unbound(self.url_map, request, plain)
         else:
             result = adapter.match_result(request.path, request.method)
         kind = result.kind
@@ -369,22 +371,43 @@ def _keeps_path_and_method(cls: type[Request]) -> bool:
     return keeps
 
 
-def _match_unbound(url_map: Map, request: Request) -> MatchResult:
+def _is_fresh_without_either(cls: type[Request]) -> bool:
+    keeps = _default_path_method.get(cls)
+    if keeps is None:
+        keeps = _keeps_path_and_method(cls)
+    fresh = _fresh_without_either[cls] = keeps and cls.__init__ is _REQUEST_INIT
+    return fresh
+
+
+def _match_unbound(url_map: Map, request: Request, fresh: bool = False) -> MatchResult:
     """Match ``request`` as an adapter bound to the map's default subdomain would, without
     binding one. ``request.path`` and ``request.method`` are computed (and cached on the
     request) as ``Request`` computes them when its class keeps them, without two
     descriptor calls; then both and the result depend only on the environ's raw
     ``PATH_INFO`` and ``REQUEST_METHOD``, the request class and the default subdomain,
     so they are kept by those in the matcher (``Matcher.by_environ``, made anew with
-    the matcher whenever the rules change) and a request seen before is one look-up."""
+    the matcher whenever the rules change) and a request seen before is one look-up.
+
+    ``fresh``: the request was made just now (the plain form's, ``push_plain``). When its
+    class keeps ``Request.__init__`` too, neither value can be cached on it yet, so a
+    request seen before stores both as attributes without reading ``request.__dict__``:
+    on Python 3.11 an object whose ``__dict__`` was read is slower at every later
+    attribute read (~320 instructions instead of ~55) and store, as its dict stays split."""
     matcher = url_map._matcher or url_map.matcher  # built on first use
     environ = request.environ
+    cls = type(request)
     key = (
         environ.get("PATH_INFO"),
         environ.get("REQUEST_METHOD", "GET"),
-        type(request),
+        cls,
         url_map.default_subdomain,
     )
+    if fresh and (_fresh_without_either.get(cls) or _is_fresh_without_either(cls)):
+        seen = matcher.by_environ.get(key)
+        if seen is not None:
+            # (``path`` and ``method`` are non-data descriptors: these store the values)
+            request.path, request.method, result = seen
+            return result
     attributes = request.__dict__
     seen = matcher.by_environ.get(key)
     if seen is not None and "path" not in attributes and "method" not in attributes:
