@@ -342,9 +342,13 @@ def pop_plain(ctx: RequestContext, exc: BaseException | None) -> None:
     push pushed it) with ``pop``'s LIFO checks, in one step; the environ forgets its
     request as ``pop`` makes it."""
     tokens = ctx._cv_tokens
+    request = ctx.request
+    # Read before ``close()``, which may read ``request.__dict__``: on Python 3.11 every
+    # later attribute read of the request would then cost several times as much.
+    environ = request.environ
     try:
         if len(tokens) == 1:
-            ctx.request.close()
+            request.close()
     finally:
         current = _cv_request.get(None)
         token, app_ctx = tokens.pop()
@@ -353,7 +357,7 @@ def pop_plain(ctx: RequestContext, exc: BaseException | None) -> None:
         except ValueError:
             _restore(_cv_request, token)
         if not tokens and exc is None:
-            ctx.request.environ["werkzeug.request"] = None  # see RequestContext._unset
+            environ["werkzeug.request"] = None  # see RequestContext._unset
         if app_ctx is not None:
             app_ctx._unset()
         if current is not None and current is not ctx:
