@@ -26,7 +26,11 @@ fortunes table escaped and sorted); a pair that fails is reported and left out. 
 each route, one warm-up run per server, and ``--rounds`` rounds in which every server runs
 once in rotating order (wrk -t2 -c64), so a change in the machine's load touches all alike.
 Tables show the median requests/s, Kettle's ratio to each peer (Kettle / peer, above 1 means
-Kettle is faster) and the median p99 latency.
+Kettle is faster) and the median p99 latency. A second table gives the CPU time each request
+cost the server's process tree and wrk (``bench/proc_cpu.py``; medians of the rounds):
+steadier than throughput on a shared machine, and in ``--mode workers`` it gives the most a
+second process can add while wrk shares the two cores, ``2S / (S + W)`` for one pinned
+process's S and W.
 
 Run: make bench-tfb  (or .venv/bin/python bench/tfb.py --mode single --rounds 3 --duration 5)
 Peers come from bench/requirements.txt (the Makefile installs them).
@@ -53,6 +57,7 @@ ROOT = HERE.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(HERE))
 
+from proc_cpu import children_cpu, tree_cpu, two_process_ceiling  # noqa: E402
 from tfb_apps import common  # noqa: E402
 
 
@@ -205,8 +210,8 @@ def validate(targets: dict[str, Target], routes: list[str]) -> set[tuple[str, st
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
-def wrk(port: int, path: str, duration: float, pinned: bool) -> tuple[float, float, int]:
-    """(requests/s, p99 in ms, errors) of one wrk run."""
+def wrk(port: int, path: str, duration: float, pinned: bool) -> tuple[float, float, int, int]:
+    """(requests/s, p99 in ms, errors, requests) of one wrk run."""
     command = [
         "wrk",
         "-t2",
@@ -228,26 +233,40 @@ def wrk(port: int, path: str, duration: float, pinned: bool) -> tuple[float, flo
     )
     if socket_errors:
         errors += sum(int(n) for n in socket_errors.groups())
-    return rate, float(p99.group(1)) * _UNITS[p99.group(2)] if p99 else float("nan"), errors
+    done = re.search(r"(\d+) requests in", output)
+    p99_ms = float(p99.group(1)) * _UNITS[p99.group(2)] if p99 else float("nan")
+    return rate, p99_ms, errors, int(done.group(1)) if done else 0
+
+
+Sample = tuple[float, float, int, float, float]  # req/s, p99 ms, errors, server us, wrk us
+
+
+def timed_wrk(target: Target, path: str, duration: float, pinned: bool) -> Sample:
+    """One wrk run, with the CPU time per request of the server's process tree and of wrk."""
+    assert target.process is not None
+    server_before, wrk_before = tree_cpu(target.process.pid), children_cpu()
+    rate, p99, errors, requests = wrk(target.port, path, duration, pinned)
+    server = tree_cpu(target.process.pid) - server_before
+    load = children_cpu() - wrk_before
+    per = 1e6 / requests if requests else float("nan")
+    return rate, p99, errors, server * per, load * per
 
 
 def measure(
     targets: dict[str, Target], runs: list[tuple[str, bool]], routes: list[str],
     valid: set[tuple[str, str]], rounds: int, duration: float,
-) -> dict[tuple[str, bool, str], tuple[float, float, int]]:  # fmt: skip
-    """Median (req/s, p99 ms, total errors) per (target, pinned, route)."""
+) -> dict[tuple[str, bool, str], Sample]:  # fmt: skip
+    """Median (req/s, p99 ms, total errors, server us, wrk us) per (target, pinned, route)."""
     results = {}
     for route in routes:
         path = common.ROUTES[route]
         active = [(name, pinned) for name, pinned in runs if (name, route) in valid]
-        samples: dict[tuple[str, bool], list[tuple[float, float, int]]] = {
-            run: [] for run in active
-        }
+        samples: dict[tuple[str, bool], list[Sample]] = {run: [] for run in active}
         for index in range(rounds + 1):  # round 0 is the warm-up
             shift = index % max(1, len(active))
             for name, pinned in active[shift:] + active[:shift]:
                 target = targets[name]
-                sample = wrk(target.port, path, 1 if index == 0 else duration, pinned)
+                sample = timed_wrk(target, path, 1 if index == 0 else duration, pinned)
                 if index:
                     samples[(name, pinned)].append(sample)
             print(f"  {route}: round {index}/{rounds}", file=sys.stderr)
@@ -256,6 +275,8 @@ def measure(
                 statistics.median(v[0] for v in values),
                 statistics.median(v[1] for v in values),
                 sum(v[2] for v in values),
+                statistics.median(v[3] for v in values),
+                statistics.median(v[4] for v in values),
             )
     return results
 
@@ -265,7 +286,7 @@ def measure(
 
 def table(
     title: str, columns: list[tuple[str, bool]], targets: dict[str, Target], routes: list[str],
-    results: dict[tuple[str, bool, str], tuple[float, float, int]], reference: tuple[str, bool],
+    results: dict[tuple[str, bool, str], Sample], reference: tuple[str, bool],
 ) -> str:  # fmt: skip
     def label(column: tuple[str, bool]) -> str:
         return targets[column[0]].label + (
@@ -291,6 +312,43 @@ def table(
             cells.append(cell)
         lines.append(f"| {route} | " + " | ".join(cells) + " |")
     lines.append(f"\nreq/s, median of the rounds; (Nx) = {label(reference)} / that server.")
+    return "\n".join(lines)
+
+
+def cpu_table(
+    title: str, columns: list[tuple[str, bool]], targets: dict[str, Target], routes: list[str],
+    results: dict[tuple[str, bool, str], Sample],
+) -> str:  # fmt: skip
+    """CPU microseconds per request: the server's process tree / wrk."""
+    names = [
+        targets[name].label + (" pinned" if pinned and "pinned" not in targets[name].label else "")
+        for name, pinned in columns
+    ]
+    lines = [f"\n### {title}", "", "| route | " + " | ".join(names) + " |"]
+    lines.append("|---|" + "---:|" * len(columns))
+    for route in routes:
+        cells = []
+        for column in columns:
+            value = results.get((*column, route))
+            cells.append("n/a" if value is None else f"{value[3]:.1f} / {value[4]:.1f}")
+        lines.append(f"| {route} | " + " | ".join(cells) + " |")
+    lines.append("\nCPU us per request, server process tree / wrk, median of the rounds.")
+    return "\n".join(lines)
+
+
+def ceiling_lines(
+    results: dict[tuple[str, bool, str], Sample], reference: tuple[str, bool], routes: list[str]
+) -> str:
+    """What two processes can add at most on two cores shared with wrk, per route."""
+    lines = []
+    for route in routes:
+        value = results.get((*reference, route))
+        if value is not None and value[3] > 0:
+            ceiling = two_process_ceiling(value[3], value[4])
+            lines.append(
+                f"- {route}: S {value[3]:.1f} us, W {value[4]:.1f} us:"
+                f" two processes at most {ceiling:.2f}x one"
+            )
     return "\n".join(lines)
 
 
@@ -342,9 +400,16 @@ def main() -> int:
         ):
             columns = [(name, t.pinned) for name, t in targets.items() if t.pinned == pinned]
             print(table(title, columns, targets, routes, results, columns[0]))
+        pinned_columns = [(name, True) for name, t in targets.items() if t.pinned]
+        print(cpu_table("CPU per request, pinned", pinned_columns, targets, routes, results))
     else:
         columns = [(name, t.pinned) for name, t in targets.items()]
         print(table("two processes", columns, targets, routes, results, (first, False)))
+        print(cpu_table("CPU per request", columns, targets, routes, results))
+        if "kettle-w1-pinned" in targets:
+            print("\nThe most two processes can add while wrk shares the two cores,")
+            print("2S / (S + W) for one pinned process (S server, W wrk CPU per request):")
+            print(ceiling_lines(results, ("kettle-w1-pinned", True), routes))
     return 0
 
 
