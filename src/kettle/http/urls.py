@@ -105,6 +105,9 @@ def iter_query_pairs(query: str | bytes) -> Iterator[tuple[str, str]]:
 def query_lists(query: str) -> dict[str, list[str]]:
     """Each key of a text query string with the list of its values: ``iter_query_pairs``
     grouped by key, in the same order, in one pass without a generator."""
+    if "&" not in query and "%" not in query and "+" not in query:
+        key, _, value = query.partition("=")  # a single parameter, the common case
+        return {key: [value]} if query else {}
     lists: dict[str, list[str]] = {}
     if "%" in query or "+" in query:
         for key, value in iter_query_pairs(query):
