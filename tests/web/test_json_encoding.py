@@ -126,6 +126,26 @@ def test_failures_are_json_dumps_failures(make: Any, error: type, message: str) 
     assert str(raised.value) == str(expected.value)
 
 
+def test_a_raised_recursion_limit_takes_the_checked_encoder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kettle.web import json as kettle_json
+
+    app = Kettle(__name__)
+    calls: list[int] = []
+
+    def limit() -> int:
+        calls.append(1)
+        return 50_000  # a cycle must not recurse this deep in C: the check stops it
+
+    monkeypatch.setattr(kettle_json, "_getrecursionlimit", limit)
+    with app.app_context():
+        with pytest.raises(ValueError, match="Circular reference detected"):
+            jsonify(_cycle_in_dict())
+        assert jsonify([{"b": 1, "a": "\u00e9"}]).get_data() == b'[{"a":"\\u00e9","b":1}]\n'
+    assert len(calls) == 2
+
+
 def test_a_cycle_through_default_is_circular() -> None:
     from kettle.web.json import DefaultJSONProvider
 

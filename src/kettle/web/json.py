@@ -15,12 +15,15 @@ import json as _json
 import uuid
 import weakref
 from datetime import UTC, date, datetime
+from sys import getrecursionlimit as _getrecursionlimit
 from typing import IO, TYPE_CHECKING, Any
 
 from kettle.http.dates import format_http_date
 
 from .globals import _cv_app
 
+# Python's default recursion limit, up to which a cycle may recurse unchecked.
+_DEFAULT_RECURSION_LIMIT = 1000
 # The standard library's C encoder (None on an interpreter without ``_json``).
 _c_make_encoder: Any = getattr(_json.encoder, "c_make_encoder", None)
 
@@ -133,6 +136,7 @@ class DefaultJSONProvider(JSONProvider):
         then ends in ``RecursionError``; the value is encoded again by an encoder with
         markers, which raises the ``ValueError("Circular reference detected")`` that
         ``json.dumps`` raises (or the same ``RecursionError`` for a value merely too deep).
+        Above Python's default recursion limit every value takes the checked encoder.
         """
         global _compact_encoder
         ensure_ascii, sort_keys, default = self.ensure_ascii, self.sort_keys, self.default
@@ -147,10 +151,15 @@ class DefaultJSONProvider(JSONProvider):
         ):
             encode = _make_compact_encoder(None, ensure_ascii, sort_keys, default)
             cached = _compact_encoder = (ensure_ascii, sort_keys, default, encode)
-        try:
-            chunks = cached[3](obj, 0)
-        except RecursionError:
-            chunks = None
+        chunks = None
+        # Unchecked, a cycle recurses until the recursion limit: only while that limit is
+        # Python's default, which the C stack of any thread holds (a raised limit could
+        # overflow it where the check would have stopped at the first repeated container).
+        if _getrecursionlimit() <= _DEFAULT_RECURSION_LIMIT:
+            try:
+                chunks = cached[3](obj, 0)
+            except RecursionError:
+                pass
         if chunks is None:  # outside the handler: the error raised has no context
             checked = _make_compact_encoder({}, ensure_ascii, sort_keys, default)
             chunks = checked(obj, 0)
