@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +12,8 @@ from kettle.http.multidict import MultiDict
 from kettle.http.urls import (
     _fast_unquote,
     iri_to_uri,
+    iter_query_pairs,
+    query_lists,
     uri_to_iri,
     url_decode,
     url_encode,
@@ -82,3 +85,32 @@ def test_uri_to_iri_userinfo_and_bad_idna() -> None:
     assert uri_to_iri("http://xn--bad-/") == "http://xn--bad-/"
     assert iri_to_uri("http://[::1]:80/ä") == "http://[::1]:80/%C3%A4"
     assert iri_to_uri("mailto:ä@x.org") == "mailto:%C3%A4@x.org"
+
+
+def _grouped(query: str) -> dict[str, list[str]]:
+    lists: dict[str, list[str]] = {}
+    for key, value in iter_query_pairs(query):
+        lists.setdefault(key, []).append(value)
+    return lists
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("queries=20", {"queries": ["20"]}),
+        ("a=1&b=&a=2&&c", {"a": ["1", "2"], "b": [""], "c": [""]}),
+        ("a+b=c+d&x=%41%zz", {"a b": ["c d"], "x": ["A%zz"]}),
+        ("=v&k==", {"": ["v"], "k": ["="]}),
+        ("", {}),
+    ],
+    ids=["one", "repeated-and-blank", "escaped", "odd-equals", "empty"],
+)
+def test_query_lists(query: str, expected: dict[str, list[str]]) -> None:
+    assert query_lists(query) == expected
+    assert list(query_lists(query).items()) == list(_grouped(query).items())
+
+
+@given(st.text(alphabet="ab=&+%4120", max_size=24))
+@settings(max_examples=300)
+def test_query_lists_groups_iter_query_pairs(query: str) -> None:
+    assert list(query_lists(query).items()) == list(_grouped(query).items())

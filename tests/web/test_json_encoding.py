@@ -1,9 +1,11 @@
-"""jsonify's compact encoding (the per-thread C encoder) writes what Flask writes."""
+"""jsonify's compact encoding (a shared C encoder without circular-reference markers)
+writes what Flask writes, and fails as ``json.dumps`` fails."""
 
 from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import threading
 import uuid
 from typing import Any
@@ -76,6 +78,87 @@ def test_errors_leave_the_encoder_usable() -> None:
         # The same containers' ids may come back: stale markers would call them circular.
         shared = [1, 2]
         assert jsonify({"x": shared, "y": shared}).get_data() == b'{"x":[1,2],"y":[1,2]}\n'
+
+
+def _nested(depth: int) -> list[Any]:
+    outer: list[Any] = []
+    inner = outer
+    for _ in range(depth):
+        inner.append([])
+        inner = inner[0]
+    return outer
+
+
+def _cycle_in_dict() -> dict[str, Any]:
+    loop: dict[str, Any] = {"b": 1}
+    loop["a"] = [loop]
+    return loop
+
+
+def _cycle_through_default() -> Any:
+    class Node:
+        def __html__(self) -> str:  # never reached: the default below returns the node
+            return ""
+
+    node = Node()
+    return {"n": [node]}, node
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (_cycle_in_dict, ValueError, "Circular reference detected"),
+        (lambda: _nested(5000), RecursionError, "while encoding a JSON object"),
+    ],
+    ids=["cycle", "too-deep"],
+)
+def test_failures_are_json_dumps_failures(make: Any, error: type, message: str) -> None:
+    app = Kettle(__name__)
+    value = make()
+    with pytest.raises(error, match=message) as expected:
+        json.dumps(value, separators=(",", ":"), sort_keys=True)
+    with app.app_context():
+        with pytest.raises(error, match=message) as raised:
+            jsonify(value)
+        # The retry with markers runs outside the first failure's handler.
+        assert raised.value.__context__ is None
+        assert jsonify({"after": [1]}).get_data() == b'{"after":[1]}\n'
+    assert str(raised.value) == str(expected.value)
+
+
+def test_a_raised_recursion_limit_takes_the_checked_encoder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kettle.web import json as kettle_json
+
+    app = Kettle(__name__)
+    calls: list[int] = []
+
+    def limit() -> int:
+        calls.append(1)
+        return 50_000  # a cycle must not recurse this deep in C: the check stops it
+
+    monkeypatch.setattr(kettle_json, "_getrecursionlimit", limit)
+    with app.app_context():
+        with pytest.raises(ValueError, match="Circular reference detected"):
+            jsonify(_cycle_in_dict())
+        assert jsonify([{"b": 1, "a": "\u00e9"}]).get_data() == b'[{"a":"\\u00e9","b":1}]\n'
+    assert len(calls) == 2
+
+
+def test_a_cycle_through_default_is_circular() -> None:
+    from kettle.web.json import DefaultJSONProvider
+
+    value, node = _cycle_through_default()
+
+    class Looping(DefaultJSONProvider):
+        def default(self, o: Any) -> Any:  # type: ignore[override]  # a method, as Flask's docs show
+            return [o] if o is node else super().default(o)
+
+    app = Kettle(__name__)
+    app.json = Looping(app)
+    with app.app_context(), pytest.raises(ValueError, match="Circular reference detected"):
+        jsonify(value)
 
 
 def test_threads_encode_independently() -> None:

@@ -7,8 +7,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from kettle import Kettle, request
+from kettle.http.multidict import ImmutableMultiDict
+from kettle.http.urls import iter_query_pairs, wsgi_decoding
 from kettle.web.exceptions import BadRequest
+from kettle.web.request import Request
 from kettle.web.testing import KettleClient
 
 MakeClient = Callable[[Kettle], KettleClient]
@@ -218,3 +223,25 @@ def test_set_and_delete_cookie_on_response(make_client: MakeClient, app: Kettle)
     assert client.get("/get").get_data(as_text=True) == "dark"
     client.get("/del")
     assert client.get("/get").get_data(as_text=True) == "none"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["queries=20", "a=1&b=&a=2&&c", "a+b=c%20d", "q=%C3%A9&r=\u00c3\u00a9", ""],
+    ids=["one", "repeated-and-blank", "escaped", "non-ascii", "empty"],
+)
+@pytest.mark.parametrize("storage", ["default", "subclass"])
+def test_args_match_the_general_parse(query: str, storage: str) -> None:
+    class Args(ImmutableMultiDict):
+        pass
+
+    class Custom(Request):
+        parameter_storage_class = Args
+
+    cls = Request if storage == "default" else Custom
+    args = cls({"QUERY_STRING": query}).args
+    expected = ImmutableMultiDict(list(iter_query_pairs(wsgi_decoding(query))))
+    assert type(args) is cls.parameter_storage_class
+    assert list(args.lists()) == list(expected.lists())
+    with pytest.raises(TypeError, match="immutable"):
+        args["x"] = "1"

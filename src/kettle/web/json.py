@@ -12,16 +12,18 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import json as _json
-import threading
 import uuid
 import weakref
 from datetime import UTC, date, datetime
+from sys import getrecursionlimit as _getrecursionlimit
 from typing import IO, TYPE_CHECKING, Any
 
 from kettle.http.dates import format_http_date
 
 from .globals import _cv_app
 
+# Python's default recursion limit, up to which a cycle may recurse unchecked.
+_DEFAULT_RECURSION_LIMIT = 1000
 # The standard library's C encoder (None on an interpreter without ``_json``).
 _c_make_encoder: Any = getattr(_json.encoder, "c_make_encoder", None)
 
@@ -89,7 +91,6 @@ class DefaultJSONProvider(JSONProvider):
     sort_keys = True
     compact: bool | None = None
     mimetype = "application/json"
-    _compact: threading.local | None = None  # this provider's compact encoders, per thread
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         kwargs.setdefault("default", self.default)
@@ -127,18 +128,19 @@ class DefaultJSONProvider(JSONProvider):
         return app.response_class(text + "\n", mimetype=self.mimetype)
 
     def _encode_compact(self, obj: Any) -> str:
-        """Compact JSON from the C encoder, kept per thread for the current settings:
-        what ``JSONEncoder.encode`` produces, without building an encoder per call. The
-        circular-reference markers are the encoder's own; they are cleared after an error
-        (the C encoder leaves the entries of the containers it was inside)."""
+        """Compact JSON from the C encoder for the current settings: what
+        ``JSONEncoder.encode`` produces, without building an encoder per call.
+
+        The shared encoder keeps no circular-reference markers (they cost a dict insert
+        and delete per container), so it has no state and serves every thread. A cycle
+        then ends in ``RecursionError``; the value is encoded again by an encoder with
+        markers, which raises the ``ValueError("Circular reference detected")`` that
+        ``json.dumps`` raises (or the same ``RecursionError`` for a value merely too deep).
+        Above Python's default recursion limit every value takes the checked encoder.
+        """
+        global _compact_encoder
         ensure_ascii, sort_keys, default = self.ensure_ascii, self.sort_keys, self.default
-        local = self._compact
-        if local is None:  # made once (two threads racing here only lose a cached encoder)
-            local = self._compact = threading.local()
-        try:
-            cached = local.encoder
-        except AttributeError:
-            cached = None
+        cached = _compact_encoder
         # The settings it was made for, compared by identity first (the same objects are
         # read each time; a bound-method ``default`` is a new one, equal to the last).
         if (
@@ -147,21 +149,21 @@ class DefaultJSONProvider(JSONProvider):
             or cached[1] is not sort_keys
             or (cached[2] is not default and cached[2] != default)
         ):
-            strings = (
-                _json.encoder.encode_basestring_ascii
-                if ensure_ascii
-                else (_json.encoder.encode_basestring)
-            )
-            markers: dict[int, Any] = {}
-            encode = _c_make_encoder(
-                markers, default, strings, None, ":", ",", sort_keys, False, True
-            )
-            cached = local.encoder = (ensure_ascii, sort_keys, default, markers, encode)
-        try:
-            return "".join(cached[4](obj, 0))
-        except BaseException:
-            cached[3].clear()
-            raise
+            encode = _make_compact_encoder(None, ensure_ascii, sort_keys, default)
+            cached = _compact_encoder = (ensure_ascii, sort_keys, default, encode)
+        chunks = None
+        # Unchecked, a cycle recurses until the recursion limit: only while that limit is
+        # Python's default, which the C stack of any thread holds (a raised limit could
+        # overflow it where the check would have stopped at the first repeated container).
+        if _getrecursionlimit() <= _DEFAULT_RECURSION_LIMIT:
+            try:
+                chunks = cached[3](obj, 0)
+            except RecursionError:
+                pass
+        if chunks is None:  # outside the handler: the error raised has no context
+            checked = _make_compact_encoder({}, ensure_ascii, sort_keys, default)
+            chunks = checked(obj, 0)
+        return "".join(chunks)
 
     def _encoder(self, pretty: bool) -> _json.JSONEncoder:
         """An encoder for the current settings, built once per settings (the hot path of
@@ -182,6 +184,21 @@ class DefaultJSONProvider(JSONProvider):
 
 
 _DEFAULT_DUMPS = DefaultJSONProvider.dumps
+
+# The compact encoder last made: (ensure_ascii, sort_keys, default, encoder). Shared by
+# every provider and thread (it keeps no state); replaced when the settings differ.
+_compact_encoder: tuple[Any, Any, Any, Any] | None = None
+
+
+def _make_compact_encoder(
+    markers: dict[int, Any] | None, ensure_ascii: Any, sort_keys: Any, default: Any
+) -> Any:
+    """The C encoder ``JSONEncoder(separators=(",", ":"))`` would use for these settings;
+    ``markers`` None leaves out the check for circular references."""
+    strings = (
+        _json.encoder.encode_basestring_ascii if ensure_ascii else _json.encoder.encode_basestring
+    )
+    return _c_make_encoder(markers, default, strings, None, ":", ",", sort_keys, False, True)
 
 
 def dumps(obj: Any, **kwargs: Any) -> str:

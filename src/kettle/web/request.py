@@ -53,7 +53,7 @@ from kettle.http.multidict import CombinedMultiDict, ImmutableMultiDict, MultiDi
 from kettle.http.multipart import parse_form_data
 from kettle.http.options import parse_options_header
 from kettle.http.structures import ImmutableList
-from kettle.http.urls import iter_query_pairs, uri_to_iri, wsgi_decoding
+from kettle.http.urls import iter_query_pairs, query_lists, uri_to_iri, wsgi_decoding
 
 from .debughelpers import attach_enctype_error_multidict
 from .environ_builder import EnvironBuilder
@@ -78,6 +78,8 @@ _HOST_RE = re.compile(
     r"([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([1-9][0-9]{0,4}))?", re.I | re.A
 )
 T = TypeVar("T")
+# An empty ImmutableMultiDict without the class call (its __init__ adds nothing to it).
+_new_args: Callable[[type[ImmutableMultiDict]], ImmutableMultiDict] = dict.__new__
 
 
 class cached_property(Generic[T]):
@@ -334,9 +336,17 @@ class Request:
     @cached_property
     def args(self) -> RequestArgs:
         query = self.environ.get("QUERY_STRING", "")
+        cls = self.parameter_storage_class
+        if cls is ImmutableMultiDict and query.isascii():
+            # Werkzeug's own storage class (its __init__ only fills the dict) over an ASCII
+            # query (nothing to decode): the lists filled in directly.
+            args = _new_args(cls)
+            if query:
+                dict.update(args, query_lists(query))
+            return args
         if not query:
-            return self.parameter_storage_class()
-        return self.parameter_storage_class(list(iter_query_pairs(wsgi_decoding(query))))
+            return cls()
+        return cls(list(iter_query_pairs(wsgi_decoding(query))))
 
     @property
     def remote_addr(self) -> str | None:
