@@ -13,6 +13,7 @@ response: both are shortcuts, so each is checked against the general path it sta
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -590,14 +591,26 @@ def test_the_plain_form_still_rejects_an_invalid_host() -> None:
 
 
 def test_the_methods_answer_is_kept_with_the_attribute_dict() -> None:
-    """``serves_plain`` keeps (class, ``app.__dict__``, its size) on the instance; a new
-    attribute makes it look again and record the new size."""
+    """``serves_plain`` keeps (class, ``app.__dict__``, its size, the app) on the
+    instance; a new attribute makes it look again and record the new size."""
     app = _bare()
     assert serves_plain(app, Kettle) is True
-    assert app._plain_as == (Kettle, app.__dict__, len(app.__dict__))
+    assert app._plain_as == (Kettle, app.__dict__, len(app.__dict__), app)
     app.extra = 1  # type: ignore[attr-defined]
     assert serves_plain(app, Kettle) is True
-    assert app._plain_as == (Kettle, app.__dict__, len(app.__dict__))
+    assert app._plain_as == (Kettle, app.__dict__, len(app.__dict__), app)
+
+
+def test_a_copied_app_looks_at_its_own_methods() -> None:
+    """``copy.copy(app)`` copies the kept answer with the attributes; a method then
+    replaced on the copy must still take the copy off the plain form."""
+    app = _bare()
+    assert app.test_client().get("/").status_code == 200  # the answer is kept
+    other = copy.copy(app)
+    other.dispatch_request = lambda *args, **kwargs: "overridden"  # type: ignore[method-assign]
+    assert serves_plain(other, Kettle) is False
+    assert other.test_client().get("/").data == b"overridden"
+    assert serves_plain(app, Kettle) is True
 
 
 def test_a_request_seen_before_gets_its_path_and_method_as_attributes() -> None:

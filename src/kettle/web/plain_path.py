@@ -105,12 +105,18 @@ def serves_plain(app: Kettle, base: type) -> bool:
     ):
         return False
     # The methods: the answer for the app's class and attribute set, kept on the instance
-    # as (class, ``app.__dict__``, its size) while both are plain, so it is looked at
-    # again whenever the size changes (replacing a method on the instance adds a key, as
-    # any new attribute does) or the instance's class is changed. (The dict is kept so
-    # that reading its size costs no ``app.__dict__``, a few hundred instructions.)
+    # as (class, ``app.__dict__``, its size, the app) while both are plain, so it is looked
+    # at again whenever the size changes (replacing a method on the instance adds a key,
+    # as any new attribute does), the instance's class is changed, or the answer was
+    # copied with the attributes to another app (``copy.copy(app)``). (The dict is kept
+    # so that reading its size costs no ``app.__dict__``, a few hundred instructions.)
     known = app._plain_as
-    if known is not None and known[0] is type(app) and len(known[1]) == known[2]:
+    if (
+        known is not None
+        and known[3] is app
+        and known[0] is type(app)
+        and len(known[1]) == known[2]
+    ):
         return True
     return _methods_are_plain(app, base, app.__dict__)
 
@@ -124,7 +130,7 @@ def _methods_are_plain(app: Kettle, base: type, attributes: dict[str, Any]) -> b
         plain = _class_is_plain(cls, base)
     attributes["_plain_as"] = None  # counted in the size; no stale answer kept
     if plain and not any(name in attributes for name in SKIPPED_METHODS):
-        attributes["_plain_as"] = (cls, attributes, len(attributes))
+        attributes["_plain_as"] = (cls, attributes, len(attributes), app)
         return True
     return False
 
