@@ -39,6 +39,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from proc_cpu import process_cpu  # bench/, this script's folder
+
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
 DB_PATH = Path(tempfile.gettempdir()) / f"kettle-gil-bench-{os.getuid()}.sqlite"
@@ -146,9 +148,7 @@ def wait_listening(port: int) -> None:
 
 def process_counters(pid: int) -> tuple[float, int]:
     """CPU seconds used by the process and context switches of all its threads."""
-    with open(f"/proc/{pid}/stat") as file:
-        fields = file.read().rpartition(")")[2].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    cpu = process_cpu(pid)
     switches = 0
     for task in os.listdir(f"/proc/{pid}/task"):
         try:

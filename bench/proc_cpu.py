@@ -3,8 +3,9 @@
 Throughput on a two-core machine where wrk shares the cores moves by 20% from run to run;
 the CPU a request costs moves much less, and it says what the throughput can be:
 
-- ``tree_cpu(pid)``: user + system seconds of a process and all its live descendants (a
-  multi-process server's workers), from ``/proc`` (Linux).
+- ``process_cpu(pid)``: user + system seconds of one process, from ``/proc`` (Linux).
+- ``tree_cpu(pid)``: the same for a process and all its live descendants (a
+  multi-process server's workers).
 - ``children_cpu()``: user + system seconds of this process's finished children (a wrk run
   that ``subprocess.run`` waited for), from ``getrusage``.
 - ``two_process_ceiling(server_us, load_us)``: with two cores shared by the server and the
@@ -22,21 +23,27 @@ import resource
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _stat_fields(pid: int) -> list[str]:
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process, all its threads (OSError once it is gone)."""
     with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as file:
         # The command name (field 2) may hold spaces and parentheses: split after it.
-        return file.read().rpartition(")")[2].split()
+        fields = file.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime (fields 14, 15)
 
 
 def _children(pid: int) -> list[int]:
+    """The live children of ``pid``, from each of its threads' ``children`` list."""
     found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if int(_stat_fields(int(entry))[1]) == pid:  # field 4, the parent's pid
-                    found.append(int(entry))
-            except (OSError, IndexError, ValueError):
-                continue  # ended meanwhile
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as file:
+                found.extend(int(child) for child in file.read().split())
+        except OSError:
+            continue  # the thread ended meanwhile
     return found
 
 
@@ -47,10 +54,9 @@ def tree_cpu(pid: int) -> float:
     while pending:
         current = pending.pop()
         try:
-            fields = _stat_fields(current)
+            total += process_cpu(current)
         except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime (fields 14, 15)
+            continue  # ended meanwhile
         pending.extend(_children(current))
     return total
 

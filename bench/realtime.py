@@ -50,6 +50,8 @@ import threading
 import time
 from pathlib import Path
 
+from proc_cpu import process_cpu  # bench/, this script's folder
+
 ROOT = Path(__file__).resolve().parent.parent
 STACK = 256 * 1024
 
@@ -187,11 +189,6 @@ def rss_bytes(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise RuntimeError("no VmRSS")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Client:
@@ -341,9 +338,9 @@ def run(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, float]:
         pump(selector, 1.0, [])  # warm-up second, not measured
         requester = Requester(port)
         requester.start()
-        cpu_before, wall_before = cpu_seconds(pid), time.monotonic()
+        cpu_before, wall_before = process_cpu(pid), time.monotonic()
         latencies = measure(selector, args.seconds)
-        cpu = (cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall_before) * 100
+        cpu = (process_cpu(pid) - cpu_before) / (time.monotonic() - wall_before) * 100
         requester.stop.set()
         requester.join(10)
         for client in clients:

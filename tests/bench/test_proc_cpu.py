@@ -78,3 +78,10 @@ def test_two_process_ceiling(server_us: float, load_us: float, ceiling: float) -
 def test_two_process_ceiling_needs_a_positive_cost() -> None:
     with pytest.raises(ValueError, match="server_us must be positive"):
         proc_cpu.two_process_ceiling(0.0, 10.0)
+
+
+def test_process_cpu_of_a_process_that_is_gone_raises() -> None:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait(10)
+    with pytest.raises(OSError):
+        proc_cpu.process_cpu(process.pid)
