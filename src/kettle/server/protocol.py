@@ -165,7 +165,6 @@ class RequestReader:
         "_body_seen",
         "_bodyless",
         "_chunked",
-        "_events",
         "_fast_bytes",
         "_fast_limit",
         "_head_bytes",
@@ -185,6 +184,7 @@ class RequestReader:
         "_url",
         "_url_size",
         "current",
+        "events",
         "failed",
         "head_started",
         "in_body",
@@ -206,7 +206,10 @@ class RequestReader:
         self._fast_limit = min(limits.max_header_field + 2, limits.max_header_bytes)
         self._fast_bytes = self._fast_limit
         self._parser = httptools.HttpRequestParser(self)
-        self._events: deque[Event] = deque()
+        #: The events not yet taken, oldest first. ``next_event`` and ``peek`` read it;
+        #: a driver on its per-request path may ``popleft`` it (or look at ``[0]``)
+        #: itself, saving a call per event: the reader never replaces this deque.
+        self.events: deque[Event] = deque()
         self._headers: list[tuple[bytes, bytes]] = []
         self._url: list[bytes] = []
         self._url_size = 0
@@ -246,7 +249,7 @@ class RequestReader:
         if self.upgraded:
             self.leftover += data
             return
-        events = self._events
+        events = self.events
         if data == self._repeat and not events and not self.head_started and not self.in_body:
             # The previous read again, with the parser where that read left it: the
             # callbacks would run as they did then.
@@ -270,7 +273,7 @@ class RequestReader:
         except httptools.HttpParserError as exc:
             # The failing request begins at data[0] when nothing of it came before and no
             # other request was read from this chunk first.
-            fresh = not started_before and len(self._events) == queued_before
+            fresh = not started_before and len(self.events) == queued_before
             self._parse_failed(exc, data if fresh else b"")
             return
         if (
@@ -311,13 +314,13 @@ class RequestReader:
 
     def peek(self) -> Event | None:
         """The next event without removing it."""
-        events = self._events
+        events = self.events
         return events[0] if events else None
 
     def drop_finished_body(self) -> int:
         """Drop the body events queued ahead of the next request or error (the rest of a
         body the application left unread); returns the number of body bytes dropped."""
-        events = self._events
+        events = self.events
         dropped = 0
         while events:
             event = events[0]
@@ -330,7 +333,7 @@ class RequestReader:
 
     def skip_to_error(self) -> None:
         """Drop every event ahead of the final ProtocolError."""
-        events = self._events
+        events = self.events
         while events and type(events[0]) is not ProtocolError:
             events.popleft()
 
@@ -341,11 +344,11 @@ class RequestReader:
 
     def next_event(self) -> Event | None:
         """Pop the next event, or return ``None`` when more bytes are needed."""
-        events = self._events
+        events = self.events
         return events.popleft() if events else None
 
     def has_events(self) -> bool:
-        return bool(self._events)
+        return bool(self.events)
 
     def queued_body(self) -> tuple[bytes, bool]:
         """Remove and return the queued body bytes of the current request.
@@ -354,7 +357,7 @@ class RequestReader:
         driver then cannot hand the raw connection over without losing those requests).
         """
         pieces: list[bytes] = []
-        events = self._events
+        events = self.events
         while events and isinstance(events[0], Data):
             pieces.append(events.popleft().data)  # type: ignore[union-attr]  # checked above
         if events and events[0] is END_OF_MESSAGE:
@@ -366,7 +369,7 @@ class RequestReader:
     def _fail(self, status: int, detail: str) -> None:
         self.failed = True
         self.head_started = False
-        self._events.append(ProtocolError(status, detail))
+        self.events.append(ProtocolError(status, detail))
 
     def _parse_failed(self, exc: Exception, head: bytes) -> None:
         """Turn a parse error into a ProtocolError; ``head`` is the failing request's
@@ -531,7 +534,7 @@ class RequestReader:
             ),
         )
         self.current = request
-        self._events.append(request)
+        self.events.append(request)
 
     def _check_transfer_coding(self, value: bytes) -> bool:
         # RFC 9112 section 6.1: chunked is the only transfer coding this server decodes;
@@ -550,7 +553,7 @@ class RequestReader:
         if limit is not None and self._body_seen > limit:
             self._rejected = _Reject(413, "request body larger than the limit")
             raise self._rejected
-        self._events.append(Data(data))
+        self.events.append(Data(data))
 
     def on_chunk_header(self) -> None:
         # Until body bytes follow, what comes next is the trailer section of the last
@@ -565,4 +568,4 @@ class RequestReader:
     def on_message_complete(self) -> None:
         self._progress += 1
         self.in_body = False
-        self._events.append(END_OF_MESSAGE)
+        self.events.append(END_OF_MESSAGE)
