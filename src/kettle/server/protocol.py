@@ -4,7 +4,7 @@ Owns request parsing (delegated to httptools, i.e. llhttp, in strict mode) and e
 about what a request may look like: size limits, the request-smuggling rules of RFC 9112
 sections 5 and 6.3, supported versions and transfer codings. It never touches a socket,
 a thread or a clock; the driver feeds it bytes with ``feed`` and pops events with
-``next_event``.
+``next_event`` (or from the ``events`` queue itself, on its per-request path).
 
 Events, in order for each request: one ``Request``, zero or more ``Data`` (decoded body
 bytes), one ``END_OF_MESSAGE``. A ``ProtocolError`` is always the last event: the driver
