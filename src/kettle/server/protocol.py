@@ -98,6 +98,10 @@ class Request(NamedTuple):
     expect_continue: bool
     content_length: int | None
     chunked: bool
+    #: True when the request keeps the connection, asks for no upgrade and announces no
+    #: body (the usual request), as the reader found; a driver may then skip reading the
+    #: fields that say so. False says nothing: the other fields decide.
+    bodyless: bool = False
 
     @property
     def has_body(self) -> bool:
@@ -515,9 +519,8 @@ class RequestReader:
             method = _METHODS[raw_method] = raw_method.decode("ascii")
         keep_alive = parser.should_keep_alive()
         upgrade = parser.should_upgrade()
-        self._bodyless = keep_alive and not (
-            upgrade or expect_continue or chunked or content_length
-        )
+        bodyless = keep_alive and not (upgrade or chunked or content_length)
+        self._bodyless = bodyless and not expect_continue
         # tuple.__new__ directly: the named tuple's own __new__ is one more Python call.
         request: Request = _new_tuple(
             Request,
@@ -531,6 +534,7 @@ class RequestReader:
                 expect_continue,
                 content_length,
                 chunked,
+                bodyless,
             ),
         )
         self.current = request
