@@ -196,3 +196,16 @@ def test_list_results_that_are_not_all_bytes_are_written_item_by_item(
 def test_a_result_item_that_is_not_bytes_is_refused() -> None:
     with pytest.raises(TypeError, match="response body chunks must be bytes, got int"):
         respond("200 OK", [], [5])
+
+
+@pytest.mark.parametrize("version", ["1.1", "1.0"])
+def test_a_bodyless_request_is_answered_as_its_fields_say(version: str) -> None:
+    # ``Request.bodyless`` (set by the reader) only saves reading the fields it sums up.
+    summed = get(version)._replace(bodyless=True)
+    plain, exchange = respond("200 OK", [("Date", "d")], [b"hi"], summed)
+    reference, kept = respond("200 OK", [("Date", "d")], [b"hi"], get(version))
+    assert plain == reference
+    assert plain.endswith(b"\r\n\r\nhi")
+    assert (b"Connection: keep-alive\r\n" in plain) == (version == "1.0")
+    both = (exchange.keep_alive, exchange.body_done)
+    assert both == (kept.keep_alive, kept.body_done) == (True, True)

@@ -39,9 +39,40 @@ def test_simple_get() -> None:
             False,
             None,
             False,
+            True,
         ),
         END_OF_MESSAGE,
     ]
+
+
+CHUNKED = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+UPGRADE = b"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+BODYLESS = [
+    ("get", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", True),
+    ("zero-length", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", True),
+    ("expect-without-body", b"GET / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n", True),
+    ("http10-keep-alive", b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", True),
+    ("http10", b"GET / HTTP/1.0\r\n\r\n", False),
+    ("close", b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", False),
+    ("body", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab", False),
+    ("chunked", CHUNKED, False),
+    ("upgrade", UPGRADE, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("raw", "bodyless"), [case[1:] for case in BODYLESS], ids=[case[0] for case in BODYLESS]
+)
+def test_bodyless_is_a_kept_connection_without_upgrade_or_body(raw: bytes, bodyless: bool) -> None:
+    request = events_of(raw)[0]
+    assert isinstance(request, Request)
+    expected = (
+        request.keep_alive
+        and not request.upgrade
+        and not request.chunked
+        and not request.content_length
+    )
+    assert (request.bodyless, expected) == (bodyless, bodyless)
 
 
 def test_http10_defaults_to_close_and_keep_alive_header_keeps_it() -> None:
@@ -444,7 +475,7 @@ def test_inspected_fields_are_found_in_any_case(head: bytes, expected: object) -
 GET = b"GET /a?b=1 HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n"
 GET_REQUEST = Request(
     "GET", b"/a?b=1", "1.1", [(b"Host", b"x"), (b"Accept", b"*/*")], True, False, False, None,
-    False,
+    False, True,
 )  # fmt: skip
 
 

@@ -149,3 +149,70 @@ def test_recv_nowait_raises_on_a_reset_connection() -> None:
             while time.monotonic() < deadline:
                 conn.recv_nowait()
                 time.sleep(0.01)
+
+
+class _Selector:
+    """The engine calls ``on_readable`` makes, recorded."""
+
+    def __init__(self) -> None:
+        self.limits = Limits()
+        self.access_log = False
+        self.keepalive_timeout = 5.0
+        self.header_timeout = 5.0
+        self.calls: list[str] = []
+
+    def dispatch(self, conn: Connection) -> None:
+        self.calls.append("dispatch")
+
+    def park(self, conn: Connection) -> None:
+        self.calls.append("park")
+
+    def forget(self, conn: Connection, *, unregister: bool) -> None:
+        self.calls.append("close")
+
+
+def _readable(conn: Connection, engine: _Selector, until: str) -> None:
+    """Call ``on_readable`` as the selector does until it answers ``until``."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        engine.calls.clear()
+        conn.on_readable()
+        if engine.calls[-1] == until:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"on_readable never answered {until}: {engine.calls}")
+
+
+def test_on_readable_parks_dispatches_and_closes_on_a_plain_socket() -> None:
+    server, client = _tcp_pair()
+    with server, client:
+        engine = _Selector()
+        conn = Connection(server, {}, engine, False)  # type: ignore[arg-type]
+        conn.on_readable()
+        assert engine.calls == ["park"]  # nothing arrived yet
+        client.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\n")
+        _readable(conn, engine, "park")  # half a head: parked with the header timeout
+        assert conn.reader.head_started
+        client.sendall(b"\r\n")
+        _readable(conn, engine, "dispatch")
+        assert [type(event).__name__ for event in conn.reader.events] == [
+            "Request",
+            "EndOfMessage",
+        ]
+        assert conn.reader.events[0].target == b"/a"  # type: ignore[union-attr]
+        conn.reader.events.clear()  # (served)
+        client.shutdown(socket.SHUT_WR)
+        _readable(conn, engine, "close")  # end of stream between requests
+        assert engine.calls == ["close"]
+
+
+def test_on_readable_closes_a_reset_connection() -> None:
+    server, client = _tcp_pair()
+    with server:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        client.close()  # linger 0: the peer answers with RST
+        engine = _Selector()
+        conn = Connection(server, {}, engine, False)  # type: ignore[arg-type]
+        _readable(conn, engine, "close")
+        assert engine.calls == ["close"]
+        assert conn.fd == -1

@@ -58,6 +58,8 @@ RECV_SIZE = 65536
 _SEND_FLAGS = socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL
 _RECV_FLAGS = socket.MSG_DONTWAIT
 _SMALL_SEND = 65536
+# The errno values of a non-blocking call that found nothing to do yet.
+_NOTHING_YET = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
 
 
 # Where libffi widens a C ``int`` argument to the whole 64-bit register (x86-64 and
@@ -182,7 +184,7 @@ class Connection:
                 data: bytes = buffer[:got]  # a c_char array slices to bytes
                 return data
             code = ctypes.get_errno()
-            if code in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR):
+            if code in _NOTHING_YET:
                 return None
             raise OSError(code, os.strerror(code))
         try:
@@ -198,7 +200,7 @@ class Connection:
                 return
             if sent > 0:
                 data = data[sent:]
-            elif ctypes.get_errno() not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR):
+            elif ctypes.get_errno() not in _NOTHING_YET:
                 code = ctypes.get_errno()
                 raise ClientDisconnected(f"sending the response failed: {os.strerror(code)}")
         try:
@@ -281,14 +283,30 @@ class Connection:
             self.engine.dispatch(self)  # a worker shakes hands (it never waits for it)
             return
         reader = self.reader
+        events = reader.events
+        plain = _libc_recv is not None and not self.tls
         while True:
-            try:
-                data = self.recv_nowait()
-            except OSError:
-                self.close()
-                return
-            if data is None:
-                break
+            if plain:
+                # ``recv_nowait``'s libc path, without the call (one read per request).
+                try:
+                    buffer = _buffers.recv
+                except AttributeError:
+                    buffer = _buffers.recv = ctypes.create_string_buffer(RECV_SIZE)
+                got = _libc_recv(self.fd, buffer, RECV_SIZE, _RECV_FLAGS)
+                if got < 0:
+                    if ctypes.get_errno() not in _NOTHING_YET:
+                        self.close()
+                        return
+                    break
+                data = buffer[:got]  # a c_char array slices to bytes
+            else:
+                try:
+                    data = self.recv_nowait()
+                except OSError:
+                    self.close()
+                    return
+                if data is None:
+                    break
             if not data and self._abandoned():
                 # No worker hears of a request its client gave up on; a client that only
                 # half-closed still reads why.
@@ -299,6 +317,12 @@ class Connection:
                 self.close()
                 return
             reader.feed(data)
+            if events and type(events[0]) is Request and not reader.in_body:
+                # What ``_ready`` answers for a whole request without a body first in
+                # line (the usual case), without the call.
+                self.discarded = 0
+                self.engine.dispatch(self)
+                return
             ready = self._ready()
             if ready is None:
                 self.close()
@@ -363,15 +387,21 @@ class Connection:
                 self.on_readable()
             return
         reader = self.reader
-        app = self.engine.app
+        engine = self.engine
+        app = engine.app
         environs = self.environs
+        events = reader.events  # popped here: ``reader.next_event()`` without the call
         while True:
-            event = reader.next_event()
-            if event is None:
+            if not events:
                 # The selector reads what comes next (a client rarely has its next request
                 # out before it read this response).
-                self._park()
+                if reader.head_started or reader.in_body:
+                    self._park()
+                else:  # ``_park`` of a connection between requests, without the call
+                    self.deadline = time.monotonic() + engine.keepalive_timeout
+                    engine.park(self)
                 return
+            event = events.popleft()
             if type(event) is Request:
                 self.head_deadline = 0.0
                 self.waiting_for = None

@@ -4,7 +4,7 @@ Owns request parsing (delegated to httptools, i.e. llhttp, in strict mode) and e
 about what a request may look like: size limits, the request-smuggling rules of RFC 9112
 sections 5 and 6.3, supported versions and transfer codings. It never touches a socket,
 a thread or a clock; the driver feeds it bytes with ``feed`` and pops events with
-``next_event``.
+``next_event`` (or from the ``events`` queue itself, on its per-request path).
 
 Events, in order for each request: one ``Request``, zero or more ``Data`` (decoded body
 bytes), one ``END_OF_MESSAGE``. A ``ProtocolError`` is always the last event: the driver
@@ -98,6 +98,10 @@ class Request(NamedTuple):
     expect_continue: bool
     content_length: int | None
     chunked: bool
+    #: True when the request keeps the connection, asks for no upgrade and announces no
+    #: body (the usual request), as the reader found; a driver may then skip reading the
+    #: fields that say so. False says nothing: the other fields decide.
+    bodyless: bool = False
 
     @property
     def has_body(self) -> bool:
@@ -165,7 +169,6 @@ class RequestReader:
         "_body_seen",
         "_bodyless",
         "_chunked",
-        "_events",
         "_fast_bytes",
         "_fast_limit",
         "_head_bytes",
@@ -185,6 +188,7 @@ class RequestReader:
         "_url",
         "_url_size",
         "current",
+        "events",
         "failed",
         "head_started",
         "in_body",
@@ -206,7 +210,10 @@ class RequestReader:
         self._fast_limit = min(limits.max_header_field + 2, limits.max_header_bytes)
         self._fast_bytes = self._fast_limit
         self._parser = httptools.HttpRequestParser(self)
-        self._events: deque[Event] = deque()
+        #: The events not yet taken, oldest first. ``next_event`` and ``peek`` read it;
+        #: a driver on its per-request path may ``popleft`` it (or look at ``[0]``)
+        #: itself, saving a call per event: the reader never replaces this deque.
+        self.events: deque[Event] = deque()
         self._headers: list[tuple[bytes, bytes]] = []
         self._url: list[bytes] = []
         self._url_size = 0
@@ -246,7 +253,7 @@ class RequestReader:
         if self.upgraded:
             self.leftover += data
             return
-        events = self._events
+        events = self.events
         if data == self._repeat and not events and not self.head_started and not self.in_body:
             # The previous read again, with the parser where that read left it: the
             # callbacks would run as they did then.
@@ -270,7 +277,7 @@ class RequestReader:
         except httptools.HttpParserError as exc:
             # The failing request begins at data[0] when nothing of it came before and no
             # other request was read from this chunk first.
-            fresh = not started_before and len(self._events) == queued_before
+            fresh = not started_before and len(self.events) == queued_before
             self._parse_failed(exc, data if fresh else b"")
             return
         if (
@@ -311,13 +318,13 @@ class RequestReader:
 
     def peek(self) -> Event | None:
         """The next event without removing it."""
-        events = self._events
+        events = self.events
         return events[0] if events else None
 
     def drop_finished_body(self) -> int:
         """Drop the body events queued ahead of the next request or error (the rest of a
         body the application left unread); returns the number of body bytes dropped."""
-        events = self._events
+        events = self.events
         dropped = 0
         while events:
             event = events[0]
@@ -330,7 +337,7 @@ class RequestReader:
 
     def skip_to_error(self) -> None:
         """Drop every event ahead of the final ProtocolError."""
-        events = self._events
+        events = self.events
         while events and type(events[0]) is not ProtocolError:
             events.popleft()
 
@@ -341,11 +348,11 @@ class RequestReader:
 
     def next_event(self) -> Event | None:
         """Pop the next event, or return ``None`` when more bytes are needed."""
-        events = self._events
+        events = self.events
         return events.popleft() if events else None
 
     def has_events(self) -> bool:
-        return bool(self._events)
+        return bool(self.events)
 
     def queued_body(self) -> tuple[bytes, bool]:
         """Remove and return the queued body bytes of the current request.
@@ -354,7 +361,7 @@ class RequestReader:
         driver then cannot hand the raw connection over without losing those requests).
         """
         pieces: list[bytes] = []
-        events = self._events
+        events = self.events
         while events and isinstance(events[0], Data):
             pieces.append(events.popleft().data)  # type: ignore[union-attr]  # checked above
         if events and events[0] is END_OF_MESSAGE:
@@ -366,7 +373,7 @@ class RequestReader:
     def _fail(self, status: int, detail: str) -> None:
         self.failed = True
         self.head_started = False
-        self._events.append(ProtocolError(status, detail))
+        self.events.append(ProtocolError(status, detail))
 
     def _parse_failed(self, exc: Exception, head: bytes) -> None:
         """Turn a parse error into a ProtocolError; ``head`` is the failing request's
@@ -512,9 +519,8 @@ class RequestReader:
             method = _METHODS[raw_method] = raw_method.decode("ascii")
         keep_alive = parser.should_keep_alive()
         upgrade = parser.should_upgrade()
-        self._bodyless = keep_alive and not (
-            upgrade or expect_continue or chunked or content_length
-        )
+        bodyless = keep_alive and not (upgrade or chunked or content_length)
+        self._bodyless = bodyless and not expect_continue
         # tuple.__new__ directly: the named tuple's own __new__ is one more Python call.
         request: Request = _new_tuple(
             Request,
@@ -528,10 +534,11 @@ class RequestReader:
                 expect_continue,
                 content_length,
                 chunked,
+                bodyless,
             ),
         )
         self.current = request
-        self._events.append(request)
+        self.events.append(request)
 
     def _check_transfer_coding(self, value: bytes) -> bool:
         # RFC 9112 section 6.1: chunked is the only transfer coding this server decodes;
@@ -550,7 +557,7 @@ class RequestReader:
         if limit is not None and self._body_seen > limit:
             self._rejected = _Reject(413, "request body larger than the limit")
             raise self._rejected
-        self._events.append(Data(data))
+        self.events.append(Data(data))
 
     def on_chunk_header(self) -> None:
         # Until body bytes follow, what comes next is the trailer section of the last
@@ -565,4 +572,4 @@ class RequestReader:
     def on_message_complete(self) -> None:
         self._progress += 1
         self.in_body = False
-        self._events.append(END_OF_MESSAGE)
+        self.events.append(END_OF_MESSAGE)
