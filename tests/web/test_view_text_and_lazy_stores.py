@@ -3,9 +3,8 @@
 - ``make_response`` of a view's text (a ``str``) makes what the general path makes, and
   a response class with its own ``__init__`` still gets Flask's call
   (``response_class(text, status=None, headers=None)``).
-- The request's cached properties are stored as instance attributes when first read, as
-  they were through ``__dict__``; a request class with its own ``__setattr__`` is not
-  asked, as Werkzeug's is not.
+- The request's cached properties are stored in the instance dict when first read; a
+  request class with its own ``__setattr__`` is not asked, as Werkzeug's is not.
 """
 
 from __future__ import annotations
