@@ -13,6 +13,8 @@ from typing import Any
 
 import flask
 
+import kettle
+
 from kettle.web.app import Kettle
 from kettle.web.request import Request
 from kettle.web.testing import EnvironBuilder
@@ -97,3 +99,23 @@ def test_cached_request_properties_skip_a_custom_setattr() -> None:
     assert request.args["q"] == "5"
     assert "args" in vars(request)
     assert "args" not in stored  # as Werkzeug: the cache writes the instance dict
+
+
+def _renders_after_replacing_the_default(app: Any, module: Any) -> list[str]:
+    template = "{{ who|default('-') }} {{ g.name|default('-') }}"
+    with app.test_request_context("/"):
+        module.g.name = "ana"
+        seen = [module.render_template_string(template)]
+        app.template_context_processors[None][0] = lambda: {"who": "own"}
+        seen.append(module.render_template_string(template))
+        app.template_context_processors[None].append(lambda: {"who": "later", "g": None})
+        seen.append(module.render_template_string(template))
+        return seen
+
+
+def test_a_processor_replacing_the_default_in_place_is_called() -> None:
+    """The default-only check sees the table as it is at each render: a processor put in
+    the default's place (the list keeps its length) or added later runs."""
+    ours = _renders_after_replacing_the_default(Kettle(__name__), kettle)
+    theirs = _renders_after_replacing_the_default(flask.Flask(__name__), flask)
+    assert ours == theirs == ["- ana", "own ana", "later -"]
