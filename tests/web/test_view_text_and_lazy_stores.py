@@ -3,6 +3,8 @@
 - ``make_response`` of a view's text (a ``str``) makes what the general path makes, and
   a response class with its own ``__init__`` still gets Flask's call
   (``response_class(text, status=None, headers=None)``).
+- ``jsonify`` calls a response class with its own ``__init__`` as Flask does
+  (``mimetype=``).
 - The request's cached properties are stored in the instance dict when first read; a
   request class with its own ``__setattr__`` is not asked, as Werkzeug's is not.
 """
@@ -75,6 +77,31 @@ def test_make_response_text_calls_a_custom_init_as_flask_does() -> None:
         with app.test_request_context():
             assert app.make_response("héllo").get_data() == "héllo".encode()
     assert calls == [("héllo", {"status": None, "headers": None})] * 2
+
+
+def test_jsonify_calls_a_custom_init_as_flask_does() -> None:
+    calls: list[tuple[Any, dict[str, Any]]] = []
+
+    def record(kind: type) -> type:
+        class Recording(kind):  # type: ignore[valid-type,misc]
+            def __init__(self, response: Any = None, **kwargs: Any) -> None:
+                calls.append((response, kwargs))
+                super().__init__(response, **kwargs)
+
+        return Recording
+
+    for app, module in ((Kettle(__name__), kettle), (flask.Flask(__name__), flask)):
+        with app.test_request_context():
+            assert type(module.jsonify([1])) is type(app).response_class
+        app.response_class = record(type(app).response_class)
+        with app.test_request_context():
+            response = module.jsonify({"b": [1, 2]})
+            assert type(response) is app.response_class
+            assert (response.mimetype, response.get_data()) == (
+                "application/json",
+                b'{"b":[1,2]}\n',
+            )
+    assert calls == [('{"b":[1,2]}\n', {"mimetype": "application/json"})] * 2
 
 
 def test_cached_request_properties_are_stored_once() -> None:
