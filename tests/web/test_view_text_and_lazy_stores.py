@@ -16,7 +16,6 @@ from typing import Any
 import flask
 
 import kettle
-
 from kettle.web.app import Kettle
 from kettle.web.request import Request
 from kettle.web.testing import EnvironBuilder
