@@ -3,6 +3,8 @@
 - ``make_response`` of a view's text (a ``str``) makes what the general path makes, and
   a response class with its own ``__init__`` still gets Flask's call
   (``response_class(text, status=None, headers=None)``).
+- ``update_template_context``'s check for an app with only Flask's default context
+  processor sees the table as it is at each render.
 - ``jsonify`` calls a response class with its own ``__init__`` as Flask does
   (``mimetype=``).
 - The request's cached properties are stored in the instance dict when first read; a
