@@ -42,6 +42,7 @@ from .wrappers import Request, Response
 _REQUEST_PATH = Request.__dict__["path"]
 _REQUEST_METHOD = Request.__dict__["method"]
 _REQUEST_INIT = Request.__init__
+_RESPONSE_INIT = Response.__init__
 _default_path_method: dict[type, bool] = {}  # Request classes that keep both
 _fresh_without_either: dict[type, bool] = {}  # ... and whose new instance caches neither
 _UPPER_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"))
@@ -217,6 +218,12 @@ class Kettle(App):
     # -- return values -------------------------------------------------------------------------
 
     def make_response(self, result: Any) -> Response:
+        response_class = self.response_class
+        if type(result) is str and response_class.__init__ is _RESPONSE_INIT:
+            # A view's text (render_template's): what the general path below makes, without
+            # its checks and the keyword arguments status=None, headers=None, which the
+            # constructor takes as its defaults.
+            return response_class(result)
         status = headers = None
         if isinstance(result, tuple):
             size = len(result)
@@ -236,7 +243,6 @@ class Kettle(App):
                 f"The view function for {endpoint!r} did not return a valid response. The"
                 " function either returned None or ended without a return statement."
             )
-        response_class = self.response_class
         if not isinstance(result, response_class):
             if isinstance(result, str | bytes | bytearray | Iterator):
                 result = response_class(result, status=status, headers=headers)  # type: ignore[arg-type]  # Iterator[Any]: chunks are str or bytes

@@ -58,6 +58,8 @@ from .wrappers import Request, Response
 from .wrappers import redirect as _redirect
 
 F = TypeVar("F", bound=Callable[..., Any])
+# An app's template_context_processors while it has only Flask's default processor.
+_ONLY_DEFAULT_PROCESSOR = {None: [_default_template_ctx_processor]}
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "DEBUG": None,
@@ -555,13 +557,9 @@ class App(Scaffold):
     def update_template_context(self, context: dict[str, Any]) -> None:
         processors = self.template_context_processors
         req_ctx = _cv_request.get(None)
-        app_only = processors.get(None)
-        if (
-            len(processors) == 1
-            and app_only is not None
-            and len(app_only) == 1
-            and app_only[0] is _default_template_ctx_processor
-        ) or only_default_processors(processors):
+        # One C comparison for the common table ({None: [the default]}): the lists' items
+        # are compared by identity first, so the default processor is never asked.
+        if processors == _ONLY_DEFAULT_PROCESSOR or only_default_processors(processors):
             # The default processor alone: its g and request, below the caller's values.
             app_ctx = _cv_app.get(None)
             if app_ctx is not None and "g" not in context:

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from . import signals
 from .ctx import RequestContext, pop_plain, push_plain
 from .routing import Map
+from .wrappers import Response
 
 if TYPE_CHECKING:
     from .app import Kettle
@@ -62,6 +63,7 @@ SKIPPED_METHODS = (
     "_call_view",
 )
 _MAP_BIND = Map.bind_to_environ
+_RESPONSE_INIT = Response.__init__
 _request_started = signals.request_started
 _request_finished = signals.request_finished
 _request_tearing_down = signals.request_tearing_down
@@ -158,8 +160,14 @@ def serve(app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool
                 except Exception as e:
                     result = app.handle_user_exception(e)
                 response = result
-                if type(result) is not app.response_class:
-                    response = app.make_response(result)
+                response_class = app.response_class
+                if type(result) is not response_class:
+                    if type(result) is str and response_class.__init__ is _RESPONSE_INIT:
+                        # make_response's first step (serves_plain checked it is App's),
+                        # without its call: a view's text.
+                        response = response_class(result)
+                    else:
+                        response = app.make_response(result)
                 if (
                     ctx._after_request_functions
                     or ctx._opened_session is not None
