@@ -19,6 +19,7 @@ Run: .venv/bin/python bench/app_time.py [--path /queries?queries=20] [--threads 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import subprocess
@@ -70,7 +71,8 @@ class TimedApp:
 def percentile(samples: list[float], share: float) -> float:
     """The nearest-rank percentile of ``samples`` (sorted or not); ``share`` in (0, 1]."""
     ordered = sorted(samples)
-    rank = max(1, -(-round(share * len(ordered) * 1000) // 1000))  # ceil, float-safe
+    # (rounded first so that 0.9 * 10, 9.000000000000002 in floats, is rank 9)
+    rank = max(1, math.ceil(round(share * len(ordered), 9)))
     return ordered[min(rank, len(ordered)) - 1]
 
 

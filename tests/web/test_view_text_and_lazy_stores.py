@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import flask
@@ -62,8 +63,9 @@ def test_make_response_text_is_the_general_response() -> None:
         assert app.make_response(b"raw").get_data() == b"raw"
 
 
-def test_make_response_text_calls_a_custom_init_as_flask_does() -> None:
-    calls: list[tuple[Any, dict[str, Any]]] = []
+def _recording(calls: list[tuple[Any, dict[str, Any]]]) -> Callable[[type], type]:
+    """A maker of response subclasses whose own ``__init__`` notes its arguments in
+    ``calls`` before calling the class's."""
 
     def record(kind: type) -> type:
         class Recording(kind):  # type: ignore[valid-type,misc]
@@ -72,6 +74,13 @@ def test_make_response_text_calls_a_custom_init_as_flask_does() -> None:
                 super().__init__(response, **kwargs)
 
         return Recording
+
+    return record
+
+
+def test_make_response_text_calls_a_custom_init_as_flask_does() -> None:
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    record = _recording(calls)
 
     for app in (Kettle(__name__), flask.Flask(__name__)):
         app.response_class = record(type(app).response_class)
@@ -82,14 +91,7 @@ def test_make_response_text_calls_a_custom_init_as_flask_does() -> None:
 
 def test_jsonify_calls_a_custom_init_as_flask_does() -> None:
     calls: list[tuple[Any, dict[str, Any]]] = []
-
-    def record(kind: type) -> type:
-        class Recording(kind):  # type: ignore[valid-type,misc]
-            def __init__(self, response: Any = None, **kwargs: Any) -> None:
-                calls.append((response, kwargs))
-                super().__init__(response, **kwargs)
-
-        return Recording
+    record = _recording(calls)
 
     for app, module in ((Kettle(__name__), kettle), (flask.Flask(__name__), flask)):
         with app.test_request_context():

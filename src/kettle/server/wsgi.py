@@ -109,17 +109,15 @@ class Exchange:
         if request.bodyless:  # (one field read instead of four: each costs a lookup)
             self.keep_alive = True
             self.body_done = True
-        elif request.chunked or request.content_length:  # ``request.has_body``
-            self.keep_alive = request.keep_alive and not request.upgrade
-            self.body_done = False
-            # The selector may have answered 100 Continue while it buffered the body.
-            self._continue = request.expect_continue and conn.continued is not request
-            self._received = 0
-            self._body_started = 0.0
-            self._fed = 0
         else:
             self.keep_alive = request.keep_alive and not request.upgrade
-            self.body_done = True
+            self.body_done = not (request.chunked or request.content_length)  # has_body
+            if not self.body_done:
+                # The selector may have answered 100 Continue while it buffered the body.
+                self._continue = request.expect_continue and conn.continued is not request
+                self._received = 0
+                self._body_started = 0.0
+                self._fed = 0
         self.head_sent = False
         self.taken = False
         #: What ``response_start`` returned for the app's status and headers.
