@@ -8,7 +8,7 @@ the specification's 12 fortunes).
 Two modes:
 
 ``--mode single`` (issue 13): one process each. Kettle on ``kettle serve`` (default
-threads), Falcon on granian (WSGI) and on bjoern, Starlette on uvicorn (httptools, uvloop),
+threads, and ``--threads 2``), Falcon on granian (WSGI) and on bjoern, Starlette on uvicorn (httptools, uvloop),
 Emmett on granian (RSGI), Flask on gunicorn (gthread) and on granian (WSGI). Every server is
 measured twice, as two processes: one started under ``taskset -c 1`` (its whole process
 tree on core 1, wrk on core 0) and one started plain (placing its threads as it does for a
@@ -111,6 +111,9 @@ FALCON, EMMETT, FLASK = (f"tfb_apps.{name}_app:app" for name in ("falcon", "emme
 def single_targets() -> dict[str, Target]:
     targets = {
         "kettle": Target("Kettle (kettle serve)", _kettle()),
+        # Two threads instead of the default pool: the trade-off docs/server.md describes
+        # ("Threads and the GIL") for apps that compute and never wait.
+        "kettle-threads2": Target("Kettle (kettle serve --threads 2)", _kettle("--threads", "2")),
         "falcon-granian": Target("Falcon (granian WSGI)", _granian("wsgi", FALCON, 1)),
         "falcon-bjoern": Target("Falcon (bjoern)", [sys.executable, "-c", BJOERN, "{port}"]),
         "starlette-uvicorn": Target("Starlette (uvicorn)", _uvicorn(1)),
