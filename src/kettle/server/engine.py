@@ -63,6 +63,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from .affinity import CpuFollower
@@ -245,8 +246,8 @@ class Engine:
     # -- connection bookkeeping (called by connections) ---------------------------------
 
     def park(self, conn: Connection) -> None:
-        """Give a connection back to epoll until it is readable or expires (its packed
-        re-arm event is kept on the connection)."""
+        """Give a connection back to epoll until it is readable or expires (its re-arm
+        call, ``rearm_call``, is kept on the connection)."""
         if self.draining:
             conn.close()
             return
@@ -254,10 +255,10 @@ class Engine:
         if epoll_ctl_quiet is not None:
             # ``modify`` inlined, once per request. The connection set is open: it is
             # closed only after ``draining`` is set.
-            event = conn.arm_event
-            if not event:
-                event = conn.arm_event = packed_event(_ARM, conn.fd)
-            if not epoll_ctl_quiet(self._epoll_fd, EPOLL_CTL_MOD, conn.fd, event):
+            rearm = conn.rearm
+            if rearm is None:
+                rearm = conn.rearm = self.rearm_call(conn)
+            if not rearm():
                 return
         else:
             try:
@@ -267,6 +268,14 @@ class Engine:
                 pass
         conn.parked = False
         conn.close()
+
+    def rearm_call(self, conn: Connection) -> Callable[[], int]:
+        """The call that re-arms ``conn`` in the connection set, its arguments bound: it
+        returns 0 when that worked. ``park`` makes it on a connection's first park and
+        keeps it as ``conn.rearm``, so that the connection can park itself between
+        requests without a call into the engine (``Connection.serve_ready``)."""
+        fd = conn.fd
+        return partial(epoll_ctl_quiet, self._epoll_fd, EPOLL_CTL_MOD, fd, packed_event(_ARM, fd))
 
     def forget(self, conn: Connection, *, unregister: bool) -> None:
         """Stop tracking a connection: about to be closed (closing the socket removes it
