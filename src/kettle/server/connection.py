@@ -419,8 +419,12 @@ class Connection:
             if type(event) is Request:
                 self.head_deadline = 0.0
                 self.waiting_for = None
+                # ``environs.build(event)``, without the call for a repeated request.
+                environ = (
+                    environs.template.copy() if event is environs.repeat else environs.build(event)
+                )
                 try:
-                    keep = run(app, self, event, environs.build(event))
+                    keep = run(app, self, event, environ)
                 except OSError:
                     keep = False  # the client went away while we wrote
                 if not keep:
