@@ -291,17 +291,17 @@ class Engine:
         """Called on a worker whose connection is being taken over: this thread leaves the
         bounded pool (it ends once the app returns) and a replacement takes its place, so
         a long-lived handler never holds one of the ``threads`` request workers."""
-        index: int | None = getattr(self._worker_index, "index", None)
-        if index is None:
+        slot: list[int] = getattr(self._worker_index, "slot", [])
+        if not slot:
             return  # not one of this engine's pool threads, or already released
-        self._worker_index.index = None
+        index = slot.pop()
         self._busy[index] = False  # before the replacement can mark it busy
         if not self.draining:  # a draining pool is not topped up
             try:
                 replacement = self._start_worker(index)
             except RuntimeError as exc:  # "can't start new thread": out of threads/memory
                 log.error("could not start a replacement worker (%s); pool stays as is", exc)
-                self._worker_index.index = index
+                slot.append(index)
                 self._busy[index] = True
                 return
             self._workers[index] = replacement
@@ -345,8 +345,9 @@ class Engine:
         self._pin()
         busy = self._busy
         ready = self._ready
-        local = self._worker_index
-        local.index = index
+        # This thread's index while it is in the pool; ``release_worker`` empties it. (A
+        # list the loop reads: the thread-local it is kept in costs more to read.)
+        slot = self._worker_index.slot = [index]
         waiter = threading.Lock()
         waiter.acquire()
         while True:
@@ -364,7 +365,7 @@ class Engine:
             except Exception:
                 log.exception("unexpected error while serving a connection")
                 conn.close()
-            if local.index is None:
+            if not slot:
                 self._leave()  # this thread left the pool (release_worker)
                 return
             busy[index] = False
