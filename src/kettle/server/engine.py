@@ -351,14 +351,18 @@ class Engine:
         waiter = threading.Lock()
         waiter.acquire()
         while True:
-            try:
-                conn = ready.popleft()
-            except IndexError:
+            if not ready:
+                # (Asked first: an IndexError from an empty queue costs more than the
+                # request's whole pass through this loop.)
                 if self._read_before_sleeping():
                     continue
                 if not self._wait_for_work(waiter):
                     return
                 continue
+            try:
+                conn = ready.popleft()
+            except IndexError:
+                continue  # another thread took it since
             busy[index] = True
             try:
                 conn.serve_ready()
