@@ -329,6 +329,23 @@ def test_environ_source_copies_the_environ_of_a_repeated_request() -> None:
     assert base == {"SCRIPT_NAME": "", "REMOTE_ADDR": "10.0.0.1"}  # the caller's dict is kept
 
 
+def test_environ_source_offers_the_template_of_the_request_it_was_built_for() -> None:
+    # What a driver copies itself for ``repeat`` (``Connection.serve_ready``) is what
+    # ``build`` gives that request, and it exists only while that request repeats.
+    source = EnvironSource({"SCRIPT_NAME": ""})
+    request = get(b"/a", (b"Host", b"h"))
+    first = source.build(request)
+    assert source.repeat is None and source.template == {}
+    again = get(b"/a", (b"Host", b"h"))  # equal, another object: the first repeat
+    second = source.build(again)
+    assert source.repeat is again
+    assert source.template == first == second
+    assert source.template is not second
+    assert source.build(again) is not source.template
+    source.build(get(b"/b", (b"Host", b"h")))
+    assert source.repeat is None and source.template == {}
+
+
 @pytest.mark.parametrize(
     "other",
     [

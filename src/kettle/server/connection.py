@@ -37,6 +37,7 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .environ import ClientDisconnected, EnvironSource, RequestBodyError
@@ -107,7 +108,6 @@ def timeval(seconds: float) -> bytes:
 class Connection:
     __slots__ = (
         "access_log",
-        "arm_event",
         "body_deadline",
         "continued",
         "deadline",
@@ -119,6 +119,7 @@ class Connection:
         "head_deadline",
         "parked",
         "reader",
+        "rearm",
         "sock",
         "taken",
         "tls",
@@ -139,8 +140,10 @@ class Connection:
         self.access_log = engine.access_log
         self.parked = False
         self.taken = False
-        #: The ``struct epoll_event`` that re-arms this connection (``Engine.park``).
-        self.arm_event = b""
+        #: Re-arms this connection in the engine's epoll set, returning 0 when that
+        #: worked: made by ``Engine.park`` on the first park (``Engine.rearm_call``),
+        #: None again once the connection is closed.
+        self.rearm: Callable[[], int] | None = None
         self.deadline = 0.0
         self.head_deadline = 0.0
         self.body_deadline = 0.0
@@ -250,6 +253,9 @@ class Connection:
 
     def close(self) -> None:
         self.engine.forget(self, unregister=False)
+        # The re-arm names the descriptor number, which may soon belong to another
+        # connection: a closed connection parks (and fails) through ``Engine.park``.
+        self.rearm = None
         try:
             self.sock.close()
         except OSError:
@@ -399,14 +405,26 @@ class Connection:
                     self._park()
                 else:  # ``_park`` of a connection between requests, without the call
                     self.deadline = time.monotonic() + engine.keepalive_timeout
-                    engine.park(self)
+                    rearm = self.rearm
+                    if rearm is None or engine.draining:
+                        engine.park(self)
+                    else:
+                        # ``Engine.park`` without the call, through the re-arm it made.
+                        self.parked = True
+                        if rearm():
+                            self.parked = False
+                            self.close()
                 return
             event = events.popleft()
             if type(event) is Request:
                 self.head_deadline = 0.0
                 self.waiting_for = None
+                # ``environs.build(event)``, without the call for a repeated request.
+                environ = (
+                    environs.template.copy() if event is environs.repeat else environs.build(event)
+                )
                 try:
-                    keep = run(app, self, event, environs.build(event))
+                    keep = run(app, self, event, environ)
                 except OSError:
                     keep = False  # the client went away while we wrote
                 if not keep:

@@ -63,6 +63,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from .affinity import CpuFollower
@@ -245,8 +246,8 @@ class Engine:
     # -- connection bookkeeping (called by connections) ---------------------------------
 
     def park(self, conn: Connection) -> None:
-        """Give a connection back to epoll until it is readable or expires (its packed
-        re-arm event is kept on the connection)."""
+        """Give a connection back to epoll until it is readable or expires (its re-arm
+        call, ``rearm_call``, is kept on the connection)."""
         if self.draining:
             conn.close()
             return
@@ -254,10 +255,10 @@ class Engine:
         if epoll_ctl_quiet is not None:
             # ``modify`` inlined, once per request. The connection set is open: it is
             # closed only after ``draining`` is set.
-            event = conn.arm_event
-            if not event:
-                event = conn.arm_event = packed_event(_ARM, conn.fd)
-            if not epoll_ctl_quiet(self._epoll_fd, EPOLL_CTL_MOD, conn.fd, event):
+            rearm = conn.rearm
+            if rearm is None:
+                rearm = conn.rearm = self.rearm_call(conn)
+            if not rearm():
                 return
         else:
             try:
@@ -267,6 +268,14 @@ class Engine:
                 pass
         conn.parked = False
         conn.close()
+
+    def rearm_call(self, conn: Connection) -> Callable[[], int]:
+        """The call that re-arms ``conn`` in the connection set, its arguments bound: it
+        returns 0 when that worked. ``park`` makes it on a connection's first park and
+        keeps it as ``conn.rearm``, so that the connection can park itself between
+        requests without a call into the engine (``Connection.serve_ready``)."""
+        fd = conn.fd
+        return partial(epoll_ctl_quiet, self._epoll_fd, EPOLL_CTL_MOD, fd, packed_event(_ARM, fd))
 
     def forget(self, conn: Connection, *, unregister: bool) -> None:
         """Stop tracking a connection: about to be closed (closing the socket removes it
@@ -282,17 +291,17 @@ class Engine:
         """Called on a worker whose connection is being taken over: this thread leaves the
         bounded pool (it ends once the app returns) and a replacement takes its place, so
         a long-lived handler never holds one of the ``threads`` request workers."""
-        index: int | None = getattr(self._worker_index, "index", None)
-        if index is None:
+        slot: list[int] = getattr(self._worker_index, "slot", [])
+        if not slot:
             return  # not one of this engine's pool threads, or already released
-        self._worker_index.index = None
+        index = slot.pop()
         self._busy[index] = False  # before the replacement can mark it busy
         if not self.draining:  # a draining pool is not topped up
             try:
                 replacement = self._start_worker(index)
             except RuntimeError as exc:  # "can't start new thread": out of threads/memory
                 log.error("could not start a replacement worker (%s); pool stays as is", exc)
-                self._worker_index.index = index
+                slot.append(index)
                 self._busy[index] = True
                 return
             self._workers[index] = replacement
@@ -336,26 +345,31 @@ class Engine:
         self._pin()
         busy = self._busy
         ready = self._ready
-        local = self._worker_index
-        local.index = index
+        # This thread's index while it is in the pool; ``release_worker`` empties it. (A
+        # list the loop reads: the thread-local it is kept in costs more to read.)
+        slot = self._worker_index.slot = [index]
         waiter = threading.Lock()
         waiter.acquire()
         while True:
-            try:
-                conn = ready.popleft()
-            except IndexError:
+            if not ready:
+                # (Asked first: an IndexError from an empty queue costs more than the
+                # request's whole pass through this loop.)
                 if self._read_before_sleeping():
                     continue
                 if not self._wait_for_work(waiter):
                     return
                 continue
+            try:
+                conn = ready.popleft()
+            except IndexError:
+                continue  # another thread took it since
             busy[index] = True
             try:
                 conn.serve_ready()
             except Exception:
                 log.exception("unexpected error while serving a connection")
                 conn.close()
-            if local.index is None:
+            if not slot:
                 self._leave()  # this thread left the pool (release_worker)
                 return
             busy[index] = False

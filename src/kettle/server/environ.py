@@ -131,6 +131,10 @@ def fill_environ(environ: dict[str, Any], request: Request) -> None:
         environ[key] = text
 
 
+# ``EnvironSource.template`` while there is none (never changed, never given out).
+_NO_TEMPLATE: dict[str, Any] = {}
+
+
 class EnvironSource:
     """The environs of one connection's requests: ``base`` (a dict the source keeps as
     it is), the connection's socket as ``werkzeug.socket`` and the request's keys, with
@@ -138,29 +142,37 @@ class EnvironSource:
     (``kettle.takeover``, and ``wsgi.input`` of a request with a body).
 
     A request equal to the previous one (the whole parsed head) gets a copy of a template
-    built for it when it repeated; any other request is filled in from the base.
+    built for it when it repeated; any other request is filled in from the base. A
+    driver on its per-request path may copy ``template`` itself for the request it was
+    built for, ``repeat`` (the same object, as the reader gives a repeated read), without
+    the call to ``build``.
     """
 
-    __slots__ = ("_last", "_template", "base")
+    __slots__ = ("_last", "base", "repeat", "template")
 
     def __init__(self, base: dict[str, Any], sock: socket.socket | None = None) -> None:
         self.base = dict(base)
         self.base["wsgi.input"] = EMPTY_INPUT
         self.base["werkzeug.socket"] = sock
         self._last: Request | None = None
-        self._template: dict[str, Any] | None = None
+        #: The environ of a repeated request (never given out: copy it), else empty.
+        self.template = _NO_TEMPLATE
+        #: The request ``template`` was built for, else None.
+        self.repeat: Request | None = None
 
     def build(self, request: Request) -> dict[str, Any]:
         """A fresh environ for ``request``; the caller may change it at will."""
         if request == self._last:
-            template = self._template
-            if template is None:
+            template = self.template
+            if not template:
                 # Built on the first repeat only: requests that never repeat pay nothing.
-                template = self._template = self.base.copy()
+                template = self.template = self.base.copy()
                 fill_environ(template, request)
+                self.repeat = request
             return template.copy()
         self._last = request
-        self._template = None
+        self.template = _NO_TEMPLATE
+        self.repeat = None
         environ = self.base.copy()
         fill_environ(environ, request)
         return environ
