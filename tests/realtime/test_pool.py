@@ -47,6 +47,7 @@ class HoldingApp:
 @pytest.fixture
 def holding() -> Iterator[tuple[Server, HoldingApp]]:
     app = HoldingApp()
+    _ignore_earlier_workers()
     server = Server(app, "127.0.0.1", 0, threads=2).start()
     yield server, app
     app.release.set()
@@ -97,8 +98,23 @@ def test_taken_over_connections_do_not_hold_request_workers(
     assert _get(server.port, "/").endswith(b"\r\n\r\nhello")
 
 
+_earlier: set[threading.Thread] = set()
+
+
+def _ignore_earlier_workers() -> None:
+    """Leave out of ``_worker_threads`` the worker threads alive now: those of servers
+    that earlier tests in this process stopped may still be ending."""
+    _earlier.clear()
+    _earlier.update(t for t in threading.enumerate() if t.name.startswith("kettle-worker-"))
+
+
 def _worker_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("kettle-worker-")]
+    """The worker threads of the server the test started (``_ignore_earlier_workers``)."""
+    return [
+        t
+        for t in threading.enumerate()
+        if t.name.startswith("kettle-worker-") and t not in _earlier
+    ]
 
 
 def test_released_threads_end_and_the_pool_keeps_its_size(
@@ -152,6 +168,7 @@ def test_no_replacement_thread_keeps_the_worker_in_the_pool(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = HoldingApp()
+    _ignore_earlier_workers()
     server = Server(app, "127.0.0.1", 0, threads=2).start()
     engine = server._engine
     assert engine is not None
