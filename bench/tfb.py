@@ -8,8 +8,9 @@ the specification's 12 fortunes).
 Two modes:
 
 ``--mode single`` (issue 13): one process each. Kettle on ``kettle serve`` (default
-threads, and ``--threads 2``), Falcon on granian (WSGI) and on bjoern, Starlette on uvicorn (httptools, uvloop),
-Emmett on granian (RSGI), Flask on gunicorn (gthread) and on granian (WSGI). Every server is
+threads, and ``--threads 2``), Falcon on granian (WSGI) and on bjoern, Starlette on
+uvicorn (httptools, uvloop), Emmett on granian (RSGI), Flask on gunicorn (gthread) and on
+granian (WSGI). Every server is
 measured twice, as two processes: one started under ``taskset -c 1`` (its whole process
 tree on core 1, wrk on core 0) and one started plain (placing its threads as it does for a
 user; ``kettle serve`` pins its own threads to one CPU by default, see docs/server.md).
