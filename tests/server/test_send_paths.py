@@ -3,10 +3,12 @@ Engine.park's re-arm."""
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -232,79 +234,67 @@ def _parking_engine() -> Any:
     return engine
 
 
-def _armed_conn(engine: Any, sock: socket.socket) -> Connection:
-    conn = Connection(sock, {}, engine, False)
-    engine.conns[conn.fd] = conn
-    engine._epoll.register(conn.fd, _ARM)
-    return conn
+@contextlib.contextmanager
+def _armed_conn() -> Iterator[tuple[Any, Connection, socket.socket]]:
+    """A ``_parking_engine``, a connection armed in its epoll set, and the client's end."""
+    assert _epoll_ctl is not None
+    left, right = socket.socketpair()
+    engine = _parking_engine()
+    with left, right:
+        try:
+            conn = Connection(left, {}, engine, False)
+            engine.conns[conn.fd] = conn
+            engine._epoll.register(conn.fd, _ARM)
+            yield engine, conn, right
+        finally:
+            engine._epoll.close()
 
 
 def test_serve_ready_parks_through_the_rearm_the_engine_made() -> None:
     # Between requests a connection re-arms itself with the call Engine.park bound for it
     # on its first park; each re-arm lets exactly one more event through.
-    assert _epoll_ctl is not None
-    left, right = socket.socketpair()
-    engine = _parking_engine()
-    with left, right:
-        try:
-            conn = _armed_conn(engine, left)
-            right.sendall(b"a")
-            assert engine._epoll.poll(2) == [(conn.fd, select.EPOLLIN)]
-            assert conn.rearm is None
-            conn.serve_ready()  # nothing queued: parked through Engine.park
-            assert conn.rearm is not None
-            assert conn.parked
-            assert engine._epoll.poll(2) == [(conn.fd, select.EPOLLIN)]
-            assert engine._epoll.poll(0) == []  # one-shot: disarmed again
-            rearm = conn.rearm
-            conn.parked = False
-            before = time.monotonic()
-            conn.serve_ready()  # parked through the connection's own re-arm
-            assert conn.rearm is rearm
-            assert conn.parked
-            assert before + 5.0 <= conn.deadline <= time.monotonic() + 5.0
-            assert engine._epoll.poll(2) == [(conn.fd, select.EPOLLIN)]
-            assert engine._epoll.poll(0) == []
-            conn.close()
-            assert conn.rearm is None  # its descriptor number may be reused
-            assert conn.fd == -1
-        finally:
-            engine._epoll.close()
+    with _armed_conn() as (engine, conn, right):
+        right.sendall(b"a")
+        assert engine._epoll.poll(2) == [(conn.fd, select.EPOLLIN)]
+        assert conn.rearm is None
+        conn.serve_ready()  # nothing queued: parked through Engine.park
+        assert conn.rearm is not None
+        assert conn.parked
+        assert engine._epoll.poll(2) == [(conn.fd, select.EPOLLIN)]
+        assert engine._epoll.poll(0) == []  # one-shot: disarmed again
+        rearm = conn.rearm
+        conn.parked = False
+        before = time.monotonic()
+        conn.serve_ready()  # parked through the connection's own re-arm
+        assert conn.rearm is rearm
+        assert conn.parked
+        assert before + 5.0 <= conn.deadline <= time.monotonic() + 5.0
+        assert engine._epoll.poll(2) == [(conn.fd, select.EPOLLIN)]
+        assert engine._epoll.poll(0) == []
+        conn.close()
+        assert conn.rearm is None  # its descriptor number may be reused
+        assert conn.fd == -1
 
 
 def test_serve_ready_closes_when_the_rearm_fails() -> None:
-    assert _epoll_ctl is not None
-    left, right = socket.socketpair()
-    engine = _parking_engine()
-    with left, right:
-        try:
-            conn = _armed_conn(engine, left)
-            conn.serve_ready()
-            assert conn.parked and conn.rearm is not None
-            engine._epoll.unregister(conn.fd)  # re-arming now fails (ENOENT)
-            conn.parked = False
-            conn.serve_ready()
-            assert not conn.parked
-            assert conn.fd == -1 and conn.rearm is None
-            assert engine.conns == {}
-        finally:
-            engine._epoll.close()
+    with _armed_conn() as (engine, conn, _client):
+        conn.serve_ready()
+        assert conn.parked and conn.rearm is not None
+        engine._epoll.unregister(conn.fd)  # re-arming now fails (ENOENT)
+        conn.parked = False
+        conn.serve_ready()
+        assert not conn.parked
+        assert conn.fd == -1 and conn.rearm is None
+        assert engine.conns == {}
 
 
 def test_serve_ready_of_a_draining_engine_closes_instead_of_parking() -> None:
-    assert _epoll_ctl is not None
-    left, right = socket.socketpair()
-    engine = _parking_engine()
-    with left, right:
-        try:
-            conn = _armed_conn(engine, left)
-            conn.serve_ready()
-            assert conn.rearm is not None
-            conn.parked = False
-            engine.draining = True
-            conn.serve_ready()
-            assert not conn.parked
-            assert conn.fd == -1
-            assert right.recv(10) == b""  # closed: end of stream for the client
-        finally:
-            engine._epoll.close()
+    with _armed_conn() as (engine, conn, right):
+        conn.serve_ready()
+        assert conn.rearm is not None
+        conn.parked = False
+        engine.draining = True
+        conn.serve_ready()
+        assert not conn.parked
+        assert conn.fd == -1
+        assert right.recv(10) == b""  # closed: end of stream for the client
