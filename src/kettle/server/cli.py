@@ -70,6 +70,13 @@ def _announce(server: Server | Arbiter) -> None:
     "--threads", "-t", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1)
 )
 @click.option(
+    "--compute-threads",
+    default=None,
+    type=click.IntRange(1),
+    help="At most this many threads serve at once while the CPU is busy; more only while"
+    " they wait (needs the threads on one CPU). Default: no limit below --threads.",
+)
+@click.option(
     "--workers",
     "-w",
     default="1",

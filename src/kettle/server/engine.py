@@ -103,6 +103,15 @@ _SHARED_CLOSE = 0.05
 _BLOCKED_RECENTLY = 0.05
 
 
+def gate_in_force(in_force: bool, foreign: float) -> bool:
+    """Whether ``compute_threads`` holds after a sample that found other processes using
+    ``foreign`` of the pool's CPU (a share of it): it gives way above ``_SHARED_OPEN``
+    and holds again below ``_SHARED_CLOSE`` (in between, it stays as it was)."""
+    if in_force:
+        return foreign <= _SHARED_OPEN
+    return foreign < _SHARED_CLOSE
+
+
 class Engine:
     """Runs an app on already listening sockets. Use ``Server``, not this, directly."""
 
@@ -124,13 +133,14 @@ class Engine:
         access_log: bool,
         cpu: int | None = None,
         follow_load: bool = False,
+        compute_threads: int | None = None,
     ) -> None:
         self.app = app
-        # At most this many threads serve at once while the core is busy: more only while
-        # those wait (``_watch_idle``). None: every thread takes ready requests (no gate);
-        # the gate needs the pool on one CPU, where a SCHED_IDLE thread runs exactly when
-        # the pool's threads all wait.
-        cap = int(os.environ.get("KETTLE_CAP", "0")) or None
+        # ``compute_threads``: at most this many threads serve at once while the core is
+        # busy, more only while those wait (``_watch_idle``). None: every thread takes
+        # ready requests (no gate). The gate needs the pool on one CPU, where a SCHED_IDLE
+        # thread runs exactly when the pool's threads all wait.
+        cap = compute_threads
         allowed = os.sched_getaffinity(0)
         one_cpu = cpu is not None or len(allowed) == 1
         # ``_gate``: the configured number; ``_cap``: the one in force (None while other
@@ -143,6 +153,7 @@ class Engine:
         self._shared_own = 0.0
         # Set while the gate is in force: the idle watch sleeps on it while the gate is
         # open (the CPU shared), so that it never holds the GIL on a busy core.
+        self._idle_watch: threading.Thread | None = None
         self._gated = threading.Event()
         if self._gate is not None:
             self._gated.set()
@@ -238,10 +249,10 @@ class Engine:
         self._selector.start()
         if self._cap is not None:
             started = threading.Event()
-            watcher = threading.Thread(
+            self._idle_watch = threading.Thread(
                 target=self._watch_idle, args=(started,), name="kettle-idle", daemon=True
             )
-            watcher.start()
+            self._idle_watch.start()
             started.wait()
 
     def stop(self, grace: float) -> None:
@@ -251,7 +262,7 @@ class Engine:
         self.draining = True
         self.shutdown_event.set()
         os.write(self._wake_w, b"x")
-        self._gated.set()  # the idle watch ends
+        self._gated.set()  # the idle watch ends (joined below, before the pipes close)
         deadline = time.monotonic() + grace
         if self._selector is not None:
             self._selector.join(max(0.0, deadline - time.monotonic()) + 1.0)
@@ -261,6 +272,8 @@ class Engine:
             self._idle.clear()
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
+        if self._idle_watch is not None:
+            self._idle_watch.join(1.0)
         with self._released_lock:
             released = list(self._released)
         for thread in released:
@@ -578,7 +591,9 @@ class Engine:
                     self._gated.wait()  # the gate is open while other processes use the CPU
                     continue
                 try:
-                    watch.poll(-1, 4)
+                    # (A timeout: at shutdown the pipe that wakes it may be closed before
+                    # this thread, which runs only when the CPU is idle, saw it.)
+                    watch.poll(1.0, 4)
                 except InterruptedError:
                     continue
                 except (OSError, ValueError):
@@ -607,8 +622,10 @@ class Engine:
                 pass
         if not self._pollers and any(self._busy):
             self._read_events(events_now(self._epoll, _POLL_BATCH))
-        if self._ready and self._idle:
-            self._wake_one(stalled=True)
+        if self._ready and (self._idle or self._pollers):
+            self._wake_one(stalled=True)  # (a thread polling sees no event for these)
+            # Stay runnable: once the woken thread waits too, the next one goes in.
+            self._refuse()
 
     def _wake_one(self, *, stalled: bool = False) -> None:
         """At most one woken thread is on its way at a time: threads that wake faster than
@@ -677,7 +694,8 @@ class Engine:
         if self._shared_at:
             elapsed = now - self._shared_at
             foreign = (busy - self._shared_busy - (own - self._shared_own)) / elapsed
-            if self._cap is not None and foreign > _SHARED_OPEN:
+            in_force = self._cap is not None
+            if in_force and not gate_in_force(True, foreign):
                 self._cap = None
                 self._gated.clear()
                 with self._lock:
@@ -685,7 +703,7 @@ class Engine:
                         self._watch(True)
                 if self._ready:
                     self._wake_one(stalled=True)
-            elif self._cap is None and foreign < _SHARED_CLOSE:
+            elif not in_force and gate_in_force(False, foreign):
                 self._cap = self._gate
                 self._gated.set()
         self._shared_at, self._shared_busy, self._shared_own = now, busy, own
