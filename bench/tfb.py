@@ -115,6 +115,9 @@ def single_targets() -> dict[str, Target]:
         # Two threads instead of the default pool: the trade-off docs/server.md describes
         # ("Threads and the GIL") for apps that compute and never wait.
         "kettle-threads2": Target("Kettle (kettle serve --threads 2)", _kettle("--threads", "2")),
+        "kettle-open": Target(
+            "Kettle (kettle serve --compute-threads 0)", _kettle("--compute-threads", "0")
+        ),
         "falcon-granian": Target("Falcon (granian WSGI)", _granian("wsgi", FALCON, 1)),
         "falcon-bjoern": Target("Falcon (bjoern)", [sys.executable, "-c", BJOERN, "{port}"]),
         "starlette-uvicorn": Target("Starlette (uvicorn)", _uvicorn(1)),

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kettle.server import Server
+from kettle.server import Server, serve
 from kettle.server.cli import serve_command
 from kettle.server.engine import _SHARED_CLOSE, _SHARED_OPEN, gate_in_force
 
@@ -183,13 +183,19 @@ def test_compute_threads_must_be_a_positive_int(value: object) -> None:
         Server(hello, compute_threads=value)  # type: ignore[arg-type]
 
 
-def test_the_cli_option_rejects_zero() -> None:
-    result = CliRunner().invoke(serve_command, ["mod:app", "--compute-threads", "0"])
+def test_the_cli_option_rejects_a_negative_number() -> None:
+    result = CliRunner().invoke(serve_command, ["mod:app", "--compute-threads", "-1"])
     assert result.exit_code == 2
-    assert "Invalid value for '--compute-threads': 0 is not in the range x>=1." in result.output
+    assert "Invalid value for '--compute-threads': -1 is not in the range x>=0." in result.output
 
 
-def test_the_cli_option_reaches_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [([], 2), (["--compute-threads", "3"], 3), (["--compute-threads", "0"], None)],
+)
+def test_the_cli_option_reaches_the_server(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], expected: int | None
+) -> None:
     seen: dict[str, object] = {}
 
     def fake_serve(app: object, host: str, port: int, **options: object) -> None:
@@ -197,6 +203,16 @@ def test_the_cli_option_reaches_the_server(monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr("kettle.server.cli.serve", fake_serve)
     monkeypatch.setattr("kettle.server.cli.load_app", lambda target: hello)
-    result = CliRunner().invoke(serve_command, ["mod:app", "--compute-threads", "3"])
+    result = CliRunner().invoke(serve_command, ["mod:app", *args])
     assert result.exit_code == 0, result.output
-    assert seen["compute_threads"] == 3
+    assert seen["compute_threads"] == expected
+
+
+def test_serve_gates_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[Server] = []
+    monkeypatch.setattr(Server, "serve_forever", lambda self, grace, on_start: made.append(self))
+    serve(hello, "127.0.0.1", 0)
+    serve(hello, "127.0.0.1", 0, compute_threads=None)
+    assert [server.compute_threads for server in made] == [2, None]
+    for server in made:
+        server.socket.close()

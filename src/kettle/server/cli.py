@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from .server import DEFAULT_THREADS, AddressInUseError, Server
+from .server import DEFAULT_COMPUTE_THREADS, DEFAULT_THREADS, AddressInUseError, Server
 from .worker import AppImportError, import_app
 from .workers import Arbiter, resolve_workers, serve
 
@@ -71,10 +71,11 @@ def _announce(server: Server | Arbiter) -> None:
 )
 @click.option(
     "--compute-threads",
-    default=None,
-    type=click.IntRange(1),
-    help="At most this many threads serve at once while the CPU is busy; more only while"
-    " they wait (needs the threads on one CPU). Default: no limit below --threads.",
+    default=DEFAULT_COMPUTE_THREADS,
+    show_default=True,
+    type=click.IntRange(0),
+    help="On one CPU, at most this many threads serve while they compute; more as soon as"
+    " they wait. 0: no limit below --threads.",
 )
 @click.option(
     "--workers",
@@ -165,6 +166,7 @@ def serve_command(target: str, **options: Any) -> None:
     if options["max_body_size"] == 0:
         options["max_body_size"] = None
     options["cpu_affinity"] = _cpu_affinity(options["cpu_affinity"])
+    options["compute_threads"] = options["compute_threads"] or None
     if options["unix_socket"] is None:
         del options["unix_socket"]
     if options["fd"] is None:
