@@ -154,6 +154,9 @@ class Engine:
         # Set while the gate is in force: the idle watch sleeps on it while the gate is
         # open (the CPU shared), so that it never holds the GIL on a busy core.
         self._idle_watch: threading.Thread | None = None
+        # What the idle watch waits on: the admit and wake pipes, and the connection set
+        # while the gate is at capacity (``_arm_idle``; one-shot).
+        self._idle_epoll: select.epoll | None = None
         self._gated = threading.Event()
         if self._gate is not None:
             self._gated.set()
@@ -248,6 +251,10 @@ class Engine:
         self._selector = threading.Thread(target=self._select, name="kettle-selector", daemon=True)
         self._selector.start()
         if self._cap is not None:
+            self._idle_epoll = select.epoll()
+            self._idle_epoll.register(self._epoll_fd, 0)
+            self._idle_epoll.register(self._admit_r, select.EPOLLIN)
+            self._idle_epoll.register(self._wake_r, select.EPOLLIN)
             started = threading.Event()
             self._idle_watch = threading.Thread(
                 target=self._watch_idle, args=(started,), name="kettle-idle", daemon=True
@@ -274,6 +281,8 @@ class Engine:
             worker.join(max(0.0, deadline - time.monotonic()))
         if self._idle_watch is not None:
             self._idle_watch.join(1.0)
+        if self._idle_epoll is not None:
+            self._idle_epoll.close()
         with self._released_lock:
             released = list(self._released)
         for thread in released:
@@ -480,9 +489,9 @@ class Engine:
                     self._watch(False)
             else:
                 self._idle.append(waiter)
-                if not self._pollers and self._may_take():
+                if not self._pollers:
                     # A thread is free to take what the selector reads: watch again.
-                    self._watch(True)
+                    self._rewatch()
         if not polling:
             waiter.acquire()
             self._waking = False
@@ -495,8 +504,8 @@ class Engine:
             events = []
         with self._lock:
             self._pollers -= 1
-            if self._pollers == 0 and self._may_take():
-                self._watch(True)
+            if self._pollers == 0:
+                self._rewatch()
         self._read_events(events)
         self._after_poll(serving=True)
         return True
@@ -545,6 +554,23 @@ class Engine:
             else:
                 self._wake_one()
 
+    def _rewatch(self) -> None:
+        """With ``_lock`` held and no thread polling: arm the selector's watch on the
+        connection set, or, gated at capacity (a woken thread could not take what the
+        selector reads), the idle watch's."""
+        if self._may_take():
+            self._watch(True)
+        else:
+            self._arm_idle()
+
+    def _arm_idle(self) -> None:
+        """Let the idle watch wake when the connection set has something to read."""
+        if self._idle_epoll is not None:
+            try:
+                modify(self._idle_epoll, self._epoll_fd, _ARM)
+            except (OSError, ValueError):
+                pass  # closed at shutdown
+
     def _may_take(self) -> bool:
         """Whether a woken thread may take a ready request now (not gated, or fewer than
         ``compute_threads`` serve): only then is the selector's watch worth its wake-ups."""
@@ -579,36 +605,34 @@ class Engine:
             started.set()
             return
         started.set()
-        watch = select.epoll()
-        try:
-            watch.register(self._epoll_fd, select.EPOLLIN)
-            watch.register(self._admit_r, select.EPOLLIN)
-            watch.register(self._wake_r, select.EPOLLIN)
-            clock = time.perf_counter
-            give_way = os.sched_yield
-            while not self.draining:
-                if self._cap is None:
-                    self._gated.wait()  # the gate is open while other processes use the CPU
-                    continue
-                try:
-                    # (A timeout: at shutdown the pipe that wakes it may be closed before
-                    # this thread, which runs only when the CPU is idle, saw it.)
-                    watch.poll(1.0, 4)
-                except InterruptedError:
-                    continue
-                except (OSError, ValueError):
-                    return
-                last = clock()
-                for _turn in range(_IDLE_RUNS):
-                    give_way()
-                    now = clock()
-                    if now - last > _IDLE_GAP:
-                        break  # something else ran: the core is busy
-                    last = now
-                else:
-                    self._on_idle()
-        finally:
-            watch.close()
+        watch = self._idle_epoll
+        assert watch is not None
+        clock = time.perf_counter
+        give_way = os.sched_yield
+        while not self.draining:
+            if self._cap is None:
+                self._gated.wait()  # the gate is open while other processes use the CPU
+                continue
+            try:
+                # (A timeout: at shutdown the pipe that wakes it may be closed before
+                # this thread, which runs only when the CPU is idle, saw it.)
+                watch.poll(1.0, 4)
+            except InterruptedError:
+                continue
+            except (OSError, ValueError):
+                return
+            last = clock()
+            for _turn in range(_IDLE_RUNS):
+                give_way()
+                now = clock()
+                if now - last > _IDLE_GAP:
+                    break  # something else ran: the core is busy
+                last = now
+            else:
+                self._on_idle()
+            cap = self._cap
+            if cap is not None and self._busy.count(True) >= cap:
+                self._arm_idle()  # still at capacity: keep watching the connection set
 
     def _on_idle(self) -> None:
         """The core is idle while requests wait: read the connection set if no thread
@@ -730,8 +754,8 @@ class Engine:
         self._read_events(events_now(self._epoll, _POLL_BATCH))
         self._after_poll(serving=False)
         with self._lock:
-            if self._pollers == 0 and self._idle and self._may_take():
-                self._watch(True)  # the watch is one-shot: re-arm it
+            if self._pollers == 0 and self._idle:
+                self._rewatch()  # the watch is one-shot: re-arm it
 
     def _check_saturation(self, now: float) -> None:
         if all(self._busy):
