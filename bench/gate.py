@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from tfb import wrk  # bench/, this script's folder
+from wrk import wrk  # bench/, this script's folder
 
 HERE = Path(__file__).resolve().parent
 ROUTES = ("/wait5", "/mixed", "/long", "/hello")

@@ -13,7 +13,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
 def _load(name: str) -> ModuleType:
-    sys.path.insert(0, str(BENCH))  # gate.py imports wrk from tfb.py, its neighbour
+    sys.path.insert(0, str(BENCH))  # gate.py imports its neighbour wrk.py
     try:
         spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
         assert spec is not None and spec.loader is not None

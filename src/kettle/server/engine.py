@@ -32,6 +32,14 @@ and graceful shutdown. Rules kept:
   waits a whole tick (0.25 s) with no thread taking it (their app calls block), the
   selector wakes one more; one queued while every free thread waits in ``epoll_wait``
   re-arms an always-readable one-shot pipe to wake one of them.
+- The gate (``compute_threads``, only on a pool whose threads run on one CPU): while the
+  CPU is busy, at most that many threads take requests; a thread that finishes while that
+  many others serve sleeps, and the selector's watch stays off (the serving threads read
+  the connection set as they finish). The idle watch, a SCHED_IDLE thread on the same CPU
+  that the kernel runs only when nothing else there can run, lets one more thread in each
+  time every serving thread waits (``_watch_idle``); the selector lets one in when the
+  first ready request has not moved for ``_GATED_STALL`` (long requests), and opens the
+  gate while other processes use the CPU (``_check_shared``).
 - The selector thread polls the listening sockets and runs the deadline sweeps; as the
   reader of last resort it still reads (once a tick), answers ``100 Continue`` to and
   times out slow or stalled clients while every worker is busy.
