@@ -11,7 +11,7 @@ RUNTIME := $(VENV)/.runtime
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: test-py313 run test lint types pytest compat-jinja compat-werkzeug compat-flask compat-extensions compat-autobahn bench-templates bench-server bench-app bench-realtime bench-tfb bench-workers bench-deps system-deps fuzz soak clean
+.PHONY: test-py313 run test lint types pytest compat-jinja compat-werkzeug compat-flask compat-extensions compat-autobahn bench-templates bench-server bench-app bench-realtime bench-gate bench-tfb bench-workers bench-deps system-deps fuzz soak clean
 
 $(RUNTIME): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -98,6 +98,10 @@ bench-app: $(STAMP) system-deps
 
 bench-realtime: $(STAMP) system-deps
 	$(BIN)/python bench/realtime.py
+
+bench-gate: $(STAMP) system-deps
+	$(BIN)/python bench/gate.py
+	$(BIN)/python bench/gate.py --hog
 
 # The TechEmpower-style peers (bench/requirements.txt); bjoern builds against libev.
 bench-deps: $(STAMP) system-deps

@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -60,6 +59,7 @@ sys.path.insert(0, str(HERE))
 
 from proc_cpu import children_cpu, tree_cpu, two_process_ceiling  # noqa: E402
 from tfb_apps import common  # noqa: E402
+from wrk import wrk  # noqa: E402
 
 
 @dataclass
@@ -112,9 +112,12 @@ FALCON, EMMETT, FLASK = (f"tfb_apps.{name}_app:app" for name in ("falcon", "emme
 def single_targets() -> dict[str, Target]:
     targets = {
         "kettle": Target("Kettle (kettle serve)", _kettle()),
-        # Two threads instead of the default pool: the trade-off docs/server.md describes
-        # ("Threads and the GIL") for apps that compute and never wait.
+        # Two threads instead of the pool of 32; and the pool without the compute_threads
+        # gate (docs/server.md, "Threads and the GIL").
         "kettle-threads2": Target("Kettle (kettle serve --threads 2)", _kettle("--threads", "2")),
+        "kettle-open": Target(
+            "Kettle (kettle serve --compute-threads 0)", _kettle("--compute-threads", "0")
+        ),
         "falcon-granian": Target("Falcon (granian WSGI)", _granian("wsgi", FALCON, 1)),
         "falcon-bjoern": Target("Falcon (bjoern)", [sys.executable, "-c", BJOERN, "{port}"]),
         "starlette-uvicorn": Target("Starlette (uvicorn)", _uvicorn(1)),
@@ -209,37 +212,6 @@ def validate(targets: dict[str, Target], routes: list[str]) -> set[tuple[str, st
             else:
                 passed.add((name, route))
     return passed
-
-
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
-
-
-def wrk(port: int, path: str, duration: float, pinned: bool) -> tuple[float, float, int, int]:
-    """(requests/s, p99 in ms, errors, requests) of one wrk run."""
-    command = [
-        "wrk",
-        "-t2",
-        "-c64",
-        f"-d{duration:g}s",
-        "--latency",
-        f"http://127.0.0.1:{port}{path}",
-    ]
-    if pinned:
-        command = ["taskset", "-c", "0", *command]
-    output = subprocess.run(
-        command, capture_output=True, text=True, timeout=duration + 60, check=True
-    ).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
-    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
-    socket_errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    )
-    if socket_errors:
-        errors += sum(int(n) for n in socket_errors.groups())
-    done = re.search(r"(\d+) requests in", output)
-    p99_ms = float(p99.group(1)) * _UNITS[p99.group(2)] if p99 else float("nan")
-    return rate, p99_ms, errors, int(done.group(1)) if done else 0
 
 
 Sample = tuple[float, float, int, float, float]  # req/s, p99 ms, errors, server us, wrk us

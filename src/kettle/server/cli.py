@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from .server import DEFAULT_THREADS, AddressInUseError, Server
+from .server import DEFAULT_COMPUTE_THREADS, DEFAULT_THREADS, AddressInUseError, Server
 from .worker import AppImportError, import_app
 from .workers import Arbiter, resolve_workers, serve
 
@@ -68,6 +68,14 @@ def _announce(server: Server | Arbiter) -> None:
 @click.option("--port", "-p", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--threads", "-t", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1)
+)
+@click.option(
+    "--compute-threads",
+    default=DEFAULT_COMPUTE_THREADS,
+    show_default=True,
+    type=click.IntRange(0),
+    help="On one CPU, at most this many threads serve while they compute; more as soon as"
+    " they wait. 0: no limit below --threads.",
 )
 @click.option(
     "--workers",
@@ -158,6 +166,7 @@ def serve_command(target: str, **options: Any) -> None:
     if options["max_body_size"] == 0:
         options["max_body_size"] = None
     options["cpu_affinity"] = _cpu_affinity(options["cpu_affinity"])
+    options["compute_threads"] = options["compute_threads"] or None
     if options["unix_socket"] is None:
         del options["unix_socket"]
     if options["fd"] is None:

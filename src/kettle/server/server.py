@@ -30,6 +30,9 @@ from .protocol import Limits
 from .wsgi import FileWrapper, WSGIApp
 
 DEFAULT_THREADS = 32
+# ``serve()`` and ``kettle serve`` (whose threads run on one CPU): at most this many pool
+# threads serve at once while they compute (docs/server.md, "Threads and the GIL").
+DEFAULT_COMPUTE_THREADS = 2
 
 
 class AddressInUseError(OSError):
@@ -160,11 +163,20 @@ class Server:
         backlog: int = 1024,
         access_log: bool = False,
         server_name: str | None = None,
+        compute_threads: int | None = None,
     ) -> None:
         if not callable(app):
             raise TypeError(f"app must be a WSGI callable, got {app!r}")
         if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
             raise ValueError(f"threads must be an int >= 1, got {threads!r}")
+        if compute_threads is not None and (
+            isinstance(compute_threads, bool)
+            or not isinstance(compute_threads, int)
+            or compute_threads < 1
+        ):
+            raise ValueError(
+                f"compute_threads must be None or an int >= 1, got {compute_threads!r}"
+            )
         if sum(x is not None for x in (unix_socket, sock, fd)) > 1:
             raise ValueError("give at most one of unix_socket, sock and fd")
         if ssl_context is not None and certfile is not None:
@@ -176,6 +188,7 @@ class Server:
         self.app = app
         self.host = host
         self.threads = threads
+        self.compute_threads = compute_threads
         self.ssl_context = ssl_context
         self.access_log = access_log
         # Set by a worker of ``kettle.server.workers`` (``wsgi.multiprocess`` is then true).
@@ -280,6 +293,7 @@ class Server:
                 access_log=self.access_log,
                 cpu=resolve_cpu(self.cpu_affinity),
                 follow_load=self.follow_load,
+                compute_threads=self.compute_threads,
             )
             self._engine.start()
         return self

@@ -1,0 +1,218 @@
+"""``compute_threads``: a pool on one CPU lets at most that many threads serve while they
+compute, and more as soon as those wait (the idle watch, a SCHED_IDLE thread that the
+kernel runs only when the CPU has nothing else to run). docs/server.md, "Threads and the
+GIL".
+
+The servers run in a subprocess, as ``kettle serve`` runs: every Python thread of the
+process is then on the pool's CPU, as the idle watch requires. The subprocess turns off
+the two other ways more threads get in (the 20 ms stall look and the shared-CPU opening),
+so only the idle watch can be what lets a waiting request's neighbours in.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kettle.server import Server, serve
+from kettle.server.cli import serve_command
+from kettle.server.engine import _SHARED_CLOSE, _SHARED_OPEN, gate_in_force
+
+from .masters import TIMEOUT, Master, get
+
+APP = textwrap.dedent(
+    """
+    import threading
+    import time
+
+    lock = threading.Lock()
+    inside = [0]
+    most = [0]
+
+
+    def app(environ, start_response):
+        path = environ["PATH_INFO"]
+        if path == "/most":
+            body = str(most[0]).encode()
+        else:
+            with lock:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            if path == "/compute":  # 3 ms of CPU, the GIL held
+                end = time.thread_time() + 0.003
+                while time.thread_time() < end:
+                    pass
+            else:  # /wait: asleep, the GIL released (0.3 s, or ?seconds)
+                time.sleep(float(environ["QUERY_STRING"] or 0.3))
+            with lock:
+                inside[0] -= 1
+            body = path.encode()
+        start_response("200 OK", [("Content-Length", str(len(body)))])
+        return [body]
+    """
+)
+
+ONLY_THE_IDLE_WATCH = (
+    "import kettle.server.engine as engine; engine._GATED_STALL = 3600.0;"
+    " engine._SHARED_OPEN = 2.0; from kettle.web.cli import main; main()"
+)
+
+
+@pytest.fixture
+def gated(tmp_path: Path) -> Iterator[Master]:
+    """``kettle serve --threads 6 --compute-threads 1`` on one CPU."""
+    (tmp_path / "gateapp.py").write_text(APP)
+    cpu = min(os.sched_getaffinity(0))
+    command = [sys.executable, "-c", ONLY_THE_IDLE_WATCH, "serve", "gateapp:app",
+               "--port", "0", "--threads", "6", "--compute-threads", "1",
+               "--cpu-affinity", str(cpu), "--no-access-log"]  # fmt: skip
+    master = Master(tmp_path, command=command)
+    try:
+        if "no idle watch" in master.log:
+            pytest.skip(f"this system refuses SCHED_IDLE, so the pool is not gated: {master.log}")
+        yield master
+    finally:
+        master.stop()
+
+
+def run_together(port: int, paths: list[str]) -> list[tuple[int, str]]:
+    """One request per path, each from its own thread, all sent at once."""
+    results: list[tuple[int, str] | None] = [None] * len(paths)
+    start = threading.Barrier(len(paths))
+
+    def one(index: int) -> None:
+        start.wait(TIMEOUT)
+        results[index] = get(port, paths[index])
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(paths))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT)
+    assert all(result is not None for result in results), results
+    return [result for result in results if result is not None]
+
+
+def test_requests_that_compute_run_one_at_a_time(gated: Master) -> None:
+    results = run_together(gated.port, ["/compute"] * 12)
+    assert results == [(200, "/compute")] * 12
+    assert gated.get("/most") == (200, "1")
+
+
+def test_requests_that_wait_all_get_in(gated: Master) -> None:
+    started = time.monotonic()
+    results = run_together(gated.port, ["/wait"] * 6)
+    elapsed = time.monotonic() - started
+    assert results == [(200, "/wait")] * 6
+    # Six 300 ms sleeps on one thread would take 1.8 s: the idle watch let every one in.
+    assert gated.get("/most") == (200, "6")
+    assert elapsed < 1.5, elapsed
+
+
+def test_a_waiting_request_does_not_hold_up_computing_ones(gated: Master) -> None:
+    waited: list[tuple[int, str]] = []
+    sleeper = threading.Thread(target=lambda: waited.append(get(gated.port, "/wait?2")))
+    sleeper.start()
+    deadline = time.monotonic() + TIMEOUT
+    while gated.get("/most") != (200, "1"):  # the sleeper is in the app
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    results = run_together(gated.port, ["/compute"] * 8)
+    assert results == [(200, "/compute")] * 8
+    assert sleeper.is_alive()  # the computing requests went in beside it
+    sleeper.join(TIMEOUT)
+    assert waited == [(200, "/wait")]
+    # One computing thread at a time beside the sleeper.
+    assert gated.get("/most") == (200, "2")
+
+
+def test_the_gate_gives_way_while_other_processes_use_the_cpu() -> None:
+    assert gate_in_force(True, 0.0) is True
+    assert gate_in_force(True, _SHARED_OPEN) is True
+    assert gate_in_force(True, _SHARED_OPEN + 0.01) is False
+    assert gate_in_force(False, _SHARED_OPEN) is False
+    assert gate_in_force(False, _SHARED_CLOSE) is False
+    assert gate_in_force(False, _SHARED_CLOSE - 0.01) is True
+
+
+def hello(environ: dict[str, object], start_response: object) -> list[bytes]:
+    start_response("200 OK", [("Content-Length", "2")])  # type: ignore[operator]
+    return [b"ok"]
+
+
+def test_the_idle_watch_runs_only_while_the_server_does() -> None:
+    server = Server(hello, threads=4, compute_threads=2, cpu_affinity=min(os.sched_getaffinity(0)))
+    server.start()
+    try:
+        watchers = [t for t in threading.enumerate() if t.name == "kettle-idle"]
+        assert len(watchers) == 1
+        assert get(server.port, "/") == (200, "ok")
+    finally:
+        server.stop(grace=1.0)
+    watchers[0].join(TIMEOUT)
+    assert not watchers[0].is_alive()
+
+
+@pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2, reason="a process on one CPU is always on one CPU"
+)
+def test_no_gate_when_the_threads_may_use_several_cpus() -> None:
+    before = {t for t in threading.enumerate() if t.name == "kettle-idle"}
+    server = Server(hello, threads=4, compute_threads=1, cpu_affinity=None)
+    server.start()
+    try:
+        assert {t for t in threading.enumerate() if t.name == "kettle-idle"} == before
+        assert get(server.port, "/") == (200, "ok")
+    finally:
+        server.stop(grace=1.0)
+
+
+@pytest.mark.parametrize("value", [0, -1, True, 1.5, "2"])
+def test_compute_threads_must_be_a_positive_int(value: object) -> None:
+    with pytest.raises(
+        ValueError, match=f"compute_threads must be None or an int >= 1, got {value!r}"
+    ):
+        Server(hello, compute_threads=value)  # type: ignore[arg-type]
+
+
+def test_the_cli_option_rejects_a_negative_number() -> None:
+    result = CliRunner().invoke(serve_command, ["mod:app", "--compute-threads", "-1"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--compute-threads': -1 is not in the range x>=0." in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [([], 2), (["--compute-threads", "3"], 3), (["--compute-threads", "0"], None)],
+)
+def test_the_cli_option_reaches_the_server(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], expected: int | None
+) -> None:
+    seen: dict[str, object] = {}
+
+    def fake_serve(app: object, host: str, port: int, **options: object) -> None:
+        seen.update(options)
+
+    monkeypatch.setattr("kettle.server.cli.serve", fake_serve)
+    monkeypatch.setattr("kettle.server.cli.load_app", lambda target: hello)
+    result = CliRunner().invoke(serve_command, ["mod:app", *args])
+    assert result.exit_code == 0, result.output
+    assert seen["compute_threads"] == expected
+
+
+def test_serve_gates_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[Server] = []
+    monkeypatch.setattr(Server, "serve_forever", lambda self, grace, on_start: made.append(self))
+    serve(hello, "127.0.0.1", 0)
+    serve(hello, "127.0.0.1", 0, compute_threads=None)
+    assert [server.compute_threads for server in made] == [2, None]
+    for server in made:
+        server.socket.close()
