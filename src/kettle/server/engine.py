@@ -647,11 +647,13 @@ class Engine:
         polls it, and let one more thread in."""
         self._blocked_at = time.monotonic()
         if self._admit_pending:
-            self._admit_pending = False
+            # Drained before the flag is cleared: a refusal in between writes nothing, but
+            # its request is in ``_ready``, which this call looks at below.
             try:
                 os.read(self._admit_r, 4096)
             except OSError:
                 pass
+            self._admit_pending = False
         if not self._pollers and any(self._busy):
             self._read_events(events_now(self._epoll, _POLL_BATCH))
         if self._ready and (self._idle or self._pollers):

@@ -30,9 +30,6 @@ from .protocol import Limits
 from .wsgi import FileWrapper, WSGIApp
 
 DEFAULT_THREADS = 32
-# ``serve()`` and ``kettle serve`` (whose threads run on one CPU): at most this many pool
-# threads serve at once while they compute (docs/server.md, "Threads and the GIL").
-DEFAULT_COMPUTE_THREADS = 2
 
 
 class AddressInUseError(OSError):

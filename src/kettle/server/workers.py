@@ -37,7 +37,7 @@ from typing import Any
 
 from .balance import CAPACITY, WorkerLoads
 from .bus import BusRelay
-from .server import DEFAULT_COMPUTE_THREADS, Server, require_main_thread
+from .server import Server, require_main_thread
 from .worker import BEAT, BOOT_ERROR, READY, RECYCLE, WorkerSettings, import_app, run_worker
 from .wsgi import WSGIApp
 
@@ -477,8 +477,6 @@ def serve(
     # A serving process pins its threads to one CPU unless told otherwise (docs/server.md,
     # "Threads and the GIL"); an embedded Server does not.
     options.setdefault("cpu_affinity", "auto")
-    # On that CPU, two threads at a time serve requests that compute; more while they wait.
-    options.setdefault("compute_threads", DEFAULT_COMPUTE_THREADS)
     count = resolve_workers(workers)
     if count == 1:
         if max_requests or max_requests_jitter:
