@@ -37,9 +37,9 @@ and graceful shutdown. Rules kept:
   many others serve sleeps, and the selector's watch stays off (the serving threads read
   the connection set as they finish). The idle watch, a SCHED_IDLE thread on the same CPU
   that the kernel runs only when nothing else there can run, lets one more thread in each
-  time every serving thread waits (``_watch_idle``); the selector lets one in when the
-  first ready request has not moved for ``_GATED_STALL`` (long requests), and opens the
-  gate while other processes use the CPU (``_check_shared``).
+  time every serving thread waits; the selector lets one in when the first ready request
+  has not moved for a while (long requests), and the gate opens while other processes
+  use the CPU (``kettle.server.gate``).
 - The selector thread polls the listening sockets and runs the deadline sweeps; as the
   reader of last resort it still reads (once a tick), answers ``100 Continue`` to and
   times out slow or stalled clients while every worker is busy.
@@ -74,8 +74,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from .affinity import CpuFollower, read_cpu_busy
+from . import gate as gate_module
+from .affinity import CpuFollower
 from .connection import Connection, timeval
+from .gate import Gate
 from .protocol import Limits
 from .quick_epoll import EPOLL_CTL_MOD, epoll_ctl_quiet, events_now, modify, packed_event
 from .wsgi import WSGIApp
@@ -91,33 +93,6 @@ SATURATION_LOG_INTERVAL = 10.0
 POLLERS = 2
 # Events one read of the connection set takes.
 _POLL_BATCH = 32
-# The idle watch (``_watch_idle``): the core counts as idle once its SCHED_IDLE thread has
-# run ``_IDLE_RUNS`` turns in a row, each within ``_IDLE_GAP`` seconds of the previous one
-# (on a busy core, a SCHED_IDLE thread runs only now and then, one turn at a time).
-_IDLE_GAP = 20e-6
-_IDLE_RUNS = 3
-# Gated, the selector looks this often whether the first ready request has moved; if not,
-# it lets one more thread in (long requests, or a core other processes keep busy).
-_GATED_STALL = 0.02
-# Gated, the selector samples every ``_SHARED_SAMPLE`` seconds how much of the pool's CPU
-# other processes use: while that is over ``_SHARED_OPEN`` of it, the idle watch can't see
-# the pool wait (the core is not idle then), so the gate opens; it closes again once that
-# falls under ``_SHARED_CLOSE``. (/proc/stat counts in 10 ms ticks: hence half a second.)
-_SHARED_SAMPLE = 0.5
-_SHARED_OPEN = 0.15
-_SHARED_CLOSE = 0.05
-# For this long after the pool was seen blocked, a thread that finishes a request keeps
-# taking ready ones even though ``compute_threads`` others serve.
-_BLOCKED_RECENTLY = 0.05
-
-
-def gate_in_force(in_force: bool, foreign: float) -> bool:
-    """Whether ``compute_threads`` holds after a sample that found other processes using
-    ``foreign`` of the pool's CPU (a share of it): it gives way above ``_SHARED_OPEN``
-    and holds again below ``_SHARED_CLOSE`` (in between, it stays as it was)."""
-    if in_force:
-        return foreign <= _SHARED_OPEN
-    return foreign < _SHARED_CLOSE
 
 
 class Engine:
@@ -144,34 +119,16 @@ class Engine:
         compute_threads: int | None = None,
     ) -> None:
         self.app = app
-        # ``compute_threads``: at most this many threads serve at once while the core is
-        # busy, more only while those wait (``_watch_idle``). None: every thread takes
-        # ready requests (no gate). The gate needs the pool on one CPU, where a SCHED_IDLE
-        # thread runs exactly when the pool's threads all wait.
-        cap = compute_threads
+        # ``compute_threads``: the gate (``kettle.server.gate``), only for a pool whose
+        # threads all run on one CPU, where an idle CPU means every one of them waits.
         allowed = os.sched_getaffinity(0)
-        one_cpu = cpu is not None or len(allowed) == 1
-        # ``_gate``: the configured number; ``_cap``: the one in force (None while other
-        # processes use the CPU, ``_check_shared``).
-        self._gate: int | None = cap if one_cpu and cap is not None and cap < threads else None
-        self._cap = self._gate
-        self._gate_cpu = cpu if cpu is not None else min(allowed)
-        self._shared_at = 0.0
-        self._shared_busy = 0.0
-        self._shared_own = 0.0
-        # Set while the gate is in force: the idle watch sleeps on it while the gate is
-        # open (the CPU shared), so that it never holds the GIL on a busy core.
-        self._idle_watch: threading.Thread | None = None
-        # What the idle watch waits on: the admit and wake pipes, and the connection set
-        # while the gate is at capacity (``_arm_idle``; one-shot).
-        self._idle_epoll: select.epoll | None = None
-        self._gated = threading.Event()
-        if self._gate is not None:
-            self._gated.set()
-        self._blocked_at = 0.0
-        self._admit_pending = False
-        self._admit_r, self._admit_w = os.pipe()
-        os.set_blocking(self._admit_w, False)
+        self._gate: Gate | None = (
+            Gate(self, compute_threads, cpu if cpu is not None else min(allowed))
+            if compute_threads is not None
+            and compute_threads < threads
+            and (cpu is not None or len(allowed) == 1)
+            else None
+        )
         # The one CPU every pool thread runs on (None: the scheduler decides), and the
         # CPUs a thread that leaves the pool gets back.
         self.cpu = cpu
@@ -254,21 +211,12 @@ class Engine:
         self._epoll.register(self._poke_r, 0)
         # The selector watches the connection set while no pool thread polls it.
         self._listen_epoll.register(self._epoll_fd, _ARM)
+        if self._gate is not None and not self._gate.start():
+            self._gate = None  # the system refuses SCHED_IDLE
         for index in range(self.threads):
             self._workers.append(self._start_worker(index))
         self._selector = threading.Thread(target=self._select, name="kettle-selector", daemon=True)
         self._selector.start()
-        if self._cap is not None:
-            self._idle_epoll = select.epoll()
-            self._idle_epoll.register(self._epoll_fd, 0)
-            self._idle_epoll.register(self._admit_r, select.EPOLLIN)
-            self._idle_epoll.register(self._wake_r, select.EPOLLIN)
-            started = threading.Event()
-            self._idle_watch = threading.Thread(
-                target=self._watch_idle, args=(started,), name="kettle-idle", daemon=True
-            )
-            self._idle_watch.start()
-            started.wait()
 
     def stop(self, grace: float) -> None:
         """Graceful shutdown; returns when every thread has ended (or grace ran out)."""
@@ -277,7 +225,6 @@ class Engine:
         self.draining = True
         self.shutdown_event.set()
         os.write(self._wake_w, b"x")
-        self._gated.set()  # the idle watch ends (joined below, before the pipes close)
         deadline = time.monotonic() + grace
         if self._selector is not None:
             self._selector.join(max(0.0, deadline - time.monotonic()) + 1.0)
@@ -287,10 +234,8 @@ class Engine:
             self._idle.clear()
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
-        if self._idle_watch is not None:
-            self._idle_watch.join(1.0)
-        if self._idle_epoll is not None:
-            self._idle_epoll.close()
+        if self._gate is not None:
+            self._gate.stop()  # (its watch wakes on the wake pipe written above)
         with self._released_lock:
             released = list(self._released)
         for thread in released:
@@ -308,14 +253,7 @@ class Engine:
             conn.close()
         self._epoll.close()
         self._listen_epoll.close()
-        for fd in (
-            self._wake_r,
-            self._wake_w,
-            self._poke_r,
-            self._poke_w,
-            self._admit_r,
-            self._admit_w,
-        ):
+        for fd in (self._wake_r, self._wake_w, self._poke_r, self._poke_w):
             os.close(fd)
 
     def stop_accepting(self) -> None:
@@ -432,6 +370,7 @@ class Engine:
         self._pin()
         busy = self._busy
         ready = self._ready
+        gate = self._gate
         # This thread's index while it is in the pool; ``release_worker`` empties it. (A
         # list the loop reads: the thread-local it is kept in costs more to read.)
         slot = self._worker_index.slot = [index]
@@ -446,15 +385,9 @@ class Engine:
                 if not self._wait_for_work(waiter):
                     return
                 continue
-            cap = self._cap
-            if (
-                cap is not None
-                and busy.count(True) >= cap
-                and time.monotonic() - self._blocked_at > _BLOCKED_RECENTLY
-            ):
-                # Gated: enough threads serve and the core is busy; leave the queue to
+            if gate is not None and gate.stand_down():
+                # Gated: enough threads serve and the CPU is busy; leave the queue to
                 # them (the idle watch lets this thread in again if they all wait).
-                self._refuse()
                 if not self._wait_for_work(waiter, stand_down=True):
                     return
                 continue
@@ -497,6 +430,10 @@ class Engine:
                     self._watch(False)
             else:
                 self._idle.append(waiter)
+                if stand_down and self._gate is not None:
+                    # Only now, with this thread among the idle ones: the idle watch may
+                    # run at once, and must find a thread to let in.
+                    self._gate.refuse()
                 if not self._pollers:
                     # A thread is free to take what the selector reads: watch again.
                     self._rewatch()
@@ -522,7 +459,8 @@ class Engine:
         """While every other thread is busy (none sleeps or polls, so the selector's watch
         is off), read the connection set without waiting (one system call, the GIL kept)
         before going to sleep; True if that queued a ready connection to take."""
-        if self._pollers or (self._idle and self._cap is None):
+        gate = self._gate
+        if self._pollers or (self._idle and (gate is None or gate.cap is None)):
             return False  # the selector or a polling thread reads as they arrive
         self._read_events(events_now(self._epoll, _POLL_BATCH))
         return bool(self._ready)
@@ -556,9 +494,9 @@ class Engine:
         """Wake one idle thread (the most recently idle) if ready connections are left that
         this thread does not serve itself, unless a thread woken earlier has not run yet."""
         if len(self._ready) > (1 if serving else 0):
-            cap = self._cap
-            if cap is not None and self._busy.count(True) + serving >= cap:
-                self._refuse()  # gated: the idle watch lets one more in if they all wait
+            gate = self._gate
+            if gate is not None and gate.full(serving):
+                gate.refuse()  # gated: the idle watch lets one more in if they all wait
             else:
                 self._wake_one()
 
@@ -568,98 +506,13 @@ class Engine:
         selector reads), the idle watch's."""
         if self._may_take():
             self._watch(True)
-        else:
-            self._arm_idle()
-
-    def _arm_idle(self) -> None:
-        """Let the idle watch wake when the connection set has something to read."""
-        if self._idle_epoll is not None:
-            try:
-                modify(self._idle_epoll, self._epoll_fd, _ARM)
-            except (OSError, ValueError):
-                pass  # closed at shutdown
+        elif self._gate is not None:
+            self._gate.arm()
 
     def _may_take(self) -> bool:
         """Whether a woken thread may take a ready request now (not gated, or fewer than
         ``compute_threads`` serve): only then is the selector's watch worth its wake-ups."""
-        cap = self._cap
-        return cap is None or self._busy.count(True) < cap
-
-    def _refuse(self) -> None:
-        """A ready request was left for the serving threads (gated): make the idle watch
-        runnable, so that it lets one more thread in if they all wait."""
-        if not self._admit_pending:
-            self._admit_pending = True
-            try:
-                os.write(self._admit_w, b"x")
-            except OSError:
-                pass  # already readable, or closed at shutdown
-
-    def _watch_idle(self, started: threading.Event) -> None:
-        """The idle watch (gated pools only): a SCHED_IDLE thread on the pool's CPU. The
-        kernel runs such a thread only when nothing else on that CPU can run, so when it
-        runs several turns in a row while requests wait (ready, or unread in the
-        connection set), every serving thread waits (on a database, a socket, a sleep):
-        it lets one more thread in. On a busy core it gets a turn only now and then."""
-        self._pin()
-        try:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        except (OSError, AttributeError) as exc:
-            log.warning("no idle watch (%s): the pool is not gated", exc)
-            self._gate = self._cap = None
-            with self._lock:
-                if not self._pollers and self._idle:
-                    self._watch(True)
-            started.set()
-            return
-        started.set()
-        watch = self._idle_epoll
-        assert watch is not None
-        clock = time.perf_counter
-        give_way = os.sched_yield
-        while not self.draining:
-            if self._cap is None:
-                self._gated.wait()  # the gate is open while other processes use the CPU
-                continue
-            try:
-                # (A timeout: at shutdown the pipe that wakes it may be closed before
-                # this thread, which runs only when the CPU is idle, saw it.)
-                watch.poll(1.0, 4)
-            except InterruptedError:
-                continue
-            except (OSError, ValueError):
-                return
-            last = clock()
-            for _turn in range(_IDLE_RUNS):
-                give_way()
-                now = clock()
-                if now - last > _IDLE_GAP:
-                    break  # something else ran: the core is busy
-                last = now
-            else:
-                self._on_idle()
-            cap = self._cap
-            if cap is not None and self._busy.count(True) >= cap:
-                self._arm_idle()  # still at capacity: keep watching the connection set
-
-    def _on_idle(self) -> None:
-        """The core is idle while requests wait: read the connection set if no thread
-        polls it, and let one more thread in."""
-        self._blocked_at = time.monotonic()
-        if self._admit_pending:
-            # Drained before the flag is cleared: a refusal in between writes nothing, but
-            # its request is in ``_ready``, which this call looks at below.
-            try:
-                os.read(self._admit_r, 4096)
-            except OSError:
-                pass
-            self._admit_pending = False
-        if not self._pollers and any(self._busy):
-            self._read_events(events_now(self._epoll, _POLL_BATCH))
-        if self._ready and (self._idle or self._pollers):
-            self._wake_one(stalled=True)  # (a thread polling sees no event for these)
-            # Stay runnable: once the woken thread waits too, the next one goes in.
-            self._refuse()
+        return self._gate is None or not self._gate.full()
 
     def _wake_one(self, *, stalled: bool = False) -> None:
         """At most one woken thread is on its way at a time: threads that wake faster than
@@ -692,10 +545,10 @@ class Engine:
         self._pin()
         poll = self._listen_epoll.poll
         next_sweep = time.monotonic() + _TICK
-        gated_head = 0
+        gate = self._gate
         while not self.draining:
             try:
-                events = poll(_TICK if self._gate is None else _GATED_STALL)
+                events = poll(_TICK if gate is None else gate_module.STALL)
             except InterruptedError:
                 continue
             for fd, _mask in events:
@@ -704,59 +557,12 @@ class Engine:
                 elif fd == self._epoll_fd:
                     self._read_while_busy()
             now = time.monotonic()
-            if self._gate is not None:
-                self._check_shared(now)
-                if self._cap is not None:
-                    gated_head = self._check_gated(now, gated_head)
+            if gate is not None:
+                gate.check(now)
             if now >= next_sweep:
                 next_sweep = now + _TICK
                 self._sweep(now)
         self._close_idle()
-
-    def _check_shared(self, now: float) -> None:
-        """Gated pools, every ``_SHARED_SAMPLE``: open the gate while other processes use
-        the pool's CPU (the idle watch then can't tell that the pool waits), close it
-        again once they stop."""
-        if now - self._shared_at < _SHARED_SAMPLE:
-            return
-        cpu = self.cpu if self.cpu is not None else self._gate_cpu
-        busy = read_cpu_busy().get(cpu)
-        if busy is None:
-            return
-        times = os.times()
-        own = times.user + times.system
-        if self._shared_at:
-            elapsed = now - self._shared_at
-            foreign = (busy - self._shared_busy - (own - self._shared_own)) / elapsed
-            in_force = self._cap is not None
-            if in_force and not gate_in_force(True, foreign):
-                self._cap = None
-                self._gated.clear()
-                with self._lock:
-                    if not self._pollers and self._idle:
-                        self._watch(True)
-                if self._ready:
-                    self._wake_one(stalled=True)
-            elif not in_force and gate_in_force(False, foreign):
-                self._cap = self._gate
-                self._gated.set()
-        self._shared_at, self._shared_busy, self._shared_own = now, busy, own
-
-    def _check_gated(self, now: float, seen: int) -> int:
-        """Gated, every ``_GATED_STALL``: read the connection set (no thread reads it while
-        the serving threads are in long requests), and let one more thread in if the first
-        ready request has not moved since the last look. Returns the id() of that request."""
-        if not self._pollers and any(self._busy):
-            self._read_events(events_now(self._epoll, _POLL_BATCH))
-        try:
-            head = id(self._ready[0])
-        except IndexError:
-            return 0
-        if head == seen:
-            self._blocked_at = now
-            if self._idle:
-                self._wake_one(stalled=True)
-        return head
 
     def _read_while_busy(self) -> None:
         """Every worker is busy (none polls): read what arrived so stalled clients are still
