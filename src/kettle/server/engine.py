@@ -132,7 +132,7 @@ class Engine:
         # The one CPU every pool thread runs on (None: the scheduler decides), and the
         # CPUs a thread that leaves the pool gets back.
         self.cpu = cpu
-        self._all_cpus = os.sched_getaffinity(0) if cpu is not None else set()
+        self._all_cpus = allowed if cpu is not None else set()
         self._follower = (
             CpuFollower(cpu, self._all_cpus)
             if follow_load and cpu is not None and len(self._all_cpus) > 1
@@ -462,8 +462,13 @@ class Engine:
         gate = self._gate
         if self._pollers or (self._idle and (gate is None or gate.cap is None)):
             return False  # the selector or a polling thread reads as they arrive
-        self._read_events(events_now(self._epoll, _POLL_BATCH))
+        self.read_now()
         return bool(self._ready)
+
+    def read_now(self) -> None:
+        """Read the connection set without waiting (one system call): ready connections
+        are queued, the others parked again."""
+        self._read_events(events_now(self._epoll, _POLL_BATCH))
 
     def _watch(self, on: bool) -> None:
         """Arm (or disarm) the selector's one-shot watch on the connection set; called
@@ -567,7 +572,7 @@ class Engine:
     def _read_while_busy(self) -> None:
         """Every worker is busy (none polls): read what arrived so stalled clients are still
         answered and ready requests queue in order, as a polling worker would."""
-        self._read_events(events_now(self._epoll, _POLL_BATCH))
+        self.read_now()
         self._after_poll(serving=False)
         with self._lock:
             if self._pollers == 0 and self._idle:

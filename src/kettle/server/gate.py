@@ -32,7 +32,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .affinity import read_cpu_busy
-from .quick_epoll import events_now, modify
+from .quick_epoll import modify
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("kettle.server")
 
 _ARM = select.EPOLLIN | select.EPOLLONESHOT
-_POLL_BATCH = 32
 IDLE_GAP = 20e-6
 IDLE_RUNS = 3
 STALL = 0.02
@@ -209,7 +208,7 @@ class Gate:
                 pass
             self._admit_pending = False
         if not engine._pollers and any(engine._busy):
-            engine._read_events(events_now(engine._epoll, _POLL_BATCH))
+            engine.read_now()
         if engine._ready and (engine._idle or engine._pollers):
             engine._wake_one(stalled=True)  # (a thread polling sees no event for these)
             # Stay runnable: once the woken thread waits too, the next one goes in.
@@ -228,7 +227,7 @@ class Gate:
             return
         engine = self.engine
         if not engine._pollers and any(engine._busy):
-            engine._read_events(events_now(engine._epoll, _POLL_BATCH))
+            engine.read_now()
         try:
             head = id(engine._ready[0])
         except IndexError:
