@@ -121,7 +121,7 @@ def test_requests_that_wait_all_get_in(gated: Master) -> None:
 
 def test_a_waiting_request_does_not_hold_up_computing_ones(gated: Master) -> None:
     waited: list[tuple[int, str]] = []
-    sleeper = threading.Thread(target=lambda: waited.append(get(gated.port, "/wait?2")))
+    sleeper = threading.Thread(target=lambda: waited.append(get(gated.port, "/wait?5")))
     sleeper.start()
     deadline = time.monotonic() + TIMEOUT
     while gated.get("/most") != (200, "1"):  # the sleeper is in the app
