@@ -21,6 +21,12 @@ serving loop ``serve_ready``. Rules kept:
 - A small response is first offered to libc's non-blocking ``send`` without releasing
   the GIL (no hand-off to another worker for a call that cannot wait); what does not fit
   goes through the blocking ``sendall`` with its timeout.
+- A connection closed while its client may still be sending (an error answered before
+  the request arrived whole, a body too large to skip) lingers (``linger``): it sends
+  its end of stream, then the selector reads and drops what still comes for up to
+  ``LINGER_SECONDS`` (or ``LINGER_LIMIT`` bytes) before closing. Closing a socket with
+  unread input makes the kernel reset the connection, and a client that is still
+  writing then gets the reset instead of the answer.
 - After ``take_over`` the connection object forgets its socket entirely.
 """
 
@@ -52,6 +58,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("kettle.server")
 
 RECV_SIZE = 65536
+# How long, and for how many bytes, a closing connection keeps reading what its client
+# still sends (``Connection.linger``).
+LINGER_SECONDS = 2.0
+LINGER_LIMIT = 8 << 20
 
 # libc's send(2) and recv(2) called without releasing the GIL: a small response goes out,
 # and a ready request comes in, in one quick non-blocking call instead of a GIL hand-off
@@ -117,6 +127,7 @@ class Connection:
         "fd",
         "handshaking",
         "head_deadline",
+        "lingering",
         "parked",
         "reader",
         "rearm",
@@ -154,6 +165,9 @@ class Connection:
         self.continued: Request | None = None
         #: Bytes of an unread body the selector discarded after the response.
         self.discarded = 0
+        #: While the connection lingers before closing (``linger``), the bytes it may
+        #: still read and drop; 0 otherwise.
+        self.lingering = 0
 
     # -- socket calls -------------------------------------------------------------------
 
@@ -264,12 +278,47 @@ class Connection:
         # belong to another connection (a worker cut at shutdown may still write).
         self.fd = -1
 
+    def linger(self) -> None:
+        """Close a connection whose client may still be sending: send the end of the
+        stream now, let the selector drop what still arrives, and close at the client's
+        end of stream, after ``LINGER_SECONDS`` or past ``LINGER_LIMIT`` bytes."""
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except (OSError, ValueError):
+            self.close()
+            return
+        self.lingering = LINGER_LIMIT
+        self.deadline = time.monotonic() + LINGER_SECONDS
+        self.engine.park(self)
+
+    def _drop_input(self) -> None:
+        """Read and drop what a lingering connection's client sent (selector thread)."""
+        while True:
+            try:
+                data = self.recv_nowait()
+            except OSError:
+                data = b""
+            if data is None:
+                self.engine.park(self)
+                return
+            self.lingering -= len(data)
+            if not data or self.lingering <= 0:
+                self.lingering = 0
+                self.close()
+                return
+
     def expire(self) -> None:
         """Called by the selector when a parked connection's deadline passed."""
+        if self.lingering:
+            self.lingering = 0
+            self.close()
+            return
         if self.reader.head_started or type(self.reader.peek()) is Request:
             # A head or a body that never completed: slowloris or a stalled client
             # (RFC 9110 15.5.9). The rest of an unread body after a response gets no 408.
             self._send_now(error_response(408))
+            self.linger()
+            return
         self.close()
 
     def _send_now(self, data: bytes) -> None:
@@ -287,6 +336,9 @@ class Connection:
         else park it again (or close it at end of stream)."""
         if self.handshaking:
             self.engine.dispatch(self)  # a worker shakes hands (it never waits for it)
+            return
+        if self.lingering:
+            self._drop_input()
             return
         reader = self.reader
         events = reader.events
@@ -331,7 +383,7 @@ class Connection:
                 return
             ready = self._ready()
             if ready is None:
-                self.close()
+                self.linger()  # the rest of an unread body is too large to skip
                 return
             if ready:
                 self.engine.dispatch(self)
@@ -428,7 +480,11 @@ class Connection:
                 except OSError:
                     keep = False  # the client went away while we wrote
                 if not keep:
-                    if not self.taken:
+                    if self.taken:
+                        return
+                    if reader.in_body or reader.head_started:
+                        self.linger()  # the client may still be sending
+                    else:
                         self.close()
                     return
             elif type(event) is ProtocolError:
@@ -441,8 +497,9 @@ class Connection:
         try:
             self.sock.sendall(error_response(event.status, event.detail))
         except OSError:
-            pass
-        self.close()
+            self.close()
+            return
+        self.linger()
 
     def _park(self) -> None:
         now = time.monotonic()
