@@ -51,6 +51,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -217,6 +218,29 @@ def validate(targets: dict[str, Target], routes: list[str]) -> set[tuple[str, st
 Sample = tuple[float, float, int, float, float]  # req/s, p99 ms, errors, server us, wrk us
 
 
+class Result(NamedTuple):
+    """One (target, pinned, route) over the rounds: medians, and each round's req/s."""
+
+    rate: float
+    p99: float
+    errors: int
+    server_us: float
+    wrk_us: float
+    rates: tuple[float, ...]  # in round order, for ratios paired round by round
+
+
+def paired_ratio(
+    reference: tuple[float, ...], other: tuple[float, ...]
+) -> tuple[float, float, float]:
+    """The median, lowest and highest of reference / other taken round by round: servers
+    measured in the same round shared the machine's state, so a ratio within a round is
+    steadier than one of medians taken over rounds apart."""
+    ratios = sorted(a / b for a, b in zip(reference, other, strict=True) if b)
+    if not ratios:
+        return float("nan"), float("nan"), float("nan")
+    return statistics.median(ratios), ratios[0], ratios[-1]
+
+
 def timed_wrk(target: Target, path: str, duration: float, pinned: bool) -> Sample:
     """One wrk run, with the CPU time per request of the server's process tree and of wrk."""
     assert target.process is not None
@@ -231,8 +255,8 @@ def timed_wrk(target: Target, path: str, duration: float, pinned: bool) -> Sampl
 def measure(
     targets: dict[str, Target], runs: list[tuple[str, bool]], routes: list[str],
     valid: set[tuple[str, str]], rounds: int, duration: float,
-) -> dict[tuple[str, bool, str], Sample]:  # fmt: skip
-    """Median (req/s, p99 ms, total errors, server us, wrk us) per (target, pinned, route)."""
+) -> dict[tuple[str, bool, str], Result]:  # fmt: skip
+    """The ``Result`` of each (target, pinned, route)."""
     results = {}
     for route in routes:
         path = common.ROUTES[route]
@@ -247,12 +271,13 @@ def measure(
                     samples[(name, pinned)].append(sample)
             print(f"  {route}: round {index}/{rounds}", file=sys.stderr)
         for (name, pinned), values in samples.items():
-            results[(name, pinned, route)] = (
+            results[(name, pinned, route)] = Result(
                 statistics.median(v[0] for v in values),
                 statistics.median(v[1] for v in values),
                 sum(v[2] for v in values),
                 statistics.median(v[3] for v in values),
                 statistics.median(v[4] for v in values),
+                tuple(v[0] for v in values),
             )
     return results
 
@@ -262,7 +287,7 @@ def measure(
 
 def table(
     title: str, columns: list[tuple[str, bool]], targets: dict[str, Target], routes: list[str],
-    results: dict[tuple[str, bool, str], Sample], reference: tuple[str, bool],
+    results: dict[tuple[str, bool, str], Result], reference: tuple[str, bool],
 ) -> str:  # fmt: skip
     def label(column: tuple[str, bool]) -> str:
         return targets[column[0]].label + (
@@ -279,21 +304,25 @@ def table(
             if value is None:
                 cells.append("n/a")
                 continue
-            cell = f"{value[0]:,.0f}"
+            cell = f"{value.rate:,.0f}"
             if column != reference and base:
-                cell += f" ({base[0] / value[0]:.2f}x)"
-            cell += f" p99 {value[1]:.1f} ms"
-            if value[2]:
-                cell += f" ERR {value[2]}"
+                ratio, low, high = paired_ratio(base.rates, value.rates)
+                cell += f" ({ratio:.2f}x, {low:.2f}-{high:.2f})"
+            cell += f" p99 {value.p99:.1f} ms"
+            if value.errors:
+                cell += f" ERR {value.errors}"
             cells.append(cell)
         lines.append(f"| {route} | " + " | ".join(cells) + " |")
-    lines.append(f"\nreq/s, median of the rounds; (Nx) = {label(reference)} / that server.")
+    lines.append(
+        f"\nreq/s and p99, medians of the rounds; (Nx, low-high) = {label(reference)} / that"
+        " server, round by round: the median and the range of the rounds."
+    )
     return "\n".join(lines)
 
 
 def cpu_table(
     title: str, columns: list[tuple[str, bool]], targets: dict[str, Target], routes: list[str],
-    results: dict[tuple[str, bool, str], Sample],
+    results: dict[tuple[str, bool, str], Result],
 ) -> str:  # fmt: skip
     """CPU microseconds per request: the server's process tree / wrk."""
     names = [
@@ -306,23 +335,23 @@ def cpu_table(
         cells = []
         for column in columns:
             value = results.get((*column, route))
-            cells.append("n/a" if value is None else f"{value[3]:.1f} / {value[4]:.1f}")
+            cells.append("n/a" if value is None else f"{value.server_us:.1f} / {value.wrk_us:.1f}")
         lines.append(f"| {route} | " + " | ".join(cells) + " |")
     lines.append("\nCPU us per request, server process tree / wrk, median of the rounds.")
     return "\n".join(lines)
 
 
 def ceiling_lines(
-    results: dict[tuple[str, bool, str], Sample], reference: tuple[str, bool], routes: list[str]
+    results: dict[tuple[str, bool, str], Result], reference: tuple[str, bool], routes: list[str]
 ) -> str:
     """What two processes can add at most on two cores shared with wrk, per route."""
     lines = []
     for route in routes:
         value = results.get((*reference, route))
-        if value is not None and value[3] > 0:
-            ceiling = two_process_ceiling(value[3], value[4])
+        if value is not None and value.server_us > 0:
+            ceiling = two_process_ceiling(value.server_us, value.wrk_us)
             lines.append(
-                f"- {route}: S {value[3]:.1f} us, W {value[4]:.1f} us:"
+                f"- {route}: S {value.server_us:.1f} us, W {value.wrk_us:.1f} us:"
                 f" two processes at most {ceiling:.2f}x one"
             )
     return "\n".join(lines)

@@ -11,6 +11,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -155,3 +156,45 @@ def test_check_wants_server_and_date() -> None:
         "neither content-length nor transfer-encoding",
         "json body {}",
     ]
+
+
+def _load_tfb() -> ModuleType:
+    """bench/tfb.py itself (it puts bench/ on sys.path for its neighbours: taken off again)."""
+    before = list(sys.path)
+    spec = importlib.util.spec_from_file_location("bench_tfb", _PACKAGE.parent / "tfb.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_tfb"] = module  # (its dataclass looks itself up there)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = before
+    return module
+
+
+tfb = _load_tfb()
+
+
+def test_ratios_are_paired_round_by_round() -> None:
+    # Round by round 10/5, 20/20, 30/10: the median 2.0, the range 1.0-3.0 (the ratio of
+    # the medians would be 20/10 too, but says nothing of the spread).
+    assert tfb.paired_ratio((10.0, 20.0, 30.0), (5.0, 20.0, 10.0)) == (2.0, 1.0, 3.0)
+    assert tfb.paired_ratio((9.0, 8.0), (3.0, 4.0)) == (2.5, 2.0, 3.0)
+
+
+def test_the_table_quotes_each_ratio_with_its_range() -> None:
+    targets = {"k": tfb.Target("Kettle", []), "f": tfb.Target("Falcon", [])}
+    results = {
+        ("k", True, "json"): tfb.Result(20.0, 1.5, 0, 30.0, 10.0, (10.0, 20.0, 30.0)),
+        ("f", True, "json"): tfb.Result(10.0, 2.0, 3, 3.0, 1.0, (5.0, 20.0, 10.0)),
+    }
+    columns = [("k", True), ("f", True)]
+    text = tfb.table("pinned", columns, targets, ["json"], results, ("k", True))
+    assert text.splitlines()[1:5] == [
+        "### pinned",
+        "",
+        "| route | Kettle pinned | Falcon pinned |",
+        "|---|---:|---:|",
+    ]
+    row = "| json | 20 p99 1.5 ms | 10 (2.00x, 1.00-3.00) p99 2.0 ms ERR 3 |"
+    assert text.splitlines()[5] == row
