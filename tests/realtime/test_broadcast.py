@@ -188,7 +188,9 @@ def test_broadcast_across_two_server_processes(redis_url: str) -> None:
             sock.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
             body = b""
             while b"data: subscribed\n\n" not in body:
-                body += sock.recv(4096)
+                piece = sock.recv(4096)
+                assert piece, f"the connection closed early, after {body!r}"
+                body += piece
             assert http_get(first_port, "/publish?m=from+the+first").endswith(b"published")
             while b"data: from the first\n\n" not in body:
                 chunk = sock.recv(4096)

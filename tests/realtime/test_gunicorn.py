@@ -85,7 +85,9 @@ def test_no_http_bytes_after_the_close_frame(gunicorn_port: int) -> None:
         )
         data = b""
         while b"\r\n\r\n" not in data:
-            data += sock.recv(4096)
+            piece = sock.recv(4096)
+            assert piece, f"the connection closed early, after {data!r}"
+            data += piece
         head, _, rest = data.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
         mask = os.urandom(4)
@@ -112,7 +114,9 @@ def test_event_stream_disconnect_under_gunicorn(gunicorn_port: int) -> None:
     sock.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
     data = b""
     while b"data: first\n\n" not in data:
-        data += sock.recv(4096)
+        piece = sock.recv(4096)
+        assert piece, f"the connection closed early, after {data!r}"
+        data += piece
     assert data.startswith(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8")
     sock.close()
     deadline = time.monotonic() + 2
@@ -135,11 +139,15 @@ def test_channel_stream_under_gunicorn(gunicorn_port: int) -> None:
     sock.sendall(b"GET /channel HTTP/1.1\r\nHost: x\r\n\r\n")
     data = b""
     while b"data: joined\n\n" not in data:
-        data += sock.recv(4096)
+        piece = sock.recv(4096)
+        assert piece, f"the connection closed early, after {data!r}"
+        data += piece
     assert get(gunicorn_port, "/listeners") == b"1"
     get(gunicorn_port, "/publish?hello")
     while b"data: hello\n\n" not in data:
-        data += sock.recv(4096)
+        piece = sock.recv(4096)
+        assert piece, f"the connection closed early, after {data!r}"
+        data += piece
     sock.close()
     deadline = time.monotonic() + 3
     while get(gunicorn_port, "/listeners") != b"0":

@@ -104,7 +104,9 @@ def test_template_edit_sends_reload(serve: Any, tmp_path: Path) -> None:
             data = b""
             hello = f"event: hello\ndata: {live.boot_id}\n\n".encode()
             while hello not in data:
-                data += sock.recv(4096)
+                piece = sock.recv(4096)
+                assert piece, f"the connection closed early, after {data!r}"
+                data += piece
             time.sleep(0.3)  # let the watcher arm before the edit
             template.write_text("<p>two</p>")
             while b"event: reload\n" not in data:

@@ -49,6 +49,15 @@ def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
 HUB = MemoryBroadcast()
 
 
+def read_until(sock: ssl.SSLSocket, data: bytes, marker: bytes) -> bytes:
+    """Read until ``marker`` arrived (the socket's timeout bounds each read)."""
+    while marker not in data:
+        piece = sock.recv(4096)
+        assert piece, f"the stream ended before {marker!r}; it sent {data!r}"
+        data += piece
+    return data
+
+
 def test_websocket_and_stream_over_tls(certificate: tuple[Path, Path]) -> None:
     cert, key = certificate
     server = Server(app, "127.0.0.1", 0, threads=4, certfile=cert, keyfile=key).start()
@@ -64,16 +73,13 @@ def test_websocket_and_stream_over_tls(certificate: tuple[Path, Path]) -> None:
         raw = socket.create_connection(("127.0.0.1", server.port), timeout=5)
         with context.wrap_socket(raw, server_hostname="localhost") as sock:
             sock.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
-            data = b""
-            while b"data: over tls\n\n" not in data:
-                data += sock.recv(4096)
+            data = read_until(sock, b"", b"data: over tls\n\n")
             deadline = time.monotonic() + 5
             while HUB.subscriber_count("news") != 1:
                 assert time.monotonic() < deadline
                 time.sleep(0.01)
             HUB.publish("news", "pushed")
-            while b"data: pushed\n\n" not in data:
-                data += sock.recv(4096)
+            data = read_until(sock, data, b"data: pushed\n\n")
         assert data.startswith(b"HTTP/1.1 200 OK\r\n")
     finally:
         server.stop(grace=1)

@@ -362,7 +362,9 @@ def ws_connect(server: Running, path: str = "/ws") -> socket.socket:
     )
     head = b""
     while b"\r\n\r\n" not in head:
-        head += sock.recv(1)
+        piece = sock.recv(1)
+        assert piece, f"the connection closed early, after {head!r}"
+        head += piece
     assert head.startswith(b"HTTP/1.1 101 ")
     assert b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head
     return sock

@@ -63,7 +63,9 @@ def test_takeover_after_upgrade(serve: Callable[..., Running]) -> None:
         )
         received = b""
         while len(received) < len(expected):
-            received += sock.recv(100)
+            piece = sock.recv(100)
+            assert piece, f"the connection closed early, after {received!r}"
+            received += piece
         assert received == expected
         sock.sendall(b"bye\n")
         assert read_all(sock) == b"echo:bye\n"
@@ -229,7 +231,9 @@ def test_takeover_over_tls(serve: Callable[..., Running], certificate: tuple[Pat
         )
         received = b""
         while len(received) < len(expected):
-            received += sock.recv(100)
+            piece = sock.recv(100)
+            assert piece, f"the connection closed early, after {received!r}"
+            received += piece
         assert received == expected
         sock.sendall(b"bye\n")
         assert read_all(sock) == b"echo:bye\n"
