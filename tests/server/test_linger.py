@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import select
 import socket
+import ssl
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from kettle.server import connection
 
 from .conftest import TIMEOUT, Running, normalize, read_all
 from .test_bad_input import error_bytes
+from .test_features import certificate  # noqa: F401 (a fixture)
 
 StartResponse = Callable[..., Any]
 
@@ -61,6 +64,27 @@ def test_an_upload_answered_early_keeps_being_accepted_until_the_client_ends(
         sock.sendall(b"x" * 65536)
         wait_readable(sock)
         send_more(sock)
+        assert normalize(read_all(sock)) == EARLY_413
+
+
+def test_an_upload_answered_early_over_tls(
+    serve: Callable[..., Running],
+    certificate: tuple[Path, Path],  # noqa: F811
+) -> None:
+    cert, key = certificate
+    server = serve(early_answer, max_buffered_body=16384, certfile=cert, keyfile=key)
+    context = ssl.create_default_context(cafile=str(cert))
+    raw = server.connect()
+    with context.wrap_socket(raw, server_hostname="localhost") as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n")
+        sock.sendall(b"x" * 65536)
+        wait_readable(sock)
+        time.sleep(0.1)
+        for _ in range(8):  # without lingering, a reset
+            sock.sendall(b"y" * 65536)
+            time.sleep(0.01)
+        # The server ends its side without a TLS close_notify: the client reads a
+        # ragged end of stream, which Python's default context reports as b"".
         assert normalize(read_all(sock)) == EARLY_413
 
 
