@@ -43,14 +43,23 @@ def wait_readable(sock: socket.socket) -> None:
     assert readable, "no answer from the server"
 
 
-def send_more(sock: socket.socket) -> None:
-    """Go on sending after the answer came, then end the request side. Had the server
-    closed its socket, the first of these would draw a reset and a later send fail."""
+def start_upload(sock: socket.socket) -> None:
+    """Send the head and the first 64 KiB of a 10 MB upload; wait for the early answer."""
+    sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n")
+    sock.sendall(b"x" * 65536)
+    wait_readable(sock)
+
+
+def send_more(sock: socket.socket, *, end: bool = True) -> None:
+    """Go on sending after the answer came, then end the request side (``end``). Had the
+    server closed its socket, the first of these would draw a reset and a later send
+    fail."""
     time.sleep(0.1)  # the server has ended its side by now
     for _ in range(8):
         sock.sendall(b"y" * 65536)
         time.sleep(0.01)
-    sock.shutdown(socket.SHUT_WR)
+    if end:
+        sock.shutdown(socket.SHUT_WR)
 
 
 def test_an_upload_answered_early_keeps_being_accepted_until_the_client_ends(
@@ -60,9 +69,7 @@ def test_an_upload_answered_early_keeps_being_accepted_until_the_client_ends(
     # to skip after the response (so the connection closes).
     server = serve(early_answer, max_buffered_body=16384)
     with server.connect() as sock:
-        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n")
-        sock.sendall(b"x" * 65536)
-        wait_readable(sock)
+        start_upload(sock)
         send_more(sock)
         assert normalize(read_all(sock)) == EARLY_413
 
@@ -76,13 +83,9 @@ def test_an_upload_answered_early_over_tls(
     context = ssl.create_default_context(cafile=str(cert))
     raw = server.connect()
     with context.wrap_socket(raw, server_hostname="localhost") as sock:
-        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n")
-        sock.sendall(b"x" * 65536)
-        wait_readable(sock)
-        time.sleep(0.1)
-        for _ in range(8):  # without lingering, a reset
-            sock.sendall(b"y" * 65536)
-            time.sleep(0.01)
+        start_upload(sock)
+        # (A TLS socket's shutdown would drop TLS for the reads after it: not ended.)
+        send_more(sock, end=False)
         # The server ends its side without a TLS close_notify: the client reads a
         # ragged end of stream, which Python's default context reports as b"".
         assert normalize(read_all(sock)) == EARLY_413
@@ -121,9 +124,7 @@ def test_lingering_ends_after_linger_seconds(
     monkeypatch.setattr(connection, "LINGER_SECONDS", 0.5)
     server = serve(early_answer, max_buffered_body=16384)
     with server.connect() as sock:
-        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n")
-        sock.sendall(b"x" * 65536)
-        wait_readable(sock)
+        start_upload(sock)
         started = time.monotonic()
         head = sock.recv(65536)
         assert head.startswith(b"HTTP/1.1 413 ")
@@ -148,9 +149,7 @@ def test_lingering_ends_past_linger_limit(
     monkeypatch.setattr(connection, "LINGER_LIMIT", 100_000)
     server = serve(early_answer, max_buffered_body=16384)
     with server.connect() as sock:
-        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n")
-        sock.sendall(b"x" * 65536)
-        wait_readable(sock)
+        start_upload(sock)
         started = time.monotonic()
         sent = 0
         with pytest.raises((BrokenPipeError, ConnectionResetError)):
