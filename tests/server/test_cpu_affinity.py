@@ -275,3 +275,18 @@ def test_an_explicit_cpu_is_kept(serve: Callable[..., Running]) -> None:
     server = serve(affinity_app, threads=1, cpu_affinity=ALLOWED[0])
     assert server.server._engine is not None
     assert server.server._engine._follower is None
+
+
+def test_the_selector_never_preempts_a_worker(serve: Callable[..., Running]) -> None:
+    # SCHED_BATCH: woken, the selector waits for the running thread's turn to end, so it
+    # does not take the GIL from a worker in the middle of a request. Workers keep the
+    # default policy (woken for a request, they should run at once).
+    server = serve(threads=2)
+    assert server.request(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").endswith(b"Hello, World!")
+    policies = {
+        thread.name: os.sched_getscheduler(thread.native_id)
+        for thread in threading.enumerate()
+        if thread.name.startswith("kettle-") and thread.native_id is not None
+    }
+    assert policies["kettle-selector"] == os.SCHED_BATCH
+    assert policies["kettle-worker-0"] == policies["kettle-worker-1"] == os.SCHED_OTHER

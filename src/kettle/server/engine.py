@@ -42,7 +42,10 @@ and graceful shutdown. Rules kept:
   use the CPU (``kettle.server.gate``).
 - The selector thread polls the listening sockets and runs the deadline sweeps; as the
   reader of last resort it still reads (once a tick), answers ``100 Continue`` to and
-  times out slow or stalled clients while every worker is busy.
+  times out slow or stalled clients while every worker is busy. It runs under Linux's
+  ``SCHED_BATCH`` policy (``_unhurried``): woken, it waits for the running thread's turn
+  to end instead of preempting it, so it never takes the GIL from a worker in the middle
+  of a request (that worker's request would then wait, often several switch intervals).
 - The worker pool is bounded by ``threads``; ready connections beyond it wait in
   ``_ready`` (and new ones in the listen backlog), never dropped.
 - A worker whose connection is taken over (WebSocket, event stream) leaves the pool
@@ -548,6 +551,7 @@ class Engine:
         """The selector thread: accepts, deadline sweeps and saturation checks; it reads
         connections itself only while no pool thread is polling them (all busy)."""
         self._pin()
+        _unhurried()
         poll = self._listen_epoll.poll
         next_sweep = time.monotonic() + _TICK
         gate = self._gate
@@ -697,3 +701,16 @@ class Engine:
         except (OSError, ValueError) as exc:
             log.warning("could not set up an accepted connection: %s", exc)
             sock.close()
+
+
+def _unhurried() -> None:
+    """Put the calling thread under ``SCHED_BATCH`` (Linux): the scheduler then never lets
+    it preempt a running thread when it wakes. Unprivileged threads may; where the policy
+    is missing or refused, the thread stays as it was."""
+    policy = getattr(os, "SCHED_BATCH", None)
+    if policy is None:  # pragma: no cover - not Linux
+        return
+    try:
+        os.sched_setscheduler(0, policy, os.sched_param(0))
+    except OSError as exc:  # pragma: no cover - a sandbox that refuses it
+        log.debug("the selector stays under the default policy: %s", exc)
