@@ -133,6 +133,16 @@ class _ErrorLog(logging.Handler):
         self.sink.append(record.getMessage())
 
 
+def read_until(sock: Any, data: bytes, marker: bytes) -> bytes:
+    """Read from ``sock`` (plain or TLS; its timeout bounds each read) onto ``data`` until
+    ``marker`` is in it; fails at once, with what arrived, if the stream ends before it."""
+    while marker not in data:
+        piece = sock.recv(65536)
+        assert piece, f"the stream ended before {marker!r}; it sent {data!r}"
+        data += piece
+    return data
+
+
 @pytest.fixture(params=["takeover-stub", "kettle-server"])
 def serve(request: pytest.FixtureRequest) -> Iterator[Callable[[WSGIApp], Any]]:
     """Start a WSGI app on a real socket: on the minimal takeover server of this file, then

@@ -25,6 +25,8 @@ from kettle.realtime.broadcast import (
     set_broadcast,
 )
 
+from .conftest import read_until
+
 TESTS = Path(__file__).resolve().parent.parent
 
 
@@ -187,15 +189,9 @@ def test_broadcast_across_two_server_processes(redis_url: str) -> None:
         with socket.create_connection(("127.0.0.1", second_port), timeout=5) as sock:
             sock.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
             body = b""
-            while b"data: subscribed\n\n" not in body:
-                piece = sock.recv(4096)
-                assert piece, f"the connection closed early, after {body!r}"
-                body += piece
+            body = read_until(sock, body, b"data: subscribed\n\n")
             assert http_get(first_port, "/publish?m=from+the+first").endswith(b"published")
-            while b"data: from the first\n\n" not in body:
-                chunk = sock.recv(4096)
-                assert chunk
-                body += chunk
+            body = read_until(sock, body, b"data: from the first\n\n")
         assert body.endswith(b"data: subscribed\n\ndata: from the first\n\n")
     finally:
         for process in (first, second):

@@ -19,6 +19,8 @@ from websockets.sync.client import connect
 
 from kettle.realtime.localbus import decode_payload, encode_frame
 
+from .conftest import read_until
+
 APP = """
 import os
 
@@ -68,14 +70,6 @@ def pause(pid: int) -> None:
     while Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "T":
         assert time.monotonic() < deadline, f"{pid} did not stop"
         time.sleep(0.005)
-
-
-def read_until(sock: socket.socket, data: bytes, marker: bytes) -> bytes:
-    while marker not in data:
-        chunk = sock.recv(65536)
-        assert chunk, f"stream ended before {marker!r}: {data!r}"
-        data += chunk
-    return data
 
 
 def test_a_publish_reaches_sse_and_websocket_clients_on_two_workers(master: Master) -> None:

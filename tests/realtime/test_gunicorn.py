@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
+from .conftest import read_until
+
 TESTS = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
@@ -84,10 +86,7 @@ def test_no_http_bytes_after_the_close_frame(gunicorn_port: int) -> None:
             f"Sec-WebSocket-Version: 13\r\n\r\n".encode()
         )
         data = b""
-        while b"\r\n\r\n" not in data:
-            piece = sock.recv(4096)
-            assert piece, f"the connection closed early, after {data!r}"
-            data += piece
+        data = read_until(sock, data, b"\r\n\r\n")
         head, _, rest = data.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 101 Switching Protocols\r\n")
         mask = os.urandom(4)
@@ -113,10 +112,7 @@ def test_event_stream_disconnect_under_gunicorn(gunicorn_port: int) -> None:
     sock = socket.create_connection(("127.0.0.1", gunicorn_port), timeout=5)
     sock.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
     data = b""
-    while b"data: first\n\n" not in data:
-        piece = sock.recv(4096)
-        assert piece, f"the connection closed early, after {data!r}"
-        data += piece
+    data = read_until(sock, data, b"data: first\n\n")
     assert data.startswith(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8")
     sock.close()
     deadline = time.monotonic() + 2
@@ -138,16 +134,10 @@ def test_channel_stream_under_gunicorn(gunicorn_port: int) -> None:
     sock = socket.create_connection(("127.0.0.1", gunicorn_port), timeout=5)
     sock.sendall(b"GET /channel HTTP/1.1\r\nHost: x\r\n\r\n")
     data = b""
-    while b"data: joined\n\n" not in data:
-        piece = sock.recv(4096)
-        assert piece, f"the connection closed early, after {data!r}"
-        data += piece
+    data = read_until(sock, data, b"data: joined\n\n")
     assert get(gunicorn_port, "/listeners") == b"1"
     get(gunicorn_port, "/publish?hello")
-    while b"data: hello\n\n" not in data:
-        piece = sock.recv(4096)
-        assert piece, f"the connection closed early, after {data!r}"
-        data += piece
+    data = read_until(sock, data, b"data: hello\n\n")
     sock.close()
     deadline = time.monotonic() + 3
     while get(gunicorn_port, "/listeners") != b"0":

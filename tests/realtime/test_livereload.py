@@ -14,6 +14,8 @@ import pytest
 from kettle.realtime.livereload import LiveReload, insert_script, script_tag
 from kettle.realtime.static import read_static, static_app
 
+from .conftest import read_until
+
 TAG = '<script src="/_kettle/static/kettle.js" data-livereload="/_kettle/livereload"></script>'
 
 
@@ -103,16 +105,10 @@ def test_template_edit_sends_reload(serve: Any, tmp_path: Path) -> None:
             sock.sendall(b"GET /_kettle/livereload HTTP/1.1\r\nHost: x\r\n\r\n")
             data = b""
             hello = f"event: hello\ndata: {live.boot_id}\n\n".encode()
-            while hello not in data:
-                piece = sock.recv(4096)
-                assert piece, f"the connection closed early, after {data!r}"
-                data += piece
+            data = read_until(sock, data, hello)
             time.sleep(0.3)  # let the watcher arm before the edit
             template.write_text("<p>two</p>")
-            while b"event: reload\n" not in data:
-                chunk = sock.recv(4096)
-                assert chunk
-                data += chunk
+            data = read_until(sock, data, b"event: reload\n")
         assert f"data: {template}".encode() in data
     finally:
         live.stop()

@@ -18,7 +18,7 @@ from kettle.realtime.scope import sleep
 from kettle.realtime.sse import ChannelStream, Event, EventStream, comment, format_event
 from kettle.server import Server
 
-from .conftest import TakeoverServer
+from .conftest import TakeoverServer, read_until
 
 
 @pytest.mark.parametrize(
@@ -67,14 +67,6 @@ def read_head(sock: socket.socket) -> tuple[bytes, bytes]:
         data += chunk
     head, _, rest = data.partition(b"\r\n\r\n")
     return head, rest
-
-
-def read_until(sock: socket.socket, buffer: bytes, marker: bytes) -> bytes:
-    while marker not in buffer:
-        chunk = sock.recv(4096)
-        assert chunk, f"connection closed before {marker!r}; got {buffer!r}"
-        buffer += chunk
-    return buffer
 
 
 def open_stream(server: TakeoverServer, headers: str = "") -> socket.socket:

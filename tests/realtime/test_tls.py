@@ -18,6 +18,8 @@ from kettle.realtime.sse import ChannelStream
 from kettle.realtime.websocket import accept
 from kettle.server import Server
 
+from .conftest import read_until
+
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
@@ -47,15 +49,6 @@ def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
 
 
 HUB = MemoryBroadcast()
-
-
-def read_until(sock: ssl.SSLSocket, data: bytes, marker: bytes) -> bytes:
-    """Read until ``marker`` arrived (the socket's timeout bounds each read)."""
-    while marker not in data:
-        piece = sock.recv(4096)
-        assert piece, f"the stream ended before {marker!r}; it sent {data!r}"
-        data += piece
-    return data
 
 
 def test_websocket_and_stream_over_tls(certificate: tuple[Path, Path]) -> None:

@@ -25,6 +25,13 @@ def error_bytes(status: str, detail: str = "") -> bytes:
     ).encode() + body
 
 
+def echo_body(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+    """Reads the whole request body and answers with it."""
+    body = environ["wsgi.input"].read()
+    start_response("200 OK", [])
+    return [body]
+
+
 CASES = [
     (
         "target-too-long",
@@ -147,12 +154,7 @@ def test_bad_request_after_a_good_one_on_the_same_connection(
 def test_chunked_body_over_limit(
     serve: Callable[..., Running], buffered: int, detail: str
 ) -> None:
-    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        body = environ["wsgi.input"].read()
-        start_response("200 OK", [])
-        return [body]
-
-    server = serve(app, max_body_size=10, max_buffered_body=buffered)
+    server = serve(echo_body, max_body_size=10, max_buffered_body=buffered)
     with server.connect() as sock:
         sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
         time.sleep(0.1)  # with nothing to buffer, the app is reading when the body comes
@@ -277,24 +279,14 @@ def test_idle_keep_alive_connection_is_closed(serve: Callable[..., Running]) -> 
 
 
 def test_body_read_timeout_gives_408(serve: Callable[..., Running]) -> None:
-    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        body = environ["wsgi.input"].read()
-        start_response("200 OK", [])
-        return [body]
-
-    server = serve(app, body_timeout=0.3)
+    server = serve(echo_body, body_timeout=0.3)
     with server.connect() as sock:
         sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
         assert normalize(read_all(sock)) == error_bytes("408 Request Timeout")
 
 
 def test_client_closing_mid_body_does_not_hurt_the_server(serve: Callable[..., Running]) -> None:
-    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        body = environ["wsgi.input"].read()
-        start_response("200 OK", [])
-        return [body]
-
-    server = serve(app)
+    server = serve(echo_body)
     logging.getLogger("kettle.server").disabled = True
     try:
         sock = server.connect()
@@ -333,13 +325,8 @@ def test_wrong_content_length_from_app_closes_the_connection(
 
 
 def test_trickled_body_is_cut_by_the_minimum_rate(serve: Callable[..., Running]) -> None:
-    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        body = environ["wsgi.input"].read()
-        start_response("200 OK", [])
-        return [body]
-
     # Each byte comes well within body_timeout, but at 10 bytes/s, below the 50 required.
-    server = serve(app, body_timeout=0.4, min_body_rate=50)
+    server = serve(echo_body, body_timeout=0.4, min_body_rate=50)
     with server.connect() as sock:
         sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
         started = time.monotonic()

@@ -21,7 +21,7 @@ import pytest
 from kettle.server import connection
 
 from .conftest import TIMEOUT, Running, normalize, read_all
-from .test_bad_input import error_bytes
+from .test_bad_input import echo_body, error_bytes
 from .test_features import certificate  # noqa: F401 (a fixture)
 
 StartResponse = Callable[..., Any]
@@ -92,12 +92,7 @@ def test_an_upload_answered_early_over_tls(
 
 
 def test_a_408_reaches_a_client_that_still_sends(serve: Callable[..., Running]) -> None:
-    def app(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        body = environ["wsgi.input"].read()
-        start_response("200 OK", [])
-        return [body]
-
-    server = serve(app, body_timeout=0.3)
+    server = serve(echo_body, body_timeout=0.3)
     with server.connect() as sock:
         sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
         wait_readable(sock)

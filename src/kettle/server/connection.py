@@ -303,14 +303,12 @@ class Connection:
                 return
             self.lingering -= len(data)
             if not data or self.lingering <= 0:
-                self.lingering = 0
                 self.close()
                 return
 
     def expire(self) -> None:
         """Called by the selector when a parked connection's deadline passed."""
         if self.lingering:
-            self.lingering = 0
             self.close()
             return
         if self.reader.head_started or type(self.reader.peek()) is Request:
