@@ -8,12 +8,12 @@ the specification's 12 fortunes).
 Two modes:
 
 ``--mode single`` (issue 13): one process each. Kettle on ``kettle serve`` (default
-threads, and ``--threads 2``), Falcon on granian (WSGI) and on bjoern, Starlette on
-uvicorn (httptools, uvloop), Emmett on granian (RSGI), Flask on gunicorn (gthread) and on
-granian (WSGI). Every server is
-measured twice, as two processes: one started under ``taskset -c 1`` (its whole process
-tree on core 1, wrk on core 0) and one started plain (placing its threads as it does for a
-user; ``kettle serve`` pins its own threads to one CPU by default, see docs/server.md).
+threads, ``--threads 1``, ``--threads 2`` and ``--compute-threads 2``), Falcon on granian
+(WSGI) and on bjoern, Starlette on uvicorn (httptools, uvloop), Emmett on granian (RSGI),
+Flask on gunicorn (gthread) and on granian (WSGI). Every server is measured twice, as two
+processes: one started under ``taskset -c 1`` (its whole process tree on core 1, wrk on
+core 0) and one started plain (placing its threads as it does for a user; ``kettle serve``
+pins its own threads to one CPU by default, see docs/server.md).
 
 ``--mode workers`` (issue 12): two processes each where the server has workers.
 ``kettle serve --workers 2``, Flask on gunicorn gthread (2 workers) and on granian (WSGI,
@@ -32,6 +32,10 @@ cost the server's process tree and wrk (``bench/proc_cpu.py``; medians of the ro
 steadier than throughput on a shared machine, and in ``--mode workers`` it gives the most a
 second process can add while wrk shares the two cores, ``2S / (S + W)`` for one pinned
 process's S and W.
+
+``--hold-read-lock`` (a diagnostic, docs/benchmarks.md): every server's process keeps one
+SQLite read transaction open, so that no statement pays the database file's lock calls
+whatever the server's threads do.
 
 Run: make bench-tfb  (or .venv/bin/python bench/tfb.py --mode single --rounds 3 --duration 5)
 Peers come from bench/requirements.txt (the Makefile installs them).
@@ -115,6 +119,7 @@ def single_targets() -> dict[str, Target]:
         "kettle": Target("Kettle (kettle serve)", _kettle()),
         # Two threads instead of the pool of 32; and the pool with the compute_threads gate
         # (docs/server.md, "Threads and the GIL").
+        "kettle-threads1": Target("Kettle (kettle serve --threads 1)", _kettle("--threads", "1")),
         "kettle-threads2": Target("Kettle (kettle serve --threads 2)", _kettle("--threads", "2")),
         "kettle-gate": Target(
             "Kettle (kettle serve --compute-threads 2)", _kettle("--compute-threads", "2")
@@ -149,7 +154,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start(target: Target, db_path: str) -> None:
+def start(target: Target, db_path: str, hold_read_lock: bool = False) -> None:
     target.port = free_port()
     argv = [part.replace("{port}", str(target.port)) for part in target.argv]
     if target.pinned:
@@ -159,6 +164,8 @@ def start(target: Target, db_path: str) -> None:
     env = dict(
         os.environ, TFB_DB=db_path, PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT / "src")])
     )
+    if hold_read_lock:
+        env["TFB_HOLD_READ_LOCK"] = "1"  # tfb_apps.common.hold_read_lock, in every server
     target.process = subprocess.Popen(
         argv, cwd=str(HERE), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True,
@@ -365,6 +372,12 @@ def main() -> int:
     parser.add_argument("--routes", default=",".join(common.ROUTES))
     parser.add_argument("--targets", default="", help="comma-separated subset of target names")
     parser.add_argument("--check-only", action="store_true", help="validate, do not measure")
+    parser.add_argument(
+        "--hold-read-lock",
+        action="store_true",
+        help="every server keeps one SQLite read transaction open (a diagnostic: no statement"
+        " then pays the file lock's fcntl calls, however the server's threads overlap)",
+    )
     args = parser.parse_args()
     routes = [r for r in args.routes.split(",") if r]
     if unknown := set(routes) - set(common.ROUTES):
@@ -384,7 +397,7 @@ def main() -> int:
         common.create_database(db_path)
         try:
             for target in targets.values():
-                start(target, db_path)
+                start(target, db_path, args.hold_read_lock)
             print(f"checking {len(targets)} servers x {len(routes)} routes against the rules")
             valid = validate(targets, routes)
             if args.check_only:
@@ -397,6 +410,8 @@ def main() -> int:
     rounds = f"{args.rounds} rounds of {args.duration:g} s"
     print(f"\n# bench/tfb.py --mode {args.mode}: wrk -t2 -c64, {rounds}")
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (2 cores)")
+    if args.hold_read_lock:
+        print("--hold-read-lock: each server kept one SQLite read transaction open")
     first = next(iter(targets))
     if args.mode == "single":
         for pinned, title in (

@@ -63,6 +63,7 @@ def create_database(path: str) -> None:
 _local = threading.local()
 _opened: list[sqlite3.Connection] = []
 _opened_lock = threading.Lock()
+_holder: list[sqlite3.Cursor] = []
 
 
 def connection() -> sqlite3.Connection:
@@ -74,13 +75,34 @@ def connection() -> sqlite3.Connection:
         _local.db = db
         with _opened_lock:
             _opened.append(db)
+            if os.environ.get("TFB_HOLD_READ_LOCK") == "1" and not _holder:
+                hold_read_lock()
     return db
+
+
+def hold_read_lock() -> None:
+    """Keep one more connection inside a read transaction for the life of the process
+    (``bench/tfb.py --hold-read-lock``, a diagnostic applied to every server alike).
+
+    SQLite takes the database file's shared POSIX lock (``fcntl``) when a statement starts
+    and drops it when the statement ends, unless another connection of the same process
+    holds it at that moment. With this connection holding it, no statement of the app pays
+    those calls, whatever the server does; without it, how many it pays depends on how the
+    server's threads overlap (docs/server.md, "Threads and the GIL"). The held snapshot
+    stops checkpoints, so under ``/updates`` the write-ahead log grows for the whole run."""
+    holder = sqlite3.connect(os.environ["TFB_DB"], isolation_level=None, check_same_thread=False)
+    cursor = holder.execute("SELECT id FROM world")
+    cursor.fetchone()  # rows remain: the statement, and its read transaction, stay open
+    _holder.append(cursor)
+    _opened.append(holder)
 
 
 def close_connections() -> None:
     """Close every thread's connection once the server has stopped (Python 3.13 warns
     about a connection left to the garbage collector when its thread ends)."""
     with _opened_lock:
+        while _holder:
+            _holder.pop().close()
         while _opened:
             _opened.pop().close()
 

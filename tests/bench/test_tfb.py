@@ -9,6 +9,7 @@ import json
 import os
 import sqlite3
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -92,6 +93,45 @@ def test_updates_are_written(served: int) -> None:
     finally:
         db.close()
     assert stored == {world["id"]: world["randomNumber"] for world in worlds}
+
+
+def _first_connection_of_a_new_thread() -> sqlite3.Connection:
+    """``common.connection()`` as a server thread first calls it (its connection is kept
+    per thread, so a thread of its own keeps this test's from the others')."""
+    opened: list[sqlite3.Connection] = []
+    thread = threading.Thread(target=lambda: opened.append(common.connection()))
+    thread.start()
+    thread.join(5)
+    return opened[0]
+
+
+@pytest.mark.parametrize("held", [False, True], ids=["default", "hold-read-lock"])
+def test_hold_read_lock_keeps_a_read_transaction_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: bool
+) -> None:
+    db_path = str(tmp_path / "tfb.sqlite")
+    common.create_database(db_path)
+    monkeypatch.setenv("TFB_DB", db_path)
+    if held:
+        monkeypatch.setenv("TFB_HOLD_READ_LOCK", "1")
+    try:
+        _first_connection_of_a_new_thread()
+        assert len(common._holder) == (1 if held else 0)
+        writer = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            before = writer.execute("SELECT randomNumber FROM world WHERE id = 1").fetchone()[0]
+            writer.execute("UPDATE world SET randomNumber = ? WHERE id = 1", (before % 10000 + 1,))
+        finally:
+            writer.close()
+        if held:
+            # The holder's connection still reads the snapshot it started with: its read
+            # transaction, and with it SQLite's shared lock on the file, is still open.
+            holder = common._holder[0].connection
+            seen = holder.execute("SELECT randomNumber FROM world WHERE id = 1").fetchone()[0]
+            assert seen == before
+    finally:
+        common.close_connections()
+    assert common._holder == []
 
 
 @pytest.mark.parametrize(
