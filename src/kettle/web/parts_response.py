@@ -20,26 +20,14 @@ from __future__ import annotations
 from typing import Any
 
 from . import wrappers
+from .plain_response import ResponseFamily
 
 
-class _AnyKettleResponse(type):
-    """Metaclass: the whole family of Kettle responses belongs to ``PartsResponse``."""
-
-    def __instancecheck__(cls, instance: Any) -> bool:
-        if cls is Response:
-            return isinstance(instance, wrappers.Response)
-        return type.__instancecheck__(cls, instance)
-
-    def __subclasscheck__(cls, subclass: type) -> bool:
-        if cls is Response:
-            return issubclass(subclass, wrappers.Response)
-        return type.__subclasscheck__(cls, subclass)
-
-
-class Response(wrappers.Response, metaclass=_AnyKettleResponse):
+class Response(wrappers.Response, metaclass=ResponseFamily):
     """A response from its parts: ``PartsResponse(404, {"X-Reason": "gone"})`` (named
     ``Response``, as Werkzeug's, so its repr and pickles read the same)."""
 
+    _stands_for_family = True
     default_mimetype = "text/plain"
 
     def __init__(

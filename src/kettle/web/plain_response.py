@@ -19,24 +19,27 @@ from typing import Any
 from . import wrappers
 
 
-class _ResponseFamily(type):
-    """Metaclass: the whole family of Kettle responses belongs to the class."""
+class ResponseFamily(type):
+    """Metaclass of a class that stands for the whole family of Kettle responses in
+    ``isinstance`` and ``issubclass``: the class whose own body sets
+    ``_stands_for_family``. Its subclasses answer as ordinary classes do."""
 
     def __instancecheck__(cls, instance: Any) -> bool:
-        if cls is Response:
+        if "_stands_for_family" in cls.__dict__:
             return isinstance(instance, wrappers.Response)
         return type.__instancecheck__(cls, instance)
 
     def __subclasscheck__(cls, subclass: type) -> bool:
-        if cls is Response:
+        if "_stands_for_family" in cls.__dict__:
             return issubclass(subclass, wrappers.Response)
         return type.__subclasscheck__(cls, subclass)
 
 
-class Response(wrappers.Response, metaclass=_ResponseFamily):
+class Response(wrappers.Response, metaclass=ResponseFamily):
     """A ``Response`` whose body is ``text/plain`` unless a mimetype is given (named
     ``Response``, as Werkzeug's, so its repr and pickles read the same)."""
 
+    _stands_for_family = True
     default_mimetype = "text/plain"
 
 
