@@ -20,6 +20,7 @@ class Sink:
     """The connection side of an exchange: it keeps what is sent."""
 
     continued = None
+    batching = False  # a response is never held for batching here (Engine.hold)
 
     def __init__(self) -> None:
         self.engine = SimpleNamespace(draining=False)

@@ -22,7 +22,7 @@ from kettle.server.quick_epoll import epoll_ctl_quiet as _epoll_ctl
 
 
 def make_conn(sock: socket.socket) -> Connection:
-    engine: Any = SimpleNamespace(limits=Limits(), access_log=False)
+    engine: Any = SimpleNamespace(limits=Limits(), access_log=False, batch_responses=False)
     return Connection(sock, {}, engine, False)
 
 
@@ -161,6 +161,7 @@ class _Selector:
         self.access_log = False
         self.keepalive_timeout = 5.0
         self.header_timeout = 5.0
+        self.batch_responses = False
         self.calls: list[str] = []
 
     def dispatch(self, conn: Connection) -> None:
@@ -229,6 +230,7 @@ def _parking_engine() -> Any:
     engine.keepalive_timeout = 5.0
     engine.limits = Limits()
     engine.access_log = False
+    engine.batch_responses = False
     engine._epoll = select.epoll()
     engine._epoll_fd = engine._epoll.fileno()
     return engine

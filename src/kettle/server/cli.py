@@ -78,6 +78,13 @@ def _announce(server: Server | Arbiter) -> None:
     " they wait (docs/server.md). 0: no such limit.",
 )
 @click.option(
+    "--batch-responses/--no-batch-responses",
+    default=True,
+    show_default=True,
+    help="While more requests wait, send small responses together when the queue empties"
+    " (at most 16, held at most 5 ms; docs/server.md).",
+)
+@click.option(
     "--workers",
     "-w",
     default="1",

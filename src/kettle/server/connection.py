@@ -118,6 +118,7 @@ def timeval(seconds: float) -> bytes:
 class Connection:
     __slots__ = (
         "access_log",
+        "batching",
         "body_deadline",
         "continued",
         "deadline",
@@ -127,6 +128,7 @@ class Connection:
         "fd",
         "handshaking",
         "head_deadline",
+        "held",
         "lingering",
         "parked",
         "reader",
@@ -168,6 +170,10 @@ class Connection:
         #: While the connection lingers before closing (``linger``), the bytes it may
         #: still read and drop; 0 otherwise.
         self.lingering = 0
+        #: Whether a small whole response may be held to go out with the next ones
+        #: (``Engine.hold``); ``held`` is that response while it waits.
+        self.batching = engine.batch_responses and not tls
+        self.held: bytes | None = None
 
     # -- socket calls -------------------------------------------------------------------
 
@@ -224,6 +230,29 @@ class Connection:
             self.sock.sendall(data)
         except OSError as exc:
             raise ClientDisconnected(f"sending the response failed: {exc}") from exc
+
+    def send_held(self) -> None:
+        """Send the response held for batching now (this connection's next answer)."""
+        data = self.held
+        self.held = None
+        if data is not None:
+            try:
+                self.sendall(data)
+            except ClientDisconnected:
+                pass  # the next read or write on the connection finds it closed
+
+    def release_held(self) -> None:
+        """Send the held response of a connection between requests and park it (the end
+        of ``serve_ready`` that ``Engine.hold`` put off)."""
+        data = self.held
+        self.held = None
+        if data is not None:
+            try:
+                self.sendall(data)
+            except ClientDisconnected:
+                self.close()
+                return
+        self._park()
 
     def sendfile(self, fileno: int, offset: int, count: int) -> None:
         out = self.fd
@@ -451,6 +480,11 @@ class Connection:
             if not events:
                 # The selector reads what comes next (a client rarely has its next request
                 # out before it read this response).
+                if self.held is not None:
+                    if not (reader.head_started or reader.in_body):
+                        engine.hold(self)  # sent and parked with the responses to come
+                        return
+                    self.send_held()
                 if reader.head_started or reader.in_body:
                     self._park()
                 else:  # ``_park`` of a connection between requests, without the call
@@ -466,6 +500,8 @@ class Connection:
                             self.close()
                 return
             event = events.popleft()
+            if self.held is not None and type(event) is not Data and event is not END_OF_MESSAGE:
+                self.send_held()  # a pipelined request or an error is answered after it
             if type(event) is Request:
                 self.head_deadline = 0.0
                 self.waiting_for = None
@@ -480,6 +516,8 @@ class Connection:
                 if not keep:
                     if self.taken:
                         return
+                    if self.held is not None:
+                        self.send_held()
                     if reader.in_body or reader.head_started:
                         self.linger()  # the client may still be sending
                     else:

@@ -85,10 +85,19 @@ from .protocol import Limits
 from .quick_epoll import EPOLL_CTL_MOD, epoll_ctl_quiet, events_now, modify, packed_event
 from .wsgi import WSGIApp
 
+_now = time.monotonic
 log = logging.getLogger("kettle.server")
 
 _ARM = select.EPOLLIN | select.EPOLLONESHOT
 _TICK = 0.25
+# Responses held for batching (``Engine.hold``) go out when the queue of ready requests is
+# empty, when ``HOLD_MAX`` wait, or once the first has waited ``HOLD_SECONDS``.
+HOLD_MAX = 16
+HOLD_SECONDS = 0.005
+# While responses are held the selector looks every ``HOLD_WATCH`` (for a thread that holds
+# some and went on to a long request), until none were held for ``HOLD_QUIET``.
+HOLD_WATCH = 0.02
+HOLD_QUIET = 1.0
 _GATED_WAIT = 0.001
 SATURATION_LOG_INTERVAL = 10.0
 # At most this many idle pool threads wait in ``epoll_wait`` on the connections at once
@@ -120,6 +129,7 @@ class Engine:
         cpu: int | None = None,
         follow_load: bool = False,
         compute_threads: int | None = None,
+        batch_responses: bool = False,
     ) -> None:
         self.app = app
         # ``compute_threads``: the gate (``kettle.server.gate``), only for a pool whose
@@ -200,6 +210,18 @@ class Engine:
         self._paused_until = 0.0
         # One flag per worker (a list store is atomic), read by the selector's sweep.
         self._busy = [False] * threads
+        #: Connections whose small response waits to go out with the next ones
+        #: (``hold``), and when the first of them was held (0.0: none, or not known).
+        # (Not with the gate: its few threads read new requests only as the queue
+        # empties, and batches there made /json's p99 14 ms against 4.5.)
+        self.batch_responses = batch_responses and self._gate is None
+        self._held: deque[Connection] = deque()
+        self._held_since = 0.0
+        # While True the selector looks at the held responses every ``HOLD_SECONDS``.
+        self._hold_watch = False
+        self._held_seen = 0.0  # the selector's last look that found responses held
+        self._hold_r, self._hold_w = os.pipe()
+        os.set_blocking(self._hold_w, False)
         self._saturated_at = 0.0
         self._last_saturation_log = -SATURATION_LOG_INTERVAL
 
@@ -210,6 +232,7 @@ class Engine:
             sock.setblocking(False)
             self._listen_epoll.register(fd, select.EPOLLIN)
         self._listen_epoll.register(self._wake_r, select.EPOLLIN)
+        self._listen_epoll.register(self._hold_r, select.EPOLLIN)
         self._epoll.register(self._wake_r, select.EPOLLIN)
         self._epoll.register(self._poke_r, 0)
         # The selector watches the connection set while no pool thread polls it.
@@ -256,7 +279,14 @@ class Engine:
             conn.close()
         self._epoll.close()
         self._listen_epoll.close()
-        for fd in (self._wake_r, self._wake_w, self._poke_r, self._poke_w):
+        for fd in (
+            self._wake_r,
+            self._wake_w,
+            self._poke_r,
+            self._poke_w,
+            self._hold_r,
+            self._hold_w,
+        ):
             os.close(fd)
 
     def stop_accepting(self) -> None:
@@ -322,6 +352,8 @@ class Engine:
         slot: list[int] = getattr(self._worker_index, "slot", [])
         if not slot:
             return  # not one of this engine's pool threads, or already released
+        if self._held:
+            self.send_held()  # this thread will not come back to send them
         index = slot.pop()
         self._busy[index] = False  # before the replacement can mark it busy
         if not self.draining:  # a draining pool is not topped up
@@ -342,6 +374,38 @@ class Engine:
                 os.sched_setaffinity(0, self._all_cpus)
             except OSError:
                 pass
+
+    # -- responses held for batching ----------------------------------------------------
+
+    def hold(self, conn: Connection) -> None:
+        """Keep ``conn``, between requests with its small response in ``conn.held``, until
+        the responses go out together (``send_held``): a client side that is woken once
+        for several responses, rather than once for each, costs the sender less (on the
+        loopback, the receiver's wake-up is paid by the sending thread)."""
+        held = self._held
+        if not held:
+            self._held_since = _now()
+        held.append(conn)
+        if not self._hold_watch:
+            # The selector sleeps up to a tick: have it look again within HOLD_SECONDS,
+            # in case the thread that holds these goes on to a long request.
+            self._hold_watch = True
+            try:
+                os.write(self._hold_w, b"x")
+            except OSError:
+                pass  # already readable, or closed at shutdown
+
+    def send_held(self) -> None:
+        """Send every held response and park its connection (any thread; each connection
+        is taken from the deque by one thread only)."""
+        held = self._held
+        self._held_since = 0.0  # (a response held meanwhile counts as old: it goes soon)
+        while True:
+            try:
+                conn = held.popleft()
+            except IndexError:
+                return
+            conn.release_held()
 
     # -- threads ------------------------------------------------------------------------
 
@@ -379,7 +443,12 @@ class Engine:
         slot = self._worker_index.slot = [index]
         waiter = threading.Lock()
         waiter.acquire()
+        held = self._held
         while True:
+            if held and (
+                not ready or len(held) >= HOLD_MAX or _now() - self._held_since >= HOLD_SECONDS
+            ):
+                self.send_held()
             if not ready:
                 # (Asked first: an IndexError from an empty queue costs more than the
                 # request's whole pass through this loop.)
@@ -391,6 +460,8 @@ class Engine:
             if gate is not None and gate.stand_down():
                 # Gated: enough threads serve and the CPU is busy; leave the queue to
                 # them (the idle watch lets this thread in again if they all wait).
+                if held:
+                    self.send_held()
                 if not self._wait_for_work(waiter, stand_down=True):
                     return
                 continue
@@ -555,9 +626,11 @@ class Engine:
         poll = self._listen_epoll.poll
         next_sweep = time.monotonic() + _TICK
         gate = self._gate
+        tick = _TICK if gate is None else gate_module.STALL
+        next_check = 0.0  # the gate's next look (every ``STALL``)
         while not self.draining:
             try:
-                events = poll(_TICK if gate is None else gate_module.STALL)
+                events = poll(HOLD_WATCH if self._hold_watch else tick)
             except InterruptedError:
                 continue
             for fd, _mask in events:
@@ -565,13 +638,35 @@ class Engine:
                     self._accept(self.listeners[fd])
                 elif fd == self._epoll_fd:
                     self._read_while_busy()
+                elif fd == self._hold_r:
+                    try:
+                        os.read(self._hold_r, 4096)
+                    except OSError:
+                        pass
             now = time.monotonic()
-            if gate is not None:
+            if self._hold_watch:
+                self._watch_held(now)
+            if gate is not None and now >= next_check:
+                next_check = now + gate_module.STALL
                 gate.check(now)
             if now >= next_sweep:
                 next_sweep = now + _TICK
                 self._sweep(now)
         self._close_idle()
+
+    def _watch_held(self, now: float) -> None:
+        """The selector's bound on holding: send responses held ``HOLD_SECONDS`` or more
+        (the threads that held them are all in long requests); stop looking once none
+        were held for ``HOLD_QUIET``."""
+        if self._held:
+            self._held_seen = now
+            since = self._held_since
+            if not since or now - since >= HOLD_SECONDS:
+                self.send_held()
+        elif now - self._held_seen >= HOLD_QUIET:
+            self._hold_watch = False
+            if self._held:  # held since the look above: keep looking
+                self._hold_watch = True
 
     def _read_while_busy(self) -> None:
         """Every worker is busy (none polls): read what arrived so stalled clients are still
@@ -636,6 +731,7 @@ class Engine:
             return True
 
     def _close_idle(self) -> None:
+        self.send_held()  # (draining: each is sent, then closed by ``park``)
         for fd, sock in self.listeners.items():
             try:
                 self._listen_epoll.unregister(fd)

@@ -161,6 +161,7 @@ class Server:
         access_log: bool = False,
         server_name: str | None = None,
         compute_threads: int | None = None,
+        batch_responses: bool = True,
     ) -> None:
         if not callable(app):
             raise TypeError(f"app must be a WSGI callable, got {app!r}")
@@ -186,6 +187,7 @@ class Server:
         self.host = host
         self.threads = threads
         self.compute_threads = compute_threads
+        self.batch_responses = bool(batch_responses)
         self.ssl_context = ssl_context
         self.access_log = access_log
         # Set by a worker of ``kettle.server.workers`` (``wsgi.multiprocess`` is then true).
@@ -291,6 +293,7 @@ class Server:
                 cpu=resolve_cpu(self.cpu_affinity),
                 follow_load=self.follow_load,
                 compute_threads=self.compute_threads,
+                batch_responses=self.batch_responses,
             )
             self._engine.start()
         return self

@@ -305,7 +305,13 @@ class Exchange:
                     self.conn.sendall(head)
                     return  # no body bytes sent (the access log shows "-", as for ``write``)
                 if size <= _SMALL_BODY:
-                    self.conn.sendall(head + body)
+                    conn = self.conn
+                    if conn.batching and self.keep_alive and conn.engine._ready:
+                        # More requests wait: the engine sends this with the responses
+                        # to come (``Engine.hold``), as one burst for the client side.
+                        conn.held = head + body
+                    else:
+                        conn.sendall(head + body)
                 else:
                     self.conn.sendall(head)
                     self.conn.sendall(body)
