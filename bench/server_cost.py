@@ -113,6 +113,7 @@ class _Sink:
     access_log = False
     tls = False
     sock = None
+    batching = False  # a response is sent at once, never held (``Engine.hold``)
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
