@@ -8,12 +8,13 @@ the specification's 12 fortunes).
 Two modes:
 
 ``--mode single`` (issue 13): one process each. Kettle on ``kettle serve`` (default
-threads, ``--threads 1``, ``--threads 2`` and ``--compute-threads 2``), Falcon on granian
-(WSGI) and on bjoern, Starlette on uvicorn (httptools, uvloop), Emmett on granian (RSGI),
-Flask on gunicorn (gthread) and on granian (WSGI). Every server is measured twice, as two
-processes: one started under ``taskset -c 1`` (its whole process tree on core 1, wrk on
-core 0) and one started plain (placing its threads as it does for a user; ``kettle serve``
-pins its own threads to one CPU by default, see docs/server.md).
+threads; ``--no-batch-responses``, ``--threads 1``, ``--threads 2`` and
+``--compute-threads 2``), Falcon on granian (WSGI) and on bjoern, Starlette on uvicorn
+(httptools, uvloop), Emmett on granian (RSGI), Flask on gunicorn (gthread) and on granian
+(WSGI). Every server is measured twice, as two processes: one started under ``taskset -c
+1`` (its whole process tree on core 1, wrk on core 0) and one started plain (placing its
+threads as it does for a user; ``kettle serve`` pins its own threads to one CPU by default,
+see docs/server.md).
 
 ``--mode workers`` (issue 12): two processes each where the server has workers.
 ``kettle serve --workers 2``, Flask on gunicorn gthread (2 workers) and on granian (WSGI,
@@ -119,6 +120,9 @@ def single_targets() -> dict[str, Target]:
         "kettle": Target("Kettle (kettle serve)", _kettle()),
         # Two threads instead of the pool of 32; and the pool with the compute_threads gate
         # (docs/server.md, "Threads and the GIL").
+        "kettle-unbatched": Target(
+            "Kettle (kettle serve --no-batch-responses)", _kettle("--no-batch-responses")
+        ),
         "kettle-threads1": Target("Kettle (kettle serve --threads 1)", _kettle("--threads", "1")),
         "kettle-threads2": Target("Kettle (kettle serve --threads 2)", _kettle("--threads", "2")),
         "kettle-gate": Target(

@@ -300,3 +300,34 @@ def test_serve_ready_of_a_draining_engine_closes_instead_of_parking() -> None:
         assert not conn.parked
         assert conn.fd == -1
         assert right.recv(10) == b""  # closed: end of stream for the client
+
+
+def test_a_held_response_is_sent_without_waiting_when_asked() -> None:
+    # The selector sends held responses with wait=False: a client that does not read
+    # (its socket full) keeps its response held for a later try, and never blocks it.
+    with _armed_conn() as (_engine, conn, client):
+        conn.sock.setblocking(False)
+        try:
+            while True:
+                conn.sock.send(b"f" * 65536)
+        except BlockingIOError:
+            pass  # the socket takes nothing more until the client reads
+        conn.sock.setblocking(True)
+        response = b"r" * 1000
+        conn.held = response
+        assert conn.release_held(wait=False) is False
+        assert conn.held == response and not conn.parked
+        client.setblocking(False)
+        received = b""
+        try:
+            while True:
+                received += client.recv(1 << 20)
+        except BlockingIOError:
+            pass
+        assert conn.release_held(wait=False) is True
+        assert conn.held is None and conn.parked  # sent whole, then parked between requests
+        client.setblocking(True)
+        client.settimeout(2)
+        while not received.endswith(response):
+            received += client.recv(1 << 20)
+        assert received == received.rstrip(b"r") + response

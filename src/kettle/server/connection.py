@@ -241,18 +241,30 @@ class Connection:
             except ClientDisconnected:
                 pass  # the next read or write on the connection finds it closed
 
-    def release_held(self) -> None:
+    def release_held(self, *, wait: bool = True) -> bool:
         """Send the held response of a connection between requests and park it (the end
-        of ``serve_ready`` that ``Engine.hold`` put off)."""
+        of ``serve_ready`` that ``Engine.hold`` put off). ``wait=False`` (the selector,
+        which must never block on one client) sends only what the socket takes at once
+        and returns False, the rest held, when that was not all of it."""
         data = self.held
         self.held = None
         if data is not None:
             try:
-                self.sendall(data)
-            except ClientDisconnected:
+                if wait:
+                    self.sendall(data)
+                else:
+                    sent = self.sock.send(data, socket.MSG_DONTWAIT)
+                    if sent < len(data):
+                        self.held = data[sent:]
+                        return False
+            except BlockingIOError:
+                self.held = data
+                return False
+            except (ClientDisconnected, OSError):
                 self.close()
-                return
+                return True
         self._park()
+        return True
 
     def sendfile(self, fileno: int, offset: int, count: int) -> None:
         out = self.fd

@@ -395,17 +395,22 @@ class Engine:
             except OSError:
                 pass  # already readable, or closed at shutdown
 
-    def send_held(self) -> None:
+    def send_held(self, *, wait: bool = True) -> None:
         """Send every held response and park its connection (any thread; each connection
-        is taken from the deque by one thread only)."""
+        is taken from the deque by one thread only). ``wait=False``: the selector's
+        call, which leaves held what a full socket does not take, for a later look or
+        a pool thread (they wait up to ``send_timeout``, as for any response)."""
         held = self._held
         self._held_since = 0.0  # (a response held meanwhile counts as old: it goes soon)
+        unsent = []
         while True:
             try:
                 conn = held.popleft()
             except IndexError:
-                return
-            conn.release_held()
+                break
+            if not conn.release_held(wait=wait):
+                unsent.append(conn)
+        held.extend(unsent)
 
     # -- threads ------------------------------------------------------------------------
 
@@ -662,7 +667,7 @@ class Engine:
             self._held_seen = now
             since = self._held_since
             if not since or now - since >= HOLD_SECONDS:
-                self.send_held()
+                self.send_held(wait=False)
         elif now - self._held_seen >= HOLD_QUIET:
             self._hold_watch = False
             if self._held:  # held since the look above: keep looking
@@ -731,7 +736,7 @@ class Engine:
             return True
 
     def _close_idle(self) -> None:
-        self.send_held()  # (draining: each is sent, then closed by ``park``)
+        self.send_held(wait=False)  # (draining: each is sent, then closed by ``park``)
         for fd, sock in self.listeners.items():
             try:
                 self._listen_epoll.unregister(fd)

@@ -199,8 +199,6 @@ class Gate:
         it, and let one more thread in."""
         engine = self.engine
         self.blocked_at = time.monotonic()
-        if engine._held:
-            engine.send_held()  # the threads that held them wait: send them now
         if self._admit_pending:
             # Drained before the flag is cleared: a refusal in between writes nothing, but
             # its request is in the ready queue, which this call looks at below.
