@@ -81,8 +81,8 @@ def _announce(server: Server | Arbiter) -> None:
     "--batch-responses/--no-batch-responses",
     default=True,
     show_default=True,
-    help="While more requests wait, send small responses together when the queue empties"
-    " (at most 16, held at most 5 ms; docs/server.md).",
+    help="While more requests wait, send the small responses of fast requests together"
+    " when the queue empties (at most 16, held at most 5 ms; docs/server.md).",
 )
 @click.option(
     "--workers",

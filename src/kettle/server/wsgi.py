@@ -50,6 +50,11 @@ _SMALL_BODY = 65536
 DRAIN_LIMIT = 1 << 20
 _NO_BODY_CODES = frozenset((204, 304))
 _time = time.time
+_monotonic = time.monotonic
+# A response is held for batching (``Engine.hold``) only when its request took less than
+# this: a slow app's next request is likely slow too, and the held response would wait
+# for it (a request of a few milliseconds gains nothing from batching anyway).
+HOLD_FAST = 0.001
 
 
 class FileWrapper:
@@ -95,6 +100,7 @@ class Exchange:
         "_received",
         "_sent",
         "_start",
+        "_started",
         "body_done",
         "conn",
         "head_sent",
@@ -106,6 +112,7 @@ class Exchange:
     def __init__(self, conn: Connection, request: Request) -> None:
         self.conn = conn
         self.request = request
+        self._started = _monotonic()
         if request.bodyless:  # (one field read instead of four: each costs a lookup)
             self.keep_alive = True
             self.body_done = True
@@ -306,7 +313,12 @@ class Exchange:
                     return  # no body bytes sent (the access log shows "-", as for ``write``)
                 if size <= _SMALL_BODY:
                     conn = self.conn
-                    if conn.batching and self.keep_alive and conn.engine._ready:
+                    if (
+                        conn.batching
+                        and self.keep_alive
+                        and conn.engine._ready
+                        and _monotonic() - self._started < HOLD_FAST
+                    ):
                         # More requests wait: the engine sends this with the responses
                         # to come (``Engine.hold``), as one burst for the client side.
                         conn.held = head + body
