@@ -290,3 +290,16 @@ def test_the_selector_never_preempts_a_worker(serve: Callable[..., Running]) -> 
     }
     assert policies["kettle-selector"] == os.SCHED_BATCH
     assert policies["kettle-worker-0"] == policies["kettle-worker-1"] == os.SCHED_OTHER
+
+
+def test_a_gated_selector_keeps_the_default_policy(serve: Callable[..., Running]) -> None:
+    # With compute_threads, the selector reads new requests for the few serving threads
+    # at once (it must not wait for a computing thread's turn); responses are batched.
+    server = serve(threads=4, compute_threads=2, cpu_affinity=min(os.sched_getaffinity(0)))
+    assert server.request(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").endswith(b"Hello, World!")
+    engine = server.server._engine
+    assert engine is not None and engine._gate is not None
+    assert engine.batch_responses
+    selector = next(t for t in threading.enumerate() if t.name == "kettle-selector")
+    assert selector.native_id is not None
+    assert os.sched_getscheduler(selector.native_id) == os.SCHED_OTHER
