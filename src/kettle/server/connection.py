@@ -231,39 +231,43 @@ class Connection:
         except OSError as exc:
             raise ClientDisconnected(f"sending the response failed: {exc}") from exc
 
-    def send_held(self) -> None:
-        """Send the response held for batching now (this connection's next answer)."""
+    def send_held(self) -> bool:
+        """Send the response held for batching now (this connection's next answer);
+        False if the client went away (the next read or write finds it closed)."""
         data = self.held
         self.held = None
         if data is not None:
             try:
                 self.sendall(data)
             except ClientDisconnected:
-                pass  # the next read or write on the connection finds it closed
+                return False
+        return True
 
     def release_held(self, *, wait: bool = True) -> bool:
         """Send the held response of a connection between requests and park it (the end
         of ``serve_ready`` that ``Engine.hold`` put off). ``wait=False`` (the selector,
         which must never block on one client) sends only what the socket takes at once
         and returns False, the rest held, when that was not all of it."""
-        data = self.held
-        self.held = None
-        if data is not None:
+        if wait:
+            sent_all = self.send_held()
+        else:
+            data = self.held or b""
             try:
-                if wait:
-                    self.sendall(data)
-                else:
-                    sent = self.sock.send(data, socket.MSG_DONTWAIT)
-                    if sent < len(data):
-                        self.held = data[sent:]
-                        return False
+                sent = self.sock.send(data, socket.MSG_DONTWAIT)
             except BlockingIOError:
-                self.held = data
                 return False
-            except (ClientDisconnected, OSError):
-                self.close()
-                return True
-        self._park()
+            except OSError:
+                sent_all = False
+            else:
+                if sent < len(data):
+                    self.held = data[sent:]
+                    return False
+                self.held = None
+                sent_all = True
+        if sent_all:
+            self._park()
+        else:
+            self.close()
         return True
 
     def sendfile(self, fileno: int, offset: int, count: int) -> None:
@@ -492,13 +496,12 @@ class Connection:
             if not events:
                 # The selector reads what comes next (a client rarely has its next request
                 # out before it read this response).
-                if self.held is not None:
-                    if not (reader.head_started or reader.in_body):
-                        engine.hold(self)  # sent and parked with the responses to come
-                        return
-                    self.send_held()
                 if reader.head_started or reader.in_body:
+                    if self.held is not None:
+                        self.send_held()
                     self._park()
+                elif self.held is not None:
+                    engine.hold(self)  # sent and parked with the responses to come
                 else:  # ``_park`` of a connection between requests, without the call
                     self.deadline = time.monotonic() + engine.keepalive_timeout
                     rearm = self.rearm

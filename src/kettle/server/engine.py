@@ -215,7 +215,7 @@ class Engine:
         self.batch_responses = batch_responses
         self._held: deque[Connection] = deque()
         self._held_since = 0.0
-        # While True the selector looks at the held responses every ``HOLD_SECONDS``.
+        # While True the selector looks at the held responses every ``HOLD_WATCH``.
         self._hold_watch = False
         self._held_seen = 0.0  # the selector's last look that found responses held
         self._hold_r, self._hold_w = os.pipe()
