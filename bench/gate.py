@@ -6,8 +6,9 @@ where it should cost nothing: views that wait (``bench/gate_app.py``: /wait5, /m
 /long, /hello). It serves that app with ``kettle serve`` twice, one process each: with
 ``--compute-threads 2`` and without the gate (``--compute-threads 0``, the default: every
 thread takes requests). Both run under ``taskset -c 1``, ``wrk -t2 -c64`` under ``taskset -c 0``;
-rounds interleave the two after a one-second warm-up; the table shows medians of req/s and
-wrk's p99 and the ratio gated / open.
+rounds interleave the two after a one-second warm-up, each server measured alone (the other
+stopped, ``bench/alone.py``); the table shows medians of req/s and wrk's p99 and the ratio
+gated / open.
 
 ``--hog`` also runs a busy loop on CPU 1 for the whole run: other work sharing the
 servers' core, where the gate's idle watch can't see the pool wait and the gate opens.
@@ -27,7 +28,8 @@ import sys
 import time
 from pathlib import Path
 
-from wrk import wrk  # bench/, this script's folder
+from alone import alone  # bench/, this script's folder
+from wrk import wrk
 
 HERE = Path(__file__).resolve().parent
 ROUTES = ("/wait5", "/mixed", "/long", "/hello")
@@ -53,7 +55,12 @@ def start(compute_threads: str, port: int) -> subprocess.Popen[bytes]:
     command += ["serve", "gate_app:app", "--port", str(port), "--no-access-log"]
     command += ["--compute-threads", compute_threads]
     process = subprocess.Popen(
-        command, cwd=HERE, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command,
+        cwd=HERE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a process group of its own, for ``alone``
     )
     deadline = time.monotonic() + 20
     while True:
@@ -69,7 +76,11 @@ def start(compute_threads: str, port: int) -> subprocess.Popen[bytes]:
 
 
 def measure(
-    ports: dict[str, int], routes: list[str], rounds: int, duration: float
+    ports: dict[str, int],
+    groups: dict[str, int],
+    routes: list[str],
+    rounds: int,
+    duration: float,
 ) -> dict[tuple[str, str], list[tuple[float, float]]]:
     samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
     names = list(ports)
@@ -77,7 +88,10 @@ def measure(
         for turn in range(rounds + 1):
             order = names[turn % len(names) :] + names[: turn % len(names)]
             for name in order:
-                rate, p99, errors, _ = wrk(ports[name], route, 1 if turn == 0 else duration, True)
+                with alone(group for other, group in groups.items() if other != name):
+                    rate, p99, errors, _ = wrk(
+                        ports[name], route, 1 if turn == 0 else duration, True
+                    )
                 if errors:
                     raise SystemExit(f"{name} {route}: {errors} errors")
                 if turn:
@@ -123,9 +137,11 @@ def main() -> int:
             hog = ["taskset", "-c", "1", sys.executable, "-c", "while True: pass"]
             processes.append(subprocess.Popen(hog))
         ports = {name: free_port() for name in SERVERS}
+        groups = {}
         for name, value in SERVERS.items():
             processes.append(start(value, ports[name]))
-        samples = measure(ports, routes, args.rounds, args.duration)
+            groups[name] = processes[-1].pid
+        samples = measure(ports, groups, routes, args.rounds, args.duration)
     finally:
         for process in processes:
             process.terminate()

@@ -21,7 +21,8 @@ see docs/server.md).
 2 workers), Starlette on uvicorn (2 workers, httptools, uvloop); plus ``kettle serve`` with
 one process, unpinned and pinned, to show the single process does not collapse.
 
-Method: every server is started once and left idle while the others run. Before anything is
+Method: every server is started once and stopped (SIGSTOP, ``bench/alone.py``) while the
+others run, so that each is measured alone on the machine. Before anything is
 timed, each route of each server is fetched and checked against the test type's rules
 (``tfb_apps.common.check``: status, Server/Date/Content-Type headers, exact bodies, the
 fortunes table escaped and sorted); a pair that fails is reported and left out. Then, for
@@ -63,6 +64,7 @@ ROOT = HERE.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(HERE))
 
+from alone import alone  # noqa: E402
 from proc_cpu import children_cpu, tree_cpu, two_process_ceiling  # noqa: E402
 from tfb_apps import common  # noqa: E402
 from wrk import wrk  # noqa: E402
@@ -277,7 +279,9 @@ def measure(
             shift = index % max(1, len(active))
             for name, pinned in active[shift:] + active[:shift]:
                 target = targets[name]
-                sample = timed_wrk(target, path, 1 if index == 0 else duration, pinned)
+                others = [t.process.pid for t in targets.values() if t is not target and t.process]
+                with alone(others):
+                    sample = timed_wrk(target, path, 1 if index == 0 else duration, pinned)
                 if index:
                     samples[(name, pinned)].append(sample)
             print(f"  {route}: round {index}/{rounds}", file=sys.stderr)

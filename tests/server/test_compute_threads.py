@@ -18,13 +18,22 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
 
+import kettle.server.gate as gate_module
 from kettle.server import Server, serve
 from kettle.server.cli import serve_command
-from kettle.server.gate import SHARED_CLOSE, SHARED_OPEN, gate_in_force
+from kettle.server.gate import (
+    SHARED_CLOSE,
+    SHARED_OPEN,
+    SHARED_SAMPLE,
+    SHARED_STALE,
+    foreign_share,
+    gate_in_force,
+)
 
 from .masters import TIMEOUT, Master, get
 
@@ -134,6 +143,39 @@ def test_a_waiting_request_does_not_hold_up_computing_ones(gated: Master) -> Non
     assert waited == [(200, "/wait")]
     # One computing thread at a time beside the sleeper.
     assert gated.get("/most") == (200, "2")
+
+
+def test_other_processes_share_is_read_over_recent_windows_only() -> None:
+    # Over half a second, the CPU busy 0.4 s of which this process used 0.1 s: 60 %.
+    assert foreign_share(0.4, 0.1, SHARED_SAMPLE) == pytest.approx(0.6)
+    assert foreign_share(0.5, 0.5, SHARED_SAMPLE) == 0.0
+    # A process stopped for 10 s while others kept the CPU busy: the window says nothing
+    # about now, so it neither opens nor closes the gate.
+    assert foreign_share(10.0, 0.0, 10.0) is None
+    assert foreign_share(SHARED_STALE, 0.0, SHARED_STALE) == 1.0
+    assert foreign_share(0.0, 0.0, 0.0) is None
+
+
+def test_a_stopped_process_keeps_its_gate_when_it_runs_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    busy = [100.0]  # the pool's CPU, seconds busy since boot
+    monkeypatch.setattr(gate_module, "read_cpu_busy", lambda: {0: busy[0]})
+    monkeypatch.setattr(gate_module.os, "times", lambda: os.times_result((1.0, 0.0, 0, 0, 0)))
+    engine = SimpleNamespace(
+        cpu=0, _lock=threading.Lock(), _pollers=0, _idle=[], _ready=[], _watch=print
+    )
+    gate = gate_module.Gate(engine, 2, 0)  # type: ignore[arg-type]
+    try:
+        gate._sample_shared(1000.0)
+        busy[0] += 10.0  # stopped for 10 s while another process kept the CPU busy
+        gate._sample_shared(1010.0)
+        assert gate.cap == 2
+        busy[0] += 0.4  # then half a second with 80 % of it used by another process
+        gate._sample_shared(1010.5)
+        assert gate.cap is None
+    finally:
+        gate.close()
 
 
 def test_the_gate_gives_way_while_other_processes_use_the_cpu() -> None:

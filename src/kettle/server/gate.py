@@ -18,7 +18,8 @@ Rules kept:
   one more thread goes in (long requests); and while other processes use more than
   ``SHARED_OPEN`` of the CPU (``/proc/stat``, every ``SHARED_SAMPLE``) the gate opens and
   the watch sleeps, so that it never holds the GIL on a busy CPU, until that falls under
-  ``SHARED_CLOSE`` (``gate_in_force``, a pure function of the samples).
+  ``SHARED_CLOSE`` (``gate_in_force``, a pure function of the samples). A window longer
+  than ``SHARED_STALE`` (the process was stopped) only restarts the count.
 - A system that refuses SCHED_IDLE gets no gate (``start`` returns False).
 """
 
@@ -46,8 +47,21 @@ STALL = 0.02
 SHARED_SAMPLE = 0.5  # /proc/stat counts in 10 ms ticks: half a second between samples
 SHARED_OPEN = 0.15
 SHARED_CLOSE = 0.05
+SHARED_STALE = 1.0  # a longer window (the process was stopped) only restarts the count
 BLOCKED_RECENTLY = 0.05
 WATCH_TIMEOUT = 0.1
+
+
+def foreign_share(busy: float, own: float, elapsed: float) -> float | None:
+    """The share of the pool's CPU that other processes used over a window of ``elapsed``
+    seconds in which the CPU was ``busy`` and this process used ``own`` seconds; None for
+    a window longer than ``SHARED_STALE``, which says little about now: the selector looks
+    every ``STALL``, so only a stopped process (SIGSTOP, a frozen container, a paused VM)
+    sees one, and the work of other processes while it was stopped must not open the gate
+    once it runs again."""
+    if elapsed <= 0 or elapsed > SHARED_STALE:
+        return None
+    return (busy - own) / elapsed
 
 
 def gate_in_force(in_force: bool, foreign: float) -> bool:
@@ -246,9 +260,12 @@ class Gate:
             return
         times = os.times()
         own = times.user + times.system
+        foreign = None
         if self._shared_at:
-            elapsed = now - self._shared_at
-            foreign = (busy - self._shared_busy - (own - self._shared_own)) / elapsed
+            foreign = foreign_share(
+                busy - self._shared_busy, own - self._shared_own, now - self._shared_at
+            )
+        if foreign is not None:
             in_force = self.cap is not None
             if in_force and not gate_in_force(True, foreign):
                 self.cap = None
