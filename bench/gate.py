@@ -137,10 +137,9 @@ def main() -> int:
             hog = ["taskset", "-c", "1", sys.executable, "-c", "while True: pass"]
             processes.append(subprocess.Popen(hog))
         ports = {name: free_port() for name in SERVERS}
-        groups = {}
-        for name, value in SERVERS.items():
-            processes.append(start(value, ports[name]))
-            groups[name] = processes[-1].pid
+        servers = {name: start(value, ports[name]) for name, value in SERVERS.items()}
+        processes += servers.values()
+        groups = {name: server.pid for name, server in servers.items()}
         samples = measure(ports, groups, routes, args.rounds, args.duration)
     finally:
         for process in processes:

@@ -154,6 +154,7 @@ def test_other_processes_share_is_read_over_recent_windows_only() -> None:
     assert foreign_share(10.0, 0.0, 10.0) is None
     assert foreign_share(SHARED_STALE, 0.0, SHARED_STALE) == 1.0
     assert foreign_share(0.0, 0.0, 0.0) is None
+    assert foreign_share(0.0, 0.0, float("inf")) is None  # the first sample
 
 
 def test_a_stopped_process_keeps_its_gate_when_it_runs_again(
@@ -162,9 +163,7 @@ def test_a_stopped_process_keeps_its_gate_when_it_runs_again(
     busy = [100.0]  # the pool's CPU, seconds busy since boot
     monkeypatch.setattr(gate_module, "read_cpu_busy", lambda: {0: busy[0]})
     monkeypatch.setattr(gate_module.os, "times", lambda: os.times_result((1.0, 0.0, 0, 0, 0)))
-    engine = SimpleNamespace(
-        cpu=0, _lock=threading.Lock(), _pollers=0, _idle=[], _ready=[], _watch=print
-    )
+    engine = SimpleNamespace(cpu=0, _lock=threading.Lock(), _pollers=0, _idle=[], _ready=[])
     gate = gate_module.Gate(engine, 2, 0)  # type: ignore[arg-type]
     try:
         gate._sample_shared(1000.0)

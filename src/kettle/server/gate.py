@@ -91,7 +91,7 @@ class Gate:
         # Set while the gate is in force; the watch sleeps on it while the gate is open.
         self._in_force = threading.Event()
         self._in_force.set()
-        self._shared_at = 0.0
+        self._shared_at = float("-inf")  # no sample yet: the first window is endless
         self._shared_busy = 0.0
         self._shared_own = 0.0
         self._head = 0  # id() of the first ready request at the last ``check``
@@ -260,11 +260,9 @@ class Gate:
             return
         times = os.times()
         own = times.user + times.system
-        foreign = None
-        if self._shared_at:
-            foreign = foreign_share(
-                busy - self._shared_busy, own - self._shared_own, now - self._shared_at
-            )
+        foreign = foreign_share(
+            busy - self._shared_busy, own - self._shared_own, now - self._shared_at
+        )
         if foreign is not None:
             in_force = self.cap is not None
             if in_force and not gate_in_force(True, foreign):
