@@ -4,7 +4,7 @@ docs/server.md ("Threads and the GIL") describes the gate: on one CPU, two pool 
 serve while they compute, and more as soon as they wait. This measures what it costs
 where it should cost nothing: views that wait (``bench/gate_app.py``: /wait5, /mixed,
 /long, /hello). It serves that app with ``kettle serve`` twice, one process each: with
-``--compute-threads 2`` and without the gate (``--compute-threads 0``, the default: every
+``--compute-threads 2`` (the default) and without the gate (``--compute-threads 0``: every
 thread takes requests). Both run under ``taskset -c 1``, ``wrk -t2 -c64`` under ``taskset -c 0``;
 rounds interleave the two after a one-second warm-up, each server measured alone (the other
 stopped, ``bench/alone.py``); the table shows medians of req/s and wrk's p99 and the ratio

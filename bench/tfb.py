@@ -120,15 +120,15 @@ FALCON, EMMETT, FLASK = (f"tfb_apps.{name}_app:app" for name in ("falcon", "emme
 def single_targets() -> dict[str, Target]:
     targets = {
         "kettle": Target("Kettle (kettle serve)", _kettle()),
-        # Two threads instead of the pool of 32; and the pool with the compute_threads gate
-        # (docs/server.md, "Threads and the GIL").
+        # Batching off; one or two threads instead of the pool of 32; and the pool without
+        # the compute_threads gate of the default (docs/server.md, "Threads and the GIL").
         "kettle-unbatched": Target(
             "Kettle (kettle serve --no-batch-responses)", _kettle("--no-batch-responses")
         ),
         "kettle-threads1": Target("Kettle (kettle serve --threads 1)", _kettle("--threads", "1")),
         "kettle-threads2": Target("Kettle (kettle serve --threads 2)", _kettle("--threads", "2")),
-        "kettle-gate": Target(
-            "Kettle (kettle serve --compute-threads 2)", _kettle("--compute-threads", "2")
+        "kettle-open": Target(
+            "Kettle (kettle serve --compute-threads 0)", _kettle("--compute-threads", "0")
         ),
         "falcon-granian": Target("Falcon (granian WSGI)", _granian("wsgi", FALCON, 1)),
         "falcon-bjoern": Target("Falcon (bjoern)", [sys.executable, "-c", BJOERN, "{port}"]),

@@ -234,7 +234,7 @@ def test_the_cli_option_rejects_a_negative_number() -> None:
 
 @pytest.mark.parametrize(
     ("args", "expected"),
-    [([], None), (["--compute-threads", "2"], 2), (["--compute-threads", "0"], None)],
+    [([], 2), (["--compute-threads", "3"], 3), (["--compute-threads", "0"], None)],
 )
 def test_the_cli_option_reaches_the_server(
     monkeypatch: pytest.MonkeyPatch, args: list[str], expected: int | None
@@ -251,11 +251,16 @@ def test_the_cli_option_reaches_the_server(
     assert seen["compute_threads"] == expected
 
 
-def test_serve_gates_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_gates_with_two_threads_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     made: list[Server] = []
     monkeypatch.setattr(Server, "serve_forever", lambda self, grace, on_start: made.append(self))
     serve(hello, "127.0.0.1", 0)
-    serve(hello, "127.0.0.1", 0, compute_threads=2)
-    assert [server.compute_threads for server in made] == [None, 2]
+    serve(hello, "127.0.0.1", 0, compute_threads=3)
+    serve(hello, "127.0.0.1", 0, compute_threads=None)
+    # An embedded Server is not gated unless given a limit.
+    made.append(Server(hello, "127.0.0.1", 0))
+    assert [server.compute_threads for server in made] == [2, 3, None, None]
     for server in made:
         server.socket.close()

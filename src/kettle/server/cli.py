@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from .server import DEFAULT_THREADS, AddressInUseError, Server
+from .server import DEFAULT_COMPUTE_THREADS, DEFAULT_THREADS, AddressInUseError, Server
 from .worker import AppImportError, import_app
 from .workers import Arbiter, resolve_workers, serve
 
@@ -71,7 +71,7 @@ def _announce(server: Server | Arbiter) -> None:
 )
 @click.option(
     "--compute-threads",
-    default=0,
+    default=DEFAULT_COMPUTE_THREADS,
     show_default=True,
     type=click.IntRange(0),
     help="On one CPU, at most this many threads serve while they compute; more as soon as"

@@ -534,10 +534,13 @@ class Engine:
 
     def _read_before_sleeping(self) -> bool:
         """While every other thread is busy (none sleeps or polls, so the selector's watch
-        is off), read the connection set without waiting (one system call, the GIL kept)
-        before going to sleep; True if that queued a ready connection to take."""
+        is off), or the gate is at capacity (the watch is off too: ``_rewatch``), read the
+        connection set without waiting (one system call, the GIL kept) before going to
+        sleep; True if that queued a ready connection to take. (Reading here whenever the
+        gate was in force, below capacity too, made /plaintext's p99 6.9 ms against 3.2
+        in a pinned run of 4 rounds.)"""
         gate = self._gate
-        if self._pollers or (self._idle and (gate is None or gate.cap is None)):
+        if self._pollers or (self._idle and (gate is None or not gate.full())):
             return False  # the selector or a polling thread reads as they arrive
         self.read_now()
         return bool(self._ready)

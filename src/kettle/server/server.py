@@ -30,6 +30,9 @@ from .protocol import Limits
 from .wsgi import FileWrapper, WSGIApp
 
 DEFAULT_THREADS = 32
+# The gate of ``kettle serve`` and ``serve()`` (docs/server.md, "compute_threads"); an
+# embedded ``Server`` has none unless given one.
+DEFAULT_COMPUTE_THREADS = 2
 
 
 class AddressInUseError(OSError):

@@ -37,7 +37,7 @@ from typing import Any
 
 from .balance import CAPACITY, WorkerLoads
 from .bus import BusRelay
-from .server import Server, require_main_thread
+from .server import DEFAULT_COMPUTE_THREADS, Server, require_main_thread
 from .worker import BEAT, BOOT_ERROR, READY, RECYCLE, WorkerSettings, import_app, run_worker
 from .wsgi import WSGIApp
 
@@ -474,9 +474,10 @@ def serve(
     given, is called with the started ``Server`` (one process) or ``Arbiter`` (workers).
     """
     require_main_thread()
-    # A serving process pins its threads to one CPU unless told otherwise (docs/server.md,
-    # "Threads and the GIL"); an embedded Server does not.
+    # A serving process pins its threads to one CPU and gates its pool unless told otherwise
+    # (docs/server.md, "Threads and the GIL"); an embedded Server does neither.
     options.setdefault("cpu_affinity", "auto")
+    options.setdefault("compute_threads", DEFAULT_COMPUTE_THREADS)
     count = resolve_workers(workers)
     if count == 1:
         if max_requests or max_requests_jitter:
