@@ -9,12 +9,19 @@ loses time slices and its tail grows for reasons of its own. Worse, Kettle's
 framework at a time on its machines; ``alone`` does the same here: it stops (SIGSTOP)
 the process group of every other server for the length of one measurement and
 continues them (SIGCONT) afterwards.
+
+A server must be quiet before it is stopped: one stopped while it still serves the
+requests a finished run left behind can hold a lock the next server needs (on the
+SQLite routes, the database's write lock inside ``/updates``, and every other server's
+``/updates`` then waits for it). ``settle`` waits for that, inside the measurement's
+block, while the others are still stopped.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -40,3 +47,35 @@ def alone(others: Iterable[int]) -> Iterator[None]:
                 os.killpg(group, signal.SIGCONT)
             except ProcessLookupError:
                 pass
+
+
+def _group_ticks(group: int) -> int | None:
+    """The CPU time (clock ticks, user and system) of the processes in ``group`` now;
+    None if none is left."""
+    total, found = 0, False
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as file:
+                fields = file.read().rpartition(")")[2].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[2]) == group:  # (field 5 of stat: the process group)
+            found = True
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total if found else None
+
+
+def settle(group: int, *, quiet: float = 0.1, limit: float = 3.0) -> float:
+    """Wait until the processes of ``group`` used no CPU for ``quiet`` seconds (or
+    ``limit`` passed, or the group is gone); return how long that took."""
+    start = time.monotonic()
+    last = _group_ticks(group)
+    while last is not None and time.monotonic() - start < limit:
+        time.sleep(quiet)
+        now = _group_ticks(group)
+        if now == last:
+            break
+        last = now
+    return time.monotonic() - start

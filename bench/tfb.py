@@ -64,7 +64,7 @@ ROOT = HERE.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(HERE))
 
-from alone import alone  # noqa: E402
+from alone import alone, settle  # noqa: E402
 from proc_cpu import children_cpu, tree_cpu, two_process_ceiling  # noqa: E402
 from tfb_apps import common  # noqa: E402
 from wrk import wrk  # noqa: E402
@@ -282,6 +282,8 @@ def measure(
                 others = [t.process.pid for t in targets.values() if t is not target and t.process]
                 with alone(others):
                     sample = timed_wrk(target, path, 1 if index == 0 else duration, pinned)
+                    if target.process is not None:
+                        settle(target.process.pid)  # before it is stopped in turn
                 if index:
                     samples[(name, pinned)].append(sample)
             print(f"  {route}: round {index}/{rounds}", file=sys.stderr)

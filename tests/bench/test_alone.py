@@ -71,3 +71,26 @@ def test_the_others_continue_when_the_measurement_fails(
     with pytest.raises(RuntimeError), alone_module.alone([sleepers[1].pid]):
         raise RuntimeError("wrk failed")
     assert settled(sleepers[1].pid, "S") == "S"
+
+
+def test_settle_waits_until_the_group_stops_using_cpu() -> None:
+    # Busy for about half a second, then asleep: settle returns once the busy part is over.
+    code = (
+        "import time\nend = time.monotonic() + 0.5\n"
+        "while time.monotonic() < end: pass\ntime.sleep(60)"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    try:
+        time.sleep(0.1)  # (started and busy)
+        waited = alone_module.settle(process.pid, quiet=0.1, limit=5.0)
+        assert 0.2 <= waited < 2.0, waited
+        assert settled(process.pid, "S") == "S"
+    finally:
+        process.kill()
+        process.wait(5)
+
+
+def test_settle_returns_at_once_for_a_group_that_is_gone() -> None:
+    process = subprocess.Popen([sys.executable, "-c", "pass"], start_new_session=True)
+    process.wait(5)
+    assert alone_module.settle(process.pid, limit=5.0) < 0.05
