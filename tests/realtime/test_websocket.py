@@ -93,9 +93,11 @@ def test_ping_is_answered_with_pong(serve: Any) -> None:
 
 def test_server_pings_idle_client(serve: Any) -> None:
     seen: list[str] = []
+    handled = threading.Event()
 
     def handler(ws: WebSocket) -> None:
         seen.append(str(ws.receive(timeout=5)))
+        handled.set()
 
     server = serve(ws_app(handler, ping_interval=0.5))
     with connect(url(server), open_timeout=5) as client:
@@ -110,6 +112,8 @@ def test_server_pings_idle_client(serve: Any) -> None:
         client.protocol.receive_data = spy  # type: ignore[method-assign]
         assert pings.wait(timeout=5)
         client.send("done")
+        # (The handler runs on the server's thread: wait for it, not for the close.)
+        assert handled.wait(timeout=5)
     assert seen == ["done"]
 
 
