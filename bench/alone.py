@@ -25,6 +25,8 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from proc_cpu import process_cpu, tree_cpu  # bench/, this module's folder
+
 
 @contextmanager
 def alone(others: Iterable[int]) -> Iterator[None]:
@@ -49,32 +51,18 @@ def alone(others: Iterable[int]) -> Iterator[None]:
                 pass
 
 
-def _group_ticks(group: int) -> int | None:
-    """The CPU time (clock ticks, user and system) of the processes in ``group`` now;
-    None if none is left."""
-    total, found = 0, False
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as file:
-                fields = file.read().rpartition(")")[2].split()
-        except OSError:
-            continue  # gone meanwhile
-        if int(fields[2]) == group:  # (field 5 of stat: the process group)
-            found = True
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total if found else None
-
-
-def settle(group: int, *, quiet: float = 0.1, limit: float = 3.0) -> float:
-    """Wait until the processes of ``group`` used no CPU for ``quiet`` seconds (or
-    ``limit`` passed, or the group is gone); return how long that took."""
+def settle(pid: int, *, quiet: float = 0.1, limit: float = 3.0) -> float:
+    """Wait until the process ``pid`` and its descendants used no CPU for ``quiet``
+    seconds (or ``limit`` passed, or it is gone); return how long that took."""
     start = time.monotonic()
-    last = _group_ticks(group)
-    while last is not None and time.monotonic() - start < limit:
+    try:
+        process_cpu(pid)
+    except OSError:
+        return 0.0  # gone
+    last = tree_cpu(pid)
+    while time.monotonic() - start < limit:
         time.sleep(quiet)
-        now = _group_ticks(group)
+        now = tree_cpu(pid)
         if now == last:
             break
         last = now

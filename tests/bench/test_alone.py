@@ -11,12 +11,15 @@ from pathlib import Path
 
 import pytest
 
-_spec = importlib.util.spec_from_file_location(
-    "bench_alone", Path(__file__).resolve().parents[2] / "bench" / "alone.py"
-)
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+_spec = importlib.util.spec_from_file_location("bench_alone", BENCH / "alone.py")
 assert _spec is not None and _spec.loader is not None
 alone_module = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(alone_module)
+sys.path.insert(0, str(BENCH))  # alone.py imports its neighbour proc_cpu.py
+try:
+    _spec.loader.exec_module(alone_module)
+finally:
+    sys.path.remove(str(BENCH))
 
 
 def state(pid: int) -> str:
@@ -73,7 +76,7 @@ def test_the_others_continue_when_the_measurement_fails(
     assert settled(sleepers[1].pid, "S") == "S"
 
 
-def test_settle_waits_until_the_group_stops_using_cpu() -> None:
+def test_settle_waits_until_the_process_stops_using_cpu() -> None:
     # Busy for about half a second, then asleep: settle returns once the busy part is over.
     code = (
         "import time\nend = time.monotonic() + 0.5\n"
@@ -90,7 +93,7 @@ def test_settle_waits_until_the_group_stops_using_cpu() -> None:
         process.wait(5)
 
 
-def test_settle_returns_at_once_for_a_group_that_is_gone() -> None:
+def test_settle_returns_at_once_for_a_process_that_is_gone() -> None:
     process = subprocess.Popen([sys.executable, "-c", "pass"], start_new_session=True)
     process.wait(5)
     assert alone_module.settle(process.pid, limit=5.0) < 0.05
