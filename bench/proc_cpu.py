@@ -33,7 +33,7 @@ def process_cpu(pid: int) -> float:
 
 def _children(pid: int) -> list[int]:
     """The live children of ``pid``, from each of its threads' ``children`` list."""
-    found = []
+    found: list[int] = []
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:

@@ -358,6 +358,38 @@ def cpu_table(
     return "\n".join(lines)
 
 
+#: Issue 13's targets, one process pinned to one core: on each route Kettle's req/s at
+#: least that peer's (the median of the round-by-round ratios) and its p99 no higher.
+ISSUE_TARGETS = {
+    "plaintext": "falcon-granian",
+    "json": "falcon-granian",
+    "fortunes": "falcon-granian",
+    "queries": "falcon-bjoern",
+}
+
+
+def target_lines(
+    results: dict[tuple[str, bool, str], Result], targets: dict[str, Target], routes: list[str],
+) -> str:  # fmt: skip
+    """One line per issue-13 target whose two servers were measured pinned (targets
+    ``kettle@pinned`` and the peer's, as ``main`` names them): met or missed, with the
+    ratio and both p99s."""
+    lines = []
+    for route in routes:
+        peer = f"{ISSUE_TARGETS.get(route)}@pinned"
+        ours = results.get(("kettle@pinned", True, route))
+        theirs = results.get((peer, True, route))
+        if ours is None or theirs is None:
+            continue
+        ratio = paired_ratio(ours.rates, theirs.rates)[0]
+        met = ratio >= 1.0 and ours.p99 <= theirs.p99
+        lines.append(
+            f"- {route} against {targets[peer].label}: {'met' if met else 'missed'}"
+            f" ({ratio:.2f}x, p99 {ours.p99:.1f} against {theirs.p99:.1f} ms)"
+        )
+    return "\n".join(lines)
+
+
 def ceiling_lines(
     results: dict[tuple[str, bool, str], Result], reference: tuple[str, bool], routes: list[str]
 ) -> str:
@@ -432,6 +464,9 @@ def main() -> int:
             print(table(title, columns, targets, routes, results, columns[0]))
         pinned_columns = [(name, True) for name, t in targets.items() if t.pinned]
         print(cpu_table("CPU per request, pinned", pinned_columns, targets, routes, results))
+        if verdicts := target_lines(results, targets, routes):
+            print("\n### issue 13's targets, pinned\n")
+            print(verdicts)
     else:
         columns = [(name, t.pinned) for name, t in targets.items()]
         print(table("two processes", columns, targets, routes, results, (first, False)))

@@ -238,3 +238,28 @@ def test_the_table_quotes_each_ratio_with_its_range() -> None:
     ]
     row = "| json | 20 p99 1.5 ms | 10 (2.00x, 1.00-3.00) p99 2.0 ms ERR 3 |"
     assert text.splitlines()[5] == row
+
+
+def test_issue_targets_are_judged_on_the_paired_ratio_and_p99() -> None:
+    targets = {
+        "kettle@pinned": tfb.Target("Kettle", [], pinned=True),
+        "falcon-granian@pinned": tfb.Target("Falcon (granian WSGI)", [], pinned=True),
+        "falcon-bjoern@pinned": tfb.Target("Falcon (bjoern)", [], pinned=True),
+    }
+    results = {
+        # json: 1.10x and a shorter tail, met; plaintext: faster but a longer tail, missed.
+        ("kettle@pinned", True, "json"): tfb.Result(11.0, 3.0, 0, 0.0, 0.0, (11.0, 22.0)),
+        ("falcon-granian@pinned", True, "json"): tfb.Result(10.0, 3.5, 0, 0.0, 0.0, (10.0, 20.0)),
+        ("kettle@pinned", True, "plaintext"): tfb.Result(30.0, 5.0, 0, 0.0, 0.0, (30.0,)),
+        ("falcon-granian@pinned", True, "plaintext"): tfb.Result(20.0, 4.0, 0, 0.0, 0.0, (20.0,)),
+        # queries: an equal tail at 0.95x, missed; fortunes: its peer not measured, no line.
+        ("kettle@pinned", True, "queries"): tfb.Result(95.0, 20.0, 0, 0.0, 0.0, (95.0,)),
+        ("falcon-bjoern@pinned", True, "queries"): tfb.Result(100.0, 20.0, 0, 0.0, 0.0, (100.0,)),
+        ("kettle@pinned", True, "fortunes"): tfb.Result(9.0, 1.0, 0, 0.0, 0.0, (9.0,)),
+    }
+    routes = ["plaintext", "json", "fortunes", "queries"]
+    assert tfb.target_lines(results, targets, routes).splitlines() == [
+        "- plaintext against Falcon (granian WSGI): missed (1.50x, p99 5.0 against 4.0 ms)",
+        "- json against Falcon (granian WSGI): met (1.10x, p99 3.0 against 3.5 ms)",
+        "- queries against Falcon (bjoern): missed (0.95x, p99 20.0 against 20.0 ms)",
+    ]
