@@ -368,16 +368,22 @@ ISSUE_TARGETS = {
 }
 
 
+def pinned_name(name: str) -> str:
+    """The name of a ``--mode single`` target's pinned twin (``main`` adds one per target)."""
+    return f"{name}@pinned"
+
+
 def target_lines(
     results: dict[tuple[str, bool, str], Result], targets: dict[str, Target], routes: list[str],
 ) -> str:  # fmt: skip
-    """One line per issue-13 target whose two servers were measured pinned (targets
-    ``kettle@pinned`` and the peer's, as ``main`` names them): met or missed, with the
-    ratio and both p99s."""
+    """One line per issue-13 target whose two servers were measured pinned (the pinned
+    twins of ``kettle`` and of the peer): met or missed, with the ratio and both p99s."""
     lines = []
     for route in routes:
-        peer = f"{ISSUE_TARGETS.get(route)}@pinned"
-        ours = results.get(("kettle@pinned", True, route))
+        if route not in ISSUE_TARGETS:
+            continue
+        peer = pinned_name(ISSUE_TARGETS[route])
+        ours = results.get((pinned_name("kettle"), True, route))
         theirs = results.get((peer, True, route))
         if ours is None or theirs is None:
             continue
@@ -432,7 +438,7 @@ def main() -> int:
         targets = {name: t for name, t in targets.items() if name in wanted}
     if args.mode == "single":  # each server twice: a pinned process and an unpinned one
         targets |= {
-            f"{name}@pinned": Target(t.label, t.argv, pinned=True) for name, t in targets.items()
+            pinned_name(name): Target(t.label, t.argv, pinned=True) for name, t in targets.items()
         }
     with tempfile.TemporaryDirectory() as tmp:
         db_path = str(Path(tmp) / "tfb.sqlite")
