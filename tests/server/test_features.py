@@ -359,6 +359,55 @@ def test_serve_shuts_down_gracefully_on_signal(signum: int) -> None:
             process.stdout.close()
 
 
+TERM_FROM_A_WORKER_SCRIPT = textwrap.dedent(
+    """
+    import signal, threading
+    from kettle.server import serve
+
+    def app(environ, start_response):
+        # The signal goes to this worker thread, not to the main thread.
+        signal.pthread_kill(threading.get_ident(), signal.SIGTERM)
+        start_response("200 OK", [])
+        return [b"done"]
+
+    serve(app, "127.0.0.1", 0, threads=2, on_start=lambda s: print(s.port, flush=True))
+    print("exited cleanly", flush=True)
+    """
+)
+
+
+def test_serve_stops_on_a_signal_delivered_to_another_thread() -> None:
+    # Linux may give a process's SIGTERM to any of its threads (it did, to a server that
+    # had just been continued after SIGSTOP); the main thread must still stop at once.
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    process = subprocess.Popen(
+        [sys.executable, "-c", TERM_FROM_A_WORKER_SCRIPT],
+        stdout=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline())
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            head = b"HTTP/1.1 200 OK\r\nServer: kettle\r\nDate: <date>\r\nContent-Length: 4\r\n"
+            # Answered before the shutdown began, or during it (then it says so); either
+            # way the server closes the connection as it stops.
+            assert normalize(read_all(sock)) in (
+                head + b"\r\ndone",
+                head + b"Connection: close\r\n\r\ndone",
+            )
+        assert process.wait(TIMEOUT) == 0
+        assert process.stdout.read() == "exited cleanly\n"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(TIMEOUT)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
 def test_serve_outside_the_main_thread_is_a_clear_error() -> None:
     import threading
 

@@ -349,6 +349,14 @@ class Server:
         def on_signal(signum: int, frame: FrameType | None) -> None:
             stopping.set()
 
+        # The main thread sleeps in a read of this pipe, which the interpreter's C-level
+        # handler writes to whichever thread the kernel gives the signal: Linux gives a
+        # process's signal to another thread when the main thread cannot take it at that
+        # moment (just after SIGCONT, for one), and a main thread asleep on a lock would
+        # then run ``on_signal`` only when its wait timed out.
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_w, False)
+        previous_wakeup = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
         previous = {
             signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)
         }
@@ -356,9 +364,12 @@ class Server:
             self.start()
             if on_start is not None:
                 on_start(self)
-            while not stopping.wait(3600):
-                pass
+            while not stopping.is_set():
+                os.read(wake_r, 512)  # a signal's byte; ``on_signal`` runs before the test
         finally:
+            signal.set_wakeup_fd(previous_wakeup)
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
+            os.close(wake_r)
+            os.close(wake_w)
             self.stop(grace)
