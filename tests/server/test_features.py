@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -335,28 +336,36 @@ SERVE_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_serve_shuts_down_gracefully_on_signal(signum: int) -> None:
+@contextlib.contextmanager
+def serving_script(script: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """Run ``script`` (which prints its server's port, then serves) in a child process;
+    yield it and the port, and kill it afterwards if it is still running."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     process = subprocess.Popen(
-        [sys.executable, "-c", SERVE_SCRIPT], stdout=subprocess.PIPE, env=env, text=True
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, env=env, text=True
     )
     try:
         assert process.stdout is not None
-        port = int(process.stdout.readline())
-        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
-            sock.sendall(b"GET /?0.5 HTTP/1.1\r\nHost: x\r\n\r\n")
-            time.sleep(0.2)
-            process.send_signal(signum)
-            assert normalize(read_all(sock)).endswith(b"Connection: close\r\n\r\ndone")
-        assert process.wait(TIMEOUT) == 0
-        assert process.stdout.read() == "exited cleanly\n"
+        yield process, int(process.stdout.readline())
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(TIMEOUT)
         if process.stdout is not None:
             process.stdout.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_serve_shuts_down_gracefully_on_signal(signum: int) -> None:
+    with serving_script(SERVE_SCRIPT) as (process, port):
+        with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+            sock.sendall(b"GET /?0.5 HTTP/1.1\r\nHost: x\r\n\r\n")
+            time.sleep(0.2)
+            process.send_signal(signum)
+            assert normalize(read_all(sock)).endswith(b"Connection: close\r\n\r\ndone")
+        assert process.wait(TIMEOUT) == 0
+        assert process.stdout is not None
+        assert process.stdout.read() == "exited cleanly\n"
 
 
 TERM_FROM_A_WORKER_SCRIPT = textwrap.dedent(
@@ -379,16 +388,7 @@ TERM_FROM_A_WORKER_SCRIPT = textwrap.dedent(
 def test_serve_stops_on_a_signal_delivered_to_another_thread() -> None:
     # Linux may give a process's SIGTERM to any of its threads (it did, to a server that
     # had just been continued after SIGSTOP); the main thread must still stop at once.
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    process = subprocess.Popen(
-        [sys.executable, "-c", TERM_FROM_A_WORKER_SCRIPT],
-        stdout=subprocess.PIPE,
-        env=env,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        port = int(process.stdout.readline())
+    with serving_script(TERM_FROM_A_WORKER_SCRIPT) as (process, port):
         with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
             sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             head = b"HTTP/1.1 200 OK\r\nServer: kettle\r\nDate: <date>\r\nContent-Length: 4\r\n"
@@ -399,13 +399,8 @@ def test_serve_stops_on_a_signal_delivered_to_another_thread() -> None:
                 head + b"Connection: close\r\n\r\ndone",
             )
         assert process.wait(TIMEOUT) == 0
+        assert process.stdout is not None
         assert process.stdout.read() == "exited cleanly\n"
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(TIMEOUT)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def test_serve_outside_the_main_thread_is_a_clear_error() -> None:
