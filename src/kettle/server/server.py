@@ -20,7 +20,8 @@ import ssl
 import stat
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
@@ -130,6 +131,31 @@ def require_main_thread() -> None:
             "serve() and serve_forever() handle signals, so they run in the main thread;"
             " use Server(...).start() and .stop() elsewhere"
         )
+
+
+@contextmanager
+def signals_to_pipe(
+    handler: Callable[[int, FrameType | None], Any], signums: Iterable[int]
+) -> Iterator[tuple[int, int]]:
+    """In the main thread: run ``handler`` for ``signums``, and have the interpreter write
+    a byte for every signal to a pipe (``signal.set_wakeup_fd``) whose (read, write) ends
+    are yielded, the read end blocking; the previous handlers and wake-up fd come back
+    afterwards. A main thread asleep on that pipe wakes for a signal whichever thread the
+    kernel gives it to; one asleep on a lock would run ``handler`` only when its wait
+    timed out (Linux gives a process's signal to another thread when the main thread
+    cannot take it at that moment: just after SIGCONT, for one)."""
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    previous_wakeup = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+    previous = {signum: signal.signal(signum, handler) for signum in signums}
+    try:
+        yield wake_r, wake_w
+    finally:
+        signal.set_wakeup_fd(previous_wakeup)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        os.close(wake_r)
+        os.close(wake_w)
 
 
 class Server:
@@ -349,27 +375,12 @@ class Server:
         def on_signal(signum: int, frame: FrameType | None) -> None:
             stopping.set()
 
-        # The main thread sleeps in a read of this pipe, which the interpreter's C-level
-        # handler writes to whichever thread the kernel gives the signal: Linux gives a
-        # process's signal to another thread when the main thread cannot take it at that
-        # moment (just after SIGCONT, for one), and a main thread asleep on a lock would
-        # then run ``on_signal`` only when its wait timed out.
-        wake_r, wake_w = os.pipe()
-        os.set_blocking(wake_w, False)
-        previous_wakeup = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
-        previous = {
-            signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)
-        }
         try:
-            self.start()
-            if on_start is not None:
-                on_start(self)
-            while not stopping.is_set():
-                os.read(wake_r, 512)  # a signal's byte; ``on_signal`` runs before the test
+            with signals_to_pipe(on_signal, (signal.SIGINT, signal.SIGTERM)) as (wake_r, _):
+                self.start()
+                if on_start is not None:
+                    on_start(self)
+                while not stopping.is_set():
+                    os.read(wake_r, 512)  # a signal's byte; ``on_signal`` runs before the test
         finally:
-            signal.set_wakeup_fd(previous_wakeup)
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
-            os.close(wake_r)
-            os.close(wake_w)
-            self.stop(grace)
+            self.stop(grace)  # with the previous handlers back: a second Ctrl+C cuts it short

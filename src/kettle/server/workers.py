@@ -37,7 +37,7 @@ from typing import Any
 
 from .balance import CAPACITY, WorkerLoads
 from .bus import BusRelay
-from .server import DEFAULT_COMPUTE_THREADS, Server, require_main_thread
+from .server import DEFAULT_COMPUTE_THREADS, Server, require_main_thread, signals_to_pipe
 from .worker import BEAT, BOOT_ERROR, READY, RECYCLE, WorkerSettings, import_app, run_worker
 from .wsgi import WSGIApp
 
@@ -164,14 +164,17 @@ class Arbiter:
         """Serve until SIGTERM/SIGINT (main thread only); raises ``RuntimeError`` if no
         worker could boot."""
         require_main_thread()
-        wake_r, wake_w = os.pipe()
-        os.set_blocking(wake_w, False)
-        os.set_blocking(wake_r, False)
-        previous_wakeup = signal.set_wakeup_fd(wake_w)
-        previous = {signum: signal.signal(signum, self._on_signal) for signum in _HANDLED}
+        with signals_to_pipe(self._on_signal, _HANDLED) as self._wake:
+            wake_r = self._wake[0]
+            os.set_blocking(wake_r, False)
+            self._serve(wake_r)
+        if self._boot_failed and not self._ever_ready:
+            raise RuntimeError(f"no worker could load {self.settings.app!r} (see the log)")
+
+    def _serve(self, wake_r: int) -> None:
+        """The master's loop, with its signals arriving on ``wake_r``."""
         bus_dir = tempfile.mkdtemp(prefix="kettle-bus-")
         bus = self._bus = BusRelay(os.path.join(bus_dir, "bus.sock"))
-        self._wake = (wake_r, wake_w)
         previous_env = os.environ.get(BUS_ENV)
         os.environ[BUS_ENV] = bus.path
         try:
@@ -194,21 +197,14 @@ class Arbiter:
             for child in list(self.children.values()):
                 self._kill(child, signal.SIGKILL)
             self._reap(block=True)
-            signal.set_wakeup_fd(previous_wakeup)
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
             if previous_env is None:
                 os.environ.pop(BUS_ENV, None)
             else:
                 os.environ[BUS_ENV] = previous_env
-            os.close(wake_r)
-            os.close(wake_w)
             bus.close()
             os.rmdir(bus_dir)
             self.loads.close()
             self.server.socket.close()
-        if self._boot_failed and not self._ever_ready:
-            raise RuntimeError(f"no worker could load {self.settings.app!r} (see the log)")
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self._signals.append(signum)
