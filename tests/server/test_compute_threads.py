@@ -26,6 +26,7 @@ from click.testing import CliRunner
 import kettle.server.gate as gate_module
 from kettle.server import Server, serve
 from kettle.server.cli import serve_command
+from kettle.server.engine import Engine
 from kettle.server.gate import (
     SHARED_CLOSE,
     SHARED_OPEN,
@@ -173,6 +174,41 @@ def test_a_stopped_process_keeps_its_gate_when_it_runs_again(
         busy[0] += 0.4  # then half a second with 80 % of it used by another process
         gate._sample_shared(1010.5)
         assert gate.cap is None
+    finally:
+        gate.close()
+
+
+@pytest.mark.parametrize(
+    ("busy", "cap", "reads"),
+    [
+        ([True, False, False], 2, True),  # it and the one other serving make the limit
+        ([True, True, False], 2, True),  # the others alone make it
+        ([False, False, False], 2, False),  # alone: below the limit, the selector reads
+        ([True, False, False], 3, False),  # one more could get in: the selector reads
+        ([True, False, False], None, False),  # the gate gave way: the open pool's rule
+    ],
+    ids=["at-the-limit-with-it", "at-the-limit-without-it", "alone", "below", "open"],
+)
+def test_a_thread_the_gate_lets_serve_reads_before_it_sleeps(
+    busy: list[bool], cap: int | None, reads: bool
+) -> None:
+    # A thread that finished a request (its own flag already down), the ready queue empty,
+    # idle threads sleeping: it reads the connection set itself (keeping its place among
+    # the compute_threads) instead of leaving that to the selector and a wake-up.
+    engine = SimpleNamespace(cpu=0, _pollers=0, _idle=[object()] * 29, _busy=busy, _ready=[])
+    calls: list[str] = []
+
+    def read_now() -> None:
+        calls.append("read")
+        engine._ready.append("a ready connection")
+
+    engine.read_now = read_now
+    gate = gate_module.Gate(engine, 2, 0)  # type: ignore[arg-type]
+    gate.cap = cap
+    engine._gate = gate
+    try:
+        assert Engine._read_before_sleeping(engine) is reads  # type: ignore[arg-type]
+        assert calls == (["read"] if reads else [])
     finally:
         gate.close()
 
