@@ -645,3 +645,71 @@ def test_a_request_class_with_its_own_init_is_matched_on_what_it_caches() -> Non
     assert client.get("/").text == "get"
     assert client.get("/").text == "get"
     assert client.get("/", headers={"X-Method": "POST"}).text == "post"
+
+
+class _MarkingMeta(type):
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        instance = super().__call__(*args, **kwargs)
+        instance.made_by = "metaclass"
+        return instance
+
+
+def _request_classes() -> list[Any]:
+    base = Kettle.request_class
+
+    class Inherits(base):  # type: ignore[valid-type,misc]
+        pass
+
+    class OwnInit(base):  # type: ignore[valid-type,misc]
+        def __init__(self, environ: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+            super().__init__(environ, *args, **kwargs)
+            self.made_by = "init"
+
+    class OwnNew(base):  # type: ignore[valid-type,misc]
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+            instance = super().__new__(cls)
+            instance.made_by = "new"
+            return instance
+
+    class Metered(base, metaclass=_MarkingMeta):  # type: ignore[valid-type,misc]
+        pass
+
+    return [
+        pytest.param(base, None, id="Request"),
+        pytest.param(Inherits, None, id="subclass"),
+        pytest.param(OwnInit, "init", id="own-__init__"),
+        pytest.param(OwnNew, "new", id="own-__new__"),
+        pytest.param(Metered, "metaclass", id="metaclass-__call__"),
+    ]
+
+
+@pytest.mark.parametrize(("request_class", "made_by"), _request_classes())
+def test_the_plain_path_makes_the_request_as_calling_its_class_does(
+    request_class: Any, made_by: str | None
+) -> None:
+    """``push_plain`` makes a request of a class that keeps ``Request``'s construction
+    without calling the class; what it makes must be what the call makes, and a class that
+    constructs otherwise (``__init__``, ``__new__``, a metaclass ``__call__``) is called."""
+    app = Kettle(__name__)
+    app.request_class = request_class
+    seen: list[Any] = []
+
+    @app.route("/")
+    def index() -> str:
+        made = request._get_current_object()  # type: ignore[attr-defined]
+        seen.append((made, made.environ["werkzeug.request"] is made))
+        return "ok"
+
+    with app.test_request_context("/"):
+        expected = vars(request_class(request.environ.copy()))
+    assert serves_plain(app, Kettle)
+    assert app.test_client().get("/").text == "ok"
+    ((made, registered),) = seen
+    assert type(made) is request_class
+    assert registered
+    assert made.json_module is app.json
+    assert getattr(made, "made_by", None) == made_by
+    assert sorted(vars(made)) == sorted(
+        {*expected, "json_module", "url_rule", "view_args", "path", "method"}
+    )
+    assert made.shallow is False

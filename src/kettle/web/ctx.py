@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from . import signals
 from .globals import _cv_app, _cv_request, flask_is_kettle
+from .request import Request as _BaseRequest
 
 if TYPE_CHECKING:
     from .appbase import App
@@ -29,6 +30,21 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 _sentinel = object()
 _new = object.__new__
+_REQUEST_INIT = _BaseRequest.__init__
+# Request classes that ``push_plain`` may make without calling them (``_made_directly``).
+_direct_request_classes: dict[type, bool] = {}
+
+
+def _made_directly(cls: type) -> bool:
+    """Whether calling ``cls(environ)`` does no more than ``Request.__init__``'s three
+    stores: Kettle's own ``__init__`` and ``__new__``, and a plain ``type`` metaclass."""
+    direct = (
+        cls.__init__ is _REQUEST_INIT  # type: ignore[misc]
+        and cls.__new__ is object.__new__  # type: ignore[comparison-overlap]
+        and type(cls).__call__ is type.__call__
+    )
+    _direct_request_classes[cls] = direct
+    return direct
 
 
 def _restore(var: contextvars.ContextVar[Any], token: contextvars.Token[Any]) -> None:
@@ -312,7 +328,15 @@ def push_plain(app: App, environ: dict[str, Any]) -> RequestContext:
     matches at once: the context counts as matched)."""
     ctx = _new(RequestContext)
     ctx.app = app
-    request = app.request_class(environ)
+    cls = app.request_class
+    if _direct_request_classes.get(cls) or _made_directly(cls):
+        # ``cls(environ)`` without the call: ``Request.__init__``'s stores.
+        request = _new(cls)
+        request.environ = environ
+        request.shallow = False
+        environ["werkzeug.request"] = request
+    else:
+        request = cls(environ)
     request.json_module = app.json
     ctx.request = request
     ctx._lazy_url_adapter = True
@@ -359,7 +383,17 @@ def pop_plain(ctx: RequestContext, exc: BaseException | None) -> None:
         if not tokens and exc is None:
             environ["werkzeug.request"] = None  # see RequestContext._unset
         if app_ctx is not None:
-            app_ctx._unset()
+            # ``app_ctx._unset()`` without the call (``push_plain`` made it an AppContext).
+            current_app = _cv_app.get(None)
+            if current_app is not None and current_app is not app_ctx:
+                raise AssertionError(
+                    f"Popped wrong app context ({current_app!r} instead of {app_ctx!r})"
+                )
+            app_token = app_ctx._tokens.pop()
+            try:
+                _cv_app.reset(app_token)
+            except ValueError:
+                _restore(_cv_app, app_token)
         if current is not None and current is not ctx:
             raise AssertionError(f"Popped wrong request context ({current!r} instead of {ctx!r})")
 
