@@ -685,7 +685,7 @@ def _request_classes() -> list[Any]:
 
 @pytest.mark.parametrize(("request_class", "made_by"), _request_classes())
 def test_the_plain_path_makes_the_request_as_calling_its_class_does(
-    request_class: Any, made_by: str | None
+    request_class: Any, made_by: str | None, make_client: Callable[[Kettle], KettleClient]
 ) -> None:
     """``push_plain`` makes a request of a class that keeps ``Request``'s construction
     without calling the class; what it makes must be what the call makes, and a class that
@@ -703,7 +703,7 @@ def test_the_plain_path_makes_the_request_as_calling_its_class_does(
     with app.test_request_context("/"):
         expected = vars(request_class(request.environ.copy()))
     assert serves_plain(app, Kettle)
-    assert app.test_client().get("/").text == "ok"
+    assert make_client(app).get("/").text == "ok"
     ((made, registered),) = seen
     assert type(made) is request_class
     assert registered
