@@ -138,9 +138,9 @@ class AppContext:
             signals.appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
 
     def _unset(self) -> None:
-        """The step both pops share (``pop``, and the plain form's, ``pop_plain``, whose app
-        has no teardown function or signal receiver): reset the contextvar, checking LIFO
-        order."""
+        """``pop``'s last step: reset the contextvar, checking LIFO order. (The plain
+        form's ``pop_plain``, whose app has no teardown function or signal receiver, does
+        the same inline for the app context it pushed: keep the two alike.)"""
         ctx = _cv_app.get(None)
         if ctx is not None and ctx is not self:
             raise AssertionError(f"Popped wrong app context ({ctx!r} instead of {self!r})")
