@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fuzz import targets
@@ -47,8 +47,18 @@ def test_request_random_bytes(data: bytes, cuts: list[int]) -> None:
 
 @SHORT
 @given(template_source)
+@example("{{x|map('upper')}}")  # renders a generator's repr, address and all, as Jinja2 does
 def test_template_sources_match_jinja2(source: str) -> None:
     targets.check_template(source)
+
+
+def test_the_template_comparison_leaves_out_only_a_repr_address() -> None:
+    assert targets._without_addresses(("ok", "<generator object f at 0x7f3a9c>!")) == (
+        "ok",
+        "<generator object f at 0x?>!",
+    )
+    # Not a repr's address: kept as rendered, so such output is still compared.
+    assert targets._without_addresses(("ok", "0x7f3a9c> at 0x1f")) == ("ok", "0x7f3a9c> at 0x1f")
 
 
 @SHORT
