@@ -141,7 +141,8 @@ def _jinja_outcome(source: str) -> tuple[str, str]:
 
 
 # An object without its own ``__str__`` renders as its repr, which names its address
-# (``<generator object sync_do_map at 0x7f...>``): two processes' objects never share it.
+# (``<generator object sync_do_map at 0x7f...>``): Kettle's object and Jinja2's are two
+# objects, at two addresses, however alike they render.
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
 
 
