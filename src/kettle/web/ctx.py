@@ -47,6 +47,11 @@ def _made_directly(cls: type) -> bool:
     return direct
 
 
+def _popped_wrong(kind: str, current: Any, popped: Any) -> AssertionError:
+    """The error of a pop out of LIFO order (``pop`` and the plain form's ``pop_plain``)."""
+    return AssertionError(f"Popped wrong {kind} context ({current!r} instead of {popped!r})")
+
+
 def _restore(var: contextvars.ContextVar[Any], token: contextvars.Token[Any]) -> None:
     """Undo a push that ``var.reset(token)`` refused: one made in another ``Context`` (an
     async view runs in a copy, and ``stream_with_context`` may be primed there) cannot be
@@ -143,7 +148,7 @@ class AppContext:
         the same inline for the app context it pushed: keep the two alike.)"""
         ctx = _cv_app.get(None)
         if ctx is not None and ctx is not self:
-            raise AssertionError(f"Popped wrong app context ({ctx!r} instead of {self!r})")
+            raise _popped_wrong("app", ctx, self)
         token = self._tokens.pop()
         try:
             _cv_app.reset(token)
@@ -298,7 +303,7 @@ class RequestContext:
         if app_ctx is not None:
             app_ctx.pop(exc)
         if ctx is not None and ctx is not self:
-            raise AssertionError(f"Popped wrong request context ({ctx!r} instead of {self!r})")
+            raise _popped_wrong("request", ctx, self)
 
     def __enter__(self) -> RequestContext:
         self.push()
@@ -386,16 +391,14 @@ def pop_plain(ctx: RequestContext, exc: BaseException | None) -> None:
             # ``app_ctx._unset()`` without the call (``push_plain`` made it an AppContext).
             current_app = _cv_app.get(None)
             if current_app is not None and current_app is not app_ctx:
-                raise AssertionError(
-                    f"Popped wrong app context ({current_app!r} instead of {app_ctx!r})"
-                )
+                raise _popped_wrong("app", current_app, app_ctx)
             app_token = app_ctx._tokens.pop()
             try:
                 _cv_app.reset(app_token)
             except ValueError:
                 _restore(_cv_app, app_token)
         if current is not None and current is not ctx:
-            raise AssertionError(f"Popped wrong request context ({current!r} instead of {ctx!r})")
+            raise _popped_wrong("request", current, ctx)
 
 
 def has_request_context() -> bool:
