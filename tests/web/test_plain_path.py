@@ -591,14 +591,19 @@ def test_the_plain_form_still_rejects_an_invalid_host() -> None:
 
 
 def test_the_methods_answer_is_kept_with_the_attribute_dict() -> None:
-    """``serves_plain`` keeps (class, ``app.__dict__``, its size, the app) on the
-    instance; a new attribute makes it look again and record the new size."""
+    """``serves_plain`` keeps (class, ``app.__dict__``, its size, the app, whether its
+    WSGI entry is Kettle's own) on the instance; a new attribute makes it look again and
+    record the new size, and a ``wsgi_app`` of the instance's own (middleware) is seen."""
     app = _bare()
     assert serves_plain(app, Kettle) is True
-    assert app._plain_as == (Kettle, app.__dict__, len(app.__dict__), app)
+    assert app._plain_as == (Kettle, app.__dict__, len(app.__dict__), app, True)
     app.extra = 1  # type: ignore[attr-defined]
     assert serves_plain(app, Kettle) is True
-    assert app._plain_as == (Kettle, app.__dict__, len(app.__dict__), app)
+    assert app._plain_as == (Kettle, app.__dict__, len(app.__dict__), app, True)
+    inner = app.wsgi_app
+    app.wsgi_app = lambda environ, start_response: inner(environ, start_response)  # type: ignore[method-assign]
+    assert serves_plain(app, Kettle) is True
+    assert app._plain_as == (Kettle, app.__dict__, len(app.__dict__), app, False)
 
 
 def test_a_copied_app_looks_at_its_own_methods() -> None:

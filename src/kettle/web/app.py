@@ -64,6 +64,19 @@ class Kettle(App):
     def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Any:
         return serve(self, environ, start_response, serves_plain(self, Kettle))
 
+    def kettle_direct(self, environ: dict[str, Any], start_response: Any) -> Any:
+        """kettle.server's direct entry (docs/server.md, "A Kettle app on kettle.server"):
+        the WSGI call, except that a common response (one whole body, see
+        ``ResponseBase._common_head``) of a request served in the plain form comes back
+        as ``ResponseParts`` for the server to write, without ``start_response``. An app
+        whose ``__call__`` or ``wsgi_app`` is replaced (middleware) or that is not plain
+        for this request is called as WSGI."""
+        if serves_plain(self, Kettle):
+            known = self._plain_as
+            if known is not None and known[4]:
+                return serve(self, environ, start_response, True, True)
+        return self(environ, start_response)
+
     def _match(self, ctx: RequestContext, plain: bool = False) -> None:
         """Match ``ctx``'s request (``RequestContext.match_request``). ``plain``: the plain
         form of the request cycle calls, whose context binds its adapter lazily and whose

@@ -106,7 +106,7 @@ class App(Scaffold):
     wsgi_app: Callable[[dict[str, Any], Any], Any]  # defined by Kettle (app.py)
     _match: Callable[..., None]  # defined by Kettle (app.py): (ctx, plain=False)
     #: ``serves_plain``'s answer about overridden methods (kettle.web.plain_path).
-    _plain_as: tuple[type, dict[str, Any], int, App] | None = None
+    _plain_as: tuple[type, dict[str, Any], int, App, bool] | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         """The WSGI entry point (``wsgi_app``, so middleware can wrap ``app.wsgi_app``)."""

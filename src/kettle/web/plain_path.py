@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import signals
 from .ctx import RequestContext, pop_plain, push_plain
+from .response import response_parts
 from .routing import Map
 from .wrappers import Response
 
@@ -125,21 +126,32 @@ def serves_plain(app: Kettle, base: type) -> bool:
 
 def _methods_are_plain(app: Kettle, base: type, attributes: dict[str, Any]) -> bool:
     """Whether neither the class of ``app`` nor the instance replaces a skipped method;
-    records the answer for ``serves_plain``."""
+    records the answer for ``serves_plain``, with whether the app's WSGI entry is
+    ``base``'s own (``__call__`` and ``wsgi_app`` not replaced: no middleware), which
+    ``Kettle.kettle_direct`` reads."""
     cls = type(app)
     plain = _plain_classes.get(cls)
     if plain is None:
         plain = _class_is_plain(cls, base)
     attributes["_plain_as"] = None  # counted in the size; no stale answer kept
     if plain and not any(name in attributes for name in SKIPPED_METHODS):
-        attributes["_plain_as"] = (cls, attributes, len(attributes), app)
+        own_entry = (
+            cls.__call__ is base.__call__
+            and cls.wsgi_app is base.wsgi_app  # type: ignore[attr-defined]  # Kettle's
+            and "wsgi_app" not in attributes
+        )
+        attributes["_plain_as"] = (cls, attributes, len(attributes), app, own_entry)
         return True
     return False
 
 
-def serve(app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool) -> Any:
+def serve(
+    app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool, parts: bool = False
+) -> Any:
     """``app.wsgi_app``: one request, in the plain form when ``plain`` (``serves_plain``
-    said so) and in Flask's general form otherwise; errors go to the app's handlers."""
+    said so) and in Flask's general form otherwise; errors go to the app's handlers.
+    ``parts`` (``Kettle.kettle_direct``): a common response comes back as
+    ``ResponseParts`` instead of through its WSGI call, at the same point."""
     ctx = push_plain(app, environ) if plain else RequestContext(app, environ)
     error: BaseException | None = None
     try:
@@ -183,6 +195,10 @@ def serve(app: Kettle, environ: dict[str, Any], start_response: Any, plain: bool
         except BaseException:
             error = sys.exc_info()[1]
             raise
+        if parts:
+            common = response_parts(response, environ)
+            if common is not None:
+                return common
         return response(environ, start_response)
     finally:
         preserve = environ.get("kettle.preserve_context")

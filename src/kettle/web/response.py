@@ -28,6 +28,7 @@ from kettle.http.cookies import dump_cookie
 from kettle.http.directives import CacheControl
 from kettle.http.headers import Headers, HeaderSet, check_header
 from kettle.http.options import dump_options, dump_options_header, parse_options_header
+from kettle.http.parts import ResponseParts
 from kettle.http.status import HTTP_STATUS_CODES
 from kettle.http.structures import CallbackDict
 from kettle.http.urls import iri_to_uri
@@ -630,11 +631,18 @@ class ResponseBase:
         headers = self.get_wsgi_headers(environ)
         return self.get_app_iter(environ), self._status, headers
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    def _common_head(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]]] | None:
+        """The status and header pairs of the common response, as ``get_wsgi_response``
+        gives them, or None for any other. Common: one bytes chunk, a status with a body,
+        no ``call_on_close`` function, not a HEAD request, the WSGI methods not
+        overridden (asked on every call, so a method replaced at any time is seen).
+        Headers nobody read are the pairs ``__init__`` wrote (a Content-Type and the
+        Content-Length), given as the response's own list: the caller copies it. The one
+        core of ``__call__`` and of ``response_parts`` (kettle.server's direct entry)."""
         body = self.response
         code = self._status_code
         cls = type(self)
-        if (
+        if not (
             type(body) is list
             and len(body) == 1
             and type(body[0]) is bytes
@@ -647,26 +655,24 @@ class ResponseBase:
             and cls.get_wsgi_headers is _BASE_GET_WSGI_HEADERS
             and cls.get_app_iter is _BASE_GET_APP_ITER
         ):
-            # The common response (one bytes chunk, a status with a body, the WSGI methods
-            # not overridden, asked on every call so a method replaced at any time is
-            # seen): what get_wsgi_response gives. Headers nobody read are the pairs
-            # __init__ wrote (a Content-Type and the Content-Length), sent as they are.
-            # (The status is read first: on Python 3.11 an object whose ``__dict__`` was
-            # read is slower at every later attribute read.)
-            status = self._status
-            attributes = self.__dict__
-            if "headers" not in attributes and (
-                _LAZY_HEADER_CLASSES.get(cls) or _keeps_lazy_headers(cls)
-            ):
-                pairs = attributes.get("_header_pairs")
-                if pairs is not None:
-                    start_response(status, list(pairs))
-                    return body
-            else:
-                pairs = _sendable_pairs(self, body[0])
-                if pairs is not None:
-                    start_response(self._status, pairs)
-                    return body
+            return None
+        # (The status is read first: on Python 3.11 an object whose ``__dict__`` was read
+        # is slower at every later attribute read.)
+        status = self._status
+        attributes = self.__dict__
+        if "headers" not in attributes and (
+            _LAZY_HEADER_CLASSES.get(cls) or _keeps_lazy_headers(cls)
+        ):
+            pairs = attributes.get("_header_pairs")
+            return None if pairs is None else (status, pairs)
+        sendable = _sendable_pairs(self, body[0])
+        return None if sendable is None else (status, sendable)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        head = self._common_head(environ)
+        if head is not None:
+            start_response(head[0], list(head[1]))
+            return self.response  # type: ignore[no-any-return]  # a list of one bytes
         app_iter, status, wsgi_headers = self.get_wsgi_response(environ)
         start_response(status, wsgi_headers.to_wsgi_list())
         return app_iter
@@ -760,3 +766,19 @@ _BASE_SET_DATA = ResponseBase.set_data
 _BASE_GET_WSGI_RESPONSE = ResponseBase.get_wsgi_response
 _BASE_GET_WSGI_HEADERS = ResponseBase.get_wsgi_headers
 _BASE_GET_APP_ITER = ResponseBase.get_app_iter
+_BASE_CALL = ResponseBase.__call__
+_new_tuple = tuple.__new__
+
+
+def response_parts(response: ResponseBase, environ: dict[str, Any]) -> ResponseParts | None:
+    """``response`` as ``ResponseParts`` when its WSGI call would send the common
+    response (``_common_head``) and its class keeps that call; else None, and the caller
+    calls it as WSGI. The same status, header pairs and body bytes, without the
+    ``start_response`` round trip (kettle.server's direct entry, docs/server.md)."""
+    if type(response).__call__ is not _BASE_CALL:
+        return None
+    head = response._common_head(environ)
+    if head is None:
+        return None
+    # tuple.__new__ directly: the named tuple's own __new__ is one more Python call.
+    return _new_tuple(ResponseParts, (head[0], tuple(head[1]), response.response[0]))
