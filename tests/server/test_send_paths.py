@@ -227,6 +227,7 @@ def _parking_engine() -> Any:
     engine.draining = False
     engine.conns = {}
     engine.app = None
+    engine.direct = None
     engine.keepalive_timeout = 5.0
     engine.limits = Limits()
     engine.access_log = False

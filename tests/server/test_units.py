@@ -177,6 +177,7 @@ def test_response_start_is_status_line_and_fields_in_one_lookup() -> None:
         False,
         False,
         b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nServer: kettle\r\n",
+        True,
     )
     assert (
         response_start("200 OK", [("Server", "mine")])[7] == b"HTTP/1.1 200 OK\r\nServer: mine\r\n"
@@ -184,6 +185,26 @@ def test_response_start_is_status_line_and_fields_in_one_lookup() -> None:
     again = [("Content-Type", "text/plain"), ("Content-Length", "3")]
     assert response_start("200 OK", again) is start
     assert response_start("404 Not Found", again)[:2] == (b"HTTP/1.1 404 Not Found\r\n", 404)
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "whole"),
+    [
+        ("200 OK", [("Content-Length", "3")], True),
+        ("404 Not Found", [("Content-Length", "3"), ("Connection", "keep-alive")], True),
+        ("200 OK", [("Content-Type", "text/plain")], False),
+        ("200 OK", [("Content-Length", "3"), ("Date", "Thu, 01 Jan 1970 00:00:00 GMT")], False),
+        ("200 OK", [("Content-Length", "3"), ("Connection", "close")], False),
+        ("204 No Content", [("Content-Length", "0")], False),
+        ("304 Not Modified", [("Content-Length", "3")], False),
+        ("101 Switching Protocols", [("Content-Length", "0")], False),
+    ],
+    ids=["length", "keep-alive", "no-length", "own-date", "close", "204", "304", "1xx"],
+)
+def test_response_start_says_when_a_date_line_is_all_the_head_needs(
+    status: str, headers: list[tuple[str, str]], whole: bool
+) -> None:
+    assert response_start(status, headers)[8] is whole
 
 
 @pytest.mark.parametrize(

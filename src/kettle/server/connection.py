@@ -49,11 +49,11 @@ from typing import TYPE_CHECKING, Any
 from .environ import ClientDisconnected, EnvironSource, RequestBodyError
 from .protocol import END_OF_MESSAGE, Data, ProtocolError, Request, RequestReader
 from .response import CONTINUE, error_response
-from .wsgi import DRAIN_LIMIT, run
+from .wsgi import DRAIN_LIMIT, run, run_direct
 
 if TYPE_CHECKING:
     from .engine import Engine
-    from .wsgi import Exchange
+    from .wsgi import DirectEntry, Exchange
 
 log = logging.getLogger("kettle.server")
 
@@ -122,6 +122,7 @@ class Connection:
         "body_deadline",
         "continued",
         "deadline",
+        "direct_entry",
         "discarded",
         "engine",
         "environs",
@@ -153,6 +154,8 @@ class Connection:
         self.access_log = engine.access_log
         self.parked = False
         self.taken = False
+        #: ``run_direct``'s callables for this connection's requests, made on first use.
+        self.direct_entry: DirectEntry | None = None
         #: Re-arms this connection in the engine's epoll set, returning 0 when that
         #: worked: made by ``Engine.park`` on the first park (``Engine.rearm_call``),
         #: None again once the connection is closed.
@@ -315,6 +318,7 @@ class Connection:
         # The re-arm names the descriptor number, which may soon belong to another
         # connection: a closed connection parks (and fails) through ``Engine.park``.
         self.rearm = None
+        self.direct_entry = None  # (it refers back to the connection: no cycle left)
         try:
             self.sock.close()
         except OSError:
@@ -490,6 +494,7 @@ class Connection:
         reader = self.reader
         engine = self.engine
         app = engine.app
+        direct = engine.direct
         environs = self.environs
         events = reader.events  # popped here: ``reader.next_event()`` without the call
         while True:
@@ -525,7 +530,10 @@ class Connection:
                     environs.template.copy() if event is environs.repeat else environs.build(event)
                 )
                 try:
-                    keep = run(app, self, event, environ)
+                    if direct is not None and event.bodyless and not self.access_log:
+                        keep = run_direct(direct, self, event, environ)
+                    else:
+                        keep = run(app, self, event, environ, direct)
                 except OSError:
                     keep = False  # the client went away while we wrote
                 if not keep:

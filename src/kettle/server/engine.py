@@ -132,6 +132,13 @@ class Engine:
         batch_responses: bool = False,
     ) -> None:
         self.app = app
+        # A Kettle app's direct entry (``kettle.server.wsgi.run``), when it is the app's
+        # own: a wrapper that hands attribute reads on to the app it wraps is called as
+        # WSGI, so it is never skipped.
+        direct = getattr(app, "kettle_direct", None)
+        self.direct: Callable[..., Any] | None = (
+            direct if getattr(direct, "__self__", None) is app else None
+        )
         # ``compute_threads``: the gate (``kettle.server.gate``), only for a pool whose
         # threads all run on one CPU, where an idle CPU means every one of them waits.
         allowed = os.sched_getaffinity(0)

@@ -45,6 +45,8 @@ _NAME_KINDS: dict[str, int] = {}
 _STATUS_LINES: dict[str, tuple[bytes, int]] = {}
 _CACHE_LIMIT = 512
 
+# Statuses whose responses have no body (RFC 9110 sections 15.3.5 and 15.4.5).
+NO_BODY_CODES = frozenset((204, 304))
 SERVER_LINE = f"Server: {SERVER_SOFTWARE}\r\n".encode("ascii")
 
 
@@ -167,9 +169,12 @@ def response_fields(headers: list[tuple[str, str]]) -> ResponseFields:
 
 
 # What ``response_start`` returns: the status line, the status code, the fields of
-# ``ResponseFields`` in their order, then the head up to its Date line (the status line,
-# the fields and, unless the app set its own, the Server line).
-ResponseStart = tuple[bytes, int, bytes, int | None, bool, bool, bool, bytes]
+# ``ResponseFields`` in their order, the head up to its Date line (the status line, the
+# fields and, unless the app set its own, the Server line), then whether a body of the
+# given Content-Length is all such a response needs around that head: a Date line and
+# the blank line (a status with a body, a Content-Length, no Date or Connection field
+# of the app's; ``Exchange.send_parts``).
+ResponseStart = tuple[bytes, int, bytes, int | None, bool, bool, bool, bytes, bool]
 STARTS: dict[tuple[Any, ...], ResponseStart] = {}
 
 
@@ -187,7 +192,13 @@ def response_start(status: str, headers: list[tuple[str, str]]) -> ResponseStart
     line, code = status_line(status)
     fields = response_fields(headers)  # a list of str pairs from here on
     server = b"" if fields.has_server else SERVER_LINE
-    start = (line, code, *fields, line + fields.block + server)
+    whole = (
+        code >= 200
+        and code not in NO_BODY_CODES
+        and fields.length is not None
+        and not (fields.has_date or fields.close)
+    )
+    start = (line, code, *fields, line + fields.block + server, whole)
     if len(fields.block) <= _CACHED_FIELDS_SIZE:
         if len(STARTS) >= _FIELDS_CACHE_LIMIT:
             STARTS.clear()

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
+from ..http.parts import ResponseParts
 from .environ import ClientDisconnected, Input, RequestBodyError
 from .protocol import END_OF_MESSAGE, Data, ProtocolError, Request
 from .response import (
@@ -29,6 +30,7 @@ from .response import (
     DATE_LINE,
     LAST_CHUNK,
     LENGTH_LINES,
+    NO_BODY_CODES,
     STARTS,
     ResponseStart,
     chunk,
@@ -48,7 +50,7 @@ access_log = logging.getLogger("kettle.server.access")
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _SMALL_BODY = 65536
 DRAIN_LIMIT = 1 << 20
-_NO_BODY_CODES = frozenset((204, 304))
+_NO_BODY_CODES = NO_BODY_CODES
 _time = time.time
 _monotonic = time.monotonic
 # A response is held for batching (``Engine.hold``) only when its request took less than
@@ -312,18 +314,7 @@ class Exchange:
                     self.conn.sendall(head)
                     return  # no body bytes sent (the access log shows "-", as for ``write``)
                 if size <= _SMALL_BODY:
-                    conn = self.conn
-                    if (
-                        conn.batching
-                        and self.keep_alive
-                        and conn.engine._ready
-                        and _monotonic() - self._started < HOLD_FAST
-                    ):
-                        # More requests wait: the engine sends this with the responses
-                        # to come (``Engine.hold``), as one burst for the client side.
-                        conn.held = head + body
-                    else:
-                        conn.sendall(head + body)
+                    self._send_small(head, body)
                 else:
                     self.conn.sendall(head)
                     self.conn.sendall(body)
@@ -367,6 +358,13 @@ class Exchange:
         self._sent = length
         return True
 
+    def _send_small(self, head: bytes, body: bytes) -> None:
+        """Send a whole small response, or hold it while more requests wait (batching)."""
+        if self.keep_alive:
+            send_small(self.conn, head, body, self._started)
+        else:
+            self.conn.sendall(head + body)
+
     # -- takeover -----------------------------------------------------------------------
 
     def takeover(self) -> tuple[socket.socket, bytes]:
@@ -381,9 +379,152 @@ class Exchange:
         return sock, leftover
 
 
-def run(app: WSGIApp, conn: Connection, request: Request, environ: dict[str, Any]) -> bool:
+def send_small(conn: Connection, head: bytes, body: bytes, started: float) -> None:
+    """Send a whole small response of a kept-alive request that began at ``started``
+    (``time.monotonic``), or hold it while more requests wait (batching)."""
+    if conn.batching and conn.engine._ready and _monotonic() - started < HOLD_FAST:
+        # More requests wait: the engine sends this with the responses to come
+        # (``Engine.hold``), as one burst for the client side.
+        conn.held = head + body
+    else:
+        conn.sendall(head + body)
+
+
+class DirectEntry:
+    """What ``run_direct`` gives a Kettle app instead of an ``Exchange`` made for every
+    request: ``start_response`` and ``kettle.takeover`` of the connection's current
+    request, which make its ``Exchange`` when first called. A common response
+    (``ResponseParts``) needs none. One per connection (``Connection.direct_entry``)."""
+
+    __slots__ = ("conn", "exchange", "request", "start_response", "started", "takeover")
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.exchange: Exchange | None = None
+        self.request: Request | None = None
+        self.started = 0.0
+        # Bound once: the app gets the same two callables for every request.
+        self.start_response = self._start_response
+        self.takeover = self._takeover
+
+    def make_exchange(self) -> Exchange:
+        """The current request's ``Exchange``, made the first time it is needed."""
+        exchange = self.exchange
+        if exchange is None:
+            request = self.request
+            if request is None:
+                raise RuntimeError("no request is being served on this connection")
+            exchange = self.exchange = Exchange(self.conn, request)
+            exchange._started = self.started
+        return exchange
+
+    def _start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
+        return self.make_exchange().start_response(status, headers, exc_info)
+
+    def _takeover(self) -> tuple[socket.socket, bytes]:
+        return self.make_exchange().takeover()
+
+
+def run_direct(
+    direct: Callable[..., Any], conn: Connection, request: Request, environ: dict[str, Any]
+) -> bool:
+    """``run`` for a Kettle app's own ``kettle_direct`` (``Engine.direct``) and a request
+    without a body that keeps its connection, while the access log is off: the app is
+    called with the ``DirectEntry``'s callables, and a whole response it returns as
+    ``ResponseParts`` is written here (``write_parts``) with no ``Exchange``, no
+    ``start_response`` and no result iterable. Anything else is served as ``run``
+    serves it (docs/server.md, "A Kettle app on kettle.server")."""
+    entry = conn.direct_entry
+    if entry is None:
+        entry = conn.direct_entry = DirectEntry(conn)
+    entry.request = request
+    entry.exchange = None
+    entry.started = _monotonic()
+    environ["kettle.takeover"] = entry.takeover
+    try:
+        result = direct(environ, entry.start_response)
+        exchange = entry.exchange
+        if exchange is None:
+            if type(result) is ResponseParts and write_parts(conn, request, result, entry.started):
+                return True
+            exchange = entry.make_exchange()
+        _send_result(exchange, result)
+    except Exception as exc:
+        exchange = entry.make_exchange()
+        if exchange.taken:
+            log.exception("error in application after takeover")
+            return False
+        _fail(exchange, exc, environ)
+    return not exchange.taken and exchange.keep_alive
+
+
+def write_parts(conn: Connection, request: Request, parts: ResponseParts, started: float) -> bool:
+    """Write a whole response given as parts for ``request`` (kept alive, without a body)
+    when it is the usual case, and return True; else False, and nothing was done: the
+    caller sends it through an ``Exchange`` (``start_response`` and ``send_result``,
+    which also check what is new). The usual case: a status and header tuple seen before
+    whose entry says the head needs only a Date line (``ResponseStart``), a body of its
+    Content-Length, an HTTP/1.1 request that is not HEAD, an engine that is not
+    draining."""
+    status, headers, body = parts
+    start = STARTS.get((status, headers))
+    size = len(body)
+    if (
+        start is None
+        or not start[8]
+        or start[3] != size
+        or request.http_version != "1.1"
+        or request.method == "HEAD"
+        or conn.engine.draining
+    ):
+        return False
+    now = _time()
+    date = DATE_LINE.line if DATE_LINE.since <= now < DATE_LINE.until else DATE_LINE.refresh(now)
+    head = b"".join((start[7], date, b"\r\n"))
+    if size <= _SMALL_BODY:
+        send_small(conn, head, body, started)
+    else:
+        conn.sendall(head)
+        conn.sendall(body)
+    return True
+
+
+def _send_result(exchange: Exchange, result: Any) -> None:
+    """Send an app's WSGI result (or a ``ResponseParts``) on ``exchange``, then close it."""
+    if type(result) is ResponseParts:
+        if not exchange.taken:  # what ``start_response`` and the result ``[body]`` do
+            exchange.start_response(result[0], list(result[1]))
+            exchange.send_result([result[2]])
+        return
+    try:
+        if not exchange.taken:
+            exchange.send_result(result)
+    finally:
+        if type(result) is not list:  # (a list has no close)
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+
+def run(
+    app: WSGIApp,
+    conn: Connection,
+    request: Request,
+    environ: dict[str, Any],
+    direct: Callable[..., Any] | None = None,
+) -> bool:
     """Serve ``request`` with ``environ`` (its keys, ``EnvironSource.build``); return True
-    when the connection may carry another request."""
+    when the connection may carry another request.
+
+    ``direct``: a Kettle app's own ``kettle_direct`` (``Engine.direct``), called instead
+    of the app with the same arguments: by ``run_direct`` for a request without a body
+    that keeps its connection, here for any other (it may return ``ResponseParts``)."""
+    if direct is not None:
+        if request.bodyless and not conn.access_log:
+            return run_direct(direct, conn, request, environ)
+        app = direct
     exchange = Exchange(conn, request)
     # ``wsgi.input`` is EMPTY_INPUT and ``werkzeug.socket`` the connection's socket in the
     # connection's base already (``Connection``).
@@ -392,15 +533,7 @@ def run(app: WSGIApp, conn: Connection, request: Request, environ: dict[str, Any
     environ["kettle.takeover"] = exchange.takeover
     started = time.time() if conn.access_log else 0.0
     try:
-        result = app(environ, exchange.start_response)
-        try:
-            if not exchange.taken:
-                exchange.send_result(result)
-        finally:
-            if type(result) is not list:  # (a list has no close)
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
+        _send_result(exchange, app(environ, exchange.start_response))
     except Exception as exc:
         if exchange.taken:
             log.exception("error in application after takeover")
