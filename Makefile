@@ -59,9 +59,11 @@ compat-werkzeug: $(STAMP)
 compat-autobahn: $(STAMP)
 	$(BIN)/python compat/autobahn/run
 
-# Flask 3.1.3's own suite with kettle.compat active (flask, werkzeug, jinja2 -> Kettle).
+# Flask 3.1.3's own suite with kettle.compat active (flask, werkzeug, jinja2 -> Kettle),
+# then again with the test client calling the app through kettle.server's direct entry.
 compat-flask: $(STAMP)
 	$(BIN)/python compat/flask/run
+	$(BIN)/python compat/flask/run --direct
 
 # Ten Flask extensions' own suites on Flask and on Kettle (kettle.compat), in a venv of
 # their own under compat/extensions/.cache; fails on a regression not in known-failures.txt.

@@ -54,18 +54,25 @@ def test_a_test_passing_on_flask_and_not_on_kettle_is_a_regression(
                 {"t::a": "passed", "t::b": "failed", "t::c": "failed"}, [[]],
                 **{"t::b": "call: AssertionError: 1 == 2"},
             ),
+            "direct": run_data(
+                {"t::a": "failed", "t::b": "failed", "t::c": "failed", "t::d": "passed"}, [[]],
+                **{"t::a": "call: KeyError: 'x'", "t::b": "call: other"},
+            ),
         }
     }  # fmt: skip
-    summary = runner.report(outcomes, {})
+    summary = runner.report(outcomes, {"Flask-X::t::a": "listed"})
     assert summary["regressions"] == {
+        "Flask-X::t::a": "direct entry: call: KeyError: 'x'",
         "Flask-X::t::b": "call: AssertionError: 1 == 2",
         "Flask-X::t::d": "kettle: not run",
     }
-    assert summary["totals"] == [3, 1, 0, 1, 2, 0]
+    assert summary["totals"] == [3, 1, 0, 1, 2, 0, 1, 3, 0]
     assert summary["real"] == []
-    assert (summary["processes"], summary["baseline_real"]) == (1, 1)
+    assert (summary["processes"], summary["baseline_real"]) == (2, 1)
     row = capsys.readouterr().out.splitlines()[-1]
-    assert row.split() == ["Flask-X", "3/", "1/", "0", "1/", "2/", "0", "2", "0", "1.0+1.0"]
+    assert row.split() == [
+        "Flask-X", "3/", "1/", "0", "1/", "2/", "0", "1/", "3/", "0", "3", "1", "1.0+1.0+1.0"
+    ]  # fmt: skip
 
 
 def test_a_real_module_in_a_kettle_process_is_reported(runner: ModuleType) -> None:
@@ -73,10 +80,11 @@ def test_a_real_module_in_a_kettle_process_is_reported(runner: ModuleType) -> No
         "Flask-X": {
             "baseline": run_data({"t::a": "passed"}, [["flask"]]),
             "kettle": run_data({"t::a": "passed"}, [[], ["werkzeug.routing"]]),
+            "direct": run_data({"t::a": "passed"}, [["jinja2"]]),
         }
     }
     summary = runner.report(outcomes, {})
-    assert summary["real"] == ["Flask-X: pid 1 werkzeug.routing"]
+    assert summary["real"] == ["Flask-X: pid 1 werkzeug.routing", "Flask-X: pid 1 jinja2"]
 
 
 def test_known_failures_round_trip(

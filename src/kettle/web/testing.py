@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import functools
 import importlib.metadata
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -29,11 +30,18 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import click.testing
 
+from kettle.http.parts import ResponseParts
+
 from .cli import ScriptInfo
 from .cookiejar import Cookie, CookieJar
 from .environ_builder import REQUEST_KEYS, EnvironBuilder, encode_multipart
 from .globals import _cv_app
 from .wrappers import Request, Response
+
+#: Call a Kettle app through ``kettle_direct``, the entry kettle.server uses, instead of
+#: as WSGI: set by ``KETTLE_TEST_DIRECT=1`` in the environment (the compatibility runs
+#: run Flask's and the extensions' suites both ways), or assigned by a test.
+CALL_DIRECT = os.environ.get("KETTLE_TEST_DIRECT") == "1"
 
 if TYPE_CHECKING:
     from .appbase import App
@@ -284,7 +292,17 @@ class KettleClient:
             captured[:] = [status, headers]
             return written.append
 
-        iterable = self.application(environ, start_response)
+        application = self.application
+        direct = getattr(application, "kettle_direct", None) if CALL_DIRECT else None
+        if direct is not None and getattr(direct, "__self__", None) is application:
+            # kettle.server's direct entry, as that server calls it (``CALL_DIRECT``): a
+            # whole response comes back as parts, here handed on as start_response would.
+            iterable = direct(environ, start_response)
+            if type(iterable) is ResponseParts:
+                start_response(iterable[0], list(iterable[1]))
+                iterable = [iterable[2]]
+        else:
+            iterable = application(environ, start_response)
         close = getattr(iterable, "close", None)
         if buffered or type(iterable) is list or type(iterable) is tuple:
             try:
