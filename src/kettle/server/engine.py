@@ -132,9 +132,9 @@ class Engine:
         batch_responses: bool = False,
     ) -> None:
         self.app = app
-        # A Kettle app's direct entry (``kettle.server.wsgi.run``), when it is the app's
-        # own: a wrapper that hands attribute reads on to the app it wraps is called as
-        # WSGI, so it is never skipped.
+        # A Kettle app's direct entry (``kettle.server.wsgi.run_direct``) when it is the
+        # app's own: a wrapper that hands attribute reads on to the app it wraps is
+        # called as WSGI, so it is never skipped.
         direct = getattr(app, "kettle_direct", None)
         self.direct: Callable[..., Any] | None = (
             direct if getattr(direct, "__self__", None) is app else None
