@@ -319,6 +319,39 @@ def test_responses_of_the_direct_entry_are_batched(
     assert written == [b"2", b"4"]
 
 
+def test_takeover_after_the_response_was_written_fails(servers: Callable[[Any], int]) -> None:
+    """A ``kettle.takeover`` kept past its request and called from another connection's
+    request is refused, as an ``Exchange``'s is once its response started, and the
+    connection it belonged to goes on serving."""
+    app = Kettle(__name__)
+    kept: list[Any] = []
+    errors: list[str] = []
+
+    @app.route("/keep")
+    def keep() -> str:
+        kept.append(request.environ["kettle.takeover"])
+        return "kept"
+
+    @app.route("/late")
+    def late() -> str:
+        try:
+            kept[-1]()
+        except RuntimeError as error:
+            errors.append(str(error))
+        return "still served"
+
+    port = servers(app)
+    _exchange(port, GET % b"/keep")  # the status and header list are now known
+    with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
+        sock.sendall(GET % b"/keep")
+        assert read_response(sock).endswith(b"\r\n\r\nkept")  # written directly
+        late_response = _exchange(port, GET % b"/late").split(b"|")[0]
+        assert late_response.endswith(b"\r\n\r\nstill served")
+        sock.sendall(GET % b"/keep")
+        assert read_response(sock).endswith(b"\r\n\r\nkept")
+    assert errors == ["no request is being served on this connection"]
+
+
 # -- the app's side: ``response_parts`` and the test client's driver ---------------------
 
 

@@ -394,7 +394,10 @@ class DirectEntry:
     """What ``run_direct`` gives a Kettle app instead of an ``Exchange`` made for every
     request: ``start_response`` and ``kettle.takeover`` of the connection's current
     request, which make its ``Exchange`` when first called. A common response
-    (``ResponseParts``) needs none. One per connection (``Connection.direct_entry``)."""
+    (``ResponseParts``) needs none. One per connection (``Connection.direct_entry``).
+    The two callables belong to the request being served, as a WSGI server's do: called
+    after its response was sent, they raise ``RuntimeError`` until the connection's next
+    request begins, and then act on that one (an app must not keep them)."""
 
     __slots__ = ("conn", "exchange", "request", "start_response", "started", "takeover")
 
@@ -448,6 +451,7 @@ def run_direct(
         exchange = entry.exchange
         if exchange is None:
             if type(result) is ResponseParts and write_parts(conn, request, result, entry.started):
+                entry.request = None  # answered: a late start_response or takeover fails
                 return True
             exchange = entry.make_exchange()
         _send_result(exchange, result)
