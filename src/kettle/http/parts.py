@@ -12,7 +12,8 @@ through WSGI instead.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 
 class ResponseParts(NamedTuple):
@@ -23,3 +24,18 @@ class ResponseParts(NamedTuple):
     status: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
+
+
+def direct_entry(app: Any) -> Callable[..., Any] | None:
+    """``app``'s own ``kettle_direct`` method, or None: a wrapper whose attribute reads
+    reach the ``kettle_direct`` of an app it wraps gets None, so it is called as WSGI and
+    never skipped. (kettle.server's ``Engine`` and the test client's driver.)"""
+    direct = getattr(app, "kettle_direct", None)
+    return direct if getattr(direct, "__self__", None) is app else None
+
+
+def as_wsgi(parts: ResponseParts, start_response: Callable[..., Any]) -> list[bytes]:
+    """What the WSGI call would have done with ``parts``: call ``start_response`` with the
+    status and a list of the header pairs, and return the body as a one-item list."""
+    start_response(parts[0], list(parts[1]))
+    return [parts[2]]

@@ -77,6 +77,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from ..http.parts import direct_entry
 from . import gate as gate_module
 from .affinity import CpuFollower
 from .connection import Connection, timeval
@@ -132,13 +133,8 @@ class Engine:
         batch_responses: bool = False,
     ) -> None:
         self.app = app
-        # A Kettle app's direct entry (``kettle.server.wsgi.run_direct``) when it is the
-        # app's own: a wrapper that hands attribute reads on to the app it wraps is
-        # called as WSGI, so it is never skipped.
-        direct = getattr(app, "kettle_direct", None)
-        self.direct: Callable[..., Any] | None = (
-            direct if getattr(direct, "__self__", None) is app else None
-        )
+        #: A Kettle app's direct entry (``kettle.server.wsgi.run_direct``), or None.
+        self.direct: Callable[..., Any] | None = direct_entry(app)
         # ``compute_threads``: the gate (``kettle.server.gate``), only for a pool whose
         # threads all run on one CPU, where an idle CPU means every one of them waits.
         allowed = os.sched_getaffinity(0)

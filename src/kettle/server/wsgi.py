@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-from ..http.parts import ResponseParts
+from ..http.parts import ResponseParts, as_wsgi
 from .environ import ClientDisconnected, Input, RequestBodyError
 from .protocol import END_OF_MESSAGE, Data, ProtocolError, Request
 from .response import (
@@ -498,9 +498,8 @@ def write_parts(conn: Connection, request: Request, parts: ResponseParts, starte
 def _send_result(exchange: Exchange, result: Any) -> None:
     """Send an app's WSGI result (or a ``ResponseParts``) on ``exchange``, then close it."""
     if type(result) is ResponseParts:
-        if not exchange.taken:  # what ``start_response`` and the result ``[body]`` do
-            exchange.start_response(result[0], list(result[1]))
-            exchange.send_result([result[2]])
+        if not exchange.taken:
+            exchange.send_result(as_wsgi(result, exchange.start_response))
         return
     try:
         if not exchange.taken:

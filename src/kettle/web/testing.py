@@ -30,7 +30,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import click.testing
 
-from kettle.http.parts import ResponseParts
+from kettle.http.parts import ResponseParts, as_wsgi, direct_entry
 
 from .cli import ScriptInfo
 from .cookiejar import Cookie, CookieJar
@@ -292,17 +292,15 @@ class KettleClient:
             captured[:] = [status, headers]
             return written.append
 
-        application = self.application
-        direct = getattr(application, "kettle_direct", None) if CALL_DIRECT else None
-        if direct is not None and getattr(direct, "__self__", None) is application:
+        direct = direct_entry(self.application) if CALL_DIRECT else None
+        if direct is not None:
             # kettle.server's direct entry, as that server calls it (``CALL_DIRECT``): a
-            # whole response comes back as parts, here handed on as start_response would.
+            # whole response comes back as parts, here handed on as WSGI would.
             iterable = direct(environ, start_response)
             if type(iterable) is ResponseParts:
-                start_response(iterable[0], list(iterable[1]))
-                iterable = [iterable[2]]
+                iterable = as_wsgi(iterable, start_response)
         else:
-            iterable = application(environ, start_response)
+            iterable = self.application(environ, start_response)
         close = getattr(iterable, "close", None)
         if buffered or type(iterable) is list or type(iterable) is tuple:
             try:
