@@ -50,7 +50,6 @@ access_log = logging.getLogger("kettle.server.access")
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _SMALL_BODY = 65536
 DRAIN_LIMIT = 1 << 20
-_NO_BODY_CODES = NO_BODY_CODES
 _time = time.time
 _monotonic = time.monotonic
 # A response is held for batching (``Engine.hold``) only when its request took less than
@@ -215,7 +214,7 @@ class Exchange:
         code = self._code
         extra = b""
         if code >= 200 and self._length is None:
-            if code in _NO_BODY_CODES:
+            if code in NO_BODY_CODES:
                 self._length = length
             elif length is not None:
                 self._length = length
@@ -262,7 +261,7 @@ class Exchange:
         if not data:
             return
         head = b"" if self.head_sent else self._head(None)
-        if self.request.method == "HEAD" or self._code in _NO_BODY_CODES:
+        if self.request.method == "HEAD" or self._code in NO_BODY_CODES:
             if head:
                 self.conn.sendall(head)
             return
@@ -310,7 +309,7 @@ class Exchange:
                 # one send.
                 head = self._head(size)
                 code = self._code
-                if self.request.method == "HEAD" or code < 200 or code in _NO_BODY_CODES:
+                if self.request.method == "HEAD" or code < 200 or code in NO_BODY_CODES:
                     self.conn.sendall(head)
                     return  # no body bytes sent (the access log shows "-", as for ``write``)
                 if size <= _SMALL_BODY:
@@ -334,7 +333,7 @@ class Exchange:
             self._length is not None
             and self._sent < self._length
             and self.request.method != "HEAD"
-            and self._code not in _NO_BODY_CODES
+            and self._code not in NO_BODY_CODES
         ):
             log.error("application sent less than its Content-Length; closing")
             self.keep_alive = False
@@ -351,7 +350,7 @@ class Exchange:
         except (AttributeError, OSError, ValueError):
             return False
         length = self._length if self._length is not None else size
-        if length > size or self._code < 200 or self._code in _NO_BODY_CODES:
+        if length > size or self._code < 200 or self._code in NO_BODY_CODES:
             return False
         conn.sendall(self._head(length))
         conn.sendfile(fileno, offset, length)
