@@ -313,7 +313,10 @@ class Exchange:
                     self.conn.sendall(head)
                     return  # no body bytes sent (the access log shows "-", as for ``write``)
                 if size <= _SMALL_BODY:
-                    self._send_small(head, body)
+                    if self.keep_alive:  # (held for batching while more requests wait)
+                        send_small(self.conn, head, body, self._started)
+                    else:
+                        self.conn.sendall(head + body)
                 else:
                     self.conn.sendall(head)
                     self.conn.sendall(body)
@@ -356,13 +359,6 @@ class Exchange:
         conn.sendfile(fileno, offset, length)
         self._sent = length
         return True
-
-    def _send_small(self, head: bytes, body: bytes) -> None:
-        """Send a whole small response, or hold it while more requests wait (batching)."""
-        if self.keep_alive:
-            send_small(self.conn, head, body, self._started)
-        else:
-            self.conn.sendall(head + body)
 
     # -- takeover -----------------------------------------------------------------------
 
