@@ -8,10 +8,10 @@ the specification's 12 fortunes).
 Two modes:
 
 ``--mode single`` (issue 13): one process each. Kettle on ``kettle serve`` (default
-threads; ``--no-batch-responses``, ``--threads 1``, ``--threads 2`` and
-``--compute-threads 2``), Falcon on granian (WSGI) and on bjoern, Starlette on uvicorn
-(httptools, uvloop), Emmett on granian (RSGI), Flask on gunicorn (gthread) and on granian
-(WSGI). Every server is measured twice, as two processes: one started under ``taskset -c
+threads; ``--no-batch-responses``, ``--threads 1``, ``--threads 2``, ``--compute-threads
+0`` and ``--compute-threads 1``), Falcon on granian (WSGI) and on bjoern, Starlette on
+uvicorn (httptools, uvloop), Emmett on granian (RSGI), Flask on gunicorn (gthread) and on
+granian (WSGI). Every server is measured twice, as two processes: one started under ``taskset -c
 1`` (its whole process tree on core 1, wrk on core 0) and one started plain (placing its
 threads as it does for a user; ``kettle serve`` pins its own threads to one CPU by default,
 see docs/server.md).
@@ -129,6 +129,10 @@ def single_targets() -> dict[str, Target]:
         "kettle-threads2": Target("Kettle (kettle serve --threads 2)", _kettle("--threads", "2")),
         "kettle-open": Target(
             "Kettle (kettle serve --compute-threads 0)", _kettle("--compute-threads", "0")
+        ),
+        # One computing thread, more only while they wait (the gate at 1).
+        "kettle-compute1": Target(
+            "Kettle (kettle serve --compute-threads 1)", _kettle("--compute-threads", "1")
         ),
         "falcon-granian": Target("Falcon (granian WSGI)", _granian("wsgi", FALCON, 1)),
         "falcon-bjoern": Target("Falcon (bjoern)", [sys.executable, "-c", BJOERN, "{port}"]),

@@ -26,7 +26,7 @@ from click.testing import CliRunner
 import kettle.server.gate as gate_module
 from kettle.server import Server, serve
 from kettle.server.cli import serve_command
-from kettle.server.engine import Engine
+from kettle.server.engine import POLLERS, Engine
 from kettle.server.gate import (
     SHARED_CLOSE,
     SHARED_OPEN,
@@ -228,16 +228,104 @@ def hello(environ: dict[str, object], start_response: object) -> list[bytes]:
 
 
 def test_the_idle_watch_runs_only_while_the_server_does() -> None:
-    server = Server(hello, threads=4, compute_threads=2, cpu_affinity=min(os.sched_getaffinity(0)))
+    cpu = min(os.sched_getaffinity(0))
+    server = Server(hello, threads=4, compute_threads=2, cpu_affinity=cpu)
     server.start()
     try:
-        watchers = [t for t in threading.enumerate() if t.name == "kettle-idle"]
-        assert len(watchers) == 1
+        listeners = [t for t in threading.enumerate() if t.name == "kettle-idle"]
+        assert len(listeners) == 1
+        assert server._engine is not None and server._engine._gate is not None
+        child = server._engine._gate._child
+        assert child is not None and child.poll() is None
+        # A process of its own, SCHED_IDLE on the pool's CPU; in the server's session (its
+        # scheduling group) but not its process group (a terminal's Ctrl-C).
+        assert os.sched_getscheduler(child.pid) == os.SCHED_IDLE
+        assert os.sched_getaffinity(child.pid) == {cpu}
+        assert os.getsid(child.pid) == os.getsid(0)
+        assert os.getpgid(child.pid) == child.pid != os.getpgid(0)
         assert get(server.port, "/") == (200, "ok")
     finally:
         server.stop(grace=1.0)
-    watchers[0].join(TIMEOUT)
-    assert not watchers[0].is_alive()
+    listeners[0].join(TIMEOUT)
+    assert not listeners[0].is_alive()
+    assert child.returncode == 0  # it ended on the server's wake pipe, not killed
+
+
+def test_a_gated_pool_polls_with_no_more_threads_than_may_serve() -> None:
+    # A thread that catches an event in epoll_wait serves it in place; with one computing
+    # thread and two polling, serving passed between them each time the queue ran dry.
+    engine = SimpleNamespace(_gate=None)
+    assert Engine._most_pollers(engine) == POLLERS == 2  # type: ignore[arg-type]
+    for cap, most in [(1, 1), (2, 2), (5, 2), (None, 2)]:
+        engine._gate = SimpleNamespace(cap=cap)
+        assert Engine._most_pollers(engine) == most  # type: ignore[arg-type]
+
+
+def stalled_engine() -> SimpleNamespace:
+    """A fake engine for ``Gate.check``: one connection waits in the ready queue."""
+    engine = SimpleNamespace(
+        cpu=0, _pollers=0, _busy=[True, False], _idle=[object()], _ready=["conn"], taken=10
+    )
+    engine.woken = []
+    engine.reads = []
+    engine._wake_one = lambda stalled=False: engine.woken.append(stalled)
+    engine.read_now = lambda: engine.reads.append(True)
+    engine._read_at = 0.0
+    return engine
+
+
+def test_the_stall_look_asks_whether_the_queue_moved_not_which_connection_is_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = stalled_engine()
+    gate = gate_module.Gate(engine, 1, 0)  # type: ignore[arg-type]
+    monkeypatch.setattr(gate, "_sample_shared", lambda now: None)
+    try:
+        gate.check(100.0)
+        assert engine.woken == [] and gate.blocked_at == 0.0  # the first look
+        engine.taken = 74  # the same connection first again, but 64 requests were taken
+        gate.check(100.02)
+        assert engine.woken == [] and gate.blocked_at == 0.0
+        gate.check(100.04)  # nothing taken for a whole look
+        assert engine.woken == [True] and gate.blocked_at == 100.04
+        engine._ready = []
+        gate.check(100.06)
+        gate.check(100.08)  # nothing waits: no stall, however long
+        assert engine.woken == [True]
+    finally:
+        gate.close()
+
+
+def test_the_selector_reads_the_connection_set_only_when_no_thread_did(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = stalled_engine()
+    gate = gate_module.Gate(engine, 1, 0)  # type: ignore[arg-type]
+    monkeypatch.setattr(gate, "_sample_shared", lambda now: None)
+    try:
+        engine._read_at = 100.0 - gate_module.STALL / 2
+        gate.check(100.0)
+        assert engine.reads == []  # a serving thread read it a moment ago
+        engine._read_at = 100.0 - 2 * gate_module.STALL
+        gate.check(100.0)
+        assert engine.reads == [True]  # none for a whole look: long requests
+    finally:
+        gate.close()
+
+
+def test_an_idle_cpu_with_nothing_waiting_is_not_a_pool_that_waits() -> None:
+    engine = stalled_engine()
+    engine._ready = []
+    engine._pollers = 1  # (so the idle look does not read the connection set itself)
+    gate = gate_module.Gate(engine, 1, 0)  # type: ignore[arg-type]
+    try:
+        gate._on_idle()  # between a client's requests
+        assert gate.blocked_at == 0.0 and engine.woken == []
+        engine._ready = ["conn"]
+        gate._on_idle()  # requests wait while every serving thread waits
+        assert gate.blocked_at > 0.0 and engine.woken == [True]
+    finally:
+        gate.close()
 
 
 @pytest.mark.skipif(

@@ -13,7 +13,8 @@ and graceful shutdown. Rules kept:
   under ``_claim`` (``parked`` true to false). The owner re-arms it (``park``) when it
   has no request in hand; ``epoll_ctl`` is safe to call from any thread.
 - Leader/followers, bounded: while no request is in hand anywhere in the pool, up to
-  ``POLLERS`` (2) idle threads wait in ``epoll_wait`` on the connections, and the thread
+  ``POLLERS`` (2; gated, no more than ``compute_threads``) idle threads wait in
+  ``epoll_wait`` on the connections, and the thread
   epoll wakes serves the request it reads itself, in place: an idle or lightly loaded
   process answers a request with one thread waking, not a selector-to-worker hand-off
   (two wake-ups and a GIL hand-off). Other idle threads sleep on their own lock, the
@@ -35,11 +36,11 @@ and graceful shutdown. Rules kept:
 - The gate (``compute_threads``, only on a pool whose threads run on one CPU): while the
   CPU is busy, at most that many threads take requests; a thread that finishes while that
   many others serve sleeps, and the selector's watch stays off (the serving threads read
-  the connection set as they finish). The idle watch, a SCHED_IDLE thread on the same CPU
-  that the kernel runs only when nothing else there can run, lets one more thread in each
-  time every serving thread waits; the selector lets one in when the first ready request
-  has not moved for a while (long requests), and the gate opens while other processes
-  use the CPU (``kettle.server.gate``).
+  the connection set as they finish). The idle watch, a SCHED_IDLE child process on the
+  same CPU that the kernel runs only when nothing else there can run, lets one more
+  thread in each time every serving thread waits; the selector lets one in when no ready
+  request was taken for a while (long requests), and the gate opens while other
+  processes use the CPU (``kettle.server.gate``).
 - The selector thread polls the listening sockets and runs the deadline sweeps; as the
   reader of last resort it still reads (once a tick), answers ``100 Continue`` to and
   times out slow or stalled clients while every worker is busy. It runs under Linux's
@@ -187,7 +188,11 @@ class Engine:
         self._lock = threading.Lock()
         self._pollers = 0
         self._waking = False
-        self._stalled_head = 0  # id() of the first ready connection at the last sweep
+        # Requests taken from ``_ready`` so far: the queue moved between two looks if this
+        # did. (The id() of its first connection did not tell: with a few dozen clients
+        # the same connection is often first again 20 ms later.)
+        self.taken = 0
+        self._stalled_at = -1  # ``taken`` at the last sweep, if a request was waiting
         self._idle: list[Any] = []
         # Taken to change ``Connection.parked``: an event and a deadline sweep may race.
         self._claim = threading.Lock()
@@ -213,6 +218,7 @@ class Engine:
         self._paused_until = 0.0
         # One flag per worker (a list store is atomic), read by the selector's sweep.
         self._busy = [False] * threads
+        self._read_at = 0.0  # when a thread last read the connection set (``_read_events``)
         #: Connections whose small response waits to go out with the next ones
         #: (``hold``), and when the first of them was held (0.0: none, or not known).
         self.batch_responses = batch_responses
@@ -475,6 +481,7 @@ class Engine:
                 conn = ready.popleft()
             except IndexError:
                 continue  # another thread took it since
+            self.taken += 1
             busy[index] = True
             try:
                 conn.serve_ready()
@@ -503,7 +510,9 @@ class Engine:
             # the one epoll wakes serves the request in place. While some thread serves,
             # new requests go the selector's way (``_watch``) and wake threads one at a
             # time, which keeps few threads in the app at once.
-            polling = self._pollers < POLLERS and not any(self._busy) and not stand_down
+            polling = (
+                self._pollers < self._most_pollers() and not any(self._busy) and not stand_down
+            )
             if polling:
                 self._pollers += 1
                 if self._pollers == 1:
@@ -534,6 +543,17 @@ class Engine:
         self._read_events(events)
         self._after_poll(serving=True)
         return True
+
+    def _most_pollers(self) -> int:
+        """How many idle threads may wait in ``epoll_wait`` at once: ``POLLERS``, or, gated,
+        no more than may serve (a thread that catches an event serves it in place). With
+        one computing thread and two pollers, the kernel woke the poller that had waited
+        longest, so serving passed from thread to thread each time the queue ran dry; that
+        made /plaintext's p99 4.7-5.0 ms against 1.0-1.7 with one poller once another task
+        (the idle watch) shared the CPU."""
+        gate = self._gate
+        cap = None if gate is None else gate.cap
+        return POLLERS if cap is None else min(POLLERS, cap)
 
     def _read_before_sleeping(self) -> bool:
         """While every other thread is busy (none sleeps or polls, so the selector's watch
@@ -567,6 +587,7 @@ class Engine:
     def _read_events(self, events: list[tuple[int, int]]) -> None:
         """Claim each connection an event names (EPOLLONESHOT delivered it to this thread
         only) and read it: ready ones are queued, the others parked again."""
+        self._read_at = _now()
         conns = self.conns
         claim = self._claim
         for fd, _mask in events:
@@ -712,15 +733,12 @@ class Engine:
             self._saturated_at = 0.0
 
     def _sweep(self, now: float) -> None:
-        try:
-            head = id(self._ready[0])
-        except IndexError:  # (a worker may take the last one between two checks)
-            head = 0
-        if head and head == self._stalled_head:
+        taken = self.taken if self._ready else -1
+        if taken >= 0 and taken == self._stalled_at:
             # No thread took a ready request for a whole tick (their app calls block):
             # wake one more.
             self._wake_one(stalled=True)
-        self._stalled_head = head
+        self._stalled_at = taken
         self._check_saturation(now)
         if not self._idle and not self._pollers:
             # Every thread is busy, so the watch is off: read stalled and slow clients

@@ -6,21 +6,25 @@ Rules kept:
 - While the CPU is busy, at most ``limit`` pool threads serve. The engine asks ``full``
   before it wakes a thread for the queue and ``stand_down`` before a thread that finished
   a request takes the next; a refused request makes the idle watch runnable (``refuse``).
-- The idle watch (``_watch``) is a SCHED_IDLE thread on the pool's CPU. The kernel runs
-  such a thread only when nothing else on that CPU can run, and on a busy CPU only now
-  and then, one turn at a time; so ``IDLE_RUNS`` turns in a row, each within ``IDLE_GAP``
-  of the last, mean every serving thread waits (a socket, a database, a sleep): it lets
-  one more thread in, and the next once that one waits too. It waits on the connection
-  set only while the gate is at capacity (``arm``, one-shot).
+- The idle watch is a child process (``kettle.server.idle_watch``), SCHED_IDLE on the
+  pool's CPU. The kernel runs it only when nothing else on that CPU can run, and on a
+  busy CPU only now and then, one turn at a time; so ``IDLE_RUNS`` turns in a row, each
+  within ``IDLE_GAP`` of the last, mean every serving thread waits (a socket, a database,
+  a sleep). It reports that to ``_listen``, a thread of the server at the normal
+  priority, which lets one more thread in (and the next once that one waits too). A
+  process, not a thread: a SCHED_IDLE thread holds the server's GIL while the kernel
+  keeps it waiting for a turn. It waits on the connection set only while the gate is at
+  capacity (``arm``, one-shot).
 - For ``BLOCKED_RECENTLY`` after the pool was seen waiting, finishing threads keep taking
   requests: an app that waits keeps its threads.
 - ``check`` (the selector, every ``STALL``): if the first ready request has not moved,
   one more thread goes in (long requests); and while other processes use more than
-  ``SHARED_OPEN`` of the CPU (``/proc/stat``, every ``SHARED_SAMPLE``) the gate opens and
-  the watch sleeps, so that it never holds the GIL on a busy CPU, until that falls under
+  ``SHARED_OPEN`` of the CPU (``/proc/stat``, every ``SHARED_SAMPLE``) the gate opens
+  (the watch's reports are answered and nothing more), until that falls under
   ``SHARED_CLOSE`` (``gate_in_force``, a pure function of the samples). A window longer
   than ``SHARED_STALE`` (the process was stopped) only restarts the count.
-- A system that refuses SCHED_IDLE gets no gate (``start`` returns False).
+- A system that refuses SCHED_IDLE (or a watch that does not start) gets no gate
+  (``start`` returns False).
 """
 
 from __future__ import annotations
@@ -28,8 +32,11 @@ from __future__ import annotations
 import logging
 import os
 import select
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .affinity import read_cpu_busy
@@ -49,7 +56,9 @@ SHARED_OPEN = 0.15
 SHARED_CLOSE = 0.05
 SHARED_STALE = 1.0  # a longer window (the process was stopped) only restarts the count
 BLOCKED_RECENTLY = 0.05
-WATCH_TIMEOUT = 0.1
+START_TIMEOUT = 10.0  # seconds the watch may take to start (an interpreter's start-up)
+STOP_TIMEOUT = 1.0
+WATCH_PROGRAM = str(Path(__file__).with_name("idle_watch.py"))
 
 
 def foreign_share(busy: float, own: float, elapsed: float) -> float | None:
@@ -87,14 +96,13 @@ class Gate:
         self._admit_r, self._admit_w = os.pipe()
         os.set_blocking(self._admit_w, False)
         self._epoll: select.epoll | None = None
-        self._thread: threading.Thread | None = None
-        # Set while the gate is in force; the watch sleeps on it while the gate is open.
-        self._in_force = threading.Event()
-        self._in_force.set()
+        self._thread: threading.Thread | None = None  # ``_listen``
+        self._child: subprocess.Popen[bytes] | None = None  # the idle watch
+        self._report_r = self._answer_w = -1
         self._shared_at = float("-inf")  # no sample yet: the first window is endless
         self._shared_busy = 0.0
         self._shared_own = 0.0
-        self._head = 0  # id() of the first ready request at the last ``check``
+        self._taken = -1  # ``engine.taken`` at the last ``check``, if a request was waiting
 
     # -- asked by the pool ----------------------------------------------------------------
 
@@ -132,87 +140,107 @@ class Gate:
     def start(self) -> bool:
         """Start the watch; False (and a warning) if the system refuses SCHED_IDLE."""
         engine = self.engine
-        self._epoll = select.epoll()
-        self._epoll.register(engine._epoll_fd, 0)
-        self._epoll.register(self._admit_r, select.EPOLLIN)
-        self._epoll.register(engine._wake_r, select.EPOLLIN)
-        started = threading.Event()
-        refused: list[BaseException] = []
-        self._thread = threading.Thread(
-            target=self._watch, args=(started, refused), name="kettle-idle", daemon=True
-        )
-        self._thread.start()
-        started.wait()
+        self._epoll = watch = select.epoll()
+        watch.register(engine._epoll_fd, 0)
+        watch.register(self._admit_r, select.EPOLLIN)
+        watch.register(engine._wake_r, select.EPOLLIN)
+        report_r, report_w = os.pipe()
+        answer_r, self._answer_w = os.pipe()
+        self._report_r = report_r
+        cpu = engine.cpu if engine.cpu is not None else self.cpu
+        argv = [cpu, watch.fileno(), engine._epoll_fd, engine._wake_r, report_w, answer_r]
+        try:
+            self._child = subprocess.Popen(
+                [sys.executable, "-I", "-S", WATCH_PROGRAM, *map(str, argv),
+                 repr(IDLE_GAP), str(IDLE_RUNS)],
+                pass_fds=(watch.fileno(), engine._epoll_fd, report_w, answer_r),
+                stdin=subprocess.DEVNULL,
+                # Its own process group, so a terminal's Ctrl-C is the server's alone to
+                # handle; but the server's session: with autogroup scheduling (Linux's
+                # default) a new session is a group of its own, whose SCHED_IDLE task
+                # then takes turns beside the server's threads as if at the normal priority.
+                process_group=0,
+            )  # fmt: skip
+        except OSError as exc:
+            refused = f"could not start it: {exc}"
+        else:
+            refused = self._started()
+        finally:
+            os.close(report_w)
+            os.close(answer_r)
         if refused:
-            log.warning("no idle watch (%s): the pool is not gated", refused[0])
-            self._thread.join()
-            self.close()
+            log.warning("no idle watch (%s): the pool is not gated", refused)
+            self.stop()
             return False
+        self._thread = threading.Thread(target=self._listen, name="kettle-idle", daemon=True)
+        self._thread.start()
         return True
 
+    def _started(self) -> str:
+        """Wait for the watch's first byte: "" once it runs under SCHED_IDLE, else why not."""
+        ready, _, _ = select.select([self._report_r], [], [], START_TIMEOUT)
+        first = os.read(self._report_r, 256) if ready else b""
+        if first == b"S":
+            return ""
+        if first[:1] == b"R":
+            return first[1:].decode(errors="replace")
+        return "it did not start" if not ready else "it ended at once"
+
     def stop(self) -> None:
-        """After the engine's wake pipe was written: end the watch, close what it used."""
-        self._in_force.set()
+        """After the engine's wake pipe was written (the watch ends on it): wait for the
+        watch to end, close what it used."""
+        if self._answer_w >= 0:
+            os.close(self._answer_w)  # (a watch waiting for an answer ends on this)
+            self._answer_w = -1
+        child = self._child
+        if child is not None:
+            try:
+                child.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
         if self._thread is not None:
-            self._thread.join(1.0)
+            self._thread.join(STOP_TIMEOUT)
         self.close()
 
     def close(self) -> None:
         if self._epoll is not None:
             self._epoll.close()
-        for fd in (self._admit_r, self._admit_w):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        for fd in (self._admit_r, self._admit_w, self._report_r, self._answer_w):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._admit_r = self._admit_w = self._report_r = self._answer_w = -1
 
-    # -- the idle watch -------------------------------------------------------------------
+    # -- the idle watch's reports ---------------------------------------------------------
 
-    def _watch(self, started: threading.Event, refused: list[BaseException]) -> None:
+    def _listen(self) -> None:
+        """A thread of the server at the normal priority: acts on each report of the idle
+        watch (``kettle.server.idle_watch``) and answers it."""
         engine = self.engine
         engine._pin()
-        try:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        except (OSError, AttributeError) as exc:
-            refused.append(exc)
-            started.set()
-            return
-        started.set()
-        watch = self._epoll
-        if watch is None:
-            return
-        clock = time.perf_counter
-        give_way = os.sched_yield
-        while not engine.draining:
-            if self.cap is None:
-                self._in_force.wait()  # open while other processes use the CPU
-                continue
+        while True:
             try:
-                # (A timeout: at shutdown the pipe that wakes it may be closed before this
-                # thread, which runs only when the CPU is idle, saw it; and a wake-up lost
-                # to a race costs at most this long, as the selector's look does.)
-                watch.poll(WATCH_TIMEOUT, 4)
-            except InterruptedError:
-                continue
-            except (OSError, ValueError):
+                report = os.read(self._report_r, 1)
+            except OSError:
                 return
-            last = clock()
-            for _turn in range(IDLE_RUNS):
-                give_way()
-                now = clock()
-                if now - last > IDLE_GAP:
-                    break  # something else ran: the CPU is busy
-                last = now
-            else:
+            if not report or engine.draining:
+                return  # the watch ended (or ends once ``stop`` closes its answer pipe)
+            if self.cap is not None:
                 self._on_idle()
-            if self.full():
-                self.arm()  # still at capacity: keep watching the connection set
+                if self.full():
+                    self.arm()  # still at capacity: keep watching the connection set
+            try:
+                os.write(self._answer_w, b"a")
+            except OSError:
+                return
 
     def _on_idle(self) -> None:
-        """The CPU is idle while requests wait: read the connection set if no thread polls
-        it, and let one more thread in."""
+        """The CPU is idle: read the connection set if no thread polls it, and if requests
+        wait, mark the pool as seen waiting and let one more thread in."""
         engine = self.engine
-        self.blocked_at = time.monotonic()
         if self._admit_pending:
             # Drained before the flag is cleared: a refusal in between writes nothing, but
             # its request is in the ready queue, which this call looks at below.
@@ -223,7 +251,10 @@ class Gate:
             self._admit_pending = False
         if not engine._pollers and any(engine._busy):
             engine.read_now()
-        if engine._ready and (engine._idle or engine._pollers):
+        if not engine._ready:
+            return  # idle with nothing to do (between a client's requests): no waiting seen
+        self.blocked_at = time.monotonic()
+        if engine._idle or engine._pollers:
             engine._wake_one(stalled=True)  # (a thread polling sees no event for these)
             # Stay runnable: once the woken thread waits too, the next one goes in.
             self.refuse()
@@ -232,25 +263,25 @@ class Gate:
 
     def check(self, now: float) -> None:
         """Every ``STALL``, from the selector: the shared-CPU sample when due; read the
-        connection set (no thread reads it while the serving threads are in long
+        connection set if no thread read it for that long (the serving threads are in long
         requests); let one more thread in if the first ready request has not moved."""
         if now - self._shared_at >= SHARED_SAMPLE:
             self._sample_shared(now)
         if self.cap is None:
-            self._head = 0
+            self._taken = -1
             return
         engine = self.engine
-        if not engine._pollers and any(engine._busy):
+        if not engine._pollers and any(engine._busy) and now - engine._read_at >= STALL:
+            # (Only when no thread read it meanwhile: a selector that read it every time,
+            # taking the GIL from the computing thread, made /plaintext's p99 with one
+            # computing thread 1.5-3.3 ms against 1.1-1.4.)
             engine.read_now()
-        try:
-            head = id(engine._ready[0])
-        except IndexError:
-            head = 0
-        if head and head == self._head:
+        taken = engine.taken if engine._ready else -1
+        if taken >= 0 and taken == self._taken:
             self.blocked_at = now
             if engine._idle:
                 engine._wake_one(stalled=True)
-        self._head = head
+        self._taken = taken
 
     def _sample_shared(self, now: float) -> None:
         engine = self.engine
@@ -267,7 +298,6 @@ class Gate:
             in_force = self.cap is not None
             if in_force and not gate_in_force(True, foreign):
                 self.cap = None
-                self._in_force.clear()
                 with engine._lock:
                     if not engine._pollers and engine._idle:
                         engine._watch(True)
@@ -275,5 +305,4 @@ class Gate:
                     engine._wake_one(stalled=True)
             elif not in_force and gate_in_force(False, foreign):
                 self.cap = self.limit
-                self._in_force.set()
         self._shared_at, self._shared_busy, self._shared_own = now, busy, own
