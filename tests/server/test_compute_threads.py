@@ -237,18 +237,37 @@ def test_the_idle_watch_runs_only_while_the_server_does() -> None:
         assert server._engine is not None and server._engine._gate is not None
         child = server._engine._gate._child
         assert child is not None and child.poll() is None
-        # A process of its own, SCHED_IDLE on the pool's CPU; in the server's session (its
-        # scheduling group) but not its process group (a terminal's Ctrl-C).
+        # A process of its own, SCHED_IDLE on the pool's CPU, in the server's session (its
+        # scheduling group) and process group.
         assert os.sched_getscheduler(child.pid) == os.SCHED_IDLE
         assert os.sched_getaffinity(child.pid) == {cpu}
         assert os.getsid(child.pid) == os.getsid(0)
-        assert os.getpgid(child.pid) == child.pid != os.getpgid(0)
+        assert os.getpgid(child.pid) == os.getpgid(0)
         assert get(server.port, "/") == (200, "ok")
     finally:
         server.stop(grace=1.0)
     listeners[0].join(TIMEOUT)
     assert not listeners[0].is_alive()
     assert child.returncode == 0  # it ended on the server's wake pipe, not killed
+
+
+@pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2, reason="the watch can only follow to another CPU"
+)
+def test_the_idle_watch_follows_the_server_to_another_cpu() -> None:
+    first, second = sorted(os.sched_getaffinity(0))[:2]
+    server = Server(hello, threads=2, compute_threads=1, cpu_affinity=first)
+    server.start()
+    try:
+        assert server._engine is not None and server._engine._gate is not None
+        gate = server._engine._gate
+        assert gate._child is not None
+        assert os.sched_getaffinity(gate._child.pid) == {first}
+        gate.follow(second)  # as the engine does when cpu_affinity="auto" moves its threads
+        assert os.sched_getaffinity(gate._child.pid) == {second}
+        assert get(server.port, "/") == (200, "ok")
+    finally:
+        server.stop(grace=1.0)
 
 
 def test_a_gated_pool_polls_with_no_more_threads_than_may_serve() -> None:

@@ -748,6 +748,8 @@ class Engine:
             moved_to = self._follower.tick(now)
             if moved_to is not None:
                 self.cpu = moved_to  # for workers started from now on
+                if self._gate is not None:
+                    self._gate.follow(moved_to)
         if self._paused_until and now >= self._paused_until:
             self._paused_until = 0.0
             for fd in self.listeners:
