@@ -270,6 +270,28 @@ def test_the_idle_watch_follows_the_server_to_another_cpu() -> None:
         server.stop(grace=1.0)
 
 
+def test_a_watch_that_dies_is_reported_and_the_server_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = Server(hello, threads=2, compute_threads=1, cpu_affinity=min(os.sched_getaffinity(0)))
+    server.start()
+    try:
+        assert server._engine is not None and server._engine._gate is not None
+        gate = server._engine._gate
+        assert gate._child is not None and gate._thread is not None
+        with caplog.at_level("WARNING", logger="kettle.server"):
+            gate._child.kill()
+            gate._thread.join(TIMEOUT)
+        assert not gate._thread.is_alive()
+        assert [r.getMessage() for r in caplog.records] == [
+            "the idle watch ended (exit status -9): threads now get in only through the"
+            " selector's look every 0.02 s"
+        ]
+        assert get(server.port, "/") == (200, "ok")
+    finally:
+        server.stop(grace=1.0)
+
+
 def test_a_gated_pool_polls_with_no_more_threads_than_may_serve() -> None:
     # A thread that catches an event in epoll_wait serves it in place; with one computing
     # thread and two polling, serving passed between them each time the queue ran dry.

@@ -17,8 +17,8 @@ Rules kept:
   capacity (``arm``, one-shot).
 - For ``BLOCKED_RECENTLY`` after the pool was seen waiting, finishing threads keep taking
   requests: an app that waits keeps its threads.
-- ``check`` (the selector, every ``STALL``): if the first ready request has not moved,
-  one more thread goes in (long requests); and while other processes use more than
+- ``check`` (the selector, every ``STALL``): if no ready request was taken since the last
+  look, one more thread goes in (long requests); and while other processes use more than
   ``SHARED_OPEN`` of the CPU (``/proc/stat``, every ``SHARED_SAMPLE``) the gate opens
   (the watch's reports are answered and nothing more), until that falls under
   ``SHARED_CLOSE`` (``gate_in_force``, a pure function of the samples). A window longer
@@ -138,7 +138,8 @@ class Gate:
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> bool:
-        """Start the watch; False (and a warning) if the system refuses SCHED_IDLE."""
+        """Start the watch; False (and a warning) if the system refuses SCHED_IDLE or the
+        watch does not start."""
         engine = self.engine
         self._epoll = watch = select.epoll()
         watch.register(engine._epoll_fd, 0)
@@ -227,6 +228,13 @@ class Gate:
 
     # -- the idle watch's reports ---------------------------------------------------------
 
+    def _exit_status(self) -> int | None:
+        """The ended watch's exit status (None if it is not known within a second)."""
+        try:
+            return None if self._child is None else self._child.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return None
+
     def _listen(self) -> None:
         """A thread of the server at the normal priority: acts on each report of the idle
         watch (``kettle.server.idle_watch``) and answers it."""
@@ -237,8 +245,16 @@ class Gate:
                 report = os.read(self._report_r, 1)
             except OSError:
                 return
-            if not report or engine.draining:
-                return  # the watch ended (or ends once ``stop`` closes its answer pipe)
+            if engine.draining:
+                return  # (the watch ends once ``stop`` closes its answer pipe)
+            if not report:
+                log.warning(
+                    "the idle watch ended (exit status %s): threads now get in only"
+                    " through the selector's look every %g s",
+                    self._exit_status(),
+                    STALL,
+                )
+                return
             if self.cap is not None:
                 self._on_idle()
                 if self.full():
