@@ -315,43 +315,47 @@ def stalled_engine() -> SimpleNamespace:
     return engine
 
 
-def test_the_stall_look_asks_whether_the_queue_moved_not_which_connection_is_first(
+@pytest.fixture
+def looked_at(
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
+) -> Iterator[tuple[SimpleNamespace, gate_module.Gate]]:
+    """A gate at one computing thread over ``stalled_engine``, with no shared-CPU sample."""
     engine = stalled_engine()
     gate = gate_module.Gate(engine, 1, 0)  # type: ignore[arg-type]
     monkeypatch.setattr(gate, "_sample_shared", lambda now: None)
     try:
-        gate.check(100.0)
-        assert engine.woken == [] and gate.blocked_at == 0.0  # the first look
-        engine.taken = 74  # the same connection first again, but 64 requests were taken
-        gate.check(100.02)
-        assert engine.woken == [] and gate.blocked_at == 0.0
-        gate.check(100.04)  # nothing taken for a whole look
-        assert engine.woken == [True] and gate.blocked_at == 100.04
-        engine._ready = []
-        gate.check(100.06)
-        gate.check(100.08)  # nothing waits: no stall, however long
-        assert engine.woken == [True]
+        yield engine, gate
     finally:
         gate.close()
+
+
+def test_the_stall_look_asks_whether_the_queue_moved_not_which_connection_is_first(
+    looked_at: tuple[SimpleNamespace, gate_module.Gate],
+) -> None:
+    engine, gate = looked_at
+    gate.check(100.0)
+    assert engine.woken == [] and gate.blocked_at == 0.0  # the first look
+    engine.taken = 74  # the same connection first again, but 64 requests were taken
+    gate.check(100.02)
+    assert engine.woken == [] and gate.blocked_at == 0.0
+    gate.check(100.04)  # nothing taken for a whole look
+    assert engine.woken == [True] and gate.blocked_at == 100.04
+    engine._ready = []
+    gate.check(100.06)
+    gate.check(100.08)  # nothing waits: no stall, however long
+    assert engine.woken == [True]
 
 
 def test_the_selector_reads_the_connection_set_only_when_no_thread_did(
-    monkeypatch: pytest.MonkeyPatch,
+    looked_at: tuple[SimpleNamespace, gate_module.Gate],
 ) -> None:
-    engine = stalled_engine()
-    gate = gate_module.Gate(engine, 1, 0)  # type: ignore[arg-type]
-    monkeypatch.setattr(gate, "_sample_shared", lambda now: None)
-    try:
-        engine._read_at = 100.0 - gate_module.STALL / 2
-        gate.check(100.0)
-        assert engine.reads == []  # a serving thread read it a moment ago
-        engine._read_at = 100.0 - 2 * gate_module.STALL
-        gate.check(100.0)
-        assert engine.reads == [True]  # none for a whole look: long requests
-    finally:
-        gate.close()
+    engine, gate = looked_at
+    engine._read_at = 100.0 - gate_module.STALL / 2
+    gate.check(100.0)
+    assert engine.reads == []  # a serving thread read it a moment ago
+    engine._read_at = 100.0 - 2 * gate_module.STALL
+    gate.check(100.0)
+    assert engine.reads == [True]  # none for a whole look: long requests
 
 
 def test_an_idle_cpu_with_nothing_waiting_is_not_a_pool_that_waits() -> None:
